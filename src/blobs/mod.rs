@@ -1,0 +1,244 @@
+//! The content-addressed blob store: `blobs/sha256/<2 hex>/<62 hex>`, zstd-compressed, named by
+//! the sha256 of the uncompressed content. Written as temp file, fsync, rename; reads verify.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest as _, Sha256};
+
+/// What can go wrong with blobs.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("blob {sha256} is not in the blob store")]
+    Missing { sha256: String },
+    #[error("blob {sha256} is corrupt: its content hashes to {actual}")]
+    Corrupt { sha256: String, actual: String },
+    #[error("`{0}` is not a sha256 blob name")]
+    BadName(String),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> Error {
+    let what = what.into();
+    move |source| Error::Io { what, source }
+}
+
+/// zstd level: 3 is zstd's default, fast enough to keep artifact storage off the critical path.
+const LEVEL: i32 = 3;
+
+/// A blob store rooted at a directory (local or a shared file system).
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    root: PathBuf,
+}
+
+/// A stored blob's name and size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub sha256: String,
+    pub size: u64,
+}
+
+impl BlobStore {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The path of a blob, which need not exist.
+    pub fn path(&self, sha256: &str) -> Result<PathBuf, Error> {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return Err(Error::BadName(sha256.to_owned()));
+        }
+        Ok(self.root.join("sha256").join(&sha256[..2]).join(&sha256[2..]))
+    }
+
+    pub fn contains(&self, sha256: &str) -> bool {
+        self.path(sha256).is_ok_and(|p| p.is_file())
+    }
+
+    /// Stores the file at `path`, streaming: hashes while compressing into a temp file, then
+    /// renames it into place (or drops it when the blob is already there).
+    pub fn put_file(&self, path: &Path) -> Result<Stored, Error> {
+        let file = File::open(path).map_err(io_err(format!("cannot read `{}`", path.display())))?;
+        self.put_reader(BufReader::new(file), &path.display().to_string())
+    }
+
+    /// Stores `data`.
+    pub fn put_bytes(&self, data: &[u8]) -> Result<Stored, Error> {
+        self.put_reader(data, "data")
+    }
+
+    fn put_reader(&self, mut reader: impl Read, what: &str) -> Result<Stored, Error> {
+        let tmp_dir = self.root.join("tmp");
+        std::fs::create_dir_all(&tmp_dir).map_err(io_err(format!("cannot create `{}`", tmp_dir.display())))?;
+        let tmp = tempfile_in(&tmp_dir)?;
+        let mut encoder = zstd::Encoder::new(tmp.file, LEVEL).map_err(io_err("cannot start compression"))?;
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = reader.read(&mut buf).map_err(io_err(format!("cannot read {what}")))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            encoder.write_all(&buf[..n]).map_err(io_err("cannot write blob"))?;
+            size += n as u64;
+        }
+        let file = encoder.finish().map_err(io_err("cannot write blob"))?;
+        let sha256 = hex::encode(hasher.finalize());
+        let dest = self.path(&sha256)?;
+        if dest.is_file() {
+            let _ = std::fs::remove_file(&tmp.path);
+            return Ok(Stored { sha256, size });
+        }
+        file.sync_all().map_err(io_err("cannot sync blob"))?;
+        drop(file);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(io_err(format!("cannot create `{}`", parent.display())))?;
+        }
+        std::fs::rename(&tmp.path, &dest).map_err(io_err(format!("cannot store blob {sha256}")))?;
+        Ok(Stored { sha256, size })
+    }
+
+    /// Copies blob `sha256`, decompressed, to `out`, verifying its hash. On a mismatch the bytes
+    /// already written are the caller's to discard (write to a temp file and rename).
+    pub fn read_to(&self, sha256: &str, out: &mut dyn Write) -> Result<u64, Error> {
+        let path = self.path(sha256)?;
+        let file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Error::Missing { sha256: sha256.into() }),
+            Err(e) => return Err(io_err(format!("cannot read blob {sha256}"))(e)),
+        };
+        let mut decoder = zstd::Decoder::new(file).map_err(io_err(format!("cannot read blob {sha256}")))?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut size = 0u64;
+        loop {
+            let n = match decoder.read(&mut buf) {
+                Ok(n) => n,
+                // A damaged frame is corruption, not an I/O failure of ours.
+                Err(_) => {
+                    return Err(Error::Corrupt { sha256: sha256.into(), actual: "(undecodable zstd data)".into() });
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n]).map_err(io_err("cannot write blob content"))?;
+            size += n as u64;
+        }
+        let actual = hex::encode(hasher.finalize());
+        if actual != sha256 {
+            return Err(Error::Corrupt { sha256: sha256.into(), actual });
+        }
+        Ok(size)
+    }
+
+    /// Returns blob `sha256`, verified.
+    pub fn read(&self, sha256: &str) -> Result<Vec<u8>, Error> {
+        let mut out = Vec::new();
+        self.read_to(sha256, &mut out)?;
+        Ok(out)
+    }
+
+    /// Writes blob `sha256` to `dest` (verified; written beside it, then renamed into place).
+    pub fn extract(&self, sha256: &str, dest: &Path) -> Result<u64, Error> {
+        let dir = dest.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(io_err(format!("cannot create `{}`", dir.display())))?;
+        let mut tmp = tempfile_in(dir)?;
+        match self.read_to(sha256, &mut tmp.file) {
+            Ok(size) => {
+                std::fs::rename(&tmp.path, dest).map_err(io_err(format!("cannot write `{}`", dest.display())))?;
+                Ok(size)
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp.path);
+                Err(e)
+            }
+        }
+    }
+
+    /// Lists every blob name in the store with its modification time.
+    pub fn list(&self) -> Result<Vec<(String, std::time::SystemTime)>, Error> {
+        let mut out = Vec::new();
+        let dir = self.root.join("sha256");
+        let Ok(prefixes) = std::fs::read_dir(&dir) else { return Ok(out) };
+        for prefix in prefixes.flatten() {
+            let p = prefix.file_name().to_string_lossy().into_owned();
+            let Ok(files) = std::fs::read_dir(prefix.path()) else { continue };
+            for file in files.flatten() {
+                let name = format!("{p}{}", file.file_name().to_string_lossy());
+                let mtime = file.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
+                if self.path(&name).is_ok() {
+                    out.push((name, mtime));
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Deletes blob `sha256`.
+    pub fn remove(&self, sha256: &str) -> Result<(), Error> {
+        let path = self.path(sha256)?;
+        std::fs::remove_file(&path).map_err(io_err(format!("cannot delete blob {sha256}")))
+    }
+}
+
+struct TempFile {
+    file: File,
+    path: PathBuf,
+}
+
+fn tempfile_in(dir: &Path) -> Result<TempFile, Error> {
+    let mut ids = crate::ids::IdSource::new();
+    for _ in 0..16 {
+        let path = dir.join(format!(".tmp-{}-{}", std::process::id(), ids.run_id()));
+        match File::options().write(true).create_new(true).open(&path) {
+            Ok(file) => return Ok(TempFile { file, path }),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_err(format!("cannot create a file in `{}`", dir.display()))(e)),
+        }
+    }
+    Err(Error::Io { what: format!("cannot create a file in `{}`", dir.display()), source: io::ErrorKind::AlreadyExists.into() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_once_and_verifies_on_read() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = BlobStore::new(dir.path());
+        let a = store.put_bytes(b"hello").expect("put");
+        let b = store.put_bytes(b"hello").expect("put again");
+        assert_eq!(a, b);
+        assert_eq!(a.sha256, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+        assert_eq!(store.read(&a.sha256).expect("read"), b"hello");
+        assert_eq!(store.list().expect("list").len(), 1);
+
+        // Replace the blob with the compressed form of other content: the read must notice.
+        let other = zstd::encode_all(&b"evil"[..], 3).expect("compress");
+        std::fs::write(store.path(&a.sha256).expect("path"), other).expect("overwrite");
+        let err = store.read(&a.sha256).expect_err("corrupt");
+        assert!(matches!(err, Error::Corrupt { .. }), "{err}");
+
+        std::fs::write(store.path(&a.sha256).expect("path"), b"not zstd").expect("overwrite");
+        assert!(matches!(store.read(&a.sha256), Err(Error::Corrupt { .. })));
+        assert!(matches!(store.read(&"0".repeat(64)), Err(Error::Missing { .. })));
+        assert!(matches!(store.read("../x"), Err(Error::BadName(_))));
+    }
+}

@@ -1,0 +1,69 @@
+//! Command-line definitions. Each subcommand's arguments live beside its code in
+//! `src/commands/<name>.rs`; this file only gathers them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::commands;
+use crate::ui::Format;
+
+/// Experiment tracking in your git repository
+///
+/// Records each run of a command as a commit under refs/git-exp/runs/<id>: the code exactly as
+/// it ran, its params, metrics, output and artifacts. Branches, HEAD, the index and the working
+/// tree are never touched.
+///
+/// Examples:
+///   git exp run -p lr=0.1 -- python train.py --lr {lr}
+///   git exp ls --where 'metrics.acc:max > 0.9'
+///   git exp show @
+#[derive(Debug, Parser)]
+#[command(name = "git-exp", bin_name = "git exp", version, max_term_width = 100)]
+#[command(propagate_version = true, subcommand_required = true, arg_required_else_help = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Run as if started in DIR
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+    /// Output format [default: table on a terminal, json when piped]
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<Format>,
+    /// When to use colours
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+    /// Print no status messages (data and warnings still go out)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    #[command(visible_alias = "log")]
+    Ls(commands::ls::LsArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn verify_app() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,55 @@
+//! One file per subcommand: a clap `Args` struct and a `cmd_<name>` function. Commands resolve
+//! through `store`, compute with the domain modules and print through `ui`.
+
+pub mod ls;
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+use crate::cli::{Cli, Command};
+use crate::store::Store;
+use crate::ui::Ui;
+
+/// How a command ended, beyond plain success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Success,
+    /// Exit 1 without an error message (`diff --exit-code`, `--fail-if`).
+    Failure,
+    /// The child's exit code (`run`).
+    Child(u8),
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        match status {
+            ExitStatus::Success => Self::SUCCESS,
+            ExitStatus::Failure => Self::from(1),
+            ExitStatus::Child(code) => Self::from(code),
+        }
+    }
+}
+
+/// What every command may need: where it was started, and the store, opened on demand.
+pub struct Ctx {
+    pub cwd: PathBuf,
+}
+
+impl Ctx {
+    /// Opens the store of the repository around the working directory.
+    pub fn store(&self) -> anyhow::Result<Store> {
+        Store::open(&self.cwd).context("git-exp works inside a git repository")
+    }
+}
+
+pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
+    let cwd = match &cli.global.directory {
+        Some(dir) => std::path::absolute(dir).with_context(|| format!("cannot use directory `{}`", dir.display()))?,
+        None => std::env::current_dir().context("cannot read the current directory")?,
+    };
+    let ctx = Ctx { cwd };
+    match &cli.command {
+        Command::Ls(args) => ls::cmd_ls(ui, &ctx, args),
+    }
+}

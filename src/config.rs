@@ -1,0 +1,196 @@
+//! `exp.toml`, the project's git-exp settings at the repository root. Every section is optional.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::git::SnapshotOptions;
+
+pub const FILE: &str = "exp.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub snapshot: SnapshotConfig,
+    #[serde(default)]
+    pub env: EnvConfig,
+    #[serde(default)]
+    pub output: OutputConfig,
+    /// Entry points (`[entry.<name>]`), read by `git exp run <entry>`.
+    #[serde(default)]
+    pub entry: toml::Table,
+    /// Blob remote settings, read by push/pull.
+    #[serde(default)]
+    pub blobs: toml::Table,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotConfig {
+    #[serde(default = "default_max_file", deserialize_with = "size")]
+    pub max_file_size: u64,
+    #[serde(default = "default_max_total", deserialize_with = "size")]
+    pub max_total_size: u64,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+impl Default for SnapshotConfig {
+    fn default() -> Self {
+        Self { max_file_size: default_max_file(), max_total_size: default_max_total(), exclude: vec![] }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvConfig {
+    /// Extra environment variables to record, beside the built-in allow-list.
+    #[serde(default)]
+    pub vars: Vec<String>,
+    /// Set to false to skip `pip freeze` for Python commands.
+    #[serde(default)]
+    pub pip_freeze: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputConfig {
+    /// Bytes of output kept in the run's tree (the first eighth and the rest from the end).
+    #[serde(default = "default_output", deserialize_with = "size")]
+    pub max_size: u64,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        Self { max_size: default_output() }
+    }
+}
+
+fn default_max_file() -> u64 {
+    5 << 20
+}
+fn default_max_total() -> u64 {
+    50 << 20
+}
+fn default_output() -> u64 {
+    8 << 20
+}
+
+/// What went wrong reading `exp.toml`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+}
+
+impl Config {
+    /// Reads `exp.toml` from the work tree root; a missing file is the default configuration.
+    pub fn load(root: Option<&Path>) -> Result<Self, Error> {
+        let Some(root) = root else { return Ok(Self::default()) };
+        let path = root.join(FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(source) => return Err(Error::Read { path: FILE.into(), source }),
+        };
+        Self::parse(&text)
+    }
+
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
+            Error::Parse { path: FILE.into(), message: format!("{}{at}", e.message()) }
+        })
+    }
+
+    /// The snapshot limits, with `exclude` compiled.
+    pub fn snapshot_options(&self) -> Result<SnapshotOptions, Error> {
+        let mut builder = globset::GlobSetBuilder::new();
+        for pattern in &self.snapshot.exclude {
+            let glob = globset::GlobBuilder::new(pattern).literal_separator(false).build().map_err(|e| Error::Parse {
+                path: FILE.into(),
+                message: format!("snapshot.exclude: bad glob `{pattern}`: {}", e.kind()),
+            })?;
+            builder.add(glob);
+            // `data` should also exclude everything below `data/`, as in .gitignore.
+            if let Ok(below) = globset::Glob::new(&format!("{}/**", pattern.trim_end_matches('/'))) {
+                builder.add(below);
+            }
+        }
+        let exclude = builder
+            .build()
+            .map_err(|e| Error::Parse { path: FILE.into(), message: format!("snapshot.exclude: {e}") })?;
+        Ok(SnapshotOptions {
+            max_file_size: self.snapshot.max_file_size,
+            max_total_size: self.snapshot.max_total_size,
+            exclude,
+        })
+    }
+}
+
+/// A size as a number of bytes or a string with a unit: `512`, `"5MiB"`, `"5 MB"`, `"1G"`.
+fn size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Bytes(u64),
+        Text(String),
+    }
+    match Raw::deserialize(d)? {
+        Raw::Bytes(n) => Ok(n),
+        Raw::Text(text) => parse_size(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!("`{text}` is not a size (use bytes, or a number with KiB, MiB, GiB)"))
+        }),
+    }
+}
+
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        _ => return None,
+    };
+    Some((number * factor as f64) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("512"), Some(512));
+        assert_eq!(parse_size("5MiB"), Some(5 << 20));
+        assert_eq!(parse_size("1.5 kb"), Some(1500));
+        assert_eq!(parse_size("5 parsecs"), None);
+    }
+
+    #[test]
+    fn parses_sections_and_rejects_typos() {
+        let config = Config::parse("[snapshot]\nmax_file_size = \"1KiB\"\nexclude = [\"data\"]\n").expect("valid");
+        assert_eq!(config.snapshot.max_file_size, 1024);
+        let options = config.snapshot_options().expect("globs compile");
+        assert!(options.exclude.is_match("data/x.csv"));
+        assert!(!options.exclude.is_match("src/data.py"));
+        let err = Config::parse("[snapshot]\nexclud = []\n").expect_err("typo");
+        assert!(err.to_string().contains("exclud"), "{err}");
+        assert!(err.to_string().contains("line"), "{err}");
+    }
+}

@@ -1,0 +1,95 @@
+//! The only module that talks to git: gix for everything local, the `git` CLI for the network.
+//!
+//! Its API speaks git-exp (write a blob, snapshot the working tree, compare-and-swap a ref) and
+//! exposes object ids but no gix lifetimes, so the rest of the crate never sees gix.
+
+mod error;
+mod objects;
+mod refs;
+mod snapshot;
+
+use std::path::{Path, PathBuf};
+
+pub use error::Error;
+pub use gix::ObjectId as Oid;
+pub use objects::{CommitInfo, TreeEdit, TreeFile};
+pub use snapshot::{CodeSnapshot, SkipReason, Skipped, SnapshotOptions};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An open repository. Cheap to clone into worker threads through [`Repo::thread_local`].
+pub struct Repo {
+    sync: gix::ThreadSafeRepository,
+    repo: gix::Repository,
+    /// Where the command was started, relative to the work tree root (`.` at the root).
+    prefix: PathBuf,
+}
+
+/// A repository handle that is `Sync`: call [`SharedRepo::open`] once per thread.
+#[derive(Clone)]
+pub struct SharedRepo {
+    sync: gix::ThreadSafeRepository,
+    prefix: PathBuf,
+}
+
+impl SharedRepo {
+    pub fn open(&self) -> Repo {
+        Repo { sync: self.sync.clone(), repo: self.sync.to_thread_local(), prefix: self.prefix.clone() }
+    }
+}
+
+/// What HEAD points at when a run starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    /// The commit, or `None` for an unborn branch.
+    pub commit: Option<Oid>,
+    /// The short branch name, or `None` when detached.
+    pub branch: Option<String>,
+}
+
+impl Repo {
+    /// Opens the repository containing `dir`, honouring `GIT_DIR`, `GIT_WORK_TREE` and friends.
+    pub fn discover(dir: &Path) -> Result<Self> {
+        let sync = gix::ThreadSafeRepository::discover_with_environment_overrides(dir)
+            .map_err(|e| Error::NotARepository { path: dir.to_owned(), detail: error::describe(&e) })?;
+        let repo = sync.to_thread_local();
+        let prefix = match repo.workdir() {
+            Some(root) => {
+                let root = gix::path::realpath(root).unwrap_or_else(|_| root.to_owned());
+                let here = gix::path::realpath(dir).unwrap_or_else(|_| dir.to_owned());
+                here.strip_prefix(&root).map(Path::to_owned).unwrap_or_default()
+            }
+            None => PathBuf::new(),
+        };
+        Ok(Self { sync, repo, prefix })
+    }
+
+    /// Returns a handle that can be sent to other threads, each of which opens its own [`Repo`].
+    pub fn shared(&self) -> SharedRepo {
+        SharedRepo { sync: self.sync.clone(), prefix: self.prefix.clone() }
+    }
+
+    /// The directory shared by all worktrees (`.git` of the main worktree).
+    pub fn common_dir(&self) -> &Path {
+        self.repo.common_dir()
+    }
+
+    /// The working tree root, or `None` for a bare repository.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.repo.workdir()
+    }
+
+    /// The starting directory relative to the work tree root, `/`-separated, `.` at the root.
+    pub fn prefix(&self) -> String {
+        let text = self.prefix.to_string_lossy().replace('\\', "/");
+        if text.is_empty() { ".".to_owned() } else { text }
+    }
+
+    /// Returns HEAD's commit and branch.
+    pub fn head(&self) -> Result<Head> {
+        let head = self.repo.head().map_err(|e| Error::git("cannot read HEAD", &e))?;
+        let branch = head.referent_name().map(|n| n.shorten().to_string());
+        let commit = head.id().map(|id| id.detach());
+        Ok(Head { commit, branch })
+    }
+}

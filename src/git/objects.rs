@@ -1,0 +1,211 @@
+//! Reading and writing blobs, trees and commits.
+
+use gix::bstr::ByteSlice as _;
+use gix::objs::tree::EntryKind;
+
+use super::{Error, Oid, Repo, Result};
+
+/// One change to a tree, applied by [`Repo::write_tree`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TreeEdit {
+    /// Creates or replaces a regular file.
+    File { path: String, blob: Oid },
+    /// Creates or replaces an executable file.
+    Executable { path: String, blob: Oid },
+    /// Creates or replaces a symbolic link whose blob holds the target.
+    Link { path: String, blob: Oid },
+    /// Removes a file or a whole directory (nothing happens if it is absent).
+    Remove { path: String },
+}
+
+/// A file found in a tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeFile {
+    /// Path relative to the directory that was listed, `/`-separated.
+    pub path: String,
+    pub blob: Oid,
+    pub executable: bool,
+}
+
+/// What a commit records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitInfo {
+    pub tree: Oid,
+    pub parents: Vec<Oid>,
+    /// Committer time, Unix seconds.
+    pub time: i64,
+    pub message: String,
+}
+
+impl Repo {
+    /// Writes `data` as a blob.
+    pub fn write_blob(&self, data: &[u8]) -> Result<Oid> {
+        self.repo.write_blob(data).map(|id| id.detach()).map_err(|e| Error::git("cannot write blob", &e))
+    }
+
+    /// Returns the bytes of blob `id`.
+    pub fn read_blob(&self, id: Oid) -> Result<Vec<u8>> {
+        let blob = self.repo.find_blob(id).map_err(|e| Error::git(format!("cannot read blob {id}"), &e))?;
+        Ok(blob.detach().data)
+    }
+
+    /// Returns true if the object database has `id`.
+    pub fn has_object(&self, id: Oid) -> bool {
+        self.repo.has_object(id)
+    }
+
+    /// Writes the tree that is `base` with `edits` applied in order, and returns its id.
+    pub fn write_tree(&self, base: Oid, edits: &[TreeEdit]) -> Result<Oid> {
+        let mut editor = self.repo.edit_tree(base).map_err(|e| Error::git("cannot edit tree", &e))?;
+        for edit in edits {
+            let outcome = match edit {
+                TreeEdit::File { path, blob } => editor.upsert(path.as_str(), EntryKind::Blob, *blob),
+                TreeEdit::Executable { path, blob } => editor.upsert(path.as_str(), EntryKind::BlobExecutable, *blob),
+                TreeEdit::Link { path, blob } => editor.upsert(path.as_str(), EntryKind::Link, *blob),
+                TreeEdit::Remove { path } => editor.remove(path.as_str()),
+            };
+            outcome.map_err(|e| Error::git("cannot edit tree", &e))?;
+        }
+        editor.write().map(|id| id.detach()).map_err(|e| Error::git("cannot write tree", &e))
+    }
+
+    /// The id of the empty tree.
+    pub fn empty_tree(&self) -> Oid {
+        gix::ObjectId::empty_tree(self.repo.object_hash())
+    }
+
+    /// Writes a commit with the configured identity (fallback `git-exp <git-exp@localhost>`)
+    /// and the time `seconds` (from the run clock, so tests can pin it).
+    pub fn write_commit(&self, tree: Oid, parents: &[Oid], message: &str, seconds: i64) -> Result<Oid> {
+        let time = gix::date::Time { seconds, offset: 0 };
+        let committer = self.signature(time, true);
+        let author = self.signature(time, false);
+        let commit = gix::objs::Commit {
+            tree,
+            parents: parents.iter().copied().collect(),
+            author,
+            committer,
+            encoding: None,
+            message: message.into(),
+            extra_headers: vec![],
+        };
+        self.repo.write_object(&commit).map(|id| id.detach()).map_err(|e| Error::git("cannot write commit", &e))
+    }
+
+    /// Returns the user's identity with `time` (committer or author).
+    pub(super) fn signature(&self, time: gix::date::Time, committer: bool) -> gix::actor::Signature {
+        let configured = if committer { self.repo.committer() } else { self.repo.author() };
+        let (name, email) = match configured {
+            Some(Ok(sig)) => (sig.name.to_owned(), sig.email.to_owned()),
+            _ => ("git-exp".into(), "git-exp@localhost".into()),
+        };
+        gix::actor::Signature { name, email, time }
+    }
+
+    /// Returns tree, parents, time and message of commit `id`.
+    pub fn commit_info(&self, id: Oid) -> Result<CommitInfo> {
+        let commit = self.repo.find_commit(id).map_err(|e| Error::git(format!("cannot read commit {id}"), &e))?;
+        let decoded = commit.decode().map_err(|e| Error::git(format!("cannot decode commit {id}"), &e))?;
+        let time = decoded.committer().map(|s| s.seconds()).unwrap_or(0);
+        Ok(CommitInfo {
+            tree: decoded.tree(),
+            parents: decoded.parents().collect(),
+            time,
+            message: decoded.message.to_str_lossy().into_owned(),
+        })
+    }
+
+    /// Returns the bytes of the file at `path` in `tree`, or `None` when there is none.
+    pub fn read_path(&self, tree: Oid, path: &str) -> Result<Option<Vec<u8>>> {
+        match self.lookup(tree, path)? {
+            Some((id, kind)) if matches!(kind, EntryKind::Blob | EntryKind::BlobExecutable) => self.read_blob(id).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// Returns the object id and kind at `path` in `tree`.
+    fn lookup(&self, tree: Oid, path: &str) -> Result<Option<(Oid, gix::object::tree::EntryKind)>> {
+        let tree = self.repo.find_tree(tree).map_err(|e| Error::git(format!("cannot read tree {tree}"), &e))?;
+        let entry = tree
+            .lookup_entry_by_path(path)
+            .map_err(|e| Error::git(format!("cannot look up `{path}`"), &e))?;
+        Ok(entry.map(|e| (e.object_id(), e.mode().kind())))
+    }
+
+    /// Returns the tree at `path` inside `tree`, if there is a directory there.
+    pub fn subtree(&self, tree: Oid, path: &str) -> Result<Option<Oid>> {
+        Ok(match self.lookup(tree, path)? {
+            Some((id, kind)) if kind == EntryKind::Tree => Some(id),
+            _ => None,
+        })
+    }
+
+    /// Lists every file below `tree`, recursively, sorted by path.
+    pub fn list_files(&self, tree: Oid) -> Result<Vec<TreeFile>> {
+        let mut out = Vec::new();
+        self.walk(tree, "", &mut out)?;
+        Ok(out)
+    }
+
+    fn walk(&self, tree: Oid, prefix: &str, out: &mut Vec<TreeFile>) -> Result<()> {
+        let tree_obj = self.repo.find_tree(tree).map_err(|e| Error::git(format!("cannot read tree {tree}"), &e))?;
+        let decoded = tree_obj.decode().map_err(|e| Error::git(format!("cannot decode tree {tree}"), &e))?;
+        let entries: Vec<(String, Oid, EntryKind)> = decoded
+            .entries
+            .iter()
+            .map(|e| (e.filename.to_str_lossy().into_owned(), e.oid.to_owned(), e.mode.kind()))
+            .collect();
+        for (name, id, kind) in entries {
+            let path = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+            match kind {
+                EntryKind::Tree => self.walk(id, &path, out)?,
+                EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => {
+                    out.push(TreeFile { path, blob: id, executable: kind == EntryKind::BlobExecutable });
+                }
+                EntryKind::Commit => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves a git revision (`HEAD~1`, `main`, `abc123`) to a commit id.
+    pub fn rev_parse_commit(&self, spec: &str) -> Result<Oid> {
+        let id = self
+            .repo
+            .rev_parse_single(spec)
+            .map_err(|_| Error::NotFound { spec: spec.to_owned() })?;
+        let object = id.object().map_err(|e| Error::git(format!("cannot read `{spec}`"), &e))?;
+        let commit = object.peel_to_commit().map_err(|_| Error::NotFound { spec: format!("{spec} (not a commit)") })?;
+        Ok(commit.id)
+    }
+
+    /// Resolves `<rev>:<path>` to the blob's bytes.
+    pub fn rev_parse_blob(&self, spec: &str) -> Result<Vec<u8>> {
+        let id = self
+            .repo
+            .rev_parse_single(spec)
+            .map_err(|_| Error::NotFound { spec: spec.to_owned() })?;
+        let object = id.object().map_err(|e| Error::git(format!("cannot read `{spec}`"), &e))?;
+        if object.kind != gix::object::Kind::Blob {
+            return Err(Error::NotFound { spec: format!("{spec} (not a file)") });
+        }
+        Ok(object.detach().data)
+    }
+
+    /// Returns the best common ancestor of two commits, if any.
+    pub fn merge_base(&self, a: Oid, b: Oid) -> Result<Option<Oid>> {
+        match self.repo.merge_base(a, b) {
+            Ok(id) => Ok(id.map(|id| id.detach())),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Returns the first-parent ancestors of `start`, itself first, at most `limit` of them.
+    /// A missing commit (shallow clone) ends the walk quietly.
+    pub fn ancestors(&self, start: Oid, limit: usize) -> Vec<Oid> {
+        let Ok(walk) = self.repo.rev_walk([start]).first_parent_only().all() else {
+            return vec![start];
+        };
+        walk.take(limit).map_while(|info| info.ok().map(|i| i.id)).collect()
+    }
+}

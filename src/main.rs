@@ -1,0 +1,36 @@
+//! `git-exp`: experiment tracking in the project's own git repository.
+//!
+//! main stays thin: parse arguments, run the command, map the outcome to an exit code. Only
+//! this file prints errors and picks exit codes.
+
+mod blobs;
+mod cli;
+mod clock;
+mod commands;
+mod config;
+mod git;
+mod ids;
+mod store;
+mod ui;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return ui::clap_exit(&err),
+    };
+    let mut ui = ui::Ui::new(&cli.global);
+    let outcome = commands::dispatch(&mut ui, cli);
+    ui.flush();
+    match outcome {
+        Ok(status) => status.into(),
+        Err(err) if ui::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            ui.report(&err);
+            ExitCode::from(if ui::UsageError::in_chain(&err) { 2 } else { 1 })
+        }
+    }
+}

@@ -1,0 +1,42 @@
+use crate::git;
+
+/// What can go wrong in the run store.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Git(#[from] git::Error),
+    #[error("no run matches `{spec}` (tried {tried})")]
+    NoMatch { spec: String, tried: &'static str },
+    #[error("`{spec}` is ambiguous: it matches {}", candidates.join(", "))]
+    Ambiguous { spec: String, candidates: Vec<String> },
+    #[error("there is no run `{spec}`: only {count} runs are recorded")]
+    NotThatMany { spec: String, count: usize },
+    #[error("cannot read run {reference}: {detail}")]
+    BadRecord { reference: String, detail: String },
+    #[error("run {id} is in the trash")]
+    InTrash { id: String },
+    #[error("run {id} kept changing while it was being updated; gave up after {tries} tries")]
+    Contended { id: String, tries: u32 },
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
+        Self::Io { what: what.into(), source }
+    }
+
+    /// A next step for the user, shown as `hint:`.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::NoMatch { .. } | Error::NotThatMany { .. } => Some("`git exp ls` lists the runs".into()),
+            Error::Ambiguous { .. } => Some("use more characters of the id, or the full id".into()),
+            Error::InTrash { id } => Some(format!("`git exp restore {id}` brings it back")),
+            _ => None,
+        }
+    }
+}

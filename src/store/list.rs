@@ -1,0 +1,91 @@
+//! Listing runs: every run ref, its record from the cache or the commit, newest first.
+
+use rayon::prelude::*;
+
+use super::{Error, Result, Run, RunSpec, Store, cache, read_record_with};
+use super::{RUNS_PREFIX, TRASH_PREFIX};
+use crate::git::Oid;
+
+/// Runs found under a ref namespace, and warnings about refs that could not be read.
+pub struct Listing {
+    /// Newest first.
+    pub runs: Vec<Run>,
+    /// One line per run that was skipped or read with a problem.
+    pub warnings: Vec<String>,
+}
+
+/// Reading more misses than this in one listing is worth spreading over threads.
+const PARALLEL_MISSES: usize = 64;
+
+impl Store {
+    /// Lists the recorded runs, newest first.
+    pub fn list(&self) -> Result<Listing> {
+        self.list_prefix(RUNS_PREFIX, false)
+    }
+
+    /// Lists the runs in the trash, newest first.
+    pub fn list_trash(&self) -> Result<Listing> {
+        self.list_prefix(TRASH_PREFIX, true)
+    }
+
+    /// Finds the run a spec names among the recorded runs.
+    pub fn resolve(&self, spec: &RunSpec) -> Result<Run> {
+        let listing = self.list()?;
+        spec.resolve(&listing.runs).cloned()
+    }
+
+    fn list_prefix(&self, prefix: &str, in_trash: bool) -> Result<Listing> {
+        let refs = self.repo.refs_with_prefix(prefix)?;
+        let mut cached = if in_trash { Default::default() } else { cache::load(self.dir()) };
+        let misses: Vec<&(String, Oid)> = refs.iter().filter(|(_, oid)| !cached.contains_key(oid)).collect();
+
+        let read = |repo: &crate::git::Repo, (name, oid): &(String, Oid)| {
+            (name.clone(), *oid, read_record_with(repo, *oid).map_err(|e| describe(name, e)))
+        };
+        let fresh: Vec<_> = if misses.len() >= PARALLEL_MISSES {
+            let shared = self.repo.shared();
+            misses.par_iter().map_init(|| shared.open(), |repo, r| read(repo, r)).collect()
+        } else {
+            misses.iter().map(|r| read(&self.repo, r)).collect()
+        };
+
+        let mut warnings = Vec::new();
+        let had_misses = !fresh.is_empty();
+        for (name, oid, result) in fresh {
+            match result {
+                Ok(record) => {
+                    let unknown = record.unknown_fields();
+                    if !unknown.is_empty() {
+                        warnings.push(format!("{name}: run.toml has fields this git-exp does not know: {}", unknown.join(", ")));
+                    }
+                    cached.insert(oid, record);
+                }
+                Err(message) => warnings.push(message),
+            }
+        }
+
+        let mut runs: Vec<Run> = refs
+            .iter()
+            .filter_map(|(_, oid)| {
+                let record = cached.get(oid)?.clone();
+                let status = self.effective_status(&record);
+                Some(Run { commit: *oid, record, status, in_trash })
+            })
+            .collect();
+        runs.sort_by(|a, b| b.record.started.cmp(&a.record.started).then_with(|| a.record.id.cmp(&b.record.id)));
+
+        let stale = cached.len() != runs.len();
+        if !in_trash && (had_misses || stale) {
+            // Only entries of current refs are kept, so the cache never grows without bound.
+            let _ = cache::save(self.dir(), runs.iter().map(|r| (r.commit, &r.record)));
+        }
+        Ok(Listing { runs, warnings })
+    }
+}
+
+fn describe(reference: &str, err: Error) -> String {
+    match err {
+        Error::BadRecord { detail, .. } => format!("skipping {reference}: {detail}"),
+        other => format!("skipping {reference}: {other}"),
+    }
+}

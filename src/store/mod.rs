@@ -1,0 +1,150 @@
+//! The run store: run refs, run commits, the record inside them, run-spec resolution and the
+//! listing cache. Everything above it speaks in [`Run`]s.
+
+mod cache;
+mod error;
+mod list;
+pub mod record;
+mod series;
+mod spec;
+pub mod spool;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+pub use error::Error;
+pub use list::Listing;
+pub use record::{Artifact, ArtifactManifest, MetricSummary, RunRecord, Status};
+pub use series::{Point, parse_series_csv};
+pub use spec::RunSpec;
+pub use write::{NewRun, RecordFile};
+
+use crate::git::{Oid, Repo};
+use crate::ids::RunId;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+pub const RUNS_PREFIX: &str = "refs/git-exp/runs/";
+pub const TRASH_PREFIX: &str = "refs/git-exp/trash/";
+
+/// A recorded run: the commit its ref points at and the record in it.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub commit: Oid,
+    pub record: RunRecord,
+    /// The status after checking a `running` run's spool: `crashed` if its process is gone.
+    pub status: Status,
+    pub in_trash: bool,
+}
+
+impl Run {
+    pub fn id(&self) -> &RunId {
+        &self.record.id
+    }
+
+    /// The run as JSON for `--format json`: the record's fields (FORMAT.md names) with the
+    /// shown status, the duration in seconds and the commit id.
+    pub fn to_json(&self, now: jiff::Timestamp) -> serde_json::Value {
+        let mut value = serde_json::to_value(&self.record).unwrap_or_default();
+        if let Some(object) = value.as_object_mut() {
+            object.insert("status".into(), self.status.as_str().into());
+            object.insert("duration".into(), self.record.duration(now).into());
+            object.insert("commit".into(), self.commit.to_string().into());
+            if self.in_trash {
+                object.insert("in_trash".into(), true.into());
+            }
+        }
+        value
+    }
+
+    pub fn ref_name(&self) -> String {
+        let prefix = if self.in_trash { TRASH_PREFIX } else { RUNS_PREFIX };
+        format!("{prefix}{}", self.record.id)
+    }
+}
+
+/// The repository plus git-exp's own directory inside its common dir.
+pub struct Store {
+    pub repo: Repo,
+    dir: PathBuf,
+}
+
+impl Store {
+    /// Opens the store of the repository that contains `dir`.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let repo = Repo::discover(dir)?;
+        let store_dir = repo.common_dir().join("git-exp");
+        Ok(Self { repo, dir: store_dir })
+    }
+
+    /// `<git common dir>/git-exp`.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn blob_dir(&self) -> PathBuf {
+        self.dir.join("blobs")
+    }
+
+    pub fn spool_root(&self) -> PathBuf {
+        self.dir.join("spool")
+    }
+
+    pub fn spool_dir(&self, id: &RunId) -> PathBuf {
+        self.spool_root().join(id.as_str())
+    }
+
+    /// Reads the run a ref points at.
+    pub fn read_run(&self, commit: Oid, in_trash: bool) -> Result<Run> {
+        let record = self.read_record(commit)?;
+        let status = self.effective_status(&record);
+        Ok(Run { commit, record, status, in_trash })
+    }
+
+    /// Reads and parses `.git-exp/run.toml` from a run commit.
+    pub fn read_record(&self, commit: Oid) -> Result<RunRecord> {
+        read_record_with(&self.repo, commit)
+    }
+
+    /// Returns the status to show: a `running` run whose process is gone is `crashed`.
+    pub fn effective_status(&self, record: &RunRecord) -> Status {
+        if record.status == Status::Running && !spool::is_alive(&self.spool_dir(&record.id)) {
+            Status::Crashed
+        } else {
+            record.status
+        }
+    }
+
+    /// Returns the file at `path` (relative to the repository root) in a run's tree.
+    pub fn read_run_file(&self, run: &Run, path: &str) -> Result<Option<Vec<u8>>> {
+        let tree = self.repo.commit_info(run.commit)?.tree;
+        Ok(self.repo.read_path(tree, path)?)
+    }
+
+    /// Returns the artifact manifest of a run (empty if it has none).
+    pub fn artifacts(&self, run: &Run) -> Result<ArtifactManifest> {
+        match self.read_run_file(run, record::ARTIFACTS_TOML)? {
+            None => Ok(ArtifactManifest::default()),
+            Some(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                toml::from_str(&text).map_err(|e| Error::BadRecord {
+                    reference: run.ref_name(),
+                    detail: format!("artifacts.toml: {}", e.message()),
+                })
+            }
+        }
+    }
+}
+
+fn read_record_with(repo: &Repo, commit: Oid) -> Result<RunRecord> {
+    let tree = repo.commit_info(commit)?.tree;
+    let bytes = repo.read_path(tree, record::RUN_TOML)?.ok_or_else(|| Error::BadRecord {
+        reference: commit.to_string(),
+        detail: "no .git-exp/run.toml in the commit".into(),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::BadRecord {
+        reference: commit.to_string(),
+        detail: "run.toml is not UTF-8".into(),
+    })?;
+    RunRecord::from_toml(&text).map_err(|e| Error::BadRecord { reference: commit.to_string(), detail: e.to_string() })
+}

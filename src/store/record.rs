@@ -1,0 +1,404 @@
+//! The run record: `.git-exp/run.toml` (schema 1) and the other files of `.git-exp/`.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::git::Skipped;
+use crate::ids::RunId;
+
+/// The schema this build writes and the newest it reads.
+pub const SCHEMA: u32 = 1;
+
+/// The directory of the record inside a run's tree.
+pub const RECORD_DIR: &str = ".git-exp";
+pub const RUN_TOML: &str = ".git-exp/run.toml";
+pub const METRICS_DIR: &str = ".git-exp/metrics";
+pub const OUTPUT_LOG: &str = ".git-exp/output.log";
+pub const ARTIFACTS_TOML: &str = ".git-exp/artifacts.toml";
+pub const ENV_DIR: &str = ".git-exp/env";
+
+/// Lifecycle of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Running,
+    Completed,
+    Failed,
+    Interrupted,
+    Crashed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Running => "running",
+            Status::Completed => "completed",
+            Status::Failed => "failed",
+            Status::Interrupted => "interrupted",
+            Status::Crashed => "crashed",
+        }
+    }
+
+    /// How final a status is, for merging diverged records: a finished run beats a running one.
+    pub fn finality(self) -> u8 {
+        match self {
+            Status::Running => 0,
+            Status::Crashed => 1,
+            Status::Interrupted => 2,
+            Status::Failed => 3,
+            Status::Completed => 4,
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `run.toml`: everything a listing needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub schema: u32,
+    pub id: RunId,
+    pub name: String,
+    pub status: Status,
+    #[serde(default)]
+    pub command: Vec<String>,
+    #[serde(default = "root_dir")]
+    pub cwd: String,
+    #[serde(with = "timestamp")]
+    pub started: Timestamp,
+    #[serde(default, with = "opt_timestamp", skip_serializing_if = "Option::is_none")]
+    pub ended: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// The signal that killed the command, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    #[serde(default)]
+    pub dirty: bool,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<String>,
+    /// The run this one re-runs (`git exp rerun`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rerun_of: Option<String>,
+    /// Metric lines that could not be used (reported once at the end of the run).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub malformed_metric_lines: u64,
+    /// Untracked files left out of the code snapshot.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<OutputInfo>,
+    #[serde(default)]
+    pub host: Host,
+    #[serde(default)]
+    pub params: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    pub metrics: BTreeMap<String, MetricSummary>,
+    /// Keys this build does not know (from a newer writer or a hand edit); kept on rewrite.
+    #[serde(flatten)]
+    pub extra: toml::Table,
+}
+
+fn root_dir() -> String {
+    ".".to_owned()
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// Where the host ran the command.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Host {
+    #[serde(default)]
+    pub hostname: String,
+    #[serde(default)]
+    pub user: String,
+    #[serde(default)]
+    pub os: String,
+    #[serde(default)]
+    pub arch: String,
+    #[serde(default)]
+    pub cpus: u32,
+    #[serde(default)]
+    pub memory_bytes: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gpus: Vec<String>,
+}
+
+/// How big the captured output was and where the whole of it went when it was cut.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OutputInfo {
+    pub bytes: u64,
+    pub truncated: bool,
+    /// sha256 of the complete log in the blob store, when `truncated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blob: Option<String>,
+}
+
+/// Summary of one metric series.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MetricSummary {
+    pub count: u64,
+    pub first_step: i64,
+    pub last_step: i64,
+    #[serde(with = "float")]
+    pub first: f64,
+    #[serde(with = "float")]
+    pub last: f64,
+    #[serde(with = "float")]
+    pub min: f64,
+    #[serde(with = "float")]
+    pub max: f64,
+    #[serde(with = "float")]
+    pub mean: f64,
+}
+
+/// One entry of `artifacts.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Artifact {
+    pub path: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// `artifacts.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtifactManifest {
+    #[serde(default, rename = "artifact")]
+    pub artifacts: Vec<Artifact>,
+}
+
+/// What went wrong reading a record.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("run.toml: {0}")]
+    Toml(String),
+    #[error("run.toml has schema {0}, newer than this git-exp reads ({SCHEMA}); upgrade git-exp")]
+    NewerSchema(u32),
+}
+
+impl RunRecord {
+    /// Parses `run.toml`, refusing a newer schema by name.
+    pub fn from_toml(text: &str) -> Result<Self, RecordError> {
+        #[derive(Deserialize)]
+        struct SchemaOnly {
+            schema: Option<u32>,
+        }
+        if let Ok(SchemaOnly { schema: Some(schema) }) = toml::from_str::<SchemaOnly>(text)
+            && schema > SCHEMA
+        {
+            return Err(RecordError::NewerSchema(schema));
+        }
+        toml::from_str(text).map_err(|e| RecordError::Toml(e.message().to_owned()))
+    }
+
+    pub fn to_toml(&self) -> String {
+        // A record is plain data (strings, numbers, tables): serialising it cannot fail.
+        toml::to_string(self).expect("run records always serialise to TOML")
+    }
+
+    /// Duration in seconds, up to `now` for a run that has not ended.
+    pub fn duration(&self, now: Timestamp) -> f64 {
+        let end = self.ended.unwrap_or(now);
+        (end.as_millisecond() - self.started.as_millisecond()).max(0) as f64 / 1000.0
+    }
+
+    /// Returns the message of a run commit: `run <id> (<name>): <status>`, then the command.
+    pub fn commit_message(&self) -> String {
+        let mut message = format!("run {} ({}): {}\n", self.id, self.name, self.status);
+        if !self.command.is_empty() {
+            message.push('\n');
+            message.push_str(&shell_join(&self.command));
+            message.push('\n');
+        }
+        message
+    }
+
+    /// Keys in `extra`, i.e. fields this build does not know.
+    pub fn unknown_fields(&self) -> Vec<&str> {
+        self.extra.keys().map(String::as_str).collect()
+    }
+}
+
+/// Joins a command for display, quoting words the shell would split.
+pub fn shell_join(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| {
+            let plain = !w.is_empty()
+                && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%{}".contains(c));
+            if plain { w.clone() } else { format!("'{}'", w.replace('\'', "'\\''")) }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Timestamps as RFC 3339 strings in UTC with milliseconds.
+mod timestamp {
+    use jiff::Timestamp;
+    use serde::{Deserialize as _, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::clock::rfc3339(*ts))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(|e| serde::de::Error::custom(format!("invalid time `{text}`: {e}")))
+    }
+}
+
+mod opt_timestamp {
+    use jiff::Timestamp;
+    use serde::{Deserialize as _, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(ts: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match ts {
+            Some(ts) => super::timestamp::serialize(ts, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(text) => text
+                .parse()
+                .map(Some)
+                .map_err(|e| serde::de::Error::custom(format!("invalid time `{text}`: {e}"))),
+        }
+    }
+}
+
+/// Summary floats: finite values as numbers, non-finite ones as the strings `"nan"`, `"inf"` and
+/// `"-inf"`, so that they survive JSON (the listing cache, `--format json`) as well as TOML.
+pub mod float {
+    use serde::{Deserializer, Serializer, de};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() { s.serialize_f64(*v) } else { s.serialize_str(name(*v)) }
+    }
+
+    pub fn name(v: f64) -> &'static str {
+        if v.is_nan() {
+            "nan"
+        } else if v > 0.0 {
+            "inf"
+        } else {
+            "-inf"
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        struct Visitor;
+        impl de::Visitor<'_> for Visitor {
+            type Value = f64;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number or one of \"nan\", \"inf\", \"-inf\"")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+                Ok(v)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+                Ok(v as f64)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+                Ok(v as f64)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<f64, E> {
+                Ok(f64::NAN)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
+                match v {
+                    "nan" | "NaN" => Ok(f64::NAN),
+                    "inf" | "+inf" => Ok(f64::INFINITY),
+                    "-inf" => Ok(f64::NEG_INFINITY),
+                    _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+                }
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"schema = 1
+id = "k3m9x2qa"
+name = "brave-otter"
+status = "completed"
+command = ["python", "train.py", "--lr", "0.1"]
+cwd = "."
+started = "2026-11-23T10:00:00.123Z"
+ended = "2026-11-23T10:05:12.480Z"
+exit_code = 0
+tags = ["baseline"]
+
+[host]
+hostname = "box"
+cpus = 2
+
+[params]
+lr = 0.1
+
+[metrics."train/loss"]
+count = 3
+first_step = 0
+last_step = 2
+first = 2.31
+last = 0.031
+min = "-inf"
+max = 2.31
+mean = 0.18
+"#;
+
+    #[test]
+    fn parses_and_round_trips() {
+        let record = RunRecord::from_toml(EXAMPLE).expect("example parses");
+        assert_eq!(record.id.as_str(), "k3m9x2qa");
+        assert_eq!(record.metrics["train/loss"].min, f64::NEG_INFINITY);
+        assert_eq!(RunRecord::from_toml(&record.to_toml()).expect("round trip"), record);
+        let json = serde_json::to_string(&record).expect("json");
+        let back: RunRecord = serde_json::from_str(&json).expect("json round trip");
+        assert_eq!(back, record);
+    }
+
+    #[test]
+    fn keeps_unknown_fields_and_refuses_newer_schema() {
+        let record = RunRecord::from_toml(&format!("future = true\n{EXAMPLE}")).expect("parses");
+        assert_eq!(record.unknown_fields(), vec!["future"]);
+        assert!(record.to_toml().contains("future = true"));
+        let newer = EXAMPLE.replace("schema = 1", "schema = 2");
+        let err = RunRecord::from_toml(&newer).expect_err("newer schema");
+        assert!(err.to_string().contains("schema 2"), "{err}");
+    }
+
+    #[test]
+    fn missing_field_is_an_error_naming_it() {
+        let err = RunRecord::from_toml(&EXAMPLE.replace("status = \"completed\"\n", "")).expect_err("missing");
+        assert!(err.to_string().contains("status"), "{err}");
+    }
+
+    #[test]
+    fn shell_join_quotes_what_needs_it() {
+        let words = ["python", "a b.py", "--x={lr}", "it's"].map(String::from);
+        assert_eq!(shell_join(&words), "python 'a b.py' --x={lr} 'it'\\''s'");
+    }
+}

@@ -1,0 +1,254 @@
+//! Terminal output: the data stream (stdout), the status stream (stderr), colours, progress,
+//! output formats and error reports. Commands write through [`Ui`] only.
+
+mod table;
+
+use std::io::{self, IsTerminal as _, Write};
+
+use anstream::AutoStream;
+pub use anstream::ColorChoice;
+use anstyle::{AnsiColor, Style};
+
+pub use table::{Cell, Table};
+
+use crate::cli::{ColorWhen, GlobalArgs};
+
+/// Output format of read commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+    Tsv,
+    Md,
+}
+
+/// Everything a command writes goes through here.
+pub struct Ui {
+    out: io::BufWriter<AutoStream<io::Stdout>>,
+    err: AutoStream<io::Stderr>,
+    sink: Sink,
+    format: Option<Format>,
+    quiet: bool,
+    stdout_tty: bool,
+    stderr_tty: bool,
+    color_out: bool,
+    color_err: bool,
+}
+
+impl Ui {
+    pub fn new(global: &GlobalArgs) -> Self {
+        let stdout_tty = io::stdout().is_terminal();
+        let stderr_tty = io::stderr().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let choose = |tty: bool| match global.color {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => tty && !no_color,
+        };
+        let color_out = choose(stdout_tty);
+        let color_err = choose(stderr_tty);
+        let choice = |on: bool| if on { ColorChoice::AlwaysAnsi } else { ColorChoice::Never };
+        Self {
+            out: io::BufWriter::new(AutoStream::new(io::stdout(), choice(color_out))),
+            err: AutoStream::new(io::stderr(), choice(color_err)),
+            sink: Sink,
+            format: global.format,
+            quiet: global.quiet,
+            stdout_tty,
+            stderr_tty,
+            color_out,
+            color_err,
+        }
+    }
+
+    /// The data stream (stdout, buffered).
+    pub fn out(&mut self) -> &mut dyn Write {
+        &mut self.out
+    }
+
+    /// The status stream (stderr); a sink under `-q`.
+    pub fn status(&mut self) -> &mut dyn Write {
+        if self.quiet { &mut self.sink } else { &mut self.err }
+    }
+
+    /// Writes a `warning: …` line to stderr, even under `-q` (as git does).
+    pub fn warn(&mut self, message: impl std::fmt::Display) {
+        let style = self.err_style(AnsiColor::Yellow.on_default().bold());
+        // A failed write to stderr has nowhere better to be reported.
+        let _ = writeln!(self.err, "{style}warning{style:#}: {message}");
+    }
+
+    /// Writes a `hint: …` line to stderr unless `-q`.
+    pub fn hint(&mut self, message: impl std::fmt::Display) {
+        if !self.quiet {
+            let _ = writeln!(self.err, "hint: {message}");
+        }
+    }
+
+    /// The format asked for, else `table` on a terminal and `json` when piped.
+    pub fn format(&self) -> Format {
+        self.format.unwrap_or(if self.stdout_tty { Format::Table } else { Format::Json })
+    }
+
+    /// The format asked for, else `default` (for commands whose natural output is not a table).
+    pub fn format_or(&self, default: Format) -> Format {
+        self.format.unwrap_or(default)
+    }
+
+    pub fn explicit_format(&self) -> Option<Format> {
+        self.format
+    }
+
+    /// True when stdout is a terminal (tables are then fitted to its width).
+    pub fn stdout_is_terminal(&self) -> bool {
+        self.stdout_tty
+    }
+
+    /// Returns the width to fit tables to: `COLUMNS`, the terminal's width, or none when piped.
+    pub fn width(&self) -> Option<usize> {
+        if let Some(cols) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
+            return Some(cols);
+        }
+        if !self.stdout_tty {
+            return None;
+        }
+        terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
+    }
+
+    /// Returns `style` when stdout is coloured, else the plain style.
+    pub fn style(&self, style: Style) -> Style {
+        if self.color_out { style } else { Style::new() }
+    }
+
+    /// Returns `style` when stderr is coloured, else the plain style.
+    pub fn err_style(&self, style: Style) -> Style {
+        if self.color_err { style } else { Style::new() }
+    }
+
+    pub fn color_stdout(&self) -> bool {
+        self.color_out
+    }
+
+    /// A progress bar on stderr, hidden unless stderr is a terminal and not `-q`.
+    pub fn progress(&self, len: u64, message: &'static str) -> indicatif::ProgressBar {
+        if self.quiet || !self.stderr_tty {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::new(len).with_message(message);
+        let style = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {eta}")
+            .map(|s| s.progress_chars("=> "));
+        if let Ok(style) = style {
+            bar.set_style(style);
+        }
+        bar
+    }
+
+    /// Renders a table in the chosen format to stdout.
+    pub fn print_table(&mut self, table: &Table) -> io::Result<()> {
+        let format = self.format();
+        let width = if format == Format::Table { self.width() } else { None };
+        let header = self.style(Style::new().bold());
+        table::render(table, format, width, header, &mut self.out)
+    }
+
+    /// Writes a JSON value to stdout, pretty-printed, with a trailing newline.
+    pub fn print_json(&mut self, value: &impl serde::Serialize) -> anyhow::Result<()> {
+        serde_json::to_writer_pretty(&mut self.out, value)?;
+        writeln!(self.out)?;
+        Ok(())
+    }
+
+    pub fn flush(&mut self) {
+        let _ = self.out.flush();
+    }
+
+    /// Prints an error as git does: `error: …`, then its causes and hints.
+    pub fn report(&mut self, err: &anyhow::Error) {
+        let _ = self.out.flush();
+        let style = self.err_style(AnsiColor::Red.on_default().bold());
+        let _ = writeln!(self.err, "{style}error{style:#}: {}", one_line(&err.to_string()));
+        let mut shown = err.to_string();
+        for cause in err.chain().skip(1) {
+            let text = cause.to_string();
+            // gix errors repeat their source in their own text; do not print the same thing twice.
+            if shown.contains(&text) {
+                continue;
+            }
+            let _ = writeln!(self.err, "caused by: {}", one_line(&text));
+            shown.push_str(&text);
+        }
+        for hint in hints(err) {
+            let _ = writeln!(self.err, "hint: {hint}");
+        }
+    }
+}
+
+/// A writer that drops everything (the status stream under `-q`).
+struct Sink;
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.replace('\n', " ")
+}
+
+/// An error in what the user typed (bad `-p`, bad `--where`): exit code 2, like clap's.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct UsageError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl UsageError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into(), hint: None }
+    }
+
+    pub fn with_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self { message: message.into(), hint: Some(hint.into()) }
+    }
+
+    pub fn in_chain(err: &anyhow::Error) -> bool {
+        err.chain().any(|e| e.is::<UsageError>())
+    }
+}
+
+/// An error that carries a hint for the user.
+pub trait Hint {
+    fn hint(&self) -> Option<String>;
+}
+
+fn hints(err: &anyhow::Error) -> Vec<String> {
+    let mut out = Vec::new();
+    for cause in err.chain() {
+        let hint = if let Some(e) = cause.downcast_ref::<UsageError>() {
+            e.hint.clone()
+        } else if let Some(e) = cause.downcast_ref::<crate::store::Error>() {
+            e.hint()
+        } else {
+            None
+        };
+        out.extend(hint);
+    }
+    out
+}
+
+/// Returns true if the error is a closed stdout (`git exp ls | head`), which is not a failure.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
+}
+
+/// Prints a clap error and returns its exit code: 0 for `--help`/`--version`, else 2.
+pub fn clap_exit(err: &clap::Error) -> std::process::ExitCode {
+    let _ = err.print();
+    std::process::ExitCode::from(if err.use_stderr() { 2 } else { 0 })
+}

@@ -1,0 +1,8 @@
+//! The one integration-test binary: every test runs the real `git-exp` binary against real
+//! temporary git repositories (see `common::TestEnv`).
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used)]
+
+mod common;
+
+mod layering;
+mod ls;
