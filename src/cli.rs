@@ -20,7 +20,11 @@ use crate::ui::Format;
 ///   git exp show @
 #[derive(Debug, Parser)]
 #[command(name = "git-exp", bin_name = "git exp", version, max_term_width = 100)]
-#[command(propagate_version = true, subcommand_required = true, arg_required_else_help = true)]
+#[command(
+    propagate_version = true,
+    subcommand_required = true,
+    arg_required_else_help = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -54,8 +58,21 @@ pub enum ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Init(commands::init::InitArgs),
+    Run(commands::run::RunArgs),
+    Snapshot(commands::snapshot::SnapshotArgs),
     #[command(visible_alias = "log")]
     Ls(commands::ls::LsArgs),
+    Show(commands::show::ShowArgs),
+    Metrics(commands::metrics::MetricsArgs),
+    Artifacts(commands::artifacts::ArtifactsArgs),
+    Tag(commands::tag::TagArgs),
+    Note(commands::note::NoteArgs),
+    Rename(commands::rename::RenameArgs),
+    Rm(commands::rm::RmArgs),
+    Restore(commands::restore::RestoreArgs),
+    Recover(commands::recover::RecoverArgs),
+    Gc(commands::gc::GcArgs),
 }
 
 #[cfg(test)]

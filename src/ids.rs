@@ -15,7 +15,9 @@ pub struct IdSource {
 impl IdSource {
     /// Returns a generator seeded from `GIT_EXP_SEED` (tests), else from the OS.
     pub fn new() -> Self {
-        let seeded = std::env::var("GIT_EXP_SEED").ok().and_then(|s| s.parse::<u64>().ok());
+        let seeded = std::env::var("GIT_EXP_SEED")
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok());
         let rng = match seeded {
             Some(seed) => fastrand::Rng::with_seed(seed),
             None => fastrand::Rng::new(),
@@ -46,7 +48,9 @@ impl IdSource {
 }
 
 /// A run id: 8 characters of lowercase Crockford base32.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct RunId(String);
 
@@ -98,7 +102,9 @@ mod tests {
 
     #[test]
     fn ids_use_the_crockford_alphabet() {
-        let mut source = IdSource { rng: fastrand::Rng::with_seed(7) };
+        let mut source = IdSource {
+            rng: fastrand::Rng::with_seed(7),
+        };
         for _ in 0..1000 {
             let id = source.run_id();
             assert_eq!(id.as_str().len(), ID_LEN);

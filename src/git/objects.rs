@@ -40,12 +40,18 @@ pub struct CommitInfo {
 impl Repo {
     /// Writes `data` as a blob.
     pub fn write_blob(&self, data: &[u8]) -> Result<Oid> {
-        self.repo.write_blob(data).map(|id| id.detach()).map_err(|e| Error::git("cannot write blob", &e))
+        self.repo
+            .write_blob(data)
+            .map(|id| id.detach())
+            .map_err(|e| Error::git("cannot write blob", &e))
     }
 
     /// Returns the bytes of blob `id`.
     pub fn read_blob(&self, id: Oid) -> Result<Vec<u8>> {
-        let blob = self.repo.find_blob(id).map_err(|e| Error::git(format!("cannot read blob {id}"), &e))?;
+        let blob = self
+            .repo
+            .find_blob(id)
+            .map_err(|e| Error::git(format!("cannot read blob {id}"), &e))?;
         Ok(blob.detach().data)
     }
 
@@ -56,17 +62,29 @@ impl Repo {
 
     /// Writes the tree that is `base` with `edits` applied in order, and returns its id.
     pub fn write_tree(&self, base: Oid, edits: &[TreeEdit]) -> Result<Oid> {
-        let mut editor = self.repo.edit_tree(base).map_err(|e| Error::git("cannot edit tree", &e))?;
+        let mut editor = self
+            .repo
+            .edit_tree(base)
+            .map_err(|e| Error::git("cannot edit tree", &e))?;
         for edit in edits {
             let outcome = match edit {
-                TreeEdit::File { path, blob } => editor.upsert(path.as_str(), EntryKind::Blob, *blob),
-                TreeEdit::Executable { path, blob } => editor.upsert(path.as_str(), EntryKind::BlobExecutable, *blob),
-                TreeEdit::Link { path, blob } => editor.upsert(path.as_str(), EntryKind::Link, *blob),
+                TreeEdit::File { path, blob } => {
+                    editor.upsert(path.as_str(), EntryKind::Blob, *blob)
+                }
+                TreeEdit::Executable { path, blob } => {
+                    editor.upsert(path.as_str(), EntryKind::BlobExecutable, *blob)
+                }
+                TreeEdit::Link { path, blob } => {
+                    editor.upsert(path.as_str(), EntryKind::Link, *blob)
+                }
                 TreeEdit::Remove { path } => editor.remove(path.as_str()),
             };
             outcome.map_err(|e| Error::git("cannot edit tree", &e))?;
         }
-        editor.write().map(|id| id.detach()).map_err(|e| Error::git("cannot write tree", &e))
+        editor
+            .write()
+            .map(|id| id.detach())
+            .map_err(|e| Error::git("cannot write tree", &e))
     }
 
     /// The id of the empty tree.
@@ -76,7 +94,13 @@ impl Repo {
 
     /// Writes a commit with the configured identity (fallback `git-exp <git-exp@localhost>`)
     /// and the time `seconds` (from the run clock, so tests can pin it).
-    pub fn write_commit(&self, tree: Oid, parents: &[Oid], message: &str, seconds: i64) -> Result<Oid> {
+    pub fn write_commit(
+        &self,
+        tree: Oid,
+        parents: &[Oid],
+        message: &str,
+        seconds: i64,
+    ) -> Result<Oid> {
         let time = gix::date::Time { seconds, offset: 0 };
         let committer = self.signature(time, true);
         let author = self.signature(time, false);
@@ -89,12 +113,23 @@ impl Repo {
             message: message.into(),
             extra_headers: vec![],
         };
-        self.repo.write_object(&commit).map(|id| id.detach()).map_err(|e| Error::git("cannot write commit", &e))
+        self.repo
+            .write_object(&commit)
+            .map(|id| id.detach())
+            .map_err(|e| Error::git("cannot write commit", &e))
     }
 
     /// Returns the user's identity with `time` (committer or author).
-    pub(super) fn signature(&self, time: gix::date::Time, committer: bool) -> gix::actor::Signature {
-        let configured = if committer { self.repo.committer() } else { self.repo.author() };
+    pub(super) fn signature(
+        &self,
+        time: gix::date::Time,
+        committer: bool,
+    ) -> gix::actor::Signature {
+        let configured = if committer {
+            self.repo.committer()
+        } else {
+            self.repo.author()
+        };
         let (name, email) = match configured {
             Some(Ok(sig)) => (sig.name.to_owned(), sig.email.to_owned()),
             _ => ("git-exp".into(), "git-exp@localhost".into()),
@@ -104,8 +139,13 @@ impl Repo {
 
     /// Returns tree, parents, time and message of commit `id`.
     pub fn commit_info(&self, id: Oid) -> Result<CommitInfo> {
-        let commit = self.repo.find_commit(id).map_err(|e| Error::git(format!("cannot read commit {id}"), &e))?;
-        let decoded = commit.decode().map_err(|e| Error::git(format!("cannot decode commit {id}"), &e))?;
+        let commit = self
+            .repo
+            .find_commit(id)
+            .map_err(|e| Error::git(format!("cannot read commit {id}"), &e))?;
+        let decoded = commit
+            .decode()
+            .map_err(|e| Error::git(format!("cannot decode commit {id}"), &e))?;
         let time = decoded.committer().map(|s| s.seconds()).unwrap_or(0);
         Ok(CommitInfo {
             tree: decoded.tree(),
@@ -118,14 +158,19 @@ impl Repo {
     /// Returns the bytes of the file at `path` in `tree`, or `None` when there is none.
     pub fn read_path(&self, tree: Oid, path: &str) -> Result<Option<Vec<u8>>> {
         match self.lookup(tree, path)? {
-            Some((id, kind)) if matches!(kind, EntryKind::Blob | EntryKind::BlobExecutable) => self.read_blob(id).map(Some),
+            Some((id, kind)) if matches!(kind, EntryKind::Blob | EntryKind::BlobExecutable) => {
+                self.read_blob(id).map(Some)
+            }
             _ => Ok(None),
         }
     }
 
     /// Returns the object id and kind at `path` in `tree`.
     fn lookup(&self, tree: Oid, path: &str) -> Result<Option<(Oid, gix::object::tree::EntryKind)>> {
-        let tree = self.repo.find_tree(tree).map_err(|e| Error::git(format!("cannot read tree {tree}"), &e))?;
+        let tree = self
+            .repo
+            .find_tree(tree)
+            .map_err(|e| Error::git(format!("cannot read tree {tree}"), &e))?;
         let entry = tree
             .lookup_entry_by_path(path)
             .map_err(|e| Error::git(format!("cannot look up `{path}`"), &e))?;
@@ -148,19 +193,38 @@ impl Repo {
     }
 
     fn walk(&self, tree: Oid, prefix: &str, out: &mut Vec<TreeFile>) -> Result<()> {
-        let tree_obj = self.repo.find_tree(tree).map_err(|e| Error::git(format!("cannot read tree {tree}"), &e))?;
-        let decoded = tree_obj.decode().map_err(|e| Error::git(format!("cannot decode tree {tree}"), &e))?;
+        let tree_obj = self
+            .repo
+            .find_tree(tree)
+            .map_err(|e| Error::git(format!("cannot read tree {tree}"), &e))?;
+        let decoded = tree_obj
+            .decode()
+            .map_err(|e| Error::git(format!("cannot decode tree {tree}"), &e))?;
         let entries: Vec<(String, Oid, EntryKind)> = decoded
             .entries
             .iter()
-            .map(|e| (e.filename.to_str_lossy().into_owned(), e.oid.to_owned(), e.mode.kind()))
+            .map(|e| {
+                (
+                    e.filename.to_str_lossy().into_owned(),
+                    e.oid.to_owned(),
+                    e.mode.kind(),
+                )
+            })
             .collect();
         for (name, id, kind) in entries {
-            let path = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+            let path = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix}/{name}")
+            };
             match kind {
                 EntryKind::Tree => self.walk(id, &path, out)?,
                 EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => {
-                    out.push(TreeFile { path, blob: id, executable: kind == EntryKind::BlobExecutable });
+                    out.push(TreeFile {
+                        path,
+                        blob: id,
+                        executable: kind == EntryKind::BlobExecutable,
+                    });
                 }
                 EntryKind::Commit => {}
             }
@@ -173,9 +237,15 @@ impl Repo {
         let id = self
             .repo
             .rev_parse_single(spec)
-            .map_err(|_| Error::NotFound { spec: spec.to_owned() })?;
-        let object = id.object().map_err(|e| Error::git(format!("cannot read `{spec}`"), &e))?;
-        let commit = object.peel_to_commit().map_err(|_| Error::NotFound { spec: format!("{spec} (not a commit)") })?;
+            .map_err(|_| Error::NotFound {
+                spec: spec.to_owned(),
+            })?;
+        let object = id
+            .object()
+            .map_err(|e| Error::git(format!("cannot read `{spec}`"), &e))?;
+        let commit = object.peel_to_commit().map_err(|_| Error::NotFound {
+            spec: format!("{spec} (not a commit)"),
+        })?;
         Ok(commit.id)
     }
 
@@ -184,10 +254,16 @@ impl Repo {
         let id = self
             .repo
             .rev_parse_single(spec)
-            .map_err(|_| Error::NotFound { spec: spec.to_owned() })?;
-        let object = id.object().map_err(|e| Error::git(format!("cannot read `{spec}`"), &e))?;
+            .map_err(|_| Error::NotFound {
+                spec: spec.to_owned(),
+            })?;
+        let object = id
+            .object()
+            .map_err(|e| Error::git(format!("cannot read `{spec}`"), &e))?;
         if object.kind != gix::object::Kind::Blob {
-            return Err(Error::NotFound { spec: format!("{spec} (not a file)") });
+            return Err(Error::NotFound {
+                spec: format!("{spec} (not a file)"),
+            });
         }
         Ok(object.detach().data)
     }
@@ -206,6 +282,55 @@ impl Repo {
         let Ok(walk) = self.repo.rev_walk([start]).first_parent_only().all() else {
             return vec![start];
         };
-        walk.take(limit).map_while(|info| info.ok().map(|i| i.id)).collect()
+        walk.take(limit)
+            .map_while(|info| info.ok().map(|i| i.id))
+            .collect()
+    }
+}
+
+/// How a path differs between two trees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileChange {
+    Added,
+    Modified,
+    Deleted,
+}
+
+impl Repo {
+    /// Lists the files that differ between two trees (by content or mode), sorted by path,
+    /// leaving out everything below `skip` (a directory such as `.git-exp`).
+    pub fn changed_files(
+        &self,
+        from: Oid,
+        to: Oid,
+        skip: &str,
+    ) -> Result<Vec<(FileChange, String)>> {
+        let index = |tree| -> Result<std::collections::BTreeMap<String, (Oid, bool)>> {
+            Ok(self
+                .list_files(tree)?
+                .into_iter()
+                .filter(|f| !(f.path == skip || f.path.starts_with(&format!("{skip}/"))))
+                .map(|f| (f.path, (f.blob, f.executable)))
+                .collect())
+        };
+        let (old, new) = (index(from)?, index(to)?);
+        let mut out = Vec::new();
+        for (path, entry) in &new {
+            match old.get(path) {
+                None => out.push((FileChange::Added, path.clone())),
+                Some(previous) if previous != entry => {
+                    out.push((FileChange::Modified, path.clone()))
+                }
+                Some(_) => {}
+            }
+        }
+        out.extend(
+            old.keys()
+                .filter(|p| !new.contains_key(*p))
+                .map(|p| (FileChange::Deleted, p.clone())),
+        );
+        out.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(out)
     }
 }

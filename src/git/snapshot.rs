@@ -103,17 +103,29 @@ impl Repo {
             let item = item.map_err(|e| Error::git("cannot compute status", &e))?;
             match item {
                 gix::status::Item::TreeIndex(change) => staged.extend(staged_edit(&change)?),
-                gix::status::Item::IndexWorktree(WorktreeItem::Modification { rela_path, status, .. }) => {
-                    match status {
-                        EntryStatus::Change(WorktreeChange::Removed) => on_disk.push(DiskChange::Remove(rela_path)),
-                        EntryStatus::Change(WorktreeChange::SubmoduleModification(_)) | EntryStatus::NeedsUpdate(_) => {}
-                        EntryStatus::Change(_) | EntryStatus::IntentToAdd | EntryStatus::Conflict { .. } => {
-                            on_disk.push(DiskChange::Rehash(rela_path));
-                        }
+                gix::status::Item::IndexWorktree(WorktreeItem::Modification {
+                    rela_path,
+                    status,
+                    ..
+                }) => match status {
+                    EntryStatus::Change(WorktreeChange::Removed) => {
+                        on_disk.push(DiskChange::Remove(rela_path))
                     }
-                }
-                gix::status::Item::IndexWorktree(WorktreeItem::DirectoryContents { entry, .. }) => {
-                    let is_file = matches!(entry.disk_kind, Some(gix::dir::entry::Kind::File | gix::dir::entry::Kind::Symlink));
+                    EntryStatus::Change(WorktreeChange::SubmoduleModification(_))
+                    | EntryStatus::NeedsUpdate(_) => {}
+                    EntryStatus::Change(_)
+                    | EntryStatus::IntentToAdd
+                    | EntryStatus::Conflict { .. } => {
+                        on_disk.push(DiskChange::Rehash(rela_path));
+                    }
+                },
+                gix::status::Item::IndexWorktree(WorktreeItem::DirectoryContents {
+                    entry, ..
+                }) => {
+                    let is_file = matches!(
+                        entry.disk_kind,
+                        Some(gix::dir::entry::Kind::File | gix::dir::entry::Kind::Symlink)
+                    );
                     if entry.status == gix::dir::entry::Status::Untracked && is_file {
                         untracked.push(entry.rela_path);
                     }
@@ -122,11 +134,17 @@ impl Repo {
             }
         }
 
-        let mut hasher = Hasher { repo: self, workdir: &workdir, pipeline: None };
+        let mut hasher = Hasher {
+            repo: self,
+            workdir: &workdir,
+            pipeline: None,
+        };
         let mut edits = staged;
         for change in on_disk {
             match change {
-                DiskChange::Remove(path) => edits.push(TreeEdit::Remove { path: path.to_string() }),
+                DiskChange::Remove(path) => edits.push(TreeEdit::Remove {
+                    path: path.to_string(),
+                }),
                 DiskChange::Rehash(path) => {
                     let path = path.to_string();
                     match hasher.hash(&path)? {
@@ -168,10 +186,17 @@ impl Repo {
                     budget -= meta.len();
                     edits.push(edit);
                 }
-                None => skipped.push(Skipped { path, reason: SkipReason::Unreadable }),
+                None => skipped.push(Skipped {
+                    path,
+                    reason: SkipReason::Unreadable,
+                }),
             }
         }
-        Ok(CodeSnapshot { base_tree, edits, skipped })
+        Ok(CodeSnapshot {
+            base_tree,
+            edits,
+            skipped,
+        })
     }
 }
 
@@ -183,11 +208,24 @@ enum DiskChange {
 fn staged_edit(change: &gix::diff::index::Change) -> Result<Option<TreeEdit>> {
     use gix::diff::index::ChangeRef;
     let edit = match change {
-        ChangeRef::Addition { location, entry_mode, id, .. } | ChangeRef::Modification { location, entry_mode, id, .. } => {
+        ChangeRef::Addition {
+            location,
+            entry_mode,
+            id,
+            ..
+        }
+        | ChangeRef::Modification {
+            location,
+            entry_mode,
+            id,
+            ..
+        } => {
             let path = location.to_string();
             let blob = id.clone().into_owned();
             match entry_mode.to_tree_entry_mode().map(|m| m.kind()) {
-                Some(gix::objs::tree::EntryKind::BlobExecutable) => TreeEdit::Executable { path, blob },
+                Some(gix::objs::tree::EntryKind::BlobExecutable) => {
+                    TreeEdit::Executable { path, blob }
+                }
                 Some(gix::objs::tree::EntryKind::Link) => TreeEdit::Link { path, blob },
                 Some(gix::objs::tree::EntryKind::Blob) => TreeEdit::File { path, blob },
                 // Gitlinks and trees are left as HEAD has them.
@@ -195,9 +233,14 @@ fn staged_edit(change: &gix::diff::index::Change) -> Result<Option<TreeEdit>> {
                 _ => return Ok(None),
             }
         }
-        ChangeRef::Deletion { location, .. } => TreeEdit::Remove { path: location.to_string() },
+        ChangeRef::Deletion { location, .. } => TreeEdit::Remove {
+            path: location.to_string(),
+        },
         ChangeRef::Rewrite { location, .. } => {
-            return Err(Error::Git { what: "unexpected rename in status".into(), detail: location.to_string() });
+            return Err(Error::Git {
+                what: "unexpected rename in status".into(),
+                detail: location.to_string(),
+            });
         }
     };
     Ok(Some(edit))
@@ -207,17 +250,23 @@ fn staged_edit(change: &gix::diff::index::Change) -> Result<Option<TreeEdit>> {
 struct Hasher<'a> {
     repo: &'a Repo,
     workdir: &'a Path,
-    pipeline: Option<(gix::filter::Pipeline<'a>, gix::worktree::IndexPersistedOrInMemory)>,
+    pipeline: Option<(
+        gix::filter::Pipeline<'a>,
+        gix::worktree::IndexPersistedOrInMemory,
+    )>,
 }
 
 impl Hasher<'_> {
     /// Returns the edit that stores the file at `path`, or `None` if it is gone or not a file.
     fn hash(&mut self, path: &str) -> Result<Option<TreeEdit>> {
         let full = self.workdir.join(path);
-        let Ok(meta) = std::fs::symlink_metadata(&full) else { return Ok(None) };
+        let Ok(meta) = std::fs::symlink_metadata(&full) else {
+            return Ok(None);
+        };
         let owned = path.to_owned();
         if meta.file_type().is_symlink() {
-            let target = std::fs::read_link(&full).map_err(|e| Error::io(format!("cannot read link `{path}`"), e))?;
+            let target = std::fs::read_link(&full)
+                .map_err(|e| Error::io(format!("cannot read link `{path}`"), e))?;
             let bytes = gix::path::into_bstr(target)
                 .map_err(|e| Error::git(format!("cannot store link `{path}`"), &e))?
                 .into_owned();
@@ -240,20 +289,29 @@ impl Hasher<'_> {
     fn clean(&mut self, path: &str, full: &Path) -> Result<Vec<u8>> {
         use std::io::Read as _;
         if self.pipeline.is_none() {
-            let pipeline = self.repo.repo.filter_pipeline(None).map_err(|e| Error::git("cannot set up filters", &e))?;
+            let pipeline = self
+                .repo
+                .repo
+                .filter_pipeline(None)
+                .map_err(|e| Error::git("cannot set up filters", &e))?;
             self.pipeline = Some(pipeline);
         }
         let Some((pipeline, index)) = self.pipeline.as_mut() else {
             unreachable!("the pipeline was set just above")
         };
-        let file = std::fs::File::open(full).map_err(|e| Error::io(format!("cannot read `{path}`"), e))?;
+        let file =
+            std::fs::File::open(full).map_err(|e| Error::io(format!("cannot read `{path}`"), e))?;
         let outcome = pipeline
             .convert_to_git(file, Path::new(path), index)
             .map_err(|e| Error::git(format!("cannot filter `{path}`"), &e))?;
         let mut data = Vec::new();
         let read = match outcome {
-            gix::filter::plumbing::pipeline::convert::ToGitOutcome::Unchanged(mut r) => r.read_to_end(&mut data).map(drop),
-            gix::filter::plumbing::pipeline::convert::ToGitOutcome::Process(mut r) => r.read_to_end(&mut data).map(drop),
+            gix::filter::plumbing::pipeline::convert::ToGitOutcome::Unchanged(mut r) => {
+                r.read_to_end(&mut data).map(drop)
+            }
+            gix::filter::plumbing::pipeline::convert::ToGitOutcome::Process(mut r) => {
+                r.read_to_end(&mut data).map(drop)
+            }
             gix::filter::plumbing::pipeline::convert::ToGitOutcome::Buffer(b) => {
                 data.extend_from_slice(b);
                 Ok(())

@@ -22,7 +22,9 @@ const VERSION: u32 = 1;
 
 /// Loads the cache; a missing, unreadable or outdated file is an empty cache.
 pub fn load(store_dir: &Path) -> HashMap<Oid, RunRecord> {
-    let Ok(bytes) = std::fs::read(store_dir.join(FILE)) else { return HashMap::new() };
+    let Ok(bytes) = std::fs::read(store_dir.join(FILE)) else {
+        return HashMap::new();
+    };
     match serde_json::from_slice::<CacheFile>(&bytes) {
         Ok(file) if file.version == VERSION => file
             .entries
@@ -35,7 +37,10 @@ pub fn load(store_dir: &Path) -> HashMap<Oid, RunRecord> {
 
 /// Replaces the cache with `entries`. Failing to write it only costs speed, so errors are
 /// returned for the caller to ignore.
-pub fn save<'a>(store_dir: &Path, entries: impl Iterator<Item = (Oid, &'a RunRecord)>) -> std::io::Result<()> {
+pub fn save<'a>(
+    store_dir: &Path,
+    entries: impl Iterator<Item = (Oid, &'a RunRecord)>,
+) -> std::io::Result<()> {
     #[derive(Serialize)]
     struct CacheFileRef<'a> {
         version: u32,
@@ -45,7 +50,10 @@ pub fn save<'a>(store_dir: &Path, entries: impl Iterator<Item = (Oid, &'a RunRec
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let file = CacheFileRef { version: VERSION, entries: entries.map(|(oid, r)| (oid.to_string(), r)).collect() };
+    let file = CacheFileRef {
+        version: VERSION,
+        entries: entries.map(|(oid, r)| (oid.to_string(), r)).collect(),
+    };
     let bytes = serde_json::to_vec(&file).map_err(std::io::Error::other)?;
     // Unique temp name: concurrent listings may both rewrite the cache; the last rename wins.
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));

@@ -37,14 +37,19 @@ pub fn read_state(spool: &Path) -> Option<SpoolState> {
 /// Writes a spool's state atomically (temp file and rename), so readers never see half of it.
 pub fn write_state(spool: &Path, state: &SpoolState) -> std::io::Result<()> {
     let tmp = spool.join(format!("{STATE_FILE}.tmp"));
-    std::fs::write(&tmp, serde_json::to_vec(state).map_err(std::io::Error::other)?)?;
+    std::fs::write(
+        &tmp,
+        serde_json::to_vec(state).map_err(std::io::Error::other)?,
+    )?;
     std::fs::rename(tmp, spool.join(STATE_FILE))
 }
 
 /// True if the process that owns the spool is still running: on this host, its pid is alive;
 /// elsewhere, its heartbeat is recent.
 pub fn is_alive(spool: &Path) -> bool {
-    let Some(state) = read_state(spool) else { return false };
+    let Some(state) = read_state(spool) else {
+        return false;
+    };
     if state.hostname == hostname() {
         pid_alive(state.pid)
     } else {
@@ -54,7 +59,9 @@ pub fn is_alive(spool: &Path) -> bool {
 
 #[cfg(unix)]
 pub fn pid_alive(pid: u32) -> bool {
-    let Ok(pid) = i32::try_from(pid) else { return false };
+    let Ok(pid) = i32::try_from(pid) else {
+        return false;
+    };
     // Signal 0 checks existence; EPERM means it exists but belongs to somebody else.
     match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
         Ok(()) => !is_zombie(pid),
@@ -68,7 +75,10 @@ pub fn pid_alive(pid: u32) -> bool {
 fn is_zombie(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
-        .and_then(|stat| stat.rsplit_once(')').map(|(_, rest)| rest.trim_start().starts_with('Z')))
+        .and_then(|stat| {
+            stat.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
         .unwrap_or(false)
 }
 
@@ -79,5 +89,8 @@ pub fn pid_alive(_pid: u32) -> bool {
 
 /// This machine's host name.
 pub fn hostname() -> String {
-    nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_else(|| "localhost".into())
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".into())
 }

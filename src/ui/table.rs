@@ -17,16 +17,25 @@ pub struct Cell {
 
 impl Cell {
     pub fn new(value: Value, text: impl Into<String>) -> Self {
-        Self { value, text: text.into() }
+        Self {
+            value,
+            text: text.into(),
+        }
     }
 
     pub fn text(text: impl Into<String>) -> Self {
         let text = text.into();
-        Self { value: Value::String(text.clone()), text }
+        Self {
+            value: Value::String(text.clone()),
+            text,
+        }
     }
 
     pub fn empty() -> Self {
-        Self { value: Value::Null, text: String::new() }
+        Self {
+            value: Value::Null,
+            text: String::new(),
+        }
     }
 }
 
@@ -41,7 +50,13 @@ pub struct Table {
 const MAX_CELL: usize = 60;
 
 /// Renders `table` as `format` into `out`; terminal tables are fitted to `width` when given.
-pub fn render(table: &Table, format: Format, width: Option<usize>, header: Style, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(
+    table: &Table,
+    format: Format,
+    width: Option<usize>,
+    header: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Table => render_terminal(table, width, header, out),
         Format::Json => render_json(table, out),
@@ -51,7 +66,12 @@ pub fn render(table: &Table, format: Format, width: Option<usize>, header: Style
     }
 }
 
-fn render_terminal(table: &Table, width: Option<usize>, header: Style, out: &mut dyn Write) -> io::Result<()> {
+fn render_terminal(
+    table: &Table,
+    width: Option<usize>,
+    header: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let ncols = table.columns.len();
     if ncols == 0 {
         return Ok(());
@@ -65,7 +85,10 @@ fn render_terminal(table: &Table, width: Option<usize>, header: Style, out: &mut
     if let Some(limit) = width {
         shrink_to_fit(&mut widths, &table.columns, limit);
     }
-    let line = |cells: &mut dyn Iterator<Item = &str>, out: &mut dyn Write, style: Style| -> io::Result<()> {
+    let line = |cells: &mut dyn Iterator<Item = &str>,
+                out: &mut dyn Write,
+                style: Style|
+     -> io::Result<()> {
         let mut text = String::new();
         for (i, (cell, w)) in cells.zip(&widths).enumerate() {
             let cell = truncate(cell, *w);
@@ -125,14 +148,23 @@ fn render_json(table: &Table, out: &mut dyn Write) -> io::Result<()> {
     let rows: Vec<serde_json::Map<String, Value>> = table
         .rows
         .iter()
-        .map(|row| table.columns.iter().cloned().zip(row.iter().map(|c| c.value.clone())).collect())
+        .map(|row| {
+            table
+                .columns
+                .iter()
+                .cloned()
+                .zip(row.iter().map(|c| c.value.clone()))
+                .collect()
+        })
         .collect();
     serde_json::to_writer_pretty(&mut *out, &rows)?;
     writeln!(out)
 }
 
 fn render_delimited(table: &Table, delimiter: u8, out: &mut dyn Write) -> io::Result<()> {
-    let mut writer = csv::WriterBuilder::new().delimiter(delimiter).from_writer(out);
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .from_writer(out);
     writer.write_record(&table.columns)?;
     for row in &table.rows {
         writer.write_record(row.iter().map(|c| c.text.as_str()))?;
@@ -141,11 +173,25 @@ fn render_delimited(table: &Table, delimiter: u8, out: &mut dyn Write) -> io::Re
 }
 
 fn render_markdown(table: &Table, out: &mut dyn Write) -> io::Result<()> {
-    let row = |cells: &mut dyn Iterator<Item = String>| format!("| {} |", cells.collect::<Vec<_>>().join(" | "));
-    writeln!(out, "{}", row(&mut table.columns.iter().map(|c| escape_markdown_cell(c))))?;
-    writeln!(out, "{}", row(&mut table.columns.iter().map(|_| "---".to_owned())))?;
+    let row = |cells: &mut dyn Iterator<Item = String>| {
+        format!("| {} |", cells.collect::<Vec<_>>().join(" | "))
+    };
+    writeln!(
+        out,
+        "{}",
+        row(&mut table.columns.iter().map(|c| escape_markdown_cell(c)))
+    )?;
+    writeln!(
+        out,
+        "{}",
+        row(&mut table.columns.iter().map(|_| "---".to_owned()))
+    )?;
     for cells in &table.rows {
-        writeln!(out, "{}", row(&mut cells.iter().map(|c| escape_markdown_cell(&c.text))))?;
+        writeln!(
+            out,
+            "{}",
+            row(&mut cells.iter().map(|c| escape_markdown_cell(&c.text)))
+        )?;
     }
     Ok(())
 }
@@ -179,15 +225,24 @@ mod tests {
         Table {
             columns: vec!["id".into(), "name".into(), "lr".into()],
             rows: vec![
-                vec![Cell::text("k3m9x2qa"), Cell::text("brave|otter"), Cell::new(serde_json::json!(0.1), "0.1")],
-                vec![Cell::text("z9z9z9z9"), Cell::text("<b>x</b>"), Cell::empty()],
+                vec![
+                    Cell::text("k3m9x2qa"),
+                    Cell::text("brave|otter"),
+                    Cell::new(serde_json::json!(0.1), "0.1"),
+                ],
+                vec![
+                    Cell::text("z9z9z9z9"),
+                    Cell::text("<b>x</b>"),
+                    Cell::empty(),
+                ],
             ],
         }
     }
 
     fn rendered(format: Format, width: Option<usize>) -> String {
         let mut buf = Vec::new();
-        render(&sample(), format, width, Style::new(), &mut buf).expect("writing to a Vec cannot fail");
+        render(&sample(), format, width, Style::new(), &mut buf)
+            .expect("writing to a Vec cannot fail");
         String::from_utf8(buf).expect("renderers write UTF-8")
     }
 
@@ -208,7 +263,10 @@ mod tests {
 
     #[test]
     fn csv_quotes_and_markdown_escapes() {
-        assert_eq!(rendered(Format::Csv, None), "id,name,lr\nk3m9x2qa,brave|otter,0.1\nz9z9z9z9,<b>x</b>,\n");
+        assert_eq!(
+            rendered(Format::Csv, None),
+            "id,name,lr\nk3m9x2qa,brave|otter,0.1\nz9z9z9z9,<b>x</b>,\n"
+        );
         let md = rendered(Format::Md, None);
         assert!(md.contains("brave\\|otter"), "{md}");
         assert!(md.contains("&lt;b&gt;x&lt;/b&gt;"), "{md}");
