@@ -20,11 +20,7 @@ use crate::ui::Format;
 ///   git exp show @
 #[derive(Debug, Parser)]
 #[command(name = "git-exp", bin_name = "git exp", version, max_term_width = 100)]
-#[command(
-    propagate_version = true,
-    subcommand_required = true,
-    arg_required_else_help = true
-)]
+#[command(propagate_version = true, subcommand_required = true, arg_required_else_help = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

@@ -38,11 +38,7 @@ pub struct SnapshotConfig {
 
 impl Default for SnapshotConfig {
     fn default() -> Self {
-        Self {
-            max_file_size: default_max_file(),
-            max_total_size: default_max_total(),
-            exclude: vec![],
-        }
+        Self { max_file_size: default_max_file(), max_total_size: default_max_total(), exclude: vec![] }
     }
 }
 
@@ -67,9 +63,7 @@ pub struct OutputConfig {
 
 impl Default for OutputConfig {
     fn default() -> Self {
-        Self {
-            max_size: default_output(),
-        }
+        Self { max_size: default_output() }
     }
 }
 
@@ -107,10 +101,7 @@ impl Config {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
             Err(source) => {
-                return Err(Error::Read {
-                    path: FILE.into(),
-                    source,
-                });
+                return Err(Error::Read { path: FILE.into(), source });
             }
         };
         Self::parse(&text)
@@ -118,14 +109,9 @@ impl Config {
 
     pub fn parse(text: &str) -> Result<Self, Error> {
         toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
             let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
-            Error::Parse {
-                path: FILE.into(),
-                message: format!("{}{at}", e.message()),
-            }
+            Error::Parse { path: FILE.into(), message: format!("{}{at}", e.message()) }
         })
     }
 
@@ -133,24 +119,20 @@ impl Config {
     pub fn snapshot_options(&self) -> Result<SnapshotOptions, Error> {
         let mut builder = globset::GlobSetBuilder::new();
         for pattern in &self.snapshot.exclude {
-            let glob = globset::GlobBuilder::new(pattern)
-                .literal_separator(false)
-                .build()
-                .map_err(|e| Error::Parse {
+            let glob =
+                globset::GlobBuilder::new(pattern).literal_separator(false).build().map_err(|e| Error::Parse {
                     path: FILE.into(),
                     message: format!("snapshot.exclude: bad glob `{pattern}`: {}", e.kind()),
                 })?;
             builder.add(glob);
             // `data` should also exclude everything below `data/`, as in .gitignore.
-            if let Ok(below) = globset::Glob::new(&format!("{}/**", pattern.trim_end_matches('/')))
-            {
+            if let Ok(below) = globset::Glob::new(&format!("{}/**", pattern.trim_end_matches('/'))) {
                 builder.add(below);
             }
         }
-        let exclude = builder.build().map_err(|e| Error::Parse {
-            path: FILE.into(),
-            message: format!("snapshot.exclude: {e}"),
-        })?;
+        let exclude = builder
+            .build()
+            .map_err(|e| Error::Parse { path: FILE.into(), message: format!("snapshot.exclude: {e}") })?;
         Ok(SnapshotOptions {
             max_file_size: self.snapshot.max_file_size,
             max_total_size: self.snapshot.max_total_size,
@@ -170,18 +152,14 @@ fn size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     match Raw::deserialize(d)? {
         Raw::Bytes(n) => Ok(n),
         Raw::Text(text) => parse_size(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "`{text}` is not a size (use bytes, or a number with KiB, MiB, GiB)"
-            ))
+            serde::de::Error::custom(format!("`{text}` is not a size (use bytes, or a number with KiB, MiB, GiB)"))
         }),
     }
 }
 
 pub fn parse_size(text: &str) -> Option<u64> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let number: f64 = number.parse().ok()?;
     let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
@@ -211,8 +189,7 @@ mod tests {
 
     #[test]
     fn parses_sections_and_rejects_typos() {
-        let config = Config::parse("[snapshot]\nmax_file_size = \"1KiB\"\nexclude = [\"data\"]\n")
-            .expect("valid");
+        let config = Config::parse("[snapshot]\nmax_file_size = \"1KiB\"\nexclude = [\"data\"]\n").expect("valid");
         assert_eq!(config.snapshot.max_file_size, 1024);
         let options = config.snapshot_options().expect("globs compile");
         assert!(options.exclude.is_match("data/x.csv"));

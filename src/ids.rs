@@ -15,9 +15,7 @@ pub struct IdSource {
 impl IdSource {
     /// Returns a generator seeded from `GIT_EXP_SEED` (tests), else from the OS.
     pub fn new() -> Self {
-        let seeded = std::env::var("GIT_EXP_SEED")
-            .ok()
-            .and_then(|s| s.parse::<u64>().ok());
+        let seeded = std::env::var("GIT_EXP_SEED").ok().and_then(|s| s.parse::<u64>().ok());
         let rng = match seeded {
             Some(seed) => fastrand::Rng::with_seed(seed),
             None => fastrand::Rng::new(),
@@ -48,9 +46,7 @@ impl IdSource {
 }
 
 /// A run id: 8 characters of lowercase Crockford base32.
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct RunId(String);
 
@@ -77,22 +73,20 @@ pub fn is_id_prefix(s: &str) -> bool {
 }
 
 const ADJECTIVES: &[&str] = &[
-    "agile", "amber", "ancient", "azure", "bold", "brave", "bright", "brisk", "calm", "clever",
-    "cosmic", "crisp", "curious", "daring", "dusty", "eager", "early", "fancy", "fast", "fearless",
-    "fierce", "gentle", "gleaming", "golden", "grand", "happy", "hidden", "humble", "icy", "jolly",
-    "keen", "kind", "lively", "lucky", "lunar", "mellow", "merry", "mighty", "misty", "nimble",
-    "noble", "odd", "patient", "plucky", "polar", "proud", "quick", "quiet", "rapid", "rustic",
-    "shiny", "silent", "silver", "sleek", "snowy", "solar", "steady", "stormy", "sunny", "swift",
-    "tidy", "vivid", "witty", "zesty",
+    "agile", "amber", "ancient", "azure", "bold", "brave", "bright", "brisk", "calm", "clever", "cosmic", "crisp",
+    "curious", "daring", "dusty", "eager", "early", "fancy", "fast", "fearless", "fierce", "gentle", "gleaming",
+    "golden", "grand", "happy", "hidden", "humble", "icy", "jolly", "keen", "kind", "lively", "lucky", "lunar",
+    "mellow", "merry", "mighty", "misty", "nimble", "noble", "odd", "patient", "plucky", "polar", "proud", "quick",
+    "quiet", "rapid", "rustic", "shiny", "silent", "silver", "sleek", "snowy", "solar", "steady", "stormy", "sunny",
+    "swift", "tidy", "vivid", "witty", "zesty",
 ];
 
 const NOUNS: &[&str] = &[
-    "badger", "beaver", "bison", "cheetah", "condor", "cougar", "crane", "dingo", "dolphin",
-    "eagle", "falcon", "ferret", "finch", "fox", "gazelle", "gecko", "heron", "ibex", "jackal",
-    "jaguar", "koala", "lemur", "leopard", "lynx", "marmot", "marten", "mink", "moose", "narwhal",
-    "newt", "ocelot", "orca", "osprey", "otter", "owl", "panda", "panther", "pelican", "penguin",
-    "puffin", "quail", "rabbit", "raven", "robin", "salmon", "seal", "shark", "sparrow", "stork",
-    "swan", "tapir", "tiger", "toucan", "trout", "turtle", "viper", "walrus", "weasel", "whale",
+    "badger", "beaver", "bison", "cheetah", "condor", "cougar", "crane", "dingo", "dolphin", "eagle", "falcon",
+    "ferret", "finch", "fox", "gazelle", "gecko", "heron", "ibex", "jackal", "jaguar", "koala", "lemur", "leopard",
+    "lynx", "marmot", "marten", "mink", "moose", "narwhal", "newt", "ocelot", "orca", "osprey", "otter", "owl",
+    "panda", "panther", "pelican", "penguin", "puffin", "quail", "rabbit", "raven", "robin", "salmon", "seal", "shark",
+    "sparrow", "stork", "swan", "tapir", "tiger", "toucan", "trout", "turtle", "viper", "walrus", "weasel", "whale",
     "wolf", "wombat", "wren", "yak", "zebra",
 ];
 
@@ -102,9 +96,7 @@ mod tests {
 
     #[test]
     fn ids_use_the_crockford_alphabet() {
-        let mut source = IdSource {
-            rng: fastrand::Rng::with_seed(7),
-        };
+        let mut source = IdSource { rng: fastrand::Rng::with_seed(7) };
         for _ in 0..1000 {
             let id = source.run_id();
             assert_eq!(id.as_str().len(), ID_LEN);

@@ -56,18 +56,10 @@ impl BlobStore {
 
     /// The path of a blob, which need not exist.
     pub fn path(&self, sha256: &str) -> Result<PathBuf, Error> {
-        if sha256.len() != 64
-            || !sha256
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
             return Err(Error::BadName(sha256.to_owned()));
         }
-        Ok(self
-            .root
-            .join("sha256")
-            .join(&sha256[..2])
-            .join(&sha256[2..]))
+        Ok(self.root.join("sha256").join(&sha256[..2]).join(&sha256[2..]))
     }
 
     pub fn contains(&self, sha256: &str) -> bool {
@@ -88,25 +80,19 @@ impl BlobStore {
 
     fn put_reader(&self, mut reader: impl Read, what: &str) -> Result<Stored, Error> {
         let tmp_dir = self.root.join("tmp");
-        std::fs::create_dir_all(&tmp_dir)
-            .map_err(io_err(format!("cannot create `{}`", tmp_dir.display())))?;
+        std::fs::create_dir_all(&tmp_dir).map_err(io_err(format!("cannot create `{}`", tmp_dir.display())))?;
         let tmp = tempfile_in(&tmp_dir)?;
-        let mut encoder =
-            zstd::Encoder::new(tmp.file, LEVEL).map_err(io_err("cannot start compression"))?;
+        let mut encoder = zstd::Encoder::new(tmp.file, LEVEL).map_err(io_err("cannot start compression"))?;
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         let mut buf = vec![0u8; 256 * 1024];
         loop {
-            let n = reader
-                .read(&mut buf)
-                .map_err(io_err(format!("cannot read {what}")))?;
+            let n = reader.read(&mut buf).map_err(io_err(format!("cannot read {what}")))?;
             if n == 0 {
                 break;
             }
             hasher.update(&buf[..n]);
-            encoder
-                .write_all(&buf[..n])
-                .map_err(io_err("cannot write blob"))?;
+            encoder.write_all(&buf[..n]).map_err(io_err("cannot write blob"))?;
             size += n as u64;
         }
         let file = encoder.finish().map_err(io_err("cannot write blob"))?;
@@ -119,8 +105,7 @@ impl BlobStore {
         file.sync_all().map_err(io_err("cannot sync blob"))?;
         drop(file);
         if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(io_err(format!("cannot create `{}`", parent.display())))?;
+            std::fs::create_dir_all(parent).map_err(io_err(format!("cannot create `{}`", parent.display())))?;
         }
         std::fs::rename(&tmp.path, &dest).map_err(io_err(format!("cannot store blob {sha256}")))?;
         Ok(Stored { sha256, size })
@@ -133,14 +118,11 @@ impl BlobStore {
         let file = match File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(Error::Missing {
-                    sha256: sha256.into(),
-                });
+                return Err(Error::Missing { sha256: sha256.into() });
             }
             Err(e) => return Err(io_err(format!("cannot read blob {sha256}"))(e)),
         };
-        let mut decoder =
-            zstd::Decoder::new(file).map_err(io_err(format!("cannot read blob {sha256}")))?;
+        let mut decoder = zstd::Decoder::new(file).map_err(io_err(format!("cannot read blob {sha256}")))?;
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; 256 * 1024];
         let mut size = 0u64;
@@ -149,26 +131,19 @@ impl BlobStore {
                 Ok(n) => n,
                 // A damaged frame is corruption, not an I/O failure of ours.
                 Err(_) => {
-                    return Err(Error::Corrupt {
-                        sha256: sha256.into(),
-                        actual: "(undecodable zstd data)".into(),
-                    });
+                    return Err(Error::Corrupt { sha256: sha256.into(), actual: "(undecodable zstd data)".into() });
                 }
             };
             if n == 0 {
                 break;
             }
             hasher.update(&buf[..n]);
-            out.write_all(&buf[..n])
-                .map_err(io_err("cannot write blob content"))?;
+            out.write_all(&buf[..n]).map_err(io_err("cannot write blob content"))?;
             size += n as u64;
         }
         let actual = hex::encode(hasher.finalize());
         if actual != sha256 {
-            return Err(Error::Corrupt {
-                sha256: sha256.into(),
-                actual,
-            });
+            return Err(Error::Corrupt { sha256: sha256.into(), actual });
         }
         Ok(size)
     }
@@ -183,13 +158,11 @@ impl BlobStore {
     /// Writes blob `sha256` to `dest` (verified; written beside it, then renamed into place).
     pub fn extract(&self, sha256: &str, dest: &Path) -> Result<u64, Error> {
         let dir = dest.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)
-            .map_err(io_err(format!("cannot create `{}`", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(io_err(format!("cannot create `{}`", dir.display())))?;
         let mut tmp = tempfile_in(dir)?;
         match self.read_to(sha256, &mut tmp.file) {
             Ok(size) => {
-                std::fs::rename(&tmp.path, dest)
-                    .map_err(io_err(format!("cannot write `{}`", dest.display())))?;
+                std::fs::rename(&tmp.path, dest).map_err(io_err(format!("cannot write `{}`", dest.display())))?;
                 Ok(size)
             }
             Err(e) => {
@@ -213,10 +186,7 @@ impl BlobStore {
             };
             for file in files.flatten() {
                 let name = format!("{p}{}", file.file_name().to_string_lossy());
-                let mtime = file
-                    .metadata()
-                    .and_then(|m| m.modified())
-                    .unwrap_or(std::time::UNIX_EPOCH);
+                let mtime = file.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
                 if self.path(&name).is_ok() {
                     out.push((name, mtime));
                 }
@@ -246,10 +216,7 @@ fn tempfile_in(dir: &Path) -> Result<TempFile, Error> {
             Ok(file) => return Ok(TempFile { file, path }),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
-                return Err(io_err(format!(
-                    "cannot create a file in `{}`",
-                    dir.display()
-                ))(e));
+                return Err(io_err(format!("cannot create a file in `{}`", dir.display()))(e));
             }
         }
     }
@@ -270,10 +237,7 @@ mod tests {
         let a = store.put_bytes(b"hello").expect("put");
         let b = store.put_bytes(b"hello").expect("put again");
         assert_eq!(a, b);
-        assert_eq!(
-            a.sha256,
-            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
-        );
+        assert_eq!(a.sha256, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
         assert_eq!(store.read(&a.sha256).expect("read"), b"hello");
         assert_eq!(store.list().expect("list").len(), 1);
 
@@ -285,10 +249,7 @@ mod tests {
 
         std::fs::write(store.path(&a.sha256).expect("path"), b"not zstd").expect("overwrite");
         assert!(matches!(store.read(&a.sha256), Err(Error::Corrupt { .. })));
-        assert!(matches!(
-            store.read(&"0".repeat(64)),
-            Err(Error::Missing { .. })
-        ));
+        assert!(matches!(store.read(&"0".repeat(64)), Err(Error::Missing { .. })));
         assert!(matches!(store.read("../x"), Err(Error::BadName(_))));
     }
 }

@@ -62,9 +62,7 @@ pub fn spawn(
     log: File,
     on_stdout_line: Option<LineSink>,
 ) -> std::io::Result<Running> {
-    let (program, args) = command
-        .split_first()
-        .ok_or_else(|| std::io::Error::other("empty command"))?;
+    let (program, args) = command.split_first().ok_or_else(|| std::io::Error::other("empty command"))?;
     // Register before spawning so that no Ctrl-C can slip between the two.
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
     let mut cmd = Command::new(program);
@@ -90,15 +88,11 @@ pub fn spawn(
     let mut tees = Vec::new();
     if let Some(out) = child.stdout.take() {
         let log = Arc::clone(&log);
-        tees.push(std::thread::spawn(move || {
-            tee(out, std::io::stdout(), &log, on_stdout_line)
-        }));
+        tees.push(std::thread::spawn(move || tee(out, std::io::stdout(), &log, on_stdout_line)));
     }
     if let Some(err) = child.stderr.take() {
         let log = Arc::clone(&log);
-        tees.push(std::thread::spawn(move || {
-            tee(err, std::io::stderr(), &log, None)
-        }));
+        tees.push(std::thread::spawn(move || tee(err, std::io::stderr(), &log, None)));
     }
 
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -125,25 +119,14 @@ pub fn spawn(
                 SIGHUP => Signal::SIGHUP,
                 _ => {
                     escalation += 1;
-                    if escalation == 1 {
-                        Signal::SIGTERM
-                    } else {
-                        Signal::SIGKILL
-                    }
+                    if escalation == 1 { Signal::SIGTERM } else { Signal::SIGKILL }
                 }
             };
             // The group may already be gone; nothing to do then.
             let _ = killpg(Pid::from_raw(pgid), send);
         }
     });
-    Ok(Running {
-        child,
-        pgid,
-        tees,
-        signals: handle,
-        signal_thread,
-        interrupted,
-    })
+    Ok(Running { child, pgid, tees, signals: handle, signal_thread, interrupted })
 }
 
 impl Running {

@@ -30,9 +30,7 @@ pub fn host() -> Host {
         user: user(),
         os: std::env::consts::OS.to_owned(),
         arch: std::env::consts::ARCH.to_owned(),
-        cpus: std::thread::available_parallelism()
-            .map(|n| n.get() as u32)
-            .unwrap_or(1),
+        cpus: std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1),
         memory_bytes: memory_bytes().unwrap_or(0),
         gpus: gpus(),
     }
@@ -42,12 +40,7 @@ fn user() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .ok()
-        .or_else(|| {
-            nix::unistd::User::from_uid(nix::unistd::getuid())
-                .ok()
-                .flatten()
-                .map(|u| u.name)
-        })
+        .or_else(|| nix::unistd::User::from_uid(nix::unistd::getuid()).ok().flatten().map(|u| u.name))
         .unwrap_or_default()
 }
 
@@ -63,43 +56,28 @@ fn gpus() -> Vec<String> {
     if find_in_path("nvidia-smi").is_none() {
         return Vec::new();
     }
-    let Ok(out) = Command::new("nvidia-smi")
-        .args(["--query-gpu=name", "--format=csv,noheader"])
-        .output()
-    else {
+    let Ok(out) = Command::new("nvidia-smi").args(["--query-gpu=name", "--format=csv,noheader"]).output() else {
         return Vec::new();
     };
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.trim().to_owned())
-        .filter(|l| !l.is_empty())
-        .collect()
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()).collect()
 }
 
 /// Finds an executable on `PATH`.
 pub fn find_in_path(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|p| p.is_file())
+    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file())
 }
 
 /// `env/vars.toml`: the allow-listed variables that are set.
 pub fn vars_toml(extra: &[String]) -> String {
     let mut table = toml::Table::new();
-    let names = DEFAULT_VARS
-        .iter()
-        .map(|s| (*s).to_owned())
-        .chain(extra.iter().cloned());
+    let names = DEFAULT_VARS.iter().map(|s| (*s).to_owned()).chain(extra.iter().cloned());
     for name in names {
         if let Ok(value) = std::env::var(&name) {
             table.insert(name, toml::Value::String(value));
         }
     }
-    table.insert(
-        "GIT_EXP_VERSION".into(),
-        toml::Value::String(env!("CARGO_PKG_VERSION").into()),
-    );
+    table.insert("GIT_EXP_VERSION".into(), toml::Value::String(env!("CARGO_PKG_VERSION").into()));
     toml::to_string(&table).unwrap_or_default()
 }
 
@@ -107,10 +85,7 @@ pub fn vars_toml(extra: &[String]) -> String {
 /// (`python train.py`, `python3 -m x`, `./train.py`, `uv run python …`).
 pub fn python_of(command: &[String]) -> Option<String> {
     let is_python = |word: &str| {
-        let name = Path::new(word)
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("");
+        let name = Path::new(word).file_name().and_then(|n| n.to_str()).unwrap_or("");
         name.starts_with("python") && name[6..].chars().all(|c| c.is_ascii_digit() || c == '.')
     };
     let first = command.first()?;
@@ -132,9 +107,7 @@ pub fn pip_freeze(python: &str) -> Option<String> {
         .stderr(std::process::Stdio::null())
         .output()
         .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 #[cfg(test)]
@@ -145,10 +118,7 @@ mod tests {
     fn python_detection() {
         let cmd = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
         assert_eq!(python_of(&cmd("python train.py")), Some("python".into()));
-        assert_eq!(
-            python_of(&cmd("/usr/bin/python3.11 -m x")),
-            Some("/usr/bin/python3.11".into())
-        );
+        assert_eq!(python_of(&cmd("/usr/bin/python3.11 -m x")), Some("/usr/bin/python3.11".into()));
         assert_eq!(python_of(&cmd("uv run python t.py")), Some("python".into()));
         assert_eq!(python_of(&cmd("./train.py")), Some("python3".into()));
         assert_eq!(python_of(&cmd("true")), None);

@@ -15,28 +15,13 @@ const MAX_KEY_LEN: usize = 200;
 /// Returns why `key` is not a valid metric key, if it is not.
 pub fn check_key(key: &str) -> Result<(), String> {
     if key.is_empty() || key.len() > MAX_KEY_LEN {
-        return Err(format!(
-            "metric key `{}` must be 1 to {MAX_KEY_LEN} characters",
-            truncated(key)
-        ));
+        return Err(format!("metric key `{}` must be 1 to {MAX_KEY_LEN} characters", truncated(key)));
     }
-    if let Some(bad) = key
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "_.-/".contains(*c)))
-    {
-        return Err(format!(
-            "metric key `{}` has `{bad}`: use letters, digits and _ . - /",
-            truncated(key)
-        ));
+    if let Some(bad) = key.chars().find(|c| !(c.is_ascii_alphanumeric() || "_.-/".contains(*c))) {
+        return Err(format!("metric key `{}` has `{bad}`: use letters, digits and _ . - /", truncated(key)));
     }
-    if key
-        .split('/')
-        .any(|seg| seg.is_empty() || seg == "." || seg == "..")
-    {
-        return Err(format!(
-            "metric key `{}` has an empty, `.` or `..` segment",
-            truncated(key)
-        ));
+    if key.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
+        return Err(format!("metric key `{}` has an empty, `.` or `..` segment", truncated(key)));
     }
     Ok(())
 }
@@ -81,16 +66,8 @@ impl Series {
         self.last = value;
         if !value.is_nan() {
             // NaN never wins a comparison, so the first real value replaces the NaN start.
-            self.min = if self.min.is_nan() {
-                value
-            } else {
-                self.min.min(value)
-            };
-            self.max = if self.max.is_nan() {
-                value
-            } else {
-                self.max.max(value)
-            };
+            self.min = if self.min.is_nan() { value } else { self.min.min(value) };
+            self.max = if self.max.is_nan() { value } else { self.max.max(value) };
         }
         if value.is_finite() {
             self.sum += value;
@@ -108,11 +85,7 @@ impl Series {
             last: self.last,
             min: self.min,
             max: self.max,
-            mean: if self.finite == 0 {
-                f64::NAN
-            } else {
-                self.sum / self.finite as f64
-            },
+            mean: if self.finite == 0 { f64::NAN } else { self.sum / self.finite as f64 },
         }
     }
 }
@@ -144,11 +117,7 @@ impl SeriesSet {
     /// Adds one point; `step` defaults to the key's next step (last step + 1, or 0).
     pub fn add(&mut self, key: &str, step: Option<i64>, value: f64, time: f64) {
         let series = self.series.entry(key.to_owned()).or_default();
-        let step = step.unwrap_or(if series.count == 0 {
-            0
-        } else {
-            series.last_step.saturating_add(1)
-        });
+        let step = step.unwrap_or(if series.count == 0 { 0 } else { series.last_step.saturating_add(1) });
         series.push(step, value, time);
     }
 
@@ -176,9 +145,7 @@ impl SeriesSet {
             match (check_key(&key), value) {
                 (Err(message), _) => problems.push(message),
                 (Ok(()), Value::Number(v)) => self.add(&key, parsed.step, v, time),
-                (Ok(()), Value::Other(kind)) => {
-                    problems.push(format!("`{key}` is {kind}, not a number"))
-                }
+                (Ok(()), Value::Other(kind)) => problems.push(format!("`{key}` is {kind}, not a number")),
             }
         }
         if let Some(message) = parsed.problem {
@@ -213,10 +180,7 @@ impl SeriesSet {
     }
 
     pub fn summaries(&self) -> BTreeMap<String, MetricSummary> {
-        self.series
-            .iter()
-            .map(|(k, s)| (k.clone(), s.summary()))
-            .collect()
+        self.series.iter().map(|(k, s)| (k.clone(), s.summary())).collect()
     }
 }
 
@@ -241,10 +205,8 @@ fn parse_line(line: &[u8]) -> Result<Line, String> {
         Err(first) => {
             let text = String::from_utf8_lossy(line);
             if text.contains("NaN") || text.contains("Infinity") {
-                let fixed = text
-                    .replace("-Infinity", "\"-inf\"")
-                    .replace("Infinity", "\"inf\"")
-                    .replace("NaN", "\"nan\"");
+                let fixed =
+                    text.replace("-Infinity", "\"-inf\"").replace("Infinity", "\"inf\"").replace("NaN", "\"nan\"");
                 if let Ok(parsed) = serde_json::from_str::<Line>(&fixed) {
                     return Ok(parsed);
                 }
@@ -277,19 +239,12 @@ impl<'de> Visitor<'de> for LineVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Line, A::Error> {
-        let mut line = Line {
-            step: None,
-            time: None,
-            values: Vec::new(),
-            problem: None,
-        };
+        let mut line = Line { step: None, time: None, values: Vec::new(), problem: None };
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             let value: AnyValue = map.next_value()?;
             match key.as_ref() {
                 "step" => match value {
-                    AnyValue::Number(n) if n.fract() == 0.0 && n.abs() < 9e15 => {
-                        line.step = Some(n as i64)
-                    }
+                    AnyValue::Number(n) if n.fract() == 0.0 && n.abs() < 9e15 => line.step = Some(n as i64),
                     _ => line.problem = Some("`step` must be a whole number".into()),
                 },
                 "time" => match value {
@@ -351,10 +306,7 @@ impl<'de> serde::Deserialize<'de> for AnyValue {
                 Ok(AnyValue::Other("a list"))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnyValue, A::Error> {
-                while map
-                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
-                    .is_some()
-                {}
+                while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
                 Ok(AnyValue::Other("an object"))
             }
         }
@@ -418,16 +370,10 @@ mod tests {
         ]);
         assert_eq!(set.malformed, 0, "{:?}", set.first_problem);
         let files: BTreeMap<_, _> = set.files().collect();
-        assert_eq!(
-            files["loss"],
-            "step,value,time\n0,1,100.000\n1,0.5,100.000\n10,nan,5.250\n11,-inf,100.000\n"
-        );
+        assert_eq!(files["loss"], "step,value,time\n0,1,100.000\n1,0.5,100.000\n10,nan,5.250\n11,-inf,100.000\n");
         let loss = set.summaries()["loss"];
         assert_eq!((loss.count, loss.first_step, loss.last_step), (4, 0, 11));
-        assert_eq!(
-            (loss.min, loss.max, loss.mean),
-            (f64::NEG_INFINITY, 1.0, 0.75)
-        );
+        assert_eq!((loss.min, loss.max, loss.mean), (f64::NEG_INFINITY, 1.0, 0.75));
         assert_eq!(set.summaries()["acc"].count, 1);
     }
 
@@ -442,10 +388,7 @@ mod tests {
             "",
         ]);
         assert_eq!(set.malformed, 5);
-        assert_eq!(
-            set.first_problem.as_deref(),
-            Some("line 1: invalid JSON (expected ident)")
-        );
+        assert_eq!(set.first_problem.as_deref(), Some("line 1: invalid JSON (expected ident)"));
         assert_eq!(set.summaries().keys().collect::<Vec<_>>(), ["acc", "x"]);
     }
 
@@ -455,17 +398,7 @@ mod tests {
             assert_eq!(check_key(ok), Ok(()), "{ok}");
         }
         let long = "x".repeat(201);
-        for bad in [
-            "",
-            "a//b",
-            "/a",
-            "a/",
-            "../x",
-            "a/./b",
-            "a b",
-            "ü",
-            long.as_str(),
-        ] {
+        for bad in ["", "a//b", "/a", "a/", "../x", "a/./b", "a b", "ü", long.as_str()] {
             assert!(check_key(bad).is_err(), "{bad}");
         }
     }
@@ -474,12 +407,7 @@ mod tests {
     fn scraping() {
         assert_eq!(
             scrape("epoch 3: loss=0.25 acc: 0.9, lr=1e-3 step=7"),
-            vec![
-                ("loss".into(), 0.25),
-                ("acc".into(), 0.9),
-                ("lr".into(), 0.001),
-                ("step".into(), 7.0)
-            ]
+            vec![("loss".into(), 0.25), ("acc".into(), 0.9), ("lr".into(), 0.001), ("step".into(), 7.0)]
         );
         assert!(scrape("version=1.2.3 url=http://x").is_empty());
         assert!(scrape("time: 12:30").is_empty());

@@ -53,33 +53,17 @@ struct Prepared {
 }
 
 /// Snapshots the working tree and builds the first record.
-fn prepare(
-    store: &Store,
-    request: &Request,
-    status: Status,
-) -> anyhow::Result<(Prepared, Vec<String>)> {
+fn prepare(store: &Store, request: &Request, status: Status) -> anyhow::Result<(Prepared, Vec<String>)> {
     let config = Config::load(store.repo.workdir())?;
     let options = config.snapshot_options()?;
     let head = store.repo.head()?;
     let code = store.repo.snapshot_code(&options)?;
     let mut notices = Vec::new();
     if !code.skipped.is_empty() {
-        let list: Vec<String> = code
-            .skipped
-            .iter()
-            .take(5)
-            .map(|s| format!("{} ({})", s.path, s.reason))
-            .collect();
+        let list: Vec<String> = code.skipped.iter().take(5).map(|s| format!("{} ({})", s.path, s.reason)).collect();
         let more = code.skipped.len().saturating_sub(5);
-        let more = if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        };
-        notices.push(format!(
-            "left out of the code snapshot: {}{more}",
-            list.join(", ")
-        ));
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        notices.push(format!("left out of the code snapshot: {}{more}", list.join(", ")));
     }
     let mut ids = IdSource::new();
     let id = ids.run_id();
@@ -111,15 +95,7 @@ fn prepare(
         metrics: Default::default(),
         extra: Default::default(),
     };
-    Ok((
-        Prepared {
-            code,
-            record,
-            named,
-            ids,
-        },
-        notices,
-    ))
+    Ok((Prepared { code, record, named, ids }, notices))
 }
 
 fn dedup(tags: &[String]) -> Vec<String> {
@@ -134,11 +110,7 @@ fn dedup(tags: &[String]) -> Vec<String> {
 
 /// Records a run without executing anything: the working tree, params and the given metric
 /// values (step 0) in one commit.
-pub fn snapshot(
-    store: &Store,
-    request: &Request,
-    values: &[(String, f64)],
-) -> anyhow::Result<(Run, Vec<String>)> {
+pub fn snapshot(store: &Store, request: &Request, values: &[(String, f64)]) -> anyhow::Result<(Run, Vec<String>)> {
     let (mut prepared, notices) = prepare(store, request, Status::Completed)?;
     let now = crate::clock::now();
     let mut series = SeriesSet::default();
@@ -150,12 +122,7 @@ pub fn snapshot(
     let files = spool::metric_files(store, &series)?;
     let run = store.create_run(
         &mut prepared.ids,
-        NewRun {
-            record: prepared.record,
-            code: &prepared.code,
-            files,
-            named: prepared.named,
-        },
+        NewRun { record: prepared.record, code: &prepared.code, files, named: prepared.named },
     )?;
     Ok((run, notices))
 }
@@ -173,22 +140,11 @@ pub fn start(store: &Store, request: Request) -> anyhow::Result<Started> {
     let (mut prepared, notices) = prepare(store, &request, Status::Running)?;
     let run = store.create_run(
         &mut prepared.ids,
-        NewRun {
-            record: prepared.record,
-            code: &prepared.code,
-            files: vec![],
-            named: prepared.named,
-        },
+        NewRun { record: prepared.record, code: &prepared.code, files: vec![], named: prepared.named },
     )?;
     let spool = store.spool_dir(run.id());
-    spool::create(&spool, &request)
-        .with_context(|| format!("cannot prepare the spool of run {}", run.id()))?;
-    Ok(Started {
-        run,
-        notices,
-        spool,
-        request,
-    })
+    spool::create(&spool, &request).with_context(|| format!("cannot prepare the spool of run {}", run.id()))?;
+    Ok(Started { run, notices, spool, request })
 }
 
 /// How a recorded command ended.
@@ -203,12 +159,7 @@ pub struct Executed {
 impl Started {
     /// Runs the command and commits the final record from the spool.
     pub fn execute(self, store: &Store) -> anyhow::Result<Executed> {
-        let Started {
-            run,
-            spool,
-            request,
-            ..
-        } = self;
+        let Started { run, spool, request, .. } = self;
         let series = Arc::new(Mutex::new(SeriesSet::default()));
         let config = Config::load(store.repo.workdir())?;
         let env = spool::child_env(&spool, run.id());
@@ -219,46 +170,31 @@ impl Started {
             .create(true)
             .open(spool.join(crate::store::spool::OUTPUT_FILE))
             .with_context(|| format!("cannot write the output log of run {}", run.id()))?;
-        let scraper = request
-            .scrape
-            .then(|| spool::scraper(&spool, Arc::clone(&series)));
+        let scraper = request.scrape.then(|| spool::scraper(&spool, Arc::clone(&series)));
 
-        let (ended, spawn_error) =
-            match child::spawn(&request.command, &request.dir, &env, log, scraper) {
-                Ok(running) => {
-                    let workers =
-                        spool::Workers::start(&spool, &running, &request, Arc::clone(&series));
-                    let ended = running.wait().context("lost track of the command")?;
-                    workers.stop();
-                    (ended, None)
-                }
-                Err(e) => {
-                    let message = format!(
-                        "cannot run `{}`: {e}",
-                        request.command.first().map(String::as_str).unwrap_or("")
-                    );
-                    spool::append_output(&spool, &format!("git-exp: {message}\n"));
-                    (
-                        Ended {
-                            exit_code: Some(127),
-                            signal: None,
-                            interrupted: false,
-                        },
-                        Some(message),
-                    )
-                }
-            };
+        let (ended, spawn_error) = match child::spawn(&request.command, &request.dir, &env, log, scraper) {
+            Ok(running) => {
+                let workers = spool::Workers::start(&spool, &running, &request, Arc::clone(&series));
+                let ended = running.wait().context("lost track of the command")?;
+                workers.stop();
+                (ended, None)
+            }
+            Err(e) => {
+                let message =
+                    format!("cannot run `{}`: {e}", request.command.first().map(String::as_str).unwrap_or(""));
+                spool::append_output(&spool, &format!("git-exp: {message}\n"));
+                (Ended { exit_code: Some(127), signal: None, interrupted: false }, Some(message))
+            }
+        };
         if let Some(pip) = pip {
             let _ = pip.join();
         }
         // The workers have stopped (the tailer read the metrics file to its end): no other owner.
         let series = match Arc::try_unwrap(series) {
             Ok(mutex) => mutex.into_inner().unwrap_or_default(),
-            Err(shared) => std::mem::take(
-                &mut *shared
-                    .lock()
-                    .map_err(|_| anyhow::anyhow!("metrics collector panicked"))?,
-            ),
+            Err(shared) => {
+                std::mem::take(&mut *shared.lock().map_err(|_| anyhow::anyhow!("metrics collector panicked"))?)
+            }
         };
 
         let status = if ended.interrupted {
@@ -268,19 +204,9 @@ impl Started {
         } else {
             Status::Failed
         };
-        let finish = Finish {
-            status,
-            exit_code: ended.exit_code,
-            signal: ended.signal,
-            ended: crate::clock::now(),
-        };
+        let finish = Finish { status, exit_code: ended.exit_code, signal: ended.signal, ended: crate::clock::now() };
         let (run, notices) = finalize(store, &config, run.id(), &spool, &series, &finish)?;
-        Ok(Executed {
-            run,
-            ended,
-            spawn_error,
-            notices,
-        })
+        Ok(Executed { run, ended, spawn_error, notices })
     }
 }
 
@@ -291,10 +217,6 @@ pub fn human_duration(seconds: f64) -> String {
     } else if seconds < 3600.0 {
         format!("{}m {}s", (seconds / 60.0) as u64, (seconds % 60.0) as u64)
     } else {
-        format!(
-            "{}h {}m",
-            (seconds / 3600.0) as u64,
-            ((seconds % 3600.0) / 60.0) as u64
-        )
+        format!("{}h {}m", (seconds / 3600.0) as u64, ((seconds % 3600.0) / 60.0) as u64)
     }
 }

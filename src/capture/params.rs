@@ -47,9 +47,7 @@ pub fn typed_value(raw: &str) -> toml::Value {
     }
     // Only plain decimal numbers become floats: `nan`, `inf` or `1e` stay strings.
     let numeric = trimmed.chars().any(|c| c.is_ascii_digit())
-        && trimmed
-            .chars()
-            .all(|c| c.is_ascii_digit() || "+-.eE".contains(c));
+        && trimmed.chars().all(|c| c.is_ascii_digit() || "+-.eE".contains(c));
     if numeric && let Ok(f) = trimmed.parse::<f64>() {
         return toml::Value::Float(f);
     }
@@ -58,12 +56,9 @@ pub fn typed_value(raw: &str) -> toml::Value {
 
 fn valid_key(key: &str) -> bool {
     !key.is_empty()
-        && key.split('.').all(|part| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        })
+        && key
+            .split('.')
+            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
 }
 
 /// Sets `key` (dotted for nesting) in `params`.
@@ -73,9 +68,7 @@ pub fn insert(params: &mut Params, key: &str, value: toml::Value) {
             params.insert(key.to_owned(), value);
         }
         Some((head, rest)) => {
-            let entry = params
-                .entry(head.to_owned())
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let entry = params.entry(head.to_owned()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
             if !entry.is_table() {
                 *entry = toml::Value::Table(toml::Table::new());
             }
@@ -92,9 +85,7 @@ fn insert_table(table: &mut toml::Table, key: &str, value: toml::Value) {
             table.insert(key.to_owned(), value);
         }
         Some((head, rest)) => {
-            let entry = table
-                .entry(head.to_owned())
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let entry = table.entry(head.to_owned()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
             if !entry.is_table() {
                 *entry = toml::Value::Table(toml::Table::new());
             }
@@ -110,43 +101,29 @@ pub fn read_params_file(path: &Path) -> Result<Params, UsageError> {
     let shown = path.display();
     let text = std::fs::read_to_string(path)
         .map_err(|e| UsageError::new(format!("cannot read params file `{shown}`: {e}")))?;
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let value: toml::Value = match ext.as_str() {
         "toml" => toml::from_str::<toml::Table>(&text)
             .map(toml::Value::Table)
             .map_err(|e| UsageError::new(format!("params file `{shown}`: {}", e.message())))?,
         "json" => {
             let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-                UsageError::new(format!(
-                    "params file `{shown}`: line {}, column {}: {e}",
-                    e.line(),
-                    e.column()
-                ))
+                UsageError::new(format!("params file `{shown}`: line {}, column {}: {e}", e.line(), e.column()))
             })?;
             from_json(&json)
         }
         "yaml" | "yml" => {
-            let json: serde_json::Value = serde_norway::from_str(&text)
-                .map_err(|e| UsageError::new(format!("params file `{shown}`: {e}")))?;
+            let json: serde_json::Value =
+                serde_norway::from_str(&text).map_err(|e| UsageError::new(format!("params file `{shown}`: {e}")))?;
             from_json(&json)
         }
         _ => {
-            return Err(UsageError::new(format!(
-                "params file `{shown}`: expected a .yaml, .yml, .toml or .json file"
-            )));
+            return Err(UsageError::new(format!("params file `{shown}`: expected a .yaml, .yml, .toml or .json file")));
         }
     };
     match value {
-        toml::Value::Table(table) => {
-            Ok(table.into_iter().map(|(k, v)| (k, normalize(v))).collect())
-        }
-        _ => Err(UsageError::new(format!(
-            "params file `{shown}`: the top level must be a mapping of names to values"
-        ))),
+        toml::Value::Table(table) => Ok(table.into_iter().map(|(k, v)| (k, normalize(v))).collect()),
+        _ => Err(UsageError::new(format!("params file `{shown}`: the top level must be a mapping of names to values"))),
     }
 }
 
@@ -160,9 +137,7 @@ fn from_json(json: &serde_json::Value) -> toml::Value {
             None => toml::Value::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
         serde_json::Value::String(s) => toml::Value::String(s.clone()),
-        serde_json::Value::Array(items) => {
-            toml::Value::Array(items.iter().map(from_json).collect())
-        }
+        serde_json::Value::Array(items) => toml::Value::Array(items.iter().map(from_json).collect()),
         serde_json::Value::Object(map) => {
             toml::Value::Table(map.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
         }
@@ -174,9 +149,7 @@ fn normalize(value: toml::Value) -> toml::Value {
     match value {
         toml::Value::Datetime(dt) => toml::Value::String(dt.to_string()),
         toml::Value::Array(items) => toml::Value::Array(items.into_iter().map(normalize).collect()),
-        toml::Value::Table(t) => {
-            toml::Value::Table(t.into_iter().map(|(k, v)| (k, normalize(v))).collect())
-        }
+        toml::Value::Table(t) => toml::Value::Table(t.into_iter().map(|(k, v)| (k, normalize(v))).collect()),
         other => other,
     }
 }
@@ -214,12 +187,9 @@ pub fn format_float(f: f64) -> String {
 }
 
 /// Replaces `{name}` in each word of `command` with the param's value; `{{` and `}}` are literal
-/// braces. An unknown name is an error naming it.
+/// braces. An unknown name is an error naming it: a typo (`{lrr}`) must not run silently.
 pub fn substitute(command: &[String], params: &Params) -> Result<Vec<String>, UsageError> {
-    command
-        .iter()
-        .map(|word| substitute_word(word, params))
-        .collect()
+    command.iter().map(|word| substitute_word(word, params)).collect()
 }
 
 fn substitute_word(word: &str, params: &Params) -> Result<String, UsageError> {
@@ -283,26 +253,10 @@ mod tests {
 
     #[test]
     fn assignment_errors_name_the_input() {
-        assert_eq!(
-            parse_assignment("lr").unwrap_err().message,
-            "`-p lr` is not a param: expected KEY=VALUE"
-        );
-        assert!(
-            parse_assignment("a..b=1")
-                .unwrap_err()
-                .message
-                .contains("`a..b`")
-        );
-        assert!(
-            parse_assignment("lr=[1,2]")
-                .unwrap_err()
-                .message
-                .contains("sweep")
-        );
-        assert_eq!(
-            parse_assignment("opt.lr=0.5").unwrap(),
-            ("opt.lr".into(), toml::Value::Float(0.5))
-        );
+        assert_eq!(parse_assignment("lr").unwrap_err().message, "`-p lr` is not a param: expected KEY=VALUE");
+        assert!(parse_assignment("a..b=1").unwrap_err().message.contains("`a..b`"));
+        assert!(parse_assignment("lr=[1,2]").unwrap_err().message.contains("sweep"));
+        assert_eq!(parse_assignment("opt.lr=0.5").unwrap(), ("opt.lr".into(), toml::Value::Float(0.5)));
     }
 
     #[test]
@@ -311,10 +265,7 @@ mod tests {
         insert(&mut params, "opt.lr", toml::Value::Float(0.5));
         insert(&mut params, "opt.name", toml::Value::String("sgd".into()));
         assert_eq!(lookup(&params, "opt.lr"), Some(&toml::Value::Float(0.5)));
-        assert_eq!(
-            lookup(&params, "opt.name").map(display_value),
-            Some("sgd".into())
-        );
+        assert_eq!(lookup(&params, "opt.name").map(display_value), Some("sgd".into()));
     }
 
     #[test]
@@ -322,34 +273,12 @@ mod tests {
         let mut params = Params::new();
         insert(&mut params, "lr", toml::Value::Float(0.1));
         insert(&mut params, "epochs", toml::Value::Integer(3));
-        let cmd = [
-            "python",
-            "t.py",
-            "--lr={lr}",
-            "{epochs}",
-            "{{lr}}",
-            "awk {print}",
-            "{}",
-        ]
-        .map(String::from);
-        assert_eq!(
-            substitute(&cmd, &params).unwrap(),
-            [
-                "python",
-                "t.py",
-                "--lr=0.1",
-                "3",
-                "{lr}",
-                "awk {print}",
-                "{}"
-            ]
-            .map(String::from)
-        );
+        let cmd =
+            ["python", "t.py", "--lr={lr}", "{epochs}", "{{lr}}", "awk {{print}}", "{}", "{ x }"].map(String::from);
+        let expected = ["python", "t.py", "--lr=0.1", "3", "{lr}", "awk {print}", "{}", "{ x }"].map(String::from);
+        assert_eq!(substitute(&cmd, &params).unwrap(), expected);
         let err = substitute(&["{missing}".to_owned()], &params).unwrap_err();
-        assert_eq!(
-            err.message,
-            "the command uses `{missing}` but there is no param `missing`"
-        );
+        assert_eq!(err.message, "the command uses `{missing}` but there is no param `missing`");
     }
 
     #[test]

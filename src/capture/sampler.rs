@@ -23,10 +23,7 @@ pub fn run(pgid: i32, interval: Duration, stop: &Receiver<()>, mut emit: impl Fn
             let wall = now.duration_since(then).as_secs_f64();
             if wall > 0.0 {
                 let used = usage.cpu_ticks.saturating_sub(cpu_ticks) as f64 / ticks;
-                emit(
-                    "sys/cpu_percent",
-                    (100.0 * used / wall * 10.0).round() / 10.0,
-                );
+                emit("sys/cpu_percent", (100.0 * used / wall * 10.0).round() / 10.0);
             }
         }
         last = Some((now, usage.cpu_ticks));
@@ -62,17 +59,11 @@ fn page_size() -> u64 {
 fn group_usage(pgid: i32) -> Option<Usage> {
     let entries = std::fs::read_dir("/proc").ok()?;
     let page = page_size();
-    let mut usage = Usage {
-        cpu_ticks: 0,
-        rss_bytes: 0,
-    };
+    let mut usage = Usage { cpu_ticks: 0, rss_bytes: 0 };
     let mut found = false;
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
-        else {
+        let Some(pid) = name.to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else {
             continue;
         };
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
@@ -87,12 +78,7 @@ fn group_usage(pgid: i32) -> Option<Usage> {
         if fields.get(2).and_then(|f| f.parse::<i32>().ok()) != Some(pgid) {
             continue;
         }
-        let num = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|f| f.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
+        let num = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
         usage.cpu_ticks += num(11) + num(12);
         usage.rss_bytes += num(21) * page;
         found = true;
@@ -102,10 +88,7 @@ fn group_usage(pgid: i32) -> Option<Usage> {
 
 fn gpu_usage() -> Option<(f64, f64)> {
     let out = std::process::Command::new("nvidia-smi")
-        .args([
-            "--query-gpu=utilization.gpu,memory.used",
-            "--format=csv,noheader,nounits",
-        ])
+        .args(["--query-gpu=utilization.gpu,memory.used", "--format=csv,noheader,nounits"])
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);

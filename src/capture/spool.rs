@@ -20,8 +20,8 @@ use crate::config::Config;
 use crate::ids::RunId;
 use crate::store::record::{Artifact, ArtifactManifest, OutputInfo, Status};
 use crate::store::spool::{
-    ARTIFACTS_DIR, METRICS_FILE, OUTPUT_FILE, PARAMS_FILE, SCRAPED_FILE, SYSTEM_FILE, SpoolState,
-    hostname, read_state, write_state,
+    ARTIFACTS_DIR, METRICS_FILE, OUTPUT_FILE, PARAMS_FILE, SCRAPED_FILE, SYSTEM_FILE, SpoolState, hostname, read_state,
+    write_state,
 };
 use crate::store::{RecordFile, Run, Store};
 
@@ -44,12 +44,7 @@ pub fn create(spool: &Path, request: &Request) -> anyhow::Result<()> {
 }
 
 fn state(child_pid: Option<u32>) -> SpoolState {
-    SpoolState {
-        pid: std::process::id(),
-        hostname: hostname(),
-        heartbeat: crate::clock::now().as_second(),
-        child_pid,
-    }
+    SpoolState { pid: std::process::id(), hostname: hostname(), heartbeat: crate::clock::now().as_second(), child_pid }
 }
 
 /// The protocol variables the command gets (DESIGN.md §2).
@@ -61,19 +56,12 @@ pub fn child_env(spool: &Path, id: &RunId) -> Vec<(String, String)> {
         ("GIT_EXP_METRICS".into(), path(METRICS_FILE)),
         ("GIT_EXP_ARTIFACTS".into(), path(ARTIFACTS_DIR)),
         // Python buffers stdout into a pipe; unbuffered, its output shows up live.
-        (
-            "PYTHONUNBUFFERED".into(),
-            std::env::var("PYTHONUNBUFFERED").unwrap_or_else(|_| "1".into()),
-        ),
+        ("PYTHONUNBUFFERED".into(), std::env::var("PYTHONUNBUFFERED").unwrap_or_else(|_| "1".into())),
     ]
 }
 
 /// Writes `env/vars.toml` now and starts `pip freeze` in the background for Python commands.
-pub fn start_env_capture(
-    spool: &Path,
-    command: &[String],
-    config: &Config,
-) -> Option<JoinHandle<()>> {
+pub fn start_env_capture(spool: &Path, command: &[String], config: &Config) -> Option<JoinHandle<()>> {
     let env_dir = spool.join(ENV_DIR);
     let _ = std::fs::write(env_dir.join("vars.toml"), host::vars_toml(&config.env.vars));
     if config.env.pip_freeze == Some(false) {
@@ -89,22 +77,14 @@ pub fn start_env_capture(
 
 /// Appends a line of git-exp's own to the output log.
 pub fn append_output(spool: &Path, text: &str) {
-    if let Ok(mut file) = File::options()
-        .append(true)
-        .create(true)
-        .open(spool.join(OUTPUT_FILE))
-    {
+    if let Ok(mut file) = File::options().append(true).create(true).open(spool.join(OUTPUT_FILE)) {
         let _ = file.write_all(text.as_bytes());
     }
 }
 
 /// A stdout line handler for `--scrape`: points go to the series and to `scraped.jsonl`.
 pub fn scraper(spool: &Path, series: Arc<Mutex<SeriesSet>>) -> LineSink {
-    let file = File::options()
-        .append(true)
-        .create(true)
-        .open(spool.join(SCRAPED_FILE))
-        .ok();
+    let file = File::options().append(true).create(true).open(spool.join(SCRAPED_FILE)).ok();
     let file = Mutex::new(file);
     Box::new(move |line: &str| {
         let time = crate::clock::unix_seconds(crate::clock::now());
@@ -145,34 +125,19 @@ pub struct Workers {
 }
 
 impl Workers {
-    pub fn start(
-        spool: &Path,
-        running: &Running,
-        request: &Request,
-        series: Arc<Mutex<SeriesSet>>,
-    ) -> Self {
-        let mut workers = Workers {
-            stop: Vec::new(),
-            threads: Vec::new(),
-        };
+    pub fn start(spool: &Path, running: &Running, request: &Request, series: Arc<Mutex<SeriesSet>>) -> Self {
+        let mut workers = Workers { stop: Vec::new(), threads: Vec::new() };
         let _ = write_state(spool, &state(Some(running.pid())));
 
         let (tx, rx) = mpsc::channel();
         let path = spool.join(METRICS_FILE);
         let shared = Arc::clone(&series);
-        workers.add(
-            tx,
-            std::thread::spawn(move || tail_metrics(&path, &shared, &rx)),
-        );
+        workers.add(tx, std::thread::spawn(move || tail_metrics(&path, &shared, &rx)));
 
         if let Some(interval) = request.system_interval {
             let (tx, rx) = mpsc::channel();
             let pgid = running.pgid();
-            let file = File::options()
-                .append(true)
-                .create(true)
-                .open(spool.join(SYSTEM_FILE))
-                .ok();
+            let file = File::options().append(true).create(true).open(spool.join(SYSTEM_FILE)).ok();
             workers.add(
                 tx,
                 std::thread::spawn(move || {
@@ -183,11 +148,7 @@ impl Workers {
                             set.add(key, None, value, time);
                         }
                         if let Some(file) = file.as_mut() {
-                            let _ = writeln!(
-                                file,
-                                "{}",
-                                point_line(&[(key.to_owned(), value)], None, time)
-                            );
+                            let _ = writeln!(file, "{}", point_line(&[(key.to_owned(), value)], None, time));
                         }
                     });
                 }),
@@ -243,14 +204,8 @@ fn tail_metrics(path: &Path, series: &Mutex<SeriesSet>, stop: &Receiver<()>) {
             pending.extend_from_slice(&buf[..n]);
         }
         let time = crate::clock::unix_seconds(crate::clock::now());
-        let complete = if stopping {
-            pending.len()
-        } else {
-            pending
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |p| p + 1)
-        };
+        let complete =
+            if stopping { pending.len() } else { pending.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) };
         if complete > 0 {
             if let Ok(mut set) = series.lock() {
                 for line in pending[..complete].split(|&b| b == b'\n') {
@@ -284,10 +239,7 @@ pub fn metric_files(store: &Store, series: &SeriesSet) -> anyhow::Result<Vec<Rec
     series
         .files()
         .map(|(key, csv)| {
-            Ok(RecordFile {
-                path: format!("metrics/{key}.csv"),
-                blob: store.repo.write_blob(csv.as_bytes())?,
-            })
+            Ok(RecordFile { path: format!("metrics/{key}.csv"), blob: store.repo.write_blob(csv.as_bytes())? })
         })
         .collect()
 }
@@ -306,43 +258,23 @@ pub fn finalize(
     let mut files = metric_files(store, series)?;
 
     let (log, output) = bounded_output(&spool.join(OUTPUT_FILE), config.output.max_size, &blobs)?;
-    files.push(RecordFile {
-        path: "output.log".into(),
-        blob: store.repo.write_blob(&log)?,
-    });
+    files.push(RecordFile { path: "output.log".into(), blob: store.repo.write_blob(&log)? });
 
     let (manifest, skipped) = store_artifacts(&spool.join(ARTIFACTS_DIR), &blobs)?;
     if !skipped.is_empty() {
-        notices.push(format!(
-            "not stored as artifacts (not regular files): {}",
-            skipped.join(", ")
-        ));
+        notices.push(format!("not stored as artifacts (not regular files): {}", skipped.join(", ")));
     }
     if !manifest.artifacts.is_empty() {
         let text = toml::to_string(&manifest).context("cannot write artifacts.toml")?;
-        files.push(RecordFile {
-            path: "artifacts.toml".into(),
-            blob: store.repo.write_blob(text.as_bytes())?,
-        });
+        files.push(RecordFile { path: "artifacts.toml".into(), blob: store.repo.write_blob(text.as_bytes())? });
     }
     if let Ok(entries) = std::fs::read_dir(spool.join(ENV_DIR)) {
-        let mut names: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.is_file())
-            .collect();
+        let mut names: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect();
         names.sort();
         for path in names {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let data =
-                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            files.push(RecordFile {
-                path: format!("env/{name}"),
-                blob: store.repo.write_blob(&data)?,
-            });
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let data = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            files.push(RecordFile { path: format!("env/{name}"), blob: store.repo.write_blob(&data)? });
         }
     }
     if series.malformed > 0 {
@@ -355,33 +287,23 @@ pub fn finalize(
     }
 
     let summaries = series.summaries();
-    let run = store.update_run(
-        id,
-        &format!("{} run {id}", finish.status),
-        &files,
-        |record| {
-            record.status = finish.status;
-            record.ended = Some(finish.ended);
-            record.exit_code = finish.exit_code;
-            record.signal = finish.signal;
-            record.metrics = summaries.clone();
-            record.malformed_metric_lines = series.malformed;
-            record.output = Some(output.clone());
-        },
-    )?;
+    let run = store.update_run(id, &format!("{} run {id}", finish.status), &files, |record| {
+        record.status = finish.status;
+        record.ended = Some(finish.ended);
+        record.exit_code = finish.exit_code;
+        record.signal = finish.signal;
+        record.metrics = summaries.clone();
+        record.malformed_metric_lines = series.malformed;
+        record.output = Some(output.clone());
+    })?;
     // Only now is everything in git; until here a crash leaves the spool for `recover`.
-    std::fs::remove_dir_all(spool)
-        .with_context(|| format!("cannot remove the spool {}", spool.display()))?;
+    std::fs::remove_dir_all(spool).with_context(|| format!("cannot remove the spool {}", spool.display()))?;
     Ok((run, notices))
 }
 
 /// Returns the log to keep in git: all of it when small, else its first eighth and the rest from
 /// the end around a marker line; the complete log then goes to the blob store.
-fn bounded_output(
-    path: &Path,
-    max: u64,
-    blobs: &BlobStore,
-) -> anyhow::Result<(Vec<u8>, OutputInfo)> {
+fn bounded_output(path: &Path, max: u64, blobs: &BlobStore) -> anyhow::Result<(Vec<u8>, OutputInfo)> {
     let Ok(mut file) = File::open(path) else {
         return Ok((Vec::new(), OutputInfo::default()));
     };
@@ -389,48 +311,25 @@ fn bounded_output(
     if size <= max {
         let mut data = Vec::with_capacity(size as usize);
         file.read_to_end(&mut data)?;
-        return Ok((
-            data,
-            OutputInfo {
-                bytes: size,
-                truncated: false,
-                blob: None,
-            },
-        ));
+        return Ok((data, OutputInfo { bytes: size, truncated: false, blob: None }));
     }
-    let stored = blobs
-        .put_file(path)
-        .context("cannot store the complete output log")?;
+    let stored = blobs.put_file(path).context("cannot store the complete output log")?;
     let head_len = max / 8;
     let tail_len = max - head_len;
     let mut data = vec![0u8; head_len as usize];
     file.read_exact(&mut data)?;
     let cut = size - head_len - tail_len;
     data.extend_from_slice(
-        format!(
-            "\n[git-exp: {cut} bytes cut here; the complete log is blob {}]\n",
-            stored.sha256
-        )
-        .as_bytes(),
+        format!("\n[git-exp: {cut} bytes cut here; the complete log is blob {}]\n", stored.sha256).as_bytes(),
     );
     file.seek(SeekFrom::Start(size - tail_len))?;
     file.read_to_end(&mut data)?;
-    Ok((
-        data,
-        OutputInfo {
-            bytes: size,
-            truncated: true,
-            blob: Some(stored.sha256),
-        },
-    ))
+    Ok((data, OutputInfo { bytes: size, truncated: true, blob: Some(stored.sha256) }))
 }
 
 /// Stores every regular file under `dir` in the blob store; returns the manifest (sorted by
 /// path) and the paths that were not regular files.
-fn store_artifacts(
-    dir: &Path,
-    blobs: &BlobStore,
-) -> anyhow::Result<(ArtifactManifest, Vec<String>)> {
+fn store_artifacts(dir: &Path, blobs: &BlobStore) -> anyhow::Result<(ArtifactManifest, Vec<String>)> {
     let mut manifest = ArtifactManifest::default();
     let mut skipped = Vec::new();
     let mut stack = vec![dir.to_owned()];
@@ -440,25 +339,15 @@ fn store_artifacts(
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            let rel = path
-                .strip_prefix(dir)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .replace('\\', "/");
+            let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
             let Ok(kind) = entry.file_type() else {
                 continue;
             };
             if kind.is_dir() {
                 stack.push(path);
             } else if kind.is_file() {
-                let stored = blobs
-                    .put_file(&path)
-                    .with_context(|| format!("cannot store artifact `{rel}`"))?;
-                manifest.artifacts.push(Artifact {
-                    path: rel,
-                    sha256: stored.sha256,
-                    size: stored.size,
-                });
+                let stored = blobs.put_file(&path).with_context(|| format!("cannot store artifact `{rel}`"))?;
+                manifest.artifacts.push(Artifact { path: rel, sha256: stored.sha256, size: stored.size });
             } else {
                 skipped.push(rel);
             }
@@ -491,12 +380,7 @@ pub fn recover(store: &Store, config: &Config, run: &Run) -> anyhow::Result<(Run
         .and_then(|s| Timestamp::from_second(s.heartbeat).ok())
         .filter(|t| *t >= run.record.started)
         .unwrap_or_else(crate::clock::now);
-    let finish = Finish {
-        status: Status::Crashed,
-        exit_code: None,
-        signal: None,
-        ended,
-    };
+    let finish = Finish { status: Status::Crashed, exit_code: None, signal: None, ended };
     std::fs::create_dir_all(&spool)?;
     finalize(store, config, run.id(), &spool, &series, &finish)
 }

@@ -31,27 +31,18 @@ pub fn cmd_artifacts(ui: &mut Ui, ctx: &Ctx, args: &ArtifactsArgs) -> anyhow::Re
     let all = store.artifacts(&run)?.artifacts;
     let selected: Vec<&Artifact> = all
         .iter()
-        .filter(
-            |a| match args.path.as_deref().map(|p| p.trim_end_matches('/')) {
-                None | Some("") => true,
-                Some(p) => a.path == p || a.path.starts_with(&format!("{p}/")),
-            },
-        )
+        .filter(|a| match args.path.as_deref().map(|p| p.trim_end_matches('/')) {
+            None | Some("") => true,
+            Some(p) => a.path == p || a.path.starts_with(&format!("{p}/")),
+        })
         .collect();
     if let Some(path) = &args.path
         && selected.is_empty()
     {
-        anyhow::bail!(
-            "run {} ({}) has no artifact at `{path}`",
-            run.id(),
-            run.record.name
-        );
+        anyhow::bail!("run {} ({}) has no artifact at `{path}`", run.id(), run.record.name);
     }
     let Some(dir) = &args.output else {
-        let mut table = Table {
-            columns: ["path", "size", "sha256"].map(String::from).to_vec(),
-            rows: vec![],
-        };
+        let mut table = Table { columns: ["path", "size", "sha256"].map(String::from).to_vec(), rows: vec![] };
         for a in selected {
             table.rows.push(vec![
                 Cell::text(a.path.clone()),
@@ -65,25 +56,17 @@ pub fn cmd_artifacts(ui: &mut Ui, ctx: &Ctx, args: &ArtifactsArgs) -> anyhow::Re
     let blobs = BlobStore::new(store.blob_dir());
     let dir = ctx.cwd.join(dir);
     // Check every path before writing anything: a hand-edited manifest must not write outside.
-    let targets = selected
-        .iter()
-        .map(|a| safe_join(&dir, &a.path).map(|p| (*a, p)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let targets =
+        selected.iter().map(|a| safe_join(&dir, &a.path).map(|p| (*a, p))).collect::<anyhow::Result<Vec<_>>>()?;
     let bar = ui.progress(targets.len() as u64, "extracting");
     for (artifact, target) in &targets {
-        blobs.extract(&artifact.sha256, target).map_err(|e| {
-            anyhow::anyhow!("artifact `{}` of run {}: {e}", artifact.path, run.id())
-        })?;
+        blobs
+            .extract(&artifact.sha256, target)
+            .map_err(|e| anyhow::anyhow!("artifact `{}` of run {}: {e}", artifact.path, run.id()))?;
         bar.inc(1);
     }
     bar.finish_and_clear();
-    writeln!(
-        ui.status(),
-        "Extracted {} artifacts of run {} into {}.",
-        targets.len(),
-        run.id(),
-        dir.display()
-    )?;
+    writeln!(ui.status(), "Extracted {} artifacts of run {} into {}.", targets.len(), run.id(), dir.display())?;
     Ok(ExitStatus::Success)
 }
 
@@ -91,9 +74,6 @@ pub fn cmd_artifacts(ui: &mut Ui, ctx: &Ctx, args: &ArtifactsArgs) -> anyhow::Re
 fn safe_join(dir: &Path, rel: &str) -> anyhow::Result<PathBuf> {
     let path = Path::new(rel);
     let ok = !rel.is_empty() && path.components().all(|c| matches!(c, Component::Normal(_)));
-    anyhow::ensure!(
-        ok,
-        "artifact path `{rel}` is not a plain relative path; refusing to write it"
-    );
+    anyhow::ensure!(ok, "artifact path `{rel}` is not a plain relative path; refusing to write it");
     Ok(dir.join(path))
 }

@@ -44,11 +44,7 @@ pub fn cmd_gc(ui: &mut Ui, ctx: &Ctx, args: &GcArgs) -> anyhow::Result<ExitStatu
         }
     }
     let (blobs_deleted, bytes) = prune_blobs(&store, args.dry_run)?;
-    let verb = if args.dry_run {
-        "Would delete"
-    } else {
-        "Deleted"
-    };
+    let verb = if args.dry_run { "Would delete" } else { "Deleted" };
     writeln!(
         ui.status(),
         "{verb} {deleted_runs} runs from the trash and {blobs_deleted} unreferenced blobs ({bytes} bytes)."
@@ -58,19 +54,8 @@ pub fn cmd_gc(ui: &mut Ui, ctx: &Ctx, args: &GcArgs) -> anyhow::Result<ExitStatu
 
 fn prune_blobs(store: &Store, dry_run: bool) -> anyhow::Result<(usize, u64)> {
     let mut referenced = HashSet::new();
-    for run in store
-        .list()?
-        .runs
-        .iter()
-        .chain(store.list_trash()?.runs.iter())
-    {
-        referenced.extend(
-            store
-                .artifacts(run)?
-                .artifacts
-                .into_iter()
-                .map(|a| a.sha256),
-        );
+    for run in store.list()?.runs.iter().chain(store.list_trash()?.runs.iter()) {
+        referenced.extend(store.artifacts(run)?.artifacts.into_iter().map(|a| a.sha256));
         if let Some(blob) = run.record.output.as_ref().and_then(|o| o.blob.clone()) {
             referenced.insert(blob);
         }
@@ -82,11 +67,7 @@ fn prune_blobs(store: &Store, dry_run: bool) -> anyhow::Result<(usize, u64)> {
         if referenced.contains(&name) || modified > cutoff {
             continue;
         }
-        bytes += blobs
-            .path(&name)
-            .ok()
-            .and_then(|p| std::fs::metadata(p).ok())
-            .map_or(0, |m| m.len());
+        bytes += blobs.path(&name).ok().and_then(|p| std::fs::metadata(p).ok()).map_or(0, |m| m.len());
         if !dry_run {
             blobs.remove(&name)?;
         }

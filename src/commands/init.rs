@@ -30,26 +30,13 @@ pub fn cmd_init(ui: &mut Ui, ctx: &Ctx, _args: &InitArgs) -> anyhow::Result<Exit
     let root = store.repo.workdir().ok_or(crate::git::Error::Bare)?;
     let path = root.join(crate::config::FILE);
     if path.exists() {
-        writeln!(
-            ui.status(),
-            "{} already exists; left as it is.",
-            path.display()
-        )?;
+        writeln!(ui.status(), "{} already exists; left as it is.", path.display())?;
     } else {
         std::fs::write(&path, TEMPLATE)?;
         writeln!(ui.status(), "Wrote {}.", path.display())?;
     }
-    writeln!(
-        ui.status(),
-        "Runs live under refs/git-exp/runs/. To share them through a remote:"
-    )?;
-    writeln!(
-        ui.status(),
-        "  git push origin 'refs/git-exp/runs/*:refs/git-exp/runs/*'"
-    )?;
-    writeln!(
-        ui.status(),
-        "  git fetch origin 'refs/git-exp/runs/*:refs/git-exp/runs/*'"
-    )?;
+    writeln!(ui.status(), "Runs live under refs/git-exp/runs/. To share them through a remote:")?;
+    writeln!(ui.status(), "  git push origin 'refs/git-exp/runs/*:refs/git-exp/runs/*'")?;
+    writeln!(ui.status(), "  git fetch origin 'refs/git-exp/runs/*:refs/git-exp/runs/*'")?;
     Ok(ExitStatus::Success)
 }

@@ -26,11 +26,7 @@ pub fn cmd_ls(ui: &mut Ui, ctx: &Ctx, args: &LsArgs) -> anyhow::Result<ExitStatu
     let runs: Vec<_> = listing
         .runs
         .iter()
-        .filter(|r| {
-            args.branch
-                .as_ref()
-                .is_none_or(|b| r.record.branch.as_ref() == Some(b))
-        })
+        .filter(|r| args.branch.as_ref().is_none_or(|b| r.record.branch.as_ref() == Some(b)))
         .take(args.limit.unwrap_or(usize::MAX))
         .collect();
     if ui.format() == Format::Json {
@@ -40,13 +36,7 @@ pub fn cmd_ls(ui: &mut Ui, ctx: &Ctx, args: &LsArgs) -> anyhow::Result<ExitStatu
         return Ok(ExitStatus::Success);
     }
     for run in runs {
-        writeln!(
-            ui.out(),
-            "{} {} {}",
-            run.record.id,
-            run.record.name,
-            run.status
-        )?;
+        writeln!(ui.out(), "{} {} {}", run.record.id, run.record.name, run.status)?;
     }
     Ok(ExitStatus::Success)
 }

@@ -24,56 +24,34 @@ pub struct MetricsArgs {
 pub fn cmd_metrics(ui: &mut Ui, ctx: &Ctx, args: &MetricsArgs) -> anyhow::Result<ExitStatus> {
     let store = ctx.store()?;
     let run = store.resolve(&args.run)?;
-    let keys: Vec<String> = if args.keys.is_empty() {
-        run.record.metrics.keys().cloned().collect()
-    } else {
-        args.keys.clone()
-    };
+    let keys: Vec<String> =
+        if args.keys.is_empty() { run.record.metrics.keys().cloned().collect() } else { args.keys.clone() };
     if let Some(missing) = keys.iter().find(|k| !run.record.metrics.contains_key(*k)) {
         let known: Vec<&str> = run.record.metrics.keys().map(String::as_str).collect();
-        let known = if known.is_empty() {
-            "none".to_owned()
-        } else {
-            known.join(", ")
-        };
-        anyhow::bail!(
-            "run {} ({}) has no metric `{missing}` (it has: {known})",
-            run.id(),
-            run.record.name
-        );
+        let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+        anyhow::bail!("run {} ({}) has no metric `{missing}` (it has: {known})", run.id(), run.record.name);
     }
     let tree = store.repo.commit_info(run.commit)?.tree;
     let mut series: Vec<(String, Vec<Point>)> = Vec::new();
     for key in keys {
         let path = format!("{METRICS_DIR}/{key}.csv");
-        let bytes = store
-            .repo
-            .read_path(tree, &path)?
-            .with_context(|| format!("run {} has no {path}", run.id()))?;
-        let points = parse_series_csv(&String::from_utf8_lossy(&bytes)).map_err(|e| {
-            anyhow::anyhow!("{RECORD_DIR}/metrics/{key}.csv of run {}: {e}", run.id())
-        })?;
+        let bytes = store.repo.read_path(tree, &path)?.with_context(|| format!("run {} has no {path}", run.id()))?;
+        let points = parse_series_csv(&String::from_utf8_lossy(&bytes))
+            .map_err(|e| anyhow::anyhow!("{RECORD_DIR}/metrics/{key}.csv of run {}: {e}", run.id()))?;
         series.push((key, points));
     }
     if ui.format() == Format::Json {
-        let object: serde_json::Map<String, serde_json::Value> = series
-            .iter()
-            .map(|(k, p)| (k.clone(), serde_json::to_value(p).unwrap_or_default()))
-            .collect();
+        let object: serde_json::Map<String, serde_json::Value> =
+            series.iter().map(|(k, p)| (k.clone(), serde_json::to_value(p).unwrap_or_default())).collect();
         ui.print_json(&object)?;
         return Ok(ExitStatus::Success);
     }
     let with_key = series.len() > 1;
-    let mut table = Table {
-        columns: vec![],
-        rows: vec![],
-    };
+    let mut table = Table { columns: vec![], rows: vec![] };
     if with_key {
         table.columns.push("key".into());
     }
-    table
-        .columns
-        .extend(["step", "value", "time"].map(String::from));
+    table.columns.extend(["step", "value", "time"].map(String::from));
     let fmt = crate::capture::metrics::format_value;
     for (key, points) in &series {
         for p in points {

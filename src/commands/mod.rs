@@ -58,8 +58,7 @@ impl Ctx {
 
 pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
     let cwd = match &cli.global.directory {
-        Some(dir) => std::path::absolute(dir)
-            .with_context(|| format!("cannot use directory `{}`", dir.display()))?,
+        Some(dir) => std::path::absolute(dir).with_context(|| format!("cannot use directory `{}`", dir.display()))?,
         None => std::env::current_dir().context("cannot read the current directory")?,
     };
     let ctx = Ctx { cwd };

@@ -24,26 +24,14 @@ pub fn cmd_recover(ui: &mut Ui, ctx: &Ctx, args: &RecoverArgs) -> anyhow::Result
     let config = Config::load(store.repo.workdir())?;
     let listing = store.list()?;
     let runs: Vec<_> = if args.runs.is_empty() {
-        listing
-            .runs
-            .iter()
-            .filter(|r| r.record.status == Status::Running && r.status == Status::Crashed)
-            .collect()
+        listing.runs.iter().filter(|r| r.record.status == Status::Running && r.status == Status::Crashed).collect()
     } else {
-        args.runs
-            .iter()
-            .map(|s| s.resolve(&listing.runs))
-            .collect::<Result<_, _>>()?
+        args.runs.iter().map(|s| s.resolve(&listing.runs)).collect::<Result<_, _>>()?
     };
     let mut recovered = 0;
     for run in runs {
         if run.status != Status::Crashed || run.record.status != Status::Running {
-            ui.warn(format!(
-                "run {} ({}) is {}, not crashed; left as it is",
-                run.id(),
-                run.record.name,
-                run.status
-            ));
+            ui.warn(format!("run {} ({}) is {}, not crashed; left as it is", run.id(), run.record.name, run.status));
             continue;
         }
         let (run, notices) = capture::recover(&store, &config, run)?;

@@ -16,19 +16,10 @@ pub struct RestoreArgs {
 pub fn cmd_restore(ui: &mut Ui, ctx: &Ctx, args: &RestoreArgs) -> anyhow::Result<ExitStatus> {
     let store = ctx.store()?;
     let trash = store.list_trash()?;
-    let runs = args
-        .runs
-        .iter()
-        .map(|spec| spec.resolve(&trash.runs))
-        .collect::<Result<Vec<_>, _>>()?;
+    let runs = args.runs.iter().map(|spec| spec.resolve(&trash.runs)).collect::<Result<Vec<_>, _>>()?;
     for run in runs {
         store.restore(run)?;
-        writeln!(
-            ui.status(),
-            "Restored run {} ({}).",
-            run.id(),
-            run.record.name
-        )?;
+        writeln!(ui.status(), "Restored run {} ({}).", run.id(), run.record.name)?;
     }
     Ok(ExitStatus::Success)
 }

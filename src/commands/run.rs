@@ -76,8 +76,7 @@ pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitSta
         params,
         command,
         scrape: args.scrape,
-        system_interval: (args.system_interval > 0.0)
-            .then(|| std::time::Duration::from_secs_f64(args.system_interval)),
+        system_interval: (args.system_interval > 0.0).then(|| std::time::Duration::from_secs_f64(args.system_interval)),
         dir: ctx.cwd.clone(),
         ..Request::default()
     };
@@ -85,12 +84,7 @@ pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitSta
     for notice in &started.notices {
         ui.warn(notice);
     }
-    writeln!(
-        ui.status(),
-        "Recording run {} ({})",
-        started.run.id(),
-        started.run.record.name
-    )?;
+    writeln!(ui.status(), "Recording run {} ({})", started.run.id(), started.run.record.name)?;
     ui.flush();
     let executed = started.execute(&store)?;
     for notice in &executed.notices {
@@ -106,14 +100,7 @@ pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitSta
         (Some(code), _) if code != 0 => format!(" (exit code {code})"),
         _ => String::new(),
     };
-    writeln!(
-        ui.status(),
-        "Run {} ({}) {}{how} after {took}: {}",
-        run.id(),
-        run.record.name,
-        run.status,
-        run.commit
-    )?;
+    writeln!(ui.status(), "Run {} ({}) {}{how} after {took}: {}", run.id(), run.record.name, run.status, run.commit)?;
     Ok(match executed.ended.shell_code() {
         0 => ExitStatus::Success,
         code => ExitStatus::Child(code),

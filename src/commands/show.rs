@@ -33,13 +33,8 @@ pub fn cmd_show(ui: &mut Ui, ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<ExitS
     if ui.format_or(Format::Table) == Format::Json {
         let mut value = run.to_json(crate::clock::now());
         value["artifacts"] = json!(details.artifacts);
-        value["code_changes"] = json!(
-            details
-                .changes
-                .iter()
-                .map(|(c, p)| json!({"change": c, "path": p}))
-                .collect::<Vec<_>>()
-        );
+        value["code_changes"] =
+            json!(details.changes.iter().map(|(c, p)| json!({"change": c, "path": p})).collect::<Vec<_>>());
         value["output_tail"] = json!(details.tail);
         if let Some(note) = &details.base_note {
             value["base_note"] = json!(note);
@@ -76,50 +71,25 @@ impl Details {
             if let Some(bytes) = store.repo.read_path(tree, &path)?
                 && let Ok(points) = crate::store::parse_series_csv(&String::from_utf8_lossy(&bytes))
             {
-                sparklines.push((
-                    key.clone(),
-                    sparkline(&points.iter().map(|p| p.value).collect::<Vec<_>>(), 16),
-                ));
+                sparklines.push((key.clone(), sparkline(&points.iter().map(|p| p.value).collect::<Vec<_>>(), 16)));
             }
         }
         let artifacts = store.artifacts(run)?.artifacts;
         let (changes, base_note) = match run.record.base.as_deref() {
-            None => (
-                store
-                    .repo
-                    .changed_files(store.repo.empty_tree(), tree, RECORD_DIR)?,
-                None,
-            ),
-            Some(base) => match crate::git::Oid::from_hex(base.as_bytes())
-                .ok()
-                .filter(|b| store.repo.has_object(*b))
-            {
+            None => (store.repo.changed_files(store.repo.empty_tree(), tree, RECORD_DIR)?, None),
+            Some(base) => match crate::git::Oid::from_hex(base.as_bytes()).ok().filter(|b| store.repo.has_object(*b)) {
                 Some(base) => {
                     let base_tree = store.repo.commit_info(base)?.tree;
                     (store.repo.changed_files(base_tree, tree, RECORD_DIR)?, None)
                 }
-                None => (
-                    Vec::new(),
-                    Some(format!(
-                        "base commit {base} is not in this repository (shallow clone?)"
-                    )),
-                ),
+                None => (Vec::new(), Some(format!("base commit {base} is not in this repository (shallow clone?)"))),
             },
         };
         let log = store.repo.read_path(tree, OUTPUT_LOG)?.unwrap_or_default();
         let text = String::from_utf8_lossy(&log);
         let lines: Vec<&str> = text.lines().collect();
-        let tail = lines[lines.len().saturating_sub(tail)..]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
-        Ok(Self {
-            sparklines,
-            artifacts,
-            changes,
-            base_note,
-            tail,
-        })
+        let tail = lines[lines.len().saturating_sub(tail)..].iter().map(|s| (*s).to_owned()).collect();
+        Ok(Self { sparklines, artifacts, changes, base_note, tail })
     }
 }
 
@@ -130,28 +100,18 @@ pub fn sparkline(values: &[f64], width: usize) -> String {
     if finite.is_empty() || width == 0 {
         return String::new();
     }
-    let (lo, hi) = finite
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    let (lo, hi) = finite.iter().fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
     let buckets = width.min(values.len());
     (0..buckets)
         .map(|b| {
             let start = b * values.len() / buckets;
             let end = ((b + 1) * values.len() / buckets).max(start + 1);
-            let chunk: Vec<f64> = values[start..end]
-                .iter()
-                .copied()
-                .filter(|v| v.is_finite())
-                .collect();
+            let chunk: Vec<f64> = values[start..end].iter().copied().filter(|v| v.is_finite()).collect();
             if chunk.is_empty() {
                 return ' ';
             }
             let mean = chunk.iter().sum::<f64>() / chunk.len() as f64;
-            let level = if hi > lo {
-                ((mean - lo) / (hi - lo) * 7.0).round() as usize
-            } else {
-                3
-            };
+            let level = if hi > lo { ((mean - lo) / (hi - lo) * 7.0).round() as usize } else { 3 };
             BARS[level.min(7)]
         })
         .collect()
@@ -167,46 +127,24 @@ fn print_text(ui: &mut Ui, run: &Run, d: &Details) -> anyhow::Result<()> {
     let r = &run.record;
     let now = crate::clock::now();
     let out = ui.out();
-    writeln!(
-        out,
-        "{bold}run {} ({}){bold:#}  {status_style}{}{status_style:#}",
-        r.id, r.name, run.status
-    )?;
+    writeln!(out, "{bold}run {} ({}){bold:#}  {status_style}{}{status_style:#}", r.id, r.name, run.status)?;
     let field = |out: &mut dyn Write, name: &str, value: &str| writeln!(out, "{name:<10}{value}");
     if !r.command.is_empty() {
-        field(
-            out,
-            "command",
-            &crate::store::record::shell_join(&r.command),
-        )?;
+        field(out, "command", &crate::store::record::shell_join(&r.command))?;
     }
     if r.cwd != "." {
         field(out, "cwd", &r.cwd)?;
     }
     let duration = crate::capture::human_duration(r.duration(now));
-    field(
-        out,
-        "started",
-        &format!("{} ({duration})", crate::clock::rfc3339(r.started)),
-    )?;
+    field(out, "started", &format!("{} ({duration})", crate::clock::rfc3339(r.started)))?;
     match (r.exit_code, r.signal) {
         (_, Some(sig)) => field(out, "exit", &format!("killed by signal {sig}"))?,
         (Some(code), _) => field(out, "exit", &code.to_string())?,
         _ => {}
     }
-    let base = r.base.as_deref().map_or("(no commit yet)".to_owned(), |b| {
-        b.chars().take(12).collect()
-    });
-    let on = r
-        .branch
-        .as_deref()
-        .map(|b| format!(" on {b}"))
-        .unwrap_or_default();
-    let dirty = if r.dirty {
-        " with uncommitted changes"
-    } else {
-        ""
-    };
+    let base = r.base.as_deref().map_or("(no commit yet)".to_owned(), |b| b.chars().take(12).collect());
+    let on = r.branch.as_deref().map(|b| format!(" on {b}")).unwrap_or_default();
+    let dirty = if r.dirty { " with uncommitted changes" } else { "" };
     field(out, "base", &format!("{base}{on}{dirty}"))?;
     field(out, "commit", &run.commit.to_string())?;
     if !r.tags.is_empty() {
@@ -224,14 +162,7 @@ fn print_text(ui: &mut Ui, run: &Run, d: &Details) -> anyhow::Result<()> {
     } else {
         String::new()
     };
-    field(
-        out,
-        "host",
-        &format!(
-            "{} ({}/{}, {} cpus{memory}), user {}",
-            h.hostname, h.os, h.arch, h.cpus, h.user
-        ),
-    )?;
+    field(out, "host", &format!("{} ({}/{}, {} cpus{memory}), user {}", h.hostname, h.os, h.arch, h.cpus, h.user))?;
 
     if !r.params.is_empty() {
         writeln!(out, "\n{bold}params{bold:#}")?;
@@ -243,17 +174,9 @@ fn print_text(ui: &mut Ui, run: &Run, d: &Details) -> anyhow::Result<()> {
         writeln!(out, "\n{bold}metrics{bold:#}")?;
         let width = r.metrics.keys().map(|k| k.len()).max().unwrap_or(0);
         let fmt = crate::capture::metrics::format_value;
-        writeln!(
-            out,
-            "  {:<width$}  {:<16}  {:>8}  {:>10}  {:>10}  {:>10}",
-            "key", "", "count", "last", "min", "max"
-        )?;
+        writeln!(out, "  {:<width$}  {:<16}  {:>8}  {:>10}  {:>10}  {:>10}", "key", "", "count", "last", "min", "max")?;
         for (key, m) in &r.metrics {
-            let spark = d
-                .sparklines
-                .iter()
-                .find(|(k, _)| k == key)
-                .map_or("", |(_, s)| s.as_str());
+            let spark = d.sparklines.iter().find(|(k, _)| k == key).map_or("", |(_, s)| s.as_str());
             writeln!(
                 out,
                 "  {key:<width$}  {spark:<16}  {:>8}  {:>10}  {:>10}  {:>10}",
@@ -264,23 +187,13 @@ fn print_text(ui: &mut Ui, run: &Run, d: &Details) -> anyhow::Result<()> {
             )?;
         }
         if r.malformed_metric_lines > 0 {
-            writeln!(
-                out,
-                "  ({} malformed metric lines were skipped)",
-                r.malformed_metric_lines
-            )?;
+            writeln!(out, "  ({} malformed metric lines were skipped)", r.malformed_metric_lines)?;
         }
     }
     if !d.artifacts.is_empty() {
         writeln!(out, "\n{bold}artifacts{bold:#}")?;
         for a in &d.artifacts {
-            writeln!(
-                out,
-                "  {}  {}  sha256:{}",
-                a.path,
-                human_bytes(a.size),
-                &a.sha256[..12.min(a.sha256.len())]
-            )?;
+            writeln!(out, "  {}  {}  sha256:{}", a.path, human_bytes(a.size), &a.sha256[..12.min(a.sha256.len())])?;
         }
     }
     if !d.changes.is_empty() || d.base_note.is_some() {
@@ -331,17 +244,11 @@ pub fn human_bytes(n: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
+    if unit == 0 { format!("{n} B") } else { format!("{value:.1} {}", UNITS[unit]) }
 }
 
 /// Flattens nested params into dotted keys, in key order.
-pub fn flatten(
-    params: &std::collections::BTreeMap<String, toml::Value>,
-) -> Vec<(String, &toml::Value)> {
+pub fn flatten(params: &std::collections::BTreeMap<String, toml::Value>) -> Vec<(String, &toml::Value)> {
     fn walk<'a>(prefix: &str, value: &'a toml::Value, out: &mut Vec<(String, &'a toml::Value)>) {
         match value {
             toml::Value::Table(table) => {
@@ -365,18 +272,10 @@ mod tests {
 
     #[test]
     fn sparkline_scales_and_buckets() {
-        assert_eq!(
-            sparkline(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], 8),
-            "▁▂▃▄▅▆▇█"
-        );
+        assert_eq!(sparkline(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], 8), "▁▂▃▄▅▆▇█");
         assert_eq!(sparkline(&[1.0; 100], 4), "▄▄▄▄");
         assert_eq!(sparkline(&[f64::NAN], 4), "");
-        assert_eq!(
-            sparkline(&(0..1000).map(f64::from).collect::<Vec<_>>(), 4)
-                .chars()
-                .count(),
-            4
-        );
+        assert_eq!(sparkline(&(0..1000).map(f64::from).collect::<Vec<_>>(), 4).chars().count(), 4);
     }
 
     #[test]

@@ -24,29 +24,20 @@ pub struct SnapshotArgs {
 }
 
 fn parse_metric(text: &str) -> Result<(String, f64), String> {
-    let (key, value) = text
-        .split_once('=')
-        .ok_or_else(|| format!("`{text}` is not a metric: expected KEY=NUMBER"))?;
+    let (key, value) = text.split_once('=').ok_or_else(|| format!("`{text}` is not a metric: expected KEY=NUMBER"))?;
     metrics::check_key(key)?;
     let number = match value.trim() {
         "nan" => f64::NAN,
         "inf" => f64::INFINITY,
         "-inf" => f64::NEG_INFINITY,
-        v => v
-            .parse()
-            .map_err(|_| format!("metric `{key}`: `{value}` is not a number"))?,
+        v => v.parse().map_err(|_| format!("metric `{key}`: `{value}` is not a number"))?,
     };
     Ok((key.to_owned(), number))
 }
 
 pub fn cmd_snapshot(ui: &mut Ui, ctx: &Ctx, args: &SnapshotArgs) -> anyhow::Result<ExitStatus> {
     let params = args.record.params(ctx)?;
-    if args
-        .record
-        .name
-        .as_deref()
-        .is_some_and(|n| n.trim().is_empty())
-    {
+    if args.record.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
         return Err(UsageError::new("a run name cannot be empty").into());
     }
     let store = ctx.store()?;
@@ -62,13 +53,7 @@ pub fn cmd_snapshot(ui: &mut Ui, ctx: &Ctx, args: &SnapshotArgs) -> anyhow::Resu
     for notice in notices {
         ui.warn(notice);
     }
-    writeln!(
-        ui.status(),
-        "Recorded snapshot {} ({}): {}",
-        run.id(),
-        run.record.name,
-        run.commit
-    )?;
+    writeln!(ui.status(), "Recorded snapshot {} ({}): {}", run.id(), run.record.name, run.commit)?;
     writeln!(ui.out(), "{}", run.id())?;
     Ok(ExitStatus::Success)
 }

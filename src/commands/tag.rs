@@ -24,11 +24,7 @@ pub fn cmd_tag(ui: &mut Ui, ctx: &Ctx, args: &TagArgs) -> anyhow::Result<ExitSta
     if args.tags.is_empty() && args.remove.is_empty() {
         return Err(UsageError::new("give tags to add, or --remove TAG").into());
     }
-    if let Some(bad) = args
-        .tags
-        .iter()
-        .find(|t| t.trim().is_empty() || t.contains(['\n', ',']))
-    {
+    if let Some(bad) = args.tags.iter().find(|t| t.trim().is_empty() || t.contains(['\n', ','])) {
         return Err(UsageError::new(format!(
             "`{bad}` is not a tag: tags are non-empty and hold no commas or newlines"
         ))
@@ -44,16 +40,7 @@ pub fn cmd_tag(ui: &mut Ui, ctx: &Ctx, args: &TagArgs) -> anyhow::Result<ExitSta
             }
         }
     })?;
-    let tags = if run.record.tags.is_empty() {
-        "(no tags)".to_owned()
-    } else {
-        run.record.tags.join(", ")
-    };
-    writeln!(
-        ui.status(),
-        "Tags of {} ({}): {tags}",
-        run.id(),
-        run.record.name
-    )?;
+    let tags = if run.record.tags.is_empty() { "(no tags)".to_owned() } else { run.record.tags.join(", ") };
+    writeln!(ui.status(), "Tags of {} ({}): {tags}", run.id(), run.record.name)?;
     Ok(ExitStatus::Success)
 }

@@ -29,17 +29,11 @@ pub enum Error {
 
 impl Error {
     pub(super) fn git(what: impl Into<String>, err: &gix::Error) -> Self {
-        Self::Git {
-            what: what.into(),
-            detail: describe(err),
-        }
+        Self::Git { what: what.into(), detail: describe(err) }
     }
 
     pub(super) fn io(what: impl Into<String>, source: std::io::Error) -> Self {
-        Self::Io {
-            what: what.into(),
-            source,
-        }
+        Self::Io { what: what.into(), source }
     }
 }
 

@@ -34,11 +34,7 @@ pub struct SharedRepo {
 
 impl SharedRepo {
     pub fn open(&self) -> Repo {
-        Repo {
-            sync: self.sync.clone(),
-            repo: self.sync.to_thread_local(),
-            prefix: self.prefix.clone(),
-        }
+        Repo { sync: self.sync.clone(), repo: self.sync.to_thread_local(), prefix: self.prefix.clone() }
     }
 }
 
@@ -54,21 +50,14 @@ pub struct Head {
 impl Repo {
     /// Opens the repository containing `dir`, honouring `GIT_DIR`, `GIT_WORK_TREE` and friends.
     pub fn discover(dir: &Path) -> Result<Self> {
-        let sync =
-            gix::ThreadSafeRepository::discover_with_environment_overrides(dir).map_err(|e| {
-                Error::NotARepository {
-                    path: dir.to_owned(),
-                    detail: error::describe(&e),
-                }
-            })?;
+        let sync = gix::ThreadSafeRepository::discover_with_environment_overrides(dir)
+            .map_err(|e| Error::NotARepository { path: dir.to_owned(), detail: error::describe(&e) })?;
         let repo = sync.to_thread_local();
         let prefix = match repo.workdir() {
             Some(root) => {
                 let root = gix::path::realpath(root).unwrap_or_else(|_| root.to_owned());
                 let here = gix::path::realpath(dir).unwrap_or_else(|_| dir.to_owned());
-                here.strip_prefix(&root)
-                    .map(Path::to_owned)
-                    .unwrap_or_default()
+                here.strip_prefix(&root).map(Path::to_owned).unwrap_or_default()
             }
             None => PathBuf::new(),
         };
@@ -77,10 +66,7 @@ impl Repo {
 
     /// Returns a handle that can be sent to other threads, each of which opens its own [`Repo`].
     pub fn shared(&self) -> SharedRepo {
-        SharedRepo {
-            sync: self.sync.clone(),
-            prefix: self.prefix.clone(),
-        }
+        SharedRepo { sync: self.sync.clone(), prefix: self.prefix.clone() }
     }
 
     /// The directory shared by all worktrees (`.git` of the main worktree).
@@ -96,19 +82,12 @@ impl Repo {
     /// The starting directory relative to the work tree root, `/`-separated, `.` at the root.
     pub fn prefix(&self) -> String {
         let text = self.prefix.to_string_lossy().replace('\\', "/");
-        if text.is_empty() {
-            ".".to_owned()
-        } else {
-            text
-        }
+        if text.is_empty() { ".".to_owned() } else { text }
     }
 
     /// Returns HEAD's commit and branch.
     pub fn head(&self) -> Result<Head> {
-        let head = self
-            .repo
-            .head()
-            .map_err(|e| Error::git("cannot read HEAD", &e))?;
+        let head = self.repo.head().map_err(|e| Error::git("cannot read HEAD", &e))?;
         let branch = head.referent_name().map(|n| n.shorten().to_string());
         let commit = head.id().map(|id| id.detach());
         Ok(Head { commit, branch })

@@ -40,18 +40,12 @@ pub struct CommitInfo {
 impl Repo {
     /// Writes `data` as a blob.
     pub fn write_blob(&self, data: &[u8]) -> Result<Oid> {
-        self.repo
-            .write_blob(data)
-            .map(|id| id.detach())
-            .map_err(|e| Error::git("cannot write blob", &e))
+        self.repo.write_blob(data).map(|id| id.detach()).map_err(|e| Error::git("cannot write blob", &e))
     }
 
     /// Returns the bytes of blob `id`.
     pub fn read_blob(&self, id: Oid) -> Result<Vec<u8>> {
-        let blob = self
-            .repo
-            .find_blob(id)
-            .map_err(|e| Error::git(format!("cannot read blob {id}"), &e))?;
+        let blob = self.repo.find_blob(id).map_err(|e| Error::git(format!("cannot read blob {id}"), &e))?;
         Ok(blob.detach().data)
     }
 
@@ -62,29 +56,17 @@ impl Repo {
 
     /// Writes the tree that is `base` with `edits` applied in order, and returns its id.
     pub fn write_tree(&self, base: Oid, edits: &[TreeEdit]) -> Result<Oid> {
-        let mut editor = self
-            .repo
-            .edit_tree(base)
-            .map_err(|e| Error::git("cannot edit tree", &e))?;
+        let mut editor = self.repo.edit_tree(base).map_err(|e| Error::git("cannot edit tree", &e))?;
         for edit in edits {
             let outcome = match edit {
-                TreeEdit::File { path, blob } => {
-                    editor.upsert(path.as_str(), EntryKind::Blob, *blob)
-                }
-                TreeEdit::Executable { path, blob } => {
-                    editor.upsert(path.as_str(), EntryKind::BlobExecutable, *blob)
-                }
-                TreeEdit::Link { path, blob } => {
-                    editor.upsert(path.as_str(), EntryKind::Link, *blob)
-                }
+                TreeEdit::File { path, blob } => editor.upsert(path.as_str(), EntryKind::Blob, *blob),
+                TreeEdit::Executable { path, blob } => editor.upsert(path.as_str(), EntryKind::BlobExecutable, *blob),
+                TreeEdit::Link { path, blob } => editor.upsert(path.as_str(), EntryKind::Link, *blob),
                 TreeEdit::Remove { path } => editor.remove(path.as_str()),
             };
             outcome.map_err(|e| Error::git("cannot edit tree", &e))?;
         }
-        editor
-            .write()
-            .map(|id| id.detach())
-            .map_err(|e| Error::git("cannot write tree", &e))
+        editor.write().map(|id| id.detach()).map_err(|e| Error::git("cannot write tree", &e))
     }
 
     /// The id of the empty tree.
@@ -94,13 +76,7 @@ impl Repo {
 
     /// Writes a commit with the configured identity (fallback `git-exp <git-exp@localhost>`)
     /// and the time `seconds` (from the run clock, so tests can pin it).
-    pub fn write_commit(
-        &self,
-        tree: Oid,
-        parents: &[Oid],
-        message: &str,
-        seconds: i64,
-    ) -> Result<Oid> {
+    pub fn write_commit(&self, tree: Oid, parents: &[Oid], message: &str, seconds: i64) -> Result<Oid> {
         let time = gix::date::Time { seconds, offset: 0 };
         let committer = self.signature(time, true);
         let author = self.signature(time, false);
@@ -113,23 +89,12 @@ impl Repo {
             message: message.into(),
             extra_headers: vec![],
         };
-        self.repo
-            .write_object(&commit)
-            .map(|id| id.detach())
-            .map_err(|e| Error::git("cannot write commit", &e))
+        self.repo.write_object(&commit).map(|id| id.detach()).map_err(|e| Error::git("cannot write commit", &e))
     }
 
     /// Returns the user's identity with `time` (committer or author).
-    pub(super) fn signature(
-        &self,
-        time: gix::date::Time,
-        committer: bool,
-    ) -> gix::actor::Signature {
-        let configured = if committer {
-            self.repo.committer()
-        } else {
-            self.repo.author()
-        };
+    pub(super) fn signature(&self, time: gix::date::Time, committer: bool) -> gix::actor::Signature {
+        let configured = if committer { self.repo.committer() } else { self.repo.author() };
         let (name, email) = match configured {
             Some(Ok(sig)) => (sig.name.to_owned(), sig.email.to_owned()),
             _ => ("git-exp".into(), "git-exp@localhost".into()),
@@ -139,13 +104,8 @@ impl Repo {
 
     /// Returns tree, parents, time and message of commit `id`.
     pub fn commit_info(&self, id: Oid) -> Result<CommitInfo> {
-        let commit = self
-            .repo
-            .find_commit(id)
-            .map_err(|e| Error::git(format!("cannot read commit {id}"), &e))?;
-        let decoded = commit
-            .decode()
-            .map_err(|e| Error::git(format!("cannot decode commit {id}"), &e))?;
+        let commit = self.repo.find_commit(id).map_err(|e| Error::git(format!("cannot read commit {id}"), &e))?;
+        let decoded = commit.decode().map_err(|e| Error::git(format!("cannot decode commit {id}"), &e))?;
         let time = decoded.committer().map(|s| s.seconds()).unwrap_or(0);
         Ok(CommitInfo {
             tree: decoded.tree(),
@@ -167,13 +127,8 @@ impl Repo {
 
     /// Returns the object id and kind at `path` in `tree`.
     fn lookup(&self, tree: Oid, path: &str) -> Result<Option<(Oid, gix::object::tree::EntryKind)>> {
-        let tree = self
-            .repo
-            .find_tree(tree)
-            .map_err(|e| Error::git(format!("cannot read tree {tree}"), &e))?;
-        let entry = tree
-            .lookup_entry_by_path(path)
-            .map_err(|e| Error::git(format!("cannot look up `{path}`"), &e))?;
+        let tree = self.repo.find_tree(tree).map_err(|e| Error::git(format!("cannot read tree {tree}"), &e))?;
+        let entry = tree.lookup_entry_by_path(path).map_err(|e| Error::git(format!("cannot look up `{path}`"), &e))?;
         Ok(entry.map(|e| (e.object_id(), e.mode().kind())))
     }
 
@@ -193,38 +148,19 @@ impl Repo {
     }
 
     fn walk(&self, tree: Oid, prefix: &str, out: &mut Vec<TreeFile>) -> Result<()> {
-        let tree_obj = self
-            .repo
-            .find_tree(tree)
-            .map_err(|e| Error::git(format!("cannot read tree {tree}"), &e))?;
-        let decoded = tree_obj
-            .decode()
-            .map_err(|e| Error::git(format!("cannot decode tree {tree}"), &e))?;
+        let tree_obj = self.repo.find_tree(tree).map_err(|e| Error::git(format!("cannot read tree {tree}"), &e))?;
+        let decoded = tree_obj.decode().map_err(|e| Error::git(format!("cannot decode tree {tree}"), &e))?;
         let entries: Vec<(String, Oid, EntryKind)> = decoded
             .entries
             .iter()
-            .map(|e| {
-                (
-                    e.filename.to_str_lossy().into_owned(),
-                    e.oid.to_owned(),
-                    e.mode.kind(),
-                )
-            })
+            .map(|e| (e.filename.to_str_lossy().into_owned(), e.oid.to_owned(), e.mode.kind()))
             .collect();
         for (name, id, kind) in entries {
-            let path = if prefix.is_empty() {
-                name
-            } else {
-                format!("{prefix}/{name}")
-            };
+            let path = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
             match kind {
                 EntryKind::Tree => self.walk(id, &path, out)?,
                 EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => {
-                    out.push(TreeFile {
-                        path,
-                        blob: id,
-                        executable: kind == EntryKind::BlobExecutable,
-                    });
+                    out.push(TreeFile { path, blob: id, executable: kind == EntryKind::BlobExecutable });
                 }
                 EntryKind::Commit => {}
             }
@@ -234,36 +170,18 @@ impl Repo {
 
     /// Resolves a git revision (`HEAD~1`, `main`, `abc123`) to a commit id.
     pub fn rev_parse_commit(&self, spec: &str) -> Result<Oid> {
-        let id = self
-            .repo
-            .rev_parse_single(spec)
-            .map_err(|_| Error::NotFound {
-                spec: spec.to_owned(),
-            })?;
-        let object = id
-            .object()
-            .map_err(|e| Error::git(format!("cannot read `{spec}`"), &e))?;
-        let commit = object.peel_to_commit().map_err(|_| Error::NotFound {
-            spec: format!("{spec} (not a commit)"),
-        })?;
+        let id = self.repo.rev_parse_single(spec).map_err(|_| Error::NotFound { spec: spec.to_owned() })?;
+        let object = id.object().map_err(|e| Error::git(format!("cannot read `{spec}`"), &e))?;
+        let commit = object.peel_to_commit().map_err(|_| Error::NotFound { spec: format!("{spec} (not a commit)") })?;
         Ok(commit.id)
     }
 
     /// Resolves `<rev>:<path>` to the blob's bytes.
     pub fn rev_parse_blob(&self, spec: &str) -> Result<Vec<u8>> {
-        let id = self
-            .repo
-            .rev_parse_single(spec)
-            .map_err(|_| Error::NotFound {
-                spec: spec.to_owned(),
-            })?;
-        let object = id
-            .object()
-            .map_err(|e| Error::git(format!("cannot read `{spec}`"), &e))?;
+        let id = self.repo.rev_parse_single(spec).map_err(|_| Error::NotFound { spec: spec.to_owned() })?;
+        let object = id.object().map_err(|e| Error::git(format!("cannot read `{spec}`"), &e))?;
         if object.kind != gix::object::Kind::Blob {
-            return Err(Error::NotFound {
-                spec: format!("{spec} (not a file)"),
-            });
+            return Err(Error::NotFound { spec: format!("{spec} (not a file)") });
         }
         Ok(object.detach().data)
     }
@@ -282,9 +200,7 @@ impl Repo {
         let Ok(walk) = self.repo.rev_walk([start]).first_parent_only().all() else {
             return vec![start];
         };
-        walk.take(limit)
-            .map_while(|info| info.ok().map(|i| i.id))
-            .collect()
+        walk.take(limit).map_while(|info| info.ok().map(|i| i.id)).collect()
     }
 }
 
@@ -300,12 +216,7 @@ pub enum FileChange {
 impl Repo {
     /// Lists the files that differ between two trees (by content or mode), sorted by path,
     /// leaving out everything below `skip` (a directory such as `.git-exp`).
-    pub fn changed_files(
-        &self,
-        from: Oid,
-        to: Oid,
-        skip: &str,
-    ) -> Result<Vec<(FileChange, String)>> {
+    pub fn changed_files(&self, from: Oid, to: Oid, skip: &str) -> Result<Vec<(FileChange, String)>> {
         let index = |tree| -> Result<std::collections::BTreeMap<String, (Oid, bool)>> {
             Ok(self
                 .list_files(tree)?
@@ -319,17 +230,11 @@ impl Repo {
         for (path, entry) in &new {
             match old.get(path) {
                 None => out.push((FileChange::Added, path.clone())),
-                Some(previous) if previous != entry => {
-                    out.push((FileChange::Modified, path.clone()))
-                }
+                Some(previous) if previous != entry => out.push((FileChange::Modified, path.clone())),
                 Some(_) => {}
             }
         }
-        out.extend(
-            old.keys()
-                .filter(|p| !new.contains_key(*p))
-                .map(|p| (FileChange::Deleted, p.clone())),
-        );
+        out.extend(old.keys().filter(|p| !new.contains_key(*p)).map(|p| (FileChange::Deleted, p.clone())));
         out.sort_by(|a, b| a.1.cmp(&b.1));
         Ok(out)
     }

@@ -78,10 +78,7 @@ impl Repo {
     pub fn snapshot_code(&self, options: &SnapshotOptions) -> Result<CodeSnapshot> {
         let repo = &self.repo;
         let workdir = repo.workdir().ok_or(Error::Bare)?.to_owned();
-        let base_tree = repo
-            .head_tree_id_or_empty()
-            .map_err(|e| Error::git("cannot read HEAD's tree", &e))?
-            .detach();
+        let base_tree = repo.head_tree_id_or_empty().map_err(|e| Error::git("cannot read HEAD's tree", &e))?.detach();
 
         let status = repo
             .status(gix::progress::Discard)
@@ -92,9 +89,7 @@ impl Repo {
                 check_dirty: false,
             })
             .head_tree(base_tree);
-        let iter = status
-            .into_iter(Vec::<BString>::new())
-            .map_err(|e| Error::git("cannot compute status", &e))?;
+        let iter = status.into_iter(Vec::<BString>::new()).map_err(|e| Error::git("cannot compute status", &e))?;
 
         let mut staged = Vec::new();
         let mut on_disk = Vec::new();
@@ -103,29 +98,19 @@ impl Repo {
             let item = item.map_err(|e| Error::git("cannot compute status", &e))?;
             match item {
                 gix::status::Item::TreeIndex(change) => staged.extend(staged_edit(&change)?),
-                gix::status::Item::IndexWorktree(WorktreeItem::Modification {
-                    rela_path,
-                    status,
-                    ..
-                }) => match status {
-                    EntryStatus::Change(WorktreeChange::Removed) => {
-                        on_disk.push(DiskChange::Remove(rela_path))
+                gix::status::Item::IndexWorktree(WorktreeItem::Modification { rela_path, status, .. }) => {
+                    match status {
+                        EntryStatus::Change(WorktreeChange::Removed) => on_disk.push(DiskChange::Remove(rela_path)),
+                        EntryStatus::Change(WorktreeChange::SubmoduleModification(_)) | EntryStatus::NeedsUpdate(_) => {
+                        }
+                        EntryStatus::Change(_) | EntryStatus::IntentToAdd | EntryStatus::Conflict { .. } => {
+                            on_disk.push(DiskChange::Rehash(rela_path));
+                        }
                     }
-                    EntryStatus::Change(WorktreeChange::SubmoduleModification(_))
-                    | EntryStatus::NeedsUpdate(_) => {}
-                    EntryStatus::Change(_)
-                    | EntryStatus::IntentToAdd
-                    | EntryStatus::Conflict { .. } => {
-                        on_disk.push(DiskChange::Rehash(rela_path));
-                    }
-                },
-                gix::status::Item::IndexWorktree(WorktreeItem::DirectoryContents {
-                    entry, ..
-                }) => {
-                    let is_file = matches!(
-                        entry.disk_kind,
-                        Some(gix::dir::entry::Kind::File | gix::dir::entry::Kind::Symlink)
-                    );
+                }
+                gix::status::Item::IndexWorktree(WorktreeItem::DirectoryContents { entry, .. }) => {
+                    let is_file =
+                        matches!(entry.disk_kind, Some(gix::dir::entry::Kind::File | gix::dir::entry::Kind::Symlink));
                     if entry.status == gix::dir::entry::Status::Untracked && is_file {
                         untracked.push(entry.rela_path);
                     }
@@ -134,17 +119,11 @@ impl Repo {
             }
         }
 
-        let mut hasher = Hasher {
-            repo: self,
-            workdir: &workdir,
-            pipeline: None,
-        };
+        let mut hasher = Hasher { repo: self, workdir: &workdir, pipeline: None };
         let mut edits = staged;
         for change in on_disk {
             match change {
-                DiskChange::Remove(path) => edits.push(TreeEdit::Remove {
-                    path: path.to_string(),
-                }),
+                DiskChange::Remove(path) => edits.push(TreeEdit::Remove { path: path.to_string() }),
                 DiskChange::Rehash(path) => {
                     let path = path.to_string();
                     match hasher.hash(&path)? {
@@ -186,17 +165,10 @@ impl Repo {
                     budget -= meta.len();
                     edits.push(edit);
                 }
-                None => skipped.push(Skipped {
-                    path,
-                    reason: SkipReason::Unreadable,
-                }),
+                None => skipped.push(Skipped { path, reason: SkipReason::Unreadable }),
             }
         }
-        Ok(CodeSnapshot {
-            base_tree,
-            edits,
-            skipped,
-        })
+        Ok(CodeSnapshot { base_tree, edits, skipped })
     }
 }
 
@@ -208,24 +180,12 @@ enum DiskChange {
 fn staged_edit(change: &gix::diff::index::Change) -> Result<Option<TreeEdit>> {
     use gix::diff::index::ChangeRef;
     let edit = match change {
-        ChangeRef::Addition {
-            location,
-            entry_mode,
-            id,
-            ..
-        }
-        | ChangeRef::Modification {
-            location,
-            entry_mode,
-            id,
-            ..
-        } => {
+        ChangeRef::Addition { location, entry_mode, id, .. }
+        | ChangeRef::Modification { location, entry_mode, id, .. } => {
             let path = location.to_string();
             let blob = id.clone().into_owned();
             match entry_mode.to_tree_entry_mode().map(|m| m.kind()) {
-                Some(gix::objs::tree::EntryKind::BlobExecutable) => {
-                    TreeEdit::Executable { path, blob }
-                }
+                Some(gix::objs::tree::EntryKind::BlobExecutable) => TreeEdit::Executable { path, blob },
                 Some(gix::objs::tree::EntryKind::Link) => TreeEdit::Link { path, blob },
                 Some(gix::objs::tree::EntryKind::Blob) => TreeEdit::File { path, blob },
                 // Gitlinks and trees are left as HEAD has them.
@@ -233,14 +193,9 @@ fn staged_edit(change: &gix::diff::index::Change) -> Result<Option<TreeEdit>> {
                 _ => return Ok(None),
             }
         }
-        ChangeRef::Deletion { location, .. } => TreeEdit::Remove {
-            path: location.to_string(),
-        },
+        ChangeRef::Deletion { location, .. } => TreeEdit::Remove { path: location.to_string() },
         ChangeRef::Rewrite { location, .. } => {
-            return Err(Error::Git {
-                what: "unexpected rename in status".into(),
-                detail: location.to_string(),
-            });
+            return Err(Error::Git { what: "unexpected rename in status".into(), detail: location.to_string() });
         }
     };
     Ok(Some(edit))
@@ -250,10 +205,7 @@ fn staged_edit(change: &gix::diff::index::Change) -> Result<Option<TreeEdit>> {
 struct Hasher<'a> {
     repo: &'a Repo,
     workdir: &'a Path,
-    pipeline: Option<(
-        gix::filter::Pipeline<'a>,
-        gix::worktree::IndexPersistedOrInMemory,
-    )>,
+    pipeline: Option<(gix::filter::Pipeline<'a>, gix::worktree::IndexPersistedOrInMemory)>,
 }
 
 impl Hasher<'_> {
@@ -265,8 +217,7 @@ impl Hasher<'_> {
         };
         let owned = path.to_owned();
         if meta.file_type().is_symlink() {
-            let target = std::fs::read_link(&full)
-                .map_err(|e| Error::io(format!("cannot read link `{path}`"), e))?;
+            let target = std::fs::read_link(&full).map_err(|e| Error::io(format!("cannot read link `{path}`"), e))?;
             let bytes = gix::path::into_bstr(target)
                 .map_err(|e| Error::git(format!("cannot store link `{path}`"), &e))?
                 .into_owned();
@@ -289,18 +240,11 @@ impl Hasher<'_> {
     fn clean(&mut self, path: &str, full: &Path) -> Result<Vec<u8>> {
         use std::io::Read as _;
         if self.pipeline.is_none() {
-            let pipeline = self
-                .repo
-                .repo
-                .filter_pipeline(None)
-                .map_err(|e| Error::git("cannot set up filters", &e))?;
+            let pipeline = self.repo.repo.filter_pipeline(None).map_err(|e| Error::git("cannot set up filters", &e))?;
             self.pipeline = Some(pipeline);
         }
-        let Some((pipeline, index)) = self.pipeline.as_mut() else {
-            unreachable!("the pipeline was set just above")
-        };
-        let file =
-            std::fs::File::open(full).map_err(|e| Error::io(format!("cannot read `{path}`"), e))?;
+        let Some((pipeline, index)) = self.pipeline.as_mut() else { unreachable!("the pipeline was set just above") };
+        let file = std::fs::File::open(full).map_err(|e| Error::io(format!("cannot read `{path}`"), e))?;
         let outcome = pipeline
             .convert_to_git(file, Path::new(path), index)
             .map_err(|e| Error::git(format!("cannot filter `{path}`"), &e))?;

@@ -37,10 +37,7 @@ pub fn load(store_dir: &Path) -> HashMap<Oid, RunRecord> {
 
 /// Replaces the cache with `entries`. Failing to write it only costs speed, so errors are
 /// returned for the caller to ignore.
-pub fn save<'a>(
-    store_dir: &Path,
-    entries: impl Iterator<Item = (Oid, &'a RunRecord)>,
-) -> std::io::Result<()> {
+pub fn save<'a>(store_dir: &Path, entries: impl Iterator<Item = (Oid, &'a RunRecord)>) -> std::io::Result<()> {
     #[derive(Serialize)]
     struct CacheFileRef<'a> {
         version: u32,
@@ -50,10 +47,7 @@ pub fn save<'a>(
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let file = CacheFileRef {
-        version: VERSION,
-        entries: entries.map(|(oid, r)| (oid.to_string(), r)).collect(),
-    };
+    let file = CacheFileRef { version: VERSION, entries: entries.map(|(oid, r)| (oid.to_string(), r)).collect() };
     let bytes = serde_json::to_vec(&file).map_err(std::io::Error::other)?;
     // Unique temp name: concurrent listings may both rewrite the cache; the last rename wins.
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));

@@ -8,10 +8,7 @@ pub enum Error {
     #[error("no run matches `{spec}` (tried {tried})")]
     NoMatch { spec: String, tried: &'static str },
     #[error("`{spec}` is ambiguous: it matches {}", candidates.join(", "))]
-    Ambiguous {
-        spec: String,
-        candidates: Vec<String>,
-    },
+    Ambiguous { spec: String, candidates: Vec<String> },
     #[error("there is no run `{spec}`: only {count} runs are recorded")]
     NotThatMany { spec: String, count: usize },
     #[error("cannot read run {reference}: {detail}")]
@@ -30,18 +27,13 @@ pub enum Error {
 
 impl Error {
     pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
-        Self::Io {
-            what: what.into(),
-            source,
-        }
+        Self::Io { what: what.into(), source }
     }
 
     /// A next step for the user, shown as `hint:`.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::NoMatch { .. } | Error::NotThatMany { .. } => {
-                Some("`git exp ls` lists the runs".into())
-            }
+            Error::NoMatch { .. } | Error::NotThatMany { .. } => Some("`git exp ls` lists the runs".into()),
             Error::Ambiguous { .. } => Some("use more characters of the id, or the full id".into()),
             Error::InTrash { id } => Some(format!("`git exp restore {id}` brings it back")),
             _ => None,

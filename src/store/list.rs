@@ -36,29 +36,15 @@ impl Store {
 
     fn list_prefix(&self, prefix: &str, in_trash: bool) -> Result<Listing> {
         let refs = self.repo.refs_with_prefix(prefix)?;
-        let mut cached = if in_trash {
-            Default::default()
-        } else {
-            cache::load(self.dir())
-        };
-        let misses: Vec<&(String, Oid)> = refs
-            .iter()
-            .filter(|(_, oid)| !cached.contains_key(oid))
-            .collect();
+        let mut cached = if in_trash { Default::default() } else { cache::load(self.dir()) };
+        let misses: Vec<&(String, Oid)> = refs.iter().filter(|(_, oid)| !cached.contains_key(oid)).collect();
 
         let read = |repo: &crate::git::Repo, (name, oid): &(String, Oid)| {
-            (
-                name.clone(),
-                *oid,
-                read_record_with(repo, *oid).map_err(|e| describe(name, e)),
-            )
+            (name.clone(), *oid, read_record_with(repo, *oid).map_err(|e| describe(name, e)))
         };
         let fresh: Vec<_> = if misses.len() >= PARALLEL_MISSES {
             let shared = self.repo.shared();
-            misses
-                .par_iter()
-                .map_init(|| shared.open(), |repo, r| read(repo, r))
-                .collect()
+            misses.par_iter().map_init(|| shared.open(), |repo, r| read(repo, r)).collect()
         } else {
             misses.iter().map(|r| read(&self.repo, r)).collect()
         };
@@ -86,20 +72,10 @@ impl Store {
             .filter_map(|(_, oid)| {
                 let record = cached.get(oid)?.clone();
                 let status = self.effective_status(&record);
-                Some(Run {
-                    commit: *oid,
-                    record,
-                    status,
-                    in_trash,
-                })
+                Some(Run { commit: *oid, record, status, in_trash })
             })
             .collect();
-        runs.sort_by(|a, b| {
-            b.record
-                .started
-                .cmp(&a.record.started)
-                .then_with(|| a.record.id.cmp(&b.record.id))
-        });
+        runs.sort_by(|a, b| b.record.started.cmp(&a.record.started).then_with(|| a.record.id.cmp(&b.record.id)));
 
         let stale = cached.len() != runs.len();
         if !in_trash && (had_misses || stale) {

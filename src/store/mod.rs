@@ -58,11 +58,7 @@ impl Run {
     }
 
     pub fn ref_name(&self) -> String {
-        let prefix = if self.in_trash {
-            TRASH_PREFIX
-        } else {
-            RUNS_PREFIX
-        };
+        let prefix = if self.in_trash { TRASH_PREFIX } else { RUNS_PREFIX };
         format!("{prefix}{}", self.record.id)
     }
 }
@@ -78,10 +74,7 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Self> {
         let repo = Repo::discover(dir)?;
         let store_dir = repo.common_dir().join("git-exp");
-        Ok(Self {
-            repo,
-            dir: store_dir,
-        })
+        Ok(Self { repo, dir: store_dir })
     }
 
     /// `<git common dir>/git-exp`.
@@ -105,12 +98,7 @@ impl Store {
     pub fn read_run(&self, commit: Oid, in_trash: bool) -> Result<Run> {
         let record = self.read_record(commit)?;
         let status = self.effective_status(&record);
-        Ok(Run {
-            commit,
-            record,
-            status,
-            in_trash,
-        })
+        Ok(Run { commit, record, status, in_trash })
     }
 
     /// Reads and parses `.git-exp/run.toml` from a run commit.
@@ -150,18 +138,11 @@ impl Store {
 
 fn read_record_with(repo: &Repo, commit: Oid) -> Result<RunRecord> {
     let tree = repo.commit_info(commit)?.tree;
-    let bytes = repo
-        .read_path(tree, record::RUN_TOML)?
-        .ok_or_else(|| Error::BadRecord {
-            reference: commit.to_string(),
-            detail: "no .git-exp/run.toml in the commit".into(),
-        })?;
-    let text = String::from_utf8(bytes).map_err(|_| Error::BadRecord {
+    let bytes = repo.read_path(tree, record::RUN_TOML)?.ok_or_else(|| Error::BadRecord {
         reference: commit.to_string(),
-        detail: "run.toml is not UTF-8".into(),
+        detail: "no .git-exp/run.toml in the commit".into(),
     })?;
-    RunRecord::from_toml(&text).map_err(|e| Error::BadRecord {
-        reference: commit.to_string(),
-        detail: e.to_string(),
-    })
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::BadRecord { reference: commit.to_string(), detail: "run.toml is not UTF-8".into() })?;
+    RunRecord::from_toml(&text).map_err(|e| Error::BadRecord { reference: commit.to_string(), detail: e.to_string() })
 }

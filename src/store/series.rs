@@ -18,10 +18,7 @@ pub fn parse_series_csv(text: &str) -> Result<Vec<Point>, String> {
     match lines.next() {
         Some("step,value,time") => {}
         other => {
-            return Err(format!(
-                "expected the header `step,value,time`, found `{}`",
-                other.unwrap_or("")
-            ));
+            return Err(format!("expected the header `step,value,time`, found `{}`", other.unwrap_or("")));
         }
     }
     let mut points = Vec::new();
@@ -56,8 +53,7 @@ mod tests {
 
     #[test]
     fn parses_values_including_non_finite() {
-        let points = parse_series_csv("step,value,time\n0,1.5,10.000\n1,nan,10.5\n2,-inf,11\n")
-            .expect("valid");
+        let points = parse_series_csv("step,value,time\n0,1.5,10.000\n1,nan,10.5\n2,-inf,11\n").expect("valid");
         assert_eq!(points.len(), 3);
         assert!(points[1].value.is_nan());
         assert_eq!(points[2].value, f64::NEG_INFINITY);
@@ -65,10 +61,7 @@ mod tests {
 
     #[test]
     fn reports_bad_rows_by_line() {
-        assert_eq!(
-            parse_series_csv("step,value,time\n0,x,1\n"),
-            Err("line 2: cannot parse `0,x,1`".into())
-        );
+        assert_eq!(parse_series_csv("step,value,time\n0,x,1\n"), Err("line 2: cannot parse `0,x,1`".into()));
         assert!(parse_series_csv("a,b\n").is_err());
     }
 }

@@ -25,14 +25,13 @@ impl FromStr for RunSpec {
             return Ok(RunSpec::Newest(0));
         }
         if let Some(n) = s.strip_prefix("@~") {
-            return n.parse().map(RunSpec::Newest).map_err(|_| {
-                format!("`{s}` is not a run: after `@~` comes a number of runs, as in `@~2`")
-            });
+            return n
+                .parse()
+                .map(RunSpec::Newest)
+                .map_err(|_| format!("`{s}` is not a run: after `@~` comes a number of runs, as in `@~2`"));
         }
         if s.trim().is_empty() {
-            return Err(
-                "a run cannot be empty: give an id, an id prefix, a name, `@` or `@~N`".into(),
-            );
+            return Err("a run cannot be empty: give an id, an id prefix, a name, `@` or `@~N`".into());
         }
         Ok(RunSpec::Text(s.to_owned()))
     }
@@ -52,10 +51,9 @@ impl RunSpec {
     /// Finds the run this spec names among `runs`, which are sorted newest first.
     pub fn resolve<'a>(&self, runs: &'a [Run]) -> Result<&'a Run> {
         match self {
-            RunSpec::Newest(n) => runs.get(*n).ok_or_else(|| Error::NotThatMany {
-                spec: self.to_string(),
-                count: runs.len(),
-            }),
+            RunSpec::Newest(n) => {
+                runs.get(*n).ok_or_else(|| Error::NotThatMany { spec: self.to_string(), count: runs.len() })
+            }
             RunSpec::Text(text) => resolve_text(text, runs),
         }
     }
@@ -68,10 +66,7 @@ fn resolve_text<'a>(text: &str, runs: &'a [Run]) -> Result<&'a Run> {
     let id_like = ids::is_id_prefix(text) && (MIN_PREFIX..=ID_LEN).contains(&text.len());
     let mut matches: Vec<&Run> = Vec::new();
     if id_like {
-        matches.extend(
-            runs.iter()
-                .filter(|r| r.record.id.as_str().starts_with(text)),
-        );
+        matches.extend(runs.iter().filter(|r| r.record.id.as_str().starts_with(text)));
     }
     for run in runs.iter().filter(|r| r.record.name == text) {
         if !matches.iter().any(|m| m.record.id == run.record.id) {
@@ -80,20 +75,10 @@ fn resolve_text<'a>(text: &str, runs: &'a [Run]) -> Result<&'a Run> {
     }
     match matches.as_slice() {
         [one] => Ok(one),
-        [] => Err(Error::NoMatch {
-            spec: text.to_owned(),
-            tried: if id_like {
-                "id prefix and name"
-            } else {
-                "name"
-            },
-        }),
+        [] => Err(Error::NoMatch { spec: text.to_owned(), tried: if id_like { "id prefix and name" } else { "name" } }),
         many => Err(Error::Ambiguous {
             spec: text.to_owned(),
-            candidates: many
-                .iter()
-                .map(|r| format!("{} ({})", r.record.id, r.record.name))
-                .collect(),
+            candidates: many.iter().map(|r| format!("{} ({})", r.record.id, r.record.name)).collect(),
         }),
     }
 }
@@ -108,12 +93,7 @@ mod tests {
             "schema = 1\nid = \"{id}\"\nname = \"{name}\"\nstatus = \"completed\"\nstarted = \"2026-11-23T10:00:00.000Z\"\n"
         );
         let record = RunRecord::from_toml(&text).expect("test record parses");
-        Run {
-            commit: gix::ObjectId::null(gix::hash::Kind::Sha1),
-            record,
-            status: Status::Completed,
-            in_trash: false,
-        }
+        Run { commit: gix::ObjectId::null(gix::hash::Kind::Sha1), record, status: Status::Completed, in_trash: false }
     }
 
     fn runs() -> Vec<Run> {
@@ -128,9 +108,7 @@ mod tests {
     fn resolve(spec: &str) -> std::result::Result<String, String> {
         let runs = runs();
         let spec: RunSpec = spec.parse()?;
-        spec.resolve(&runs)
-            .map(|r| r.record.id.to_string())
-            .map_err(|e| e.to_string())
+        spec.resolve(&runs).map(|r| r.record.id.to_string()).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -138,38 +116,22 @@ mod tests {
         let cases: &[(&str, std::result::Result<&str, &str>)] = &[
             ("@", Ok("k3m9x2qa")),
             ("@~2", Ok("zzzz1234")),
-            (
-                "@~9",
-                Err("there is no run `@~9`: only 4 runs are recorded"),
-            ),
-            (
-                "@~x",
-                Err("`@~x` is not a run: after `@~` comes a number of runs, as in `@~2`"),
-            ),
+            ("@~9", Err("there is no run `@~9`: only 4 runs are recorded")),
+            ("@~x", Err("`@~x` is not a run: after `@~` comes a number of runs, as in `@~2`")),
             ("k3m9x2qa", Ok("k3m9x2qa")),
             ("k3m9x", Ok("k3m9x2qa")),
             ("calm-lynx", Ok("k3m9abcd")),
             (
                 "k3m9",
-                Err(
-                    "`k3m9` is ambiguous: it matches k3m9x2qa (brave-otter), k3m9abcd (calm-lynx), abcd0000 (k3m9)",
-                ),
+                Err("`k3m9` is ambiguous: it matches k3m9x2qa (brave-otter), k3m9abcd (calm-lynx), abcd0000 (k3m9)"),
             ),
             (
                 "brave-otter",
-                Err(
-                    "`brave-otter` is ambiguous: it matches k3m9x2qa (brave-otter), zzzz1234 (brave-otter)",
-                ),
+                Err("`brave-otter` is ambiguous: it matches k3m9x2qa (brave-otter), zzzz1234 (brave-otter)"),
             ),
             ("k3m", Err("no run matches `k3m` (tried name)")),
-            (
-                "qqqq",
-                Err("no run matches `qqqq` (tried id prefix and name)"),
-            ),
-            (
-                "",
-                Err("a run cannot be empty: give an id, an id prefix, a name, `@` or `@~N`"),
-            ),
+            ("qqqq", Err("no run matches `qqqq` (tried id prefix and name)")),
+            ("", Err("a run cannot be empty: give an id, an id prefix, a name, `@` or `@~N`")),
         ];
         for (spec, expected) in cases {
             let expected = expected.map(str::to_owned).map_err(str::to_owned);

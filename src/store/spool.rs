@@ -37,10 +37,7 @@ pub fn read_state(spool: &Path) -> Option<SpoolState> {
 /// Writes a spool's state atomically (temp file and rename), so readers never see half of it.
 pub fn write_state(spool: &Path, state: &SpoolState) -> std::io::Result<()> {
     let tmp = spool.join(format!("{STATE_FILE}.tmp"));
-    std::fs::write(
-        &tmp,
-        serde_json::to_vec(state).map_err(std::io::Error::other)?,
-    )?;
+    std::fs::write(&tmp, serde_json::to_vec(state).map_err(std::io::Error::other)?)?;
     std::fs::rename(tmp, spool.join(STATE_FILE))
 }
 
@@ -75,10 +72,7 @@ pub fn pid_alive(pid: u32) -> bool {
 fn is_zombie(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
-        .and_then(|stat| {
-            stat.rsplit_once(')')
-                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
-        })
+        .and_then(|stat| stat.rsplit_once(')').map(|(_, rest)| rest.trim_start().starts_with('Z')))
         .unwrap_or(false)
 }
 
@@ -89,8 +83,5 @@ pub fn pid_alive(_pid: u32) -> bool {
 
 /// This machine's host name.
 pub fn hostname() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "localhost".into())
+    nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_else(|| "localhost".into())
 }

@@ -42,32 +42,15 @@ impl Store {
         for _ in 0..MAX_TRIES {
             let mut edits = new.code.edits.clone();
             // A `.git-exp/` of the user's own must not mix into the record.
-            edits.push(TreeEdit::Remove {
-                path: RECORD_DIR.into(),
-            });
+            edits.push(TreeEdit::Remove { path: RECORD_DIR.into() });
             edits.extend(self.record_edits(&new.record, &new.files)?);
             let tree = self.repo.write_tree(new.code.base_tree, &edits)?;
-            let commit = self.repo.write_commit(
-                tree,
-                &base,
-                &new.record.commit_message(),
-                commit_seconds(),
-            )?;
+            let commit = self.repo.write_commit(tree, &base, &new.record.commit_message(), commit_seconds())?;
             let name = ref_name(&new.record.id);
-            match self.repo.cas_ref(
-                &name,
-                None,
-                commit,
-                &format!("git-exp: create run {}", new.record.id),
-            ) {
+            match self.repo.cas_ref(&name, None, commit, &format!("git-exp: create run {}", new.record.id)) {
                 Ok(()) => {
                     let status = new.record.status;
-                    return Ok(Run {
-                        commit,
-                        record: new.record,
-                        status,
-                        in_trash: false,
-                    });
+                    return Ok(Run { commit, record: new.record, status, in_trash: false });
                 }
                 Err(git::Error::RefExists { .. }) => {
                     new.record.id = ids.run_id();
@@ -78,10 +61,7 @@ impl Store {
                 Err(other) => return Err(other.into()),
             }
         }
-        Err(Error::Contended {
-            id: new.record.id.to_string(),
-            tries: MAX_TRIES,
-        })
+        Err(Error::Contended { id: new.record.id.to_string(), tries: MAX_TRIES })
     }
 
     /// Applies `edit` to the newest record of run `id`, adds `files`, and commits the result on
@@ -103,49 +83,26 @@ impl Store {
             let mut record = self.read_record(tip)?;
             edit(&mut record);
             let tip_tree = self.repo.commit_info(tip)?.tree;
-            let tree = self
-                .repo
-                .write_tree(tip_tree, &self.record_edits(&record, files)?)?;
-            let commit =
-                self.repo
-                    .write_commit(tree, &[tip], &record.commit_message(), commit_seconds())?;
-            match self
-                .repo
-                .cas_ref(&name, Some(tip), commit, &format!("git-exp: {why}"))
-            {
+            let tree = self.repo.write_tree(tip_tree, &self.record_edits(&record, files)?)?;
+            let commit = self.repo.write_commit(tree, &[tip], &record.commit_message(), commit_seconds())?;
+            match self.repo.cas_ref(&name, Some(tip), commit, &format!("git-exp: {why}")) {
                 Ok(()) => {
                     let status = self.effective_status(&record);
-                    return Ok(Run {
-                        commit,
-                        record,
-                        status,
-                        in_trash: false,
-                    });
+                    return Ok(Run { commit, record, status, in_trash: false });
                 }
                 Err(git::Error::RefMoved { .. }) => {
-                    std::thread::sleep(Duration::from_millis(
-                        1 + jitter.below(5 + 5 * u64::from(attempt)),
-                    ));
+                    std::thread::sleep(Duration::from_millis(1 + jitter.below(5 + 5 * u64::from(attempt))));
                 }
                 Err(other) => return Err(other.into()),
             }
         }
-        Err(Error::Contended {
-            id: id.to_string(),
-            tries: MAX_TRIES,
-        })
+        Err(Error::Contended { id: id.to_string(), tries: MAX_TRIES })
     }
 
     fn record_edits(&self, record: &RunRecord, files: &[RecordFile]) -> Result<Vec<TreeEdit>> {
         let toml = self.repo.write_blob(record.to_toml().as_bytes())?;
-        let mut edits = vec![TreeEdit::File {
-            path: RUN_TOML.into(),
-            blob: toml,
-        }];
-        edits.extend(files.iter().map(|f| TreeEdit::File {
-            path: format!("{RECORD_DIR}/{}", f.path),
-            blob: f.blob,
-        }));
+        let mut edits = vec![TreeEdit::File { path: RUN_TOML.into(), blob: toml }];
+        edits.extend(files.iter().map(|f| TreeEdit::File { path: format!("{RECORD_DIR}/{}", f.path), blob: f.blob }));
         Ok(edits)
     }
 
@@ -153,12 +110,7 @@ impl Store {
     pub fn trash(&self, run: &Run) -> Result<()> {
         let from = ref_name(run.id());
         let to = format!("{}{}", super::TRASH_PREFIX, run.id());
-        self.repo.move_ref(
-            &from,
-            &to,
-            run.commit,
-            &format!("git-exp: rm run {}", run.id()),
-        )?;
+        self.repo.move_ref(&from, &to, run.commit, &format!("git-exp: rm run {}", run.id()))?;
         Ok(())
     }
 
@@ -166,12 +118,7 @@ impl Store {
     pub fn restore(&self, run: &Run) -> Result<()> {
         let from = format!("{}{}", super::TRASH_PREFIX, run.id());
         let to = ref_name(run.id());
-        self.repo.move_ref(
-            &from,
-            &to,
-            run.commit,
-            &format!("git-exp: restore run {}", run.id()),
-        )?;
+        self.repo.move_ref(&from, &to, run.commit, &format!("git-exp: restore run {}", run.id()))?;
         Ok(())
     }
 }

@@ -49,11 +49,7 @@ impl Ui {
         let color_out = choose(stdout_tty);
         let color_err = choose(stderr_tty);
         let choice = |on: bool| {
-            if on {
-                ColorChoice::AlwaysAnsi
-            } else {
-                ColorChoice::Never
-            }
+            if on { ColorChoice::AlwaysAnsi } else { ColorChoice::Never }
         };
         Self {
             out: io::BufWriter::new(AutoStream::new(io::stdout(), choice(color_out))),
@@ -75,11 +71,7 @@ impl Ui {
 
     /// The status stream (stderr); a sink under `-q`.
     pub fn status(&mut self) -> &mut dyn Write {
-        if self.quiet {
-            &mut self.sink
-        } else {
-            &mut self.err
-        }
+        if self.quiet { &mut self.sink } else { &mut self.err }
     }
 
     /// Writes a `warning: …` line to stderr, even under `-q` (as git does).
@@ -98,11 +90,7 @@ impl Ui {
 
     /// The format asked for, else `table` on a terminal and `json` when piped.
     pub fn format(&self) -> Format {
-        self.format.unwrap_or(if self.stdout_tty {
-            Format::Table
-        } else {
-            Format::Json
-        })
+        self.format.unwrap_or(if self.stdout_tty { Format::Table } else { Format::Json })
     }
 
     /// The format asked for, else `default` (for commands whose natural output is not a table).
@@ -161,11 +149,7 @@ impl Ui {
     /// Renders a table in the chosen format to stdout.
     pub fn print_table(&mut self, table: &Table) -> io::Result<()> {
         let format = self.format();
-        let width = if format == Format::Table {
-            self.width()
-        } else {
-            None
-        };
+        let width = if format == Format::Table { self.width() } else { None };
         let header = self.style(Style::new().bold());
         table::render(table, format, width, header, &mut self.out)
     }
@@ -185,11 +169,7 @@ impl Ui {
     pub fn report(&mut self, err: &anyhow::Error) {
         let _ = self.out.flush();
         let style = self.err_style(AnsiColor::Red.on_default().bold());
-        let _ = writeln!(
-            self.err,
-            "{style}error{style:#}: {}",
-            one_line(&err.to_string())
-        );
+        let _ = writeln!(self.err, "{style}error{style:#}: {}", one_line(&err.to_string()));
         let mut shown = err.to_string();
         for cause in err.chain().skip(1) {
             let text = cause.to_string();
@@ -232,17 +212,11 @@ pub struct UsageError {
 
 impl UsageError {
     pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            hint: None,
-        }
+        Self { message: message.into(), hint: None }
     }
 
     pub fn with_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            hint: Some(hint.into()),
-        }
+        Self { message: message.into(), hint: Some(hint.into()) }
     }
 
     pub fn in_chain(err: &anyhow::Error) -> bool {
@@ -272,10 +246,7 @@ fn hints(err: &anyhow::Error) -> Vec<String> {
 
 /// Returns true if the error is a closed stdout (`git exp ls | head`), which is not a failure.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| {
-        e.downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-    })
+    err.chain().any(|e| e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
 }
 
 /// Prints a clap error and returns its exit code: 0 for `--help`/`--version`, else 2.

@@ -17,25 +17,16 @@ pub struct Cell {
 
 impl Cell {
     pub fn new(value: Value, text: impl Into<String>) -> Self {
-        Self {
-            value,
-            text: text.into(),
-        }
+        Self { value, text: text.into() }
     }
 
     pub fn text(text: impl Into<String>) -> Self {
         let text = text.into();
-        Self {
-            value: Value::String(text.clone()),
-            text,
-        }
+        Self { value: Value::String(text.clone()), text }
     }
 
     pub fn empty() -> Self {
-        Self {
-            value: Value::Null,
-            text: String::new(),
-        }
+        Self { value: Value::Null, text: String::new() }
     }
 }
 
@@ -66,12 +57,7 @@ pub fn render(
     }
 }
 
-fn render_terminal(
-    table: &Table,
-    width: Option<usize>,
-    header: Style,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+fn render_terminal(table: &Table, width: Option<usize>, header: Style, out: &mut dyn Write) -> io::Result<()> {
     let ncols = table.columns.len();
     if ncols == 0 {
         return Ok(());
@@ -85,10 +71,7 @@ fn render_terminal(
     if let Some(limit) = width {
         shrink_to_fit(&mut widths, &table.columns, limit);
     }
-    let line = |cells: &mut dyn Iterator<Item = &str>,
-                out: &mut dyn Write,
-                style: Style|
-     -> io::Result<()> {
+    let line = |cells: &mut dyn Iterator<Item = &str>, out: &mut dyn Write, style: Style| -> io::Result<()> {
         let mut text = String::new();
         for (i, (cell, w)) in cells.zip(&widths).enumerate() {
             let cell = truncate(cell, *w);
@@ -111,11 +94,8 @@ fn render_terminal(
 fn shrink_to_fit(widths: &mut [usize], columns: &[String], limit: usize) {
     let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
     while total(widths) > limit {
-        let Some((i, _)) = widths
-            .iter()
-            .enumerate()
-            .filter(|(i, w)| **w > columns[*i].width().max(6))
-            .max_by_key(|(_, w)| **w)
+        let Some((i, _)) =
+            widths.iter().enumerate().filter(|(i, w)| **w > columns[*i].width().max(6)).max_by_key(|(_, w)| **w)
         else {
             break;
         };
@@ -148,23 +128,14 @@ fn render_json(table: &Table, out: &mut dyn Write) -> io::Result<()> {
     let rows: Vec<serde_json::Map<String, Value>> = table
         .rows
         .iter()
-        .map(|row| {
-            table
-                .columns
-                .iter()
-                .cloned()
-                .zip(row.iter().map(|c| c.value.clone()))
-                .collect()
-        })
+        .map(|row| table.columns.iter().cloned().zip(row.iter().map(|c| c.value.clone())).collect())
         .collect();
     serde_json::to_writer_pretty(&mut *out, &rows)?;
     writeln!(out)
 }
 
 fn render_delimited(table: &Table, delimiter: u8, out: &mut dyn Write) -> io::Result<()> {
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(delimiter)
-        .from_writer(out);
+    let mut writer = csv::WriterBuilder::new().delimiter(delimiter).from_writer(out);
     writer.write_record(&table.columns)?;
     for row in &table.rows {
         writer.write_record(row.iter().map(|c| c.text.as_str()))?;
@@ -173,25 +144,11 @@ fn render_delimited(table: &Table, delimiter: u8, out: &mut dyn Write) -> io::Re
 }
 
 fn render_markdown(table: &Table, out: &mut dyn Write) -> io::Result<()> {
-    let row = |cells: &mut dyn Iterator<Item = String>| {
-        format!("| {} |", cells.collect::<Vec<_>>().join(" | "))
-    };
-    writeln!(
-        out,
-        "{}",
-        row(&mut table.columns.iter().map(|c| escape_markdown_cell(c)))
-    )?;
-    writeln!(
-        out,
-        "{}",
-        row(&mut table.columns.iter().map(|_| "---".to_owned()))
-    )?;
+    let row = |cells: &mut dyn Iterator<Item = String>| format!("| {} |", cells.collect::<Vec<_>>().join(" | "));
+    writeln!(out, "{}", row(&mut table.columns.iter().map(|c| escape_markdown_cell(c))))?;
+    writeln!(out, "{}", row(&mut table.columns.iter().map(|_| "---".to_owned())))?;
     for cells in &table.rows {
-        writeln!(
-            out,
-            "{}",
-            row(&mut cells.iter().map(|c| escape_markdown_cell(&c.text)))
-        )?;
+        writeln!(out, "{}", row(&mut cells.iter().map(|c| escape_markdown_cell(&c.text))))?;
     }
     Ok(())
 }
@@ -225,24 +182,15 @@ mod tests {
         Table {
             columns: vec!["id".into(), "name".into(), "lr".into()],
             rows: vec![
-                vec![
-                    Cell::text("k3m9x2qa"),
-                    Cell::text("brave|otter"),
-                    Cell::new(serde_json::json!(0.1), "0.1"),
-                ],
-                vec![
-                    Cell::text("z9z9z9z9"),
-                    Cell::text("<b>x</b>"),
-                    Cell::empty(),
-                ],
+                vec![Cell::text("k3m9x2qa"), Cell::text("brave|otter"), Cell::new(serde_json::json!(0.1), "0.1")],
+                vec![Cell::text("z9z9z9z9"), Cell::text("<b>x</b>"), Cell::empty()],
             ],
         }
     }
 
     fn rendered(format: Format, width: Option<usize>) -> String {
         let mut buf = Vec::new();
-        render(&sample(), format, width, Style::new(), &mut buf)
-            .expect("writing to a Vec cannot fail");
+        render(&sample(), format, width, Style::new(), &mut buf).expect("writing to a Vec cannot fail");
         String::from_utf8(buf).expect("renderers write UTF-8")
     }
 
@@ -263,10 +211,7 @@ mod tests {
 
     #[test]
     fn csv_quotes_and_markdown_escapes() {
-        assert_eq!(
-            rendered(Format::Csv, None),
-            "id,name,lr\nk3m9x2qa,brave|otter,0.1\nz9z9z9z9,<b>x</b>,\n"
-        );
+        assert_eq!(rendered(Format::Csv, None), "id,name,lr\nk3m9x2qa,brave|otter,0.1\nz9z9z9z9,<b>x</b>,\n");
         let md = rendered(Format::Md, None);
         assert!(md.contains("brave\\|otter"), "{md}");
         assert!(md.contains("&lt;b&gt;x&lt;/b&gt;"), "{md}");

@@ -29,10 +29,7 @@ fn only_the_git_module_talks_to_git() {
             offenders.push(file.strip_prefix(&src).unwrap().display().to_string());
         }
     }
-    assert!(
-        offenders.is_empty(),
-        "gix or git used outside src/git/: {offenders:?}"
-    );
+    assert!(offenders.is_empty(), "gix or git used outside src/git/: {offenders:?}");
 }
 
 /// Every file in tests/cli/ is a module of this binary (jj's test_no_forgotten_test_files).
@@ -45,10 +42,7 @@ fn no_forgotten_test_files() {
         if let Some(module) = name.strip_suffix(".rs")
             && module != "main"
         {
-            assert!(
-                main.contains(&format!("mod {module};")),
-                "tests/cli/{name} is not listed in main.rs"
-            );
+            assert!(main.contains(&format!("mod {module};")), "tests/cli/{name} is not listed in main.rs");
         }
     }
 }

@@ -5,17 +5,10 @@ fn ls_outside_a_repository_fails_clearly() {
     let env = TestEnv::new();
     let outside = env.root.join("home");
     let mut cmd = env.cmd_in(&outside);
-    let out = cmd
-        .args(["ls"])
-        .env("GIT_CEILING_DIRECTORIES", &env.root)
-        .output()
-        .unwrap();
+    let out = cmd.args(["ls"]).env("GIT_CEILING_DIRECTORIES", &env.root).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.starts_with("error: git-exp works inside a git repository"),
-        "{stderr}"
-    );
+    assert!(stderr.starts_with("error: git-exp works inside a git repository"), "{stderr}");
 }
 
 #[test]

@@ -4,5 +4,8 @@
 
 mod common;
 
+mod crash;
+mod edit;
 mod layering;
 mod ls;
+mod run;

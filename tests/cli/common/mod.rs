@@ -47,18 +47,13 @@ impl Outcome {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{self}"))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{self}"))
     }
 }
 
 impl std::fmt::Display for Outcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "[exit {}]\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
+        write!(f, "[exit {}]\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
     }
 }
 
@@ -77,13 +72,7 @@ impl TestEnv {
              [core]\n\tautocrlf = false\n[protocol \"file\"]\n\tallow = always\n",
         )
         .unwrap();
-        let env = Self {
-            _root: dir,
-            root,
-            home,
-            repo,
-            calls: Cell::new(0),
-        };
+        let env = Self { _root: dir, root, home, repo, calls: Cell::new(0) };
         env.git(["init", "-q"]);
         env
     }
@@ -136,9 +125,7 @@ impl TestEnv {
         let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("git-exp"));
         self.hermetic(&mut cmd);
         let now = jiff::Timestamp::from_second(1_795_428_000 + 60 * n as i64).unwrap(); // 2026-11-23T10:00Z
-        cmd.current_dir(dir)
-            .env("GIT_EXP_NOW", now.to_string())
-            .env("GIT_EXP_SEED", n.to_string());
+        cmd.current_dir(dir).env("GIT_EXP_NOW", now.to_string()).env("GIT_EXP_SEED", n.to_string());
         cmd
     }
 
@@ -182,22 +169,11 @@ impl TestEnv {
     pub fn user_state(&self) -> String {
         // `git status` may refresh the index's stat data; run it once first so the bytes settle.
         self.git(["status", "--porcelain=v2"]);
-        let status = self.git([
-            "status",
-            "--porcelain=v2",
-            "--branch",
-            "--untracked-files=all",
-        ]);
-        let index = std::fs::read(self.repo.join(".git/index"))
-            .map(|b| format!("{:x?}", sha(&b)))
-            .unwrap_or_default();
+        let status = self.git(["status", "--porcelain=v2", "--branch", "--untracked-files=all"]);
+        let index = std::fs::read(self.repo.join(".git/index")).map(|b| format!("{:x?}", sha(&b))).unwrap_or_default();
         let head = std::fs::read_to_string(self.repo.join(".git/HEAD")).unwrap();
         let refs = self.git(["for-each-ref", "--format=%(refname) %(objectname)"]);
-        let refs: String = refs
-            .lines()
-            .filter(|l| !l.starts_with("refs/git-exp/"))
-            .map(|l| format!("{l}\n"))
-            .collect();
+        let refs: String = refs.lines().filter(|l| !l.starts_with("refs/git-exp/")).map(|l| format!("{l}\n")).collect();
         format!("{status}\nindex {index}\nHEAD {head}\n{refs}")
     }
 
@@ -206,28 +182,16 @@ impl TestEnv {
     pub fn fsck(&self) {
         let mut cmd = Command::new("git");
         self.hermetic(&mut cmd);
-        let output = cmd
-            .current_dir(&self.repo)
-            .args(["fsck", "--strict", "--no-dangling"])
-            .output()
-            .unwrap();
+        let output = cmd.current_dir(&self.repo).args(["fsck", "--strict", "--no-dangling"]).output().unwrap();
         let outcome = Outcome::from_output(output);
         assert_eq!(outcome.code, 0, "fsck failed\n{outcome}");
-        assert!(
-            !outcome.stderr.contains("error"),
-            "fsck complained\n{outcome}"
-        );
+        assert!(!outcome.stderr.contains("error"), "fsck complained\n{outcome}");
     }
 
     /// Ids of the recorded runs, newest first.
     pub fn run_ids(&self) -> Vec<String> {
         let json = self.run(["ls", "--format", "json"]);
-        json.json()
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["id"].as_str().unwrap().to_owned())
-            .collect()
+        json.json().as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect()
     }
 }
 
