@@ -17,12 +17,12 @@ pub struct Config {
     pub env: EnvConfig,
     #[serde(default)]
     pub output: OutputConfig,
-    /// Entry points (`[entry.<name>]`), read by `git exp run <entry>`.
-    #[serde(default)]
-    pub entry: toml::Table,
-    /// Blob remote settings, read by push/pull.
-    #[serde(default)]
-    pub blobs: toml::Table,
+    /// Entry points (`[entry.<name>]`): accepted here, not used yet.
+    #[serde(default, rename = "entry")]
+    _entry: Option<serde::de::IgnoredAny>,
+    /// Blob remote settings: accepted here, not used yet.
+    #[serde(default, rename = "blobs")]
+    _blobs: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]

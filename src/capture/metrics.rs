@@ -165,10 +165,6 @@ impl SeriesSet {
         found
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.series.is_empty()
-    }
-
     /// `(key, csv file content)` for every series.
     pub fn files(&self) -> impl Iterator<Item = (&str, String)> {
         self.series.iter().map(|(key, s)| {

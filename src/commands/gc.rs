@@ -62,7 +62,8 @@ fn prune_blobs(store: &Store, dry_run: bool) -> anyhow::Result<(usize, u64)> {
     }
     let blobs = BlobStore::new(store.blob_dir());
     let (mut count, mut bytes) = (0, 0);
-    let cutoff = SystemTime::now() - BLOB_GRACE;
+    let now = SystemTime::UNIX_EPOCH + Duration::from_millis(crate::clock::now().as_millisecond().max(0) as u64);
+    let cutoff = now - BLOB_GRACE;
     for (name, modified) in blobs.list()? {
         if referenced.contains(&name) || modified > cutoff {
             continue;

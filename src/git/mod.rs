@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 pub use error::Error;
 pub use gix::ObjectId as Oid;
-pub use objects::{CommitInfo, FileChange, TreeEdit, TreeFile};
-pub use snapshot::{CodeSnapshot, SkipReason, Skipped, SnapshotOptions};
+pub use objects::{FileChange, TreeEdit};
+pub use snapshot::{CodeSnapshot, Skipped, SnapshotOptions};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

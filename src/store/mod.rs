@@ -13,7 +13,6 @@ mod write;
 use std::path::{Path, PathBuf};
 
 pub use error::Error;
-pub use list::Listing;
 pub use record::{Artifact, ArtifactManifest, MetricSummary, RunRecord, Status};
 pub use series::{Point, parse_series_csv};
 pub use spec::RunSpec;
@@ -92,13 +91,6 @@ impl Store {
 
     pub fn spool_dir(&self, id: &RunId) -> PathBuf {
         self.spool_root().join(id.as_str())
-    }
-
-    /// Reads the run a ref points at.
-    pub fn read_run(&self, commit: Oid, in_trash: bool) -> Result<Run> {
-        let record = self.read_record(commit)?;
-        let status = self.effective_status(&record);
-        Ok(Run { commit, record, status, in_trash })
     }
 
     /// Reads and parses `.git-exp/run.toml` from a run commit.

@@ -17,7 +17,6 @@ pub const RUN_TOML: &str = ".git-exp/run.toml";
 pub const METRICS_DIR: &str = ".git-exp/metrics";
 pub const OUTPUT_LOG: &str = ".git-exp/output.log";
 pub const ARTIFACTS_TOML: &str = ".git-exp/artifacts.toml";
-pub const ENV_DIR: &str = ".git-exp/env";
 
 /// Lifecycle of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -38,17 +37,6 @@ impl Status {
             Status::Failed => "failed",
             Status::Interrupted => "interrupted",
             Status::Crashed => "crashed",
-        }
-    }
-
-    /// How final a status is, for merging diverged records: a finished run beats a running one.
-    pub fn finality(self) -> u8 {
-        match self {
-            Status::Running => 0,
-            Status::Crashed => 1,
-            Status::Interrupted => 2,
-            Status::Failed => 3,
-            Status::Completed => 4,
         }
     }
 }

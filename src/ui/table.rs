@@ -24,10 +24,6 @@ impl Cell {
         let text = text.into();
         Self { value: Value::String(text.clone()), text }
     }
-
-    pub fn empty() -> Self {
-        Self { value: Value::Null, text: String::new() }
-    }
 }
 
 /// Rows of cells under named columns.
@@ -183,7 +179,7 @@ mod tests {
             columns: vec!["id".into(), "name".into(), "lr".into()],
             rows: vec![
                 vec![Cell::text("k3m9x2qa"), Cell::text("brave|otter"), Cell::new(serde_json::json!(0.1), "0.1")],
-                vec![Cell::text("z9z9z9z9"), Cell::text("<b>x</b>"), Cell::empty()],
+                vec![Cell::text("z9z9z9z9"), Cell::text("<b>x</b>"), Cell::new(Value::Null, "")],
             ],
         }
     }

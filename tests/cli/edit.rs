@@ -87,7 +87,7 @@ fn tag_note_rename_rm_restore_gc() {
     assert!(env.run_ids().is_empty());
     assert_eq!(env.git(["rev-parse", &format!("refs/git-exp/trash/{id}")]).trim().len(), 40);
     env.run(["restore", &id]).success();
-    assert_eq!(env.run_ids(), [id.clone()]);
+    assert_eq!(env.run_ids(), std::slice::from_ref(&id));
     env.run(["rm", &id]).success();
 
     let out = env.run(["gc", "--dry-run", "--trash-days", "0"]);
@@ -117,7 +117,7 @@ fn artifacts_are_listed_extracted_and_verified() {
     let blob = env.repo.join(format!(".git/git-exp/blobs/sha256/{}/{}", &sha[..2], &sha[2..]));
     std::fs::write(&blob, zstd_of(b"tampered")).unwrap();
     let out = env.run(["artifacts", "@", "model.bin", "-o", "../bad"]);
-    assert!(out.failure(1).contains(&format!("artifact `model.bin` of run")), "{out}");
+    assert!(out.failure(1).contains("artifact `model.bin` of run"), "{out}");
     assert!(out.stderr.contains(&format!("blob {sha} is corrupt")), "{out}");
     assert!(!env.root.join("bad/model.bin").exists());
 }
@@ -140,15 +140,6 @@ fn hand_edited_records_are_skipped_with_a_warning() {
     edit_record(&env, &bad, |text| text.replace("status = \"completed\"\n", ""));
     edit_record(&env, &odd, |text| format!("favourite_colour = \"blue\"\n{text}"));
     let out = env.run(["ls", "--format", "json"]);
-    let ids: Vec<&str> = out
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect();
     let json = out.json();
     let ids: Vec<&str> = json.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [odd.as_str(), good.as_str()], "{out}");
@@ -194,4 +185,36 @@ fn edit_record(env: &TestEnv, id: &str, edit: impl Fn(String) -> String) {
     let tree = git(&["write-tree"]);
     let commit = git(&["commit-tree", &tree, "-p", &reference, "-m", "hand edit"]);
     git(&["update-ref", &reference, &commit]);
+}
+
+#[test]
+fn gc_prunes_only_old_unreferenced_blobs() {
+    let env = TestEnv::with_commit();
+    env.write("a.py", "import os, sys\nopen(os.environ['GIT_EXP_ARTIFACTS'] + '/m.bin', 'w').write(sys.argv[1])\n");
+    env.run(["run", "--", "python3", "a.py", "kept"]).success();
+    env.run(["run", "--", "python3", "a.py", "dropped"]).success();
+    let blobs = env.repo.join(".git/git-exp/blobs/sha256");
+    let all = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .flat_map(|d| std::fs::read_dir(d.path()).unwrap().flatten().map(|f| f.path()))
+            .collect()
+    };
+    assert_eq!(all(&blobs).len(), 2);
+    for blob in all(&blobs) {
+        let status = std::process::Command::new("touch").args(["-d", "2020-01-01"]).arg(&blob).status().unwrap();
+        assert!(status.success());
+    }
+    env.run(["rm", "@"]).success();
+    let out = env.run(["gc"]);
+    assert!(
+        out.stderr.contains("Deleted 0 runs from the trash and 0 unreferenced blobs"),
+        "trash still refers to it\n{out}"
+    );
+    let out = env.run(["gc", "--trash-days", "0"]);
+    assert!(out.stderr.contains("Deleted 1 runs from the trash and 1 unreferenced blobs"), "{out}");
+    assert_eq!(all(&blobs).len(), 1);
+    env.run(["artifacts", "@", "-o", "../out"]).success();
+    assert_eq!(std::fs::read_to_string(env.root.join("out/m.bin")).unwrap(), "kept");
 }
