@@ -60,6 +60,7 @@ pub fn spawn(
     dir: &Path,
     env: &[(String, String)],
     log: File,
+    echo: bool,
     on_stdout_line: Option<LineSink>,
 ) -> std::io::Result<Running> {
     let (program, args) = command.split_first().ok_or_else(|| std::io::Error::other("empty command"))?;
@@ -88,11 +89,11 @@ pub fn spawn(
     let mut tees = Vec::new();
     if let Some(out) = child.stdout.take() {
         let log = Arc::clone(&log);
-        tees.push(std::thread::spawn(move || tee(out, std::io::stdout(), &log, on_stdout_line)));
+        tees.push(std::thread::spawn(move || tee(out, std::io::stdout(), echo, &log, on_stdout_line)));
     }
     if let Some(err) = child.stderr.take() {
         let log = Arc::clone(&log);
-        tees.push(std::thread::spawn(move || tee(err, std::io::stderr(), &log, None)));
+        tees.push(std::thread::spawn(move || tee(err, std::io::stderr(), echo, &log, None)));
     }
 
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -155,10 +156,10 @@ impl Running {
 }
 
 /// Copies `from` to the terminal stream `to` and to `log`, handing complete lines to `lines`.
-fn tee(mut from: impl Read, mut to: impl Write, log: &Mutex<File>, mut lines: Option<LineSink>) {
+fn tee(mut from: impl Read, mut to: impl Write, echo: bool, log: &Mutex<File>, mut lines: Option<LineSink>) {
     let mut buf = vec![0u8; 64 * 1024];
     let mut partial: Vec<u8> = Vec::new();
-    let mut terminal_open = true;
+    let mut terminal_open = echo;
     loop {
         let n = match from.read(&mut buf) {
             Ok(0) => break,

@@ -36,6 +36,8 @@ pub struct Request {
     /// The command with `{param}` placeholders already replaced.
     pub command: Vec<String>,
     pub scrape: bool,
+    /// Pass the command's output through to the terminal (it is captured either way).
+    pub echo: bool,
     /// How often to sample system metrics; `None` turns sampling off.
     pub system_interval: Option<Duration>,
     pub sweep: Option<String>,
@@ -172,7 +174,8 @@ impl Started {
             .with_context(|| format!("cannot write the output log of run {}", run.id()))?;
         let scraper = request.scrape.then(|| spool::scraper(&spool, Arc::clone(&series)));
 
-        let (ended, spawn_error) = match child::spawn(&request.command, &request.dir, &env, log, scraper) {
+        let (ended, spawn_error) = match child::spawn(&request.command, &request.dir, &env, log, request.echo, scraper)
+        {
             Ok(running) => {
                 let workers = spool::Workers::start(&spool, &running, &request, Arc::clone(&series));
                 let ended = running.wait().context("lost track of the command")?;

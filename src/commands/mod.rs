@@ -2,6 +2,7 @@
 //! through `store`, compute with the domain modules and print through `ui`.
 
 pub mod artifacts;
+pub mod demo;
 pub mod gc;
 pub mod init;
 pub mod ls;
@@ -77,5 +78,6 @@ pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Restore(args) => restore::cmd_restore(ui, &ctx, args),
         Command::Recover(args) => recover::cmd_recover(ui, &ctx, args),
         Command::Gc(args) => gc::cmd_gc(ui, &ctx, args),
+        Command::Demo(args) => demo::cmd_demo(ui, &ctx, args),
     }
 }

@@ -76,6 +76,7 @@ pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitSta
         params,
         command,
         scrape: args.scrape,
+        echo: true,
         system_interval: (args.system_interval > 0.0).then(|| std::time::Duration::from_secs_f64(args.system_interval)),
         dir: ctx.cwd.clone(),
         ..Request::default()

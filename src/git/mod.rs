@@ -3,6 +3,7 @@
 //! Its API speaks git-exp (write a blob, snapshot the working tree, compare-and-swap a ref) and
 //! exposes object ids but no gix lifetimes, so the rest of the crate never sees gix.
 
+mod cli;
 mod error;
 mod objects;
 mod refs;
@@ -10,6 +11,7 @@ mod snapshot;
 
 use std::path::{Path, PathBuf};
 
+pub use cli::{commit_all, init_repository};
 pub use error::Error;
 pub use gix::ObjectId as Oid;
 pub use objects::{FileChange, TreeEdit};

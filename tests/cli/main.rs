@@ -5,6 +5,7 @@
 mod common;
 
 mod crash;
+mod demo;
 mod edit;
 mod layering;
 mod ls;
