@@ -33,8 +33,7 @@ pub fn cmd_demo(ui: &mut Ui, ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<ExitS
     if dir.exists() && std::fs::read_dir(&dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
         anyhow::bail!("`{}` exists and is not empty; give another directory", dir.display());
     }
-    let python =
-        capture::host::find_in_path("python3").context("the demo runs a Python script: python3 is not on PATH")?;
+    capture::host::find_in_path("python3").context("the demo runs a Python script: python3 is not on PATH")?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
     for (name, text) in [("train.py", TRAIN), ("exp.toml", EXP_TOML), ("README.md", README), (".gitignore", GITIGNORE)]
     {
@@ -43,7 +42,6 @@ pub fn cmd_demo(ui: &mut Ui, ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<ExitS
     crate::git::init_repository(&dir)?;
     crate::git::commit_all(&dir, "Demo: logistic regression on synthetic data")?;
     let store = Store::open(&dir)?;
-    let python = python.to_string_lossy().into_owned();
 
     let runs: [(&str, &[&str], &[&str]); 4] = [
         ("baseline", &["lr=0.1", "epochs=20"], &["baseline"]),
@@ -52,12 +50,12 @@ pub fn cmd_demo(ui: &mut Ui, ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<ExitS
         ("too-fast", &["lr=5000", "epochs=20"], &["debug"]),
     ];
     for (name, values, tags) in runs {
-        record(ui, &store, &dir, &python, name, values, tags)?;
+        record(ui, &store, &dir, name, values, tags)?;
     }
     // A run of uncommitted code: `git exp show` lists the change, `git diff` shows it.
     let edited = TRAIN.replace("make_data(400, rng)", "make_data(800, rng)");
     std::fs::write(dir.join("train.py"), edited)?;
-    record(ui, &store, &dir, &python, "more-data", &["lr=0.1", "epochs=20"], &[])?;
+    record(ui, &store, &dir, "more-data", &["lr=0.1", "epochs=20"], &[])?;
 
     let shown = args.dir.display();
     writeln!(ui.status(), "\nDemo repository ready in {shown}. Try:")?;
@@ -74,23 +72,14 @@ pub fn cmd_demo(ui: &mut Ui, ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<ExitS
     Ok(ExitStatus::Success)
 }
 
-fn record(
-    ui: &mut Ui,
-    store: &Store,
-    dir: &Path,
-    python: &str,
-    name: &str,
-    values: &[&str],
-    tags: &[&str],
-) -> anyhow::Result<()> {
+fn record(ui: &mut Ui, store: &Store, dir: &Path, name: &str, values: &[&str], tags: &[&str]) -> anyhow::Result<()> {
     let mut run_params = params::Params::new();
     for value in values {
         let (key, value) = params::parse_assignment(value)?;
         params::insert(&mut run_params, &key, value);
     }
-    let command = ["{python}", "train.py", "--lr", "{lr}", "--epochs", "{epochs}"].map(String::from);
-    let mut command = params::substitute(&command[1..], &run_params)?;
-    command.insert(0, python.to_owned());
+    let command = ["python3", "train.py", "--lr", "{lr}", "--epochs", "{epochs}"].map(String::from);
+    let command = params::substitute(&command, &run_params)?;
     let request = Request {
         name: Some(name.to_owned()),
         tags: tags.iter().map(|t| (*t).to_owned()).collect(),

@@ -389,3 +389,17 @@ mean = 0.18
         assert_eq!(shell_join(&words), "python 'a b.py' --x={lr} 'it'\\''s'");
     }
 }
+
+#[cfg(test)]
+mod doc_tests {
+    /// docs/FORMAT.md shows docs/examples/run.toml; both must stay true to the code.
+    #[test]
+    fn format_doc_example_is_a_valid_record() {
+        let example = include_str!("../../docs/examples/run.toml");
+        let record = super::RunRecord::from_toml(example).expect("the documented example parses");
+        assert!(record.unknown_fields().is_empty());
+        assert_eq!(record.to_toml(), example, "the example is exactly what git-exp writes");
+        let doc = include_str!("../../docs/FORMAT.md");
+        assert!(doc.contains(example), "docs/FORMAT.md embeds docs/examples/run.toml verbatim");
+    }
+}
