@@ -6,7 +6,7 @@ use crate::commands::{Ctx, ExitStatus};
 use crate::store::Store;
 use crate::ui::Ui;
 
-/// Delete old trash and unreferenced blobs, and pack run refs
+/// Delete old trash and unreferenced blobs, and pack run refs into packed-refs
 ///
 /// Runs in the trash longer than --trash-days are deleted for good; blobs that no run (nor any
 /// run in the trash) refers to are deleted once they are an hour old, so that a run being
@@ -49,6 +49,12 @@ pub fn cmd_gc(ui: &mut Ui, ctx: &Ctx, args: &GcArgs) -> anyhow::Result<ExitStatu
         ui.status(),
         "{verb} {deleted_runs} runs from the trash and {blobs_deleted} unreferenced blobs ({bytes} bytes)."
     )?;
+    if !args.dry_run {
+        let packed = store.repo.pack_refs(crate::store::RUNS_PREFIX)?;
+        if packed > 0 {
+            writeln!(ui.status(), "Packed {packed} run refs.")?;
+        }
+    }
     Ok(ExitStatus::Success)
 }
 

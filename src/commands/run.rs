@@ -94,6 +94,7 @@ pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitSta
     if let Some(message) = &executed.spawn_error {
         ui.report(&anyhow::anyhow!("{message}"));
     }
+    store.maintain();
     let run = &executed.run;
     let took = capture::human_duration(run.record.duration(crate::clock::now()));
     let how = match (run.record.exit_code, run.record.signal) {

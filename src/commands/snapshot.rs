@@ -50,6 +50,7 @@ pub fn cmd_snapshot(ui: &mut Ui, ctx: &Ctx, args: &SnapshotArgs) -> anyhow::Resu
         ..Request::default()
     };
     let (run, notices) = capture::snapshot(&store, &request, &args.metrics)?;
+    store.maintain();
     for notice in notices {
         ui.warn(notice);
     }

@@ -5,6 +5,7 @@
 
 mod cli;
 mod error;
+mod maintenance;
 mod objects;
 mod refs;
 mod snapshot;

@@ -92,8 +92,18 @@ fn tag_note_rename_rm_restore_gc() {
 
     let out = env.run(["gc", "--dry-run", "--trash-days", "0"]);
     assert!(out.stderr.contains("Would delete 1 runs from the trash"), "{out}");
-    env.run(["gc", "--trash-days", "0"]).success();
-    assert!(env.git(["for-each-ref", "refs/git-exp/"]).is_empty());
+    let kept = snapshot(&env, &["-n", "kept"]);
+    let out = env.run(["gc", "--trash-days", "0"]);
+    assert!(out.stderr.contains("Packed 1 run refs."), "{out}");
+    assert_eq!(
+        env.git(["for-each-ref", "--format=%(refname)", "refs/git-exp/"]),
+        format!("refs/git-exp/runs/{kept}\n")
+    );
+    assert!(!env.repo.join(format!(".git/refs/git-exp/runs/{kept}")).exists(), "packed, no longer loose");
+    assert_eq!(env.run_ids(), [kept.clone()]);
+    env.run(["tag", &kept, "after-packing"]).success();
+    let reflog = env.git(["reflog", "show", "--format=%gs", &format!("refs/git-exp/runs/{kept}")]);
+    assert_eq!(reflog, format!("git-exp: tag\ngit-exp: create run {kept}\n"));
     assert_eq!(env.user_state(), before);
     env.fsck();
 }
