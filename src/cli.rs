@@ -69,6 +69,7 @@ pub enum Command {
     Restore(commands::restore::RestoreArgs),
     Recover(commands::recover::RecoverArgs),
     Gc(commands::gc::GcArgs),
+    Report(commands::report::ReportArgs),
     Demo(commands::demo::DemoArgs),
 }
 

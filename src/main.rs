@@ -11,6 +11,7 @@ mod commands;
 mod config;
 mod git;
 mod ids;
+mod report;
 mod store;
 mod ui;
 

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod note;
 pub mod recover;
 pub mod rename;
+pub mod report;
 pub mod restore;
 pub mod rm;
 pub mod run;
@@ -78,6 +79,7 @@ pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Restore(args) => restore::cmd_restore(ui, &ctx, args),
         Command::Recover(args) => recover::cmd_recover(ui, &ctx, args),
         Command::Gc(args) => gc::cmd_gc(ui, &ctx, args),
+        Command::Report(args) => report::cmd_report(ui, &ctx, args),
         Command::Demo(args) => demo::cmd_demo(ui, &ctx, args),
     }
 }

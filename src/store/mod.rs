@@ -66,6 +66,19 @@ impl Run {
     }
 }
 
+/// A store handle that is `Sync`: call [`SharedStore::open`] once per worker thread.
+#[derive(Clone)]
+pub struct SharedStore {
+    repo: crate::git::SharedRepo,
+    dir: PathBuf,
+}
+
+impl SharedStore {
+    pub fn open(&self) -> Store {
+        Store { repo: self.repo.open(), dir: self.dir.clone() }
+    }
+}
+
 /// The repository plus git-exp's own directory inside its common dir.
 pub struct Store {
     pub repo: Repo,
@@ -78,6 +91,11 @@ impl Store {
         let repo = Repo::discover(dir)?;
         let store_dir = repo.common_dir().join("git-exp");
         Ok(Self { repo, dir: store_dir })
+    }
+
+    /// Returns a handle worker threads can each open their own store from.
+    pub fn shared(&self) -> SharedStore {
+        SharedStore { repo: self.repo.shared(), dir: self.dir.clone() }
     }
 
     /// `<git common dir>/git-exp`.

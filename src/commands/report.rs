@@ -1,0 +1,139 @@
+use std::path::PathBuf;
+
+use crate::commands::{Ctx, ExitStatus};
+use crate::report::{self, LabelTemplate, Options, Templates, XAxis};
+use crate::store::{Run, RunSpec};
+use crate::ui::{Ui, UsageError};
+
+/// Write a static HTML report: the runs table, a page per run and comparisons
+///
+/// The site works offline and from disk (open DIR/index.html) or from any static host such as
+/// GitHub Pages. Running the report again rewrites only the pages whose runs changed.
+///
+/// Examples:
+///   git exp report -o site/
+///   git exp report -o site/ --branch main --compare r1,r2,r3 --label '{name} lr={params.lr}'
+///   git exp report -o site/ --title "Sentiment model" --base-url https://org.github.io/repo/
+///   python3 -m http.server -d site
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Directory to write the site into: new, empty, or an earlier report
+    #[arg(short = 'o', long = "output", value_name = "DIR", default_value = "site")]
+    pub output: PathBuf,
+    /// Only runs started on this branch
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+    /// Also write a comparison page of these runs (comma-separated run-specs; can be repeated)
+    #[arg(long, value_name = "RUN,RUN,...")]
+    pub compare: Vec<String>,
+    /// Legend label of each run in comparisons, from fields: {name}, {params.lr}, {metrics.acc:max}
+    #[arg(long, value_name = "TEMPLATE", default_value = "{name}")]
+    pub label: String,
+    /// Title of the site [default: the repository's directory name]
+    #[arg(long)]
+    pub title: Option<String>,
+    /// URL the site will be published at, for canonical links
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// What the x axis of metric charts shows
+    #[arg(long, value_enum, default_value_t = XAxis::Step)]
+    pub x_axis: XAxis,
+    /// Use the templates in DIR instead of the built-in ones (missing files fall back)
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Artifacts larger than this are listed but not copied into the site
+    #[arg(long, value_name = "SIZE", default_value = "50MiB")]
+    pub max_artifact_size: String,
+}
+
+pub fn cmd_report(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
+    // Everything the user typed is checked before the repository is read.
+    let label = LabelTemplate::parse(&args.label)?;
+    let base_url = args.base_url.as_deref().map(report::parse_base_url).transpose().map_err(UsageError::new)?;
+    let max_artifact_size = crate::config::parse_size(&args.max_artifact_size).ok_or_else(|| {
+        UsageError::new(format!("--max-artifact-size `{}` is not a size such as 50MiB", args.max_artifact_size))
+    })?;
+    let specs = args
+        .compare
+        .iter()
+        .map(|list| {
+            let specs: Vec<RunSpec> =
+                list.split(',').map(|s| s.trim().parse()).collect::<Result<_, String>>().map_err(UsageError::new)?;
+            if specs.len() < 2 {
+                return Err(UsageError::new(format!(
+                    "--compare `{list}` names one run; give two or more, separated by commas"
+                ))
+                .into());
+            }
+            Ok(specs)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let templates = Templates::load(args.templates.as_deref().map(|d| ctx.cwd.join(d)).as_deref())
+        .map_err(|e| UsageError::new(e.to_string()))?;
+
+    let store = ctx.store()?;
+    let listing = store.list()?;
+    for warning in &listing.warnings {
+        ui.warn(warning);
+    }
+    let compares = specs
+        .iter()
+        .map(|group| group.iter().map(|spec| spec.resolve(&listing.runs).cloned()).collect::<Result<Vec<Run>, _>>())
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut runs: Vec<Run> = listing
+        .runs
+        .iter()
+        .filter(|r| args.branch.as_ref().is_none_or(|b| r.record.branch.as_ref() == Some(b)))
+        .cloned()
+        .collect();
+    // Compared runs get pages too, so the comparison's links work, whatever the filter.
+    for run in compares.iter().flatten() {
+        if !runs.iter().any(|r| r.commit == run.commit) {
+            runs.push(run.clone());
+        }
+    }
+    runs.sort_by(|a, b| b.record.started.cmp(&a.record.started).then_with(|| a.record.id.cmp(&b.record.id)));
+
+    let title = args.title.clone().unwrap_or_else(|| {
+        let root = store.repo.workdir().unwrap_or(store.repo.common_dir());
+        root.file_name().map_or_else(|| "Experiments".to_owned(), |n| n.to_string_lossy().into_owned())
+    });
+    let out = ctx.cwd.join(&args.output);
+    let options = Options {
+        title,
+        base_url,
+        label,
+        label_text: args.label.clone(),
+        x_axis: args.x_axis,
+        templates,
+        max_artifact_size,
+        compares,
+    };
+    let bar = ui.progress(0, "writing report");
+    let outcome = report::generate(&store, &runs, &options, &out, &bar);
+    bar.finish_and_clear();
+    let summary = match outcome {
+        Err(report::Error::NotASite(dir)) => {
+            return Err(UsageError::with_hint(
+                format!("`{}` is not empty and holds no report written by git-exp", dir.display()),
+                "write the report into a new or empty directory; git-exp replaces only a report it wrote",
+            )
+            .into());
+        }
+        other => other?,
+    };
+    let shown = args.output.display();
+    writeln!(
+        ui.status(),
+        "Wrote a report of {} runs to {shown}: {} files written, {} unchanged, {} removed.",
+        runs.len(),
+        summary.written,
+        summary.unchanged,
+        summary.removed
+    )?;
+    match &options.base_url {
+        Some(url) => writeln!(ui.status(), "Once published it is at {url}")?,
+        None => writeln!(ui.status(), "Open {} in a browser.", out.join("index.html").display())?,
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,418 @@
+//! A run's unit: `runs/<id>.html`, its series as CSV, its output log, its artifacts under
+//! `files/` and `data/<id>.js` for the browser-side comparison. Each series is read once.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use serde::Serialize;
+
+use super::chart::{self, Line};
+use super::code::{self, CodeView, NotebookView};
+use super::data;
+use super::format::{duration, number, time};
+use super::{Context, Error, ansi};
+use crate::blobs::BlobStore;
+use crate::capture::metrics::check_key;
+use crate::capture::params::display_value;
+use crate::commands::show::{flatten, human_bytes};
+use crate::git::Oid;
+use crate::store::record::{METRICS_DIR, OUTPUT_LOG, RECORD_DIR};
+use crate::store::{Artifact, ArtifactManifest, Run, Store, parse_series_csv};
+
+/// The log shown on the page stops at this many bytes (its head and tail); the whole log is a
+/// download, so pages stay well under a megabyte.
+const LOG_SHOWN: usize = 192 * 1024;
+const LOG_HEAD: usize = 16 * 1024;
+/// SVG artifacts are shown as `data:` images (an `<img>` never runs their scripts) up to this.
+const INLINE_SVG: u64 = 256 * 1024;
+
+/// Raster images browsers show in `<img>`.
+const IMAGES: [&str; 7] = ["png", "jpg", "jpeg", "gif", "webp", "avif", "bmp"];
+/// Extensions kept on the copies in `files/`: none of them makes a browser run code when the
+/// file is opened from the site. Everything else (html, svg, js, …) is saved as `.bin`, so an
+/// artifact can never execute in the site's origin.
+const KEPT_EXTENSIONS: [&str; 29] = [
+    "png", "jpg", "jpeg", "gif", "webp", "avif", "bmp", "txt", "log", "csv", "tsv", "json", "jsonl", "md", "yaml",
+    "yml", "toml", "npy", "npz", "pt", "pth", "ckpt", "onnx", "pkl", "h5", "parquet", "zip", "gz", "zst",
+];
+
+#[derive(Serialize)]
+pub struct RunView {
+    pub id: String,
+    pub name: String,
+    pub status: &'static str,
+    pub started: String,
+    pub started_rfc3339: String,
+    pub ended: Option<String>,
+    pub duration: String,
+    pub command: String,
+    pub cwd: String,
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub host: String,
+    pub base: Option<String>,
+    pub base_short: String,
+    pub branch: Option<String>,
+    pub dirty: bool,
+    pub commit: String,
+    pub tags: Vec<String>,
+    pub note: String,
+    pub sweep: Option<String>,
+    pub rerun_of: Option<String>,
+    pub malformed: u64,
+    pub skipped: Vec<crate::git::Skipped>,
+    pub params: Vec<KeyValue>,
+    pub metrics: Vec<MetricView>,
+}
+
+#[derive(Serialize)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Serialize)]
+pub struct MetricView {
+    pub key: String,
+    pub count: u64,
+    pub first: String,
+    pub last: String,
+    pub min: String,
+    pub max: String,
+    pub mean: String,
+}
+
+#[derive(Serialize)]
+pub struct ChartView {
+    pub key: String,
+    pub svg: String,
+    pub note: Option<String>,
+    pub csv: String,
+}
+
+#[derive(Serialize)]
+struct ArtifactView {
+    path: String,
+    name: String,
+    size: String,
+    sha256: String,
+    href: Option<String>,
+    image: Option<String>,
+    note: Option<String>,
+}
+
+#[derive(Serialize)]
+struct LogView {
+    size: String,
+    recorded_cut: bool,
+    href: String,
+    head: Option<String>,
+    omitted: String,
+    html: String,
+}
+
+#[derive(Serialize, Default)]
+struct EnvView {
+    vars: Vec<KeyValue>,
+    pip_freeze: Option<String>,
+    pip_count: usize,
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    site: &'a super::SiteInfo,
+    root: &'static str,
+    canonical: Option<String>,
+    run: RunView,
+    charts: Vec<ChartView>,
+    artifacts: Vec<ArtifactView>,
+    log: Option<LogView>,
+    env: EnvView,
+    code: CodeView,
+    notebooks: Vec<NotebookView>,
+}
+
+/// Writes the unit of `run`, unless the last report wrote it from the same inputs.
+pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
+    let id = run.id().as_str();
+    let unit = format!("run/{id}");
+    let key = ctx.unit_key(&[run]);
+    if ctx.site.is_fresh(&unit, &key) {
+        return Ok(());
+    }
+    let mut files = Vec::new();
+    let tree = store.repo.commit_info(run.commit)?.tree;
+
+    let mut charts = Vec::new();
+    let mut browser = BTreeMap::new();
+    for metric in run.record.metrics.keys() {
+        // Keys come from a record that may have been edited by hand: never a path outside.
+        if check_key(metric).is_err() {
+            continue;
+        }
+        let Some(bytes) = store.repo.read_path(tree, &format!("{METRICS_DIR}/{metric}.csv"))? else { continue };
+        let csv = format!("data/{id}/metrics/{metric}.csv");
+        ctx.site.write(&csv, &bytes)?;
+        files.push(csv.clone());
+        let points = match parse_series_csv(&String::from_utf8_lossy(&bytes)) {
+            Ok(points) => points,
+            Err(e) => {
+                charts.push(ChartView {
+                    key: metric.clone(),
+                    svg: String::new(),
+                    note: Some(format!("Cannot read the series: {e}")),
+                    csv: format!("../{csv}"),
+                });
+                continue;
+            }
+        };
+        let xy = data::xy(&points, ctx.options.x_axis, run.record.started);
+        let drawn = chart::render(metric, ctx.options.x_axis, &[Line { points: xy.clone() }]);
+        charts.push(ChartView {
+            key: metric.clone(),
+            note: chart_note(&drawn),
+            svg: drawn.svg,
+            csv: format!("../{csv}"),
+        });
+        browser.insert(metric.clone(), data::browser_series(&xy));
+    }
+
+    let artifacts = artifacts(ctx, store, run, &mut files)?;
+    let log = log(ctx, store, run, tree, &mut files)?;
+    let env = env(store, tree)?;
+    let (code, notebooks) = code::sections(store, run, tree)?;
+
+    let view = run_view(run, ctx.now);
+    let label = ctx.options.label.render(run, ctx.now);
+    let params: Vec<(String, String)> = view.params.iter().map(|p| (p.key.clone(), p.value.clone())).collect();
+    let script = data::run_script(run, &label, &params, &browser);
+    write_series_script(ctx, id, &script, &mut files)?;
+
+    let page_path = format!("runs/{id}.html");
+    let page = Page {
+        site: ctx.info,
+        root: "../",
+        canonical: ctx.canonical(&page_path),
+        run: view,
+        charts,
+        artifacts,
+        log,
+        env,
+        code,
+        notebooks,
+    };
+    let html = ctx.options.templates.render("run.html", &page)?;
+    ctx.site.write(&page_path, html.as_bytes())?;
+    files.push(page_path);
+    ctx.site.record(&unit, &key, files);
+    Ok(())
+}
+
+fn write_series_script(ctx: &Context<'_>, id: &str, script: &str, files: &mut Vec<String>) -> Result<(), Error> {
+    let path = format!("data/{id}.js");
+    ctx.site.write(&path, script.as_bytes())?;
+    files.push(path);
+    Ok(())
+}
+
+/// Says how a chart was drawn when that is not simply "every point".
+pub fn chart_note(drawn: &chart::Chart) -> Option<String> {
+    let mut notes = Vec::new();
+    if let Some(points) = drawn.reduced_from {
+        notes.push(format!(
+            "{points} points reduced to the lowest and highest value in each of {} columns (min/max bucketing).",
+            drawn.buckets
+        ));
+    }
+    if drawn.non_finite > 0 {
+        notes.push(format!("{} NaN or infinite values are not drawn.", drawn.non_finite));
+    }
+    (!notes.is_empty()).then(|| notes.join(" "))
+}
+
+pub fn run_view(run: &Run, now: jiff::Timestamp) -> RunView {
+    let r = &run.record;
+    let h = &r.host;
+    let memory = if h.memory_bytes > 0 {
+        format!(", {:.1} GiB", h.memory_bytes as f64 / f64::from(1u32 << 30))
+    } else {
+        String::new()
+    };
+    let gpus = if h.gpus.is_empty() { String::new() } else { format!(", {}", h.gpus.join(", ")) };
+    RunView {
+        id: r.id.to_string(),
+        name: r.name.clone(),
+        status: run.status.as_str(),
+        started: time(r.started),
+        started_rfc3339: crate::clock::rfc3339(r.started),
+        ended: r.ended.map(time),
+        duration: duration(r.duration(now)),
+        command: crate::store::record::shell_join(&r.command),
+        cwd: r.cwd.clone(),
+        exit_code: r.exit_code,
+        signal: r.signal,
+        host: format!("{} ({}/{}, {} CPUs{memory}{gpus}), user {}", h.hostname, h.os, h.arch, h.cpus, h.user),
+        base: r.base.clone(),
+        base_short: r.base.as_deref().map(|b| b.chars().take(12).collect()).unwrap_or_default(),
+        branch: r.branch.clone(),
+        dirty: r.dirty,
+        commit: run.commit.to_string(),
+        tags: r.tags.clone(),
+        note: r.note.clone(),
+        sweep: r.sweep.clone(),
+        rerun_of: r.rerun_of.clone(),
+        malformed: r.malformed_metric_lines,
+        skipped: r.skipped.clone(),
+        params: flatten(&r.params).into_iter().map(|(key, v)| KeyValue { key, value: display_value(v) }).collect(),
+        metrics: r
+            .metrics
+            .iter()
+            .map(|(key, m)| MetricView {
+                key: key.clone(),
+                count: m.count,
+                first: number(m.first),
+                last: number(m.last),
+                min: number(m.min),
+                max: number(m.max),
+                mean: number(m.mean),
+            })
+            .collect(),
+    }
+}
+
+fn artifacts(ctx: &Context<'_>, store: &Store, run: &Run, files: &mut Vec<String>) -> Result<Vec<ArtifactView>, Error> {
+    let manifest: ArtifactManifest = store.artifacts(run)?;
+    let blobs = BlobStore::new(store.blob_dir());
+    let mut out = Vec::new();
+    for a in manifest.artifacts {
+        let mut view = ArtifactView {
+            name: a.path.rsplit('/').next().unwrap_or(&a.path).to_owned(),
+            size: human_bytes(a.size),
+            sha256: a.sha256.clone(),
+            href: None,
+            image: None,
+            note: None,
+            path: a.path.clone(),
+        };
+        let ext = extension(&a.path);
+        if a.size > ctx.options.max_artifact_size {
+            view.note =
+                Some(format!("larger than {}: not copied into the site", human_bytes(ctx.options.max_artifact_size)));
+        } else {
+            match copy_artifact(ctx, &blobs, &a, &ext, files) {
+                Ok(rel) => {
+                    if IMAGES.contains(&ext.as_str()) {
+                        view.image = Some(format!("../{rel}"));
+                    }
+                    view.href = Some(format!("../{rel}"));
+                    if ext == "svg" && a.size <= INLINE_SVG {
+                        let mut bytes = Vec::new();
+                        if blobs.read_to(&a.sha256, &mut bytes).is_ok() {
+                            let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
+                            view.image = Some(format!("data:image/svg+xml;base64,{b64}"));
+                        }
+                    }
+                }
+                Err(note) => view.note = Some(note),
+            }
+        }
+        out.push(view);
+    }
+    Ok(out)
+}
+
+fn extension(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default()
+}
+
+/// Copies an artifact's blob to `files/<sha256>.<ext>` (content-addressed: an existing copy
+/// of the right size is kept). Returns the site path, or why the file is not in the site.
+fn copy_artifact(
+    ctx: &Context<'_>,
+    blobs: &BlobStore,
+    a: &Artifact,
+    ext: &str,
+    files: &mut Vec<String>,
+) -> Result<String, String> {
+    let ext = if KEPT_EXTENSIONS.contains(&ext) { ext } else { "bin" };
+    blobs.path(&a.sha256).map_err(|e| e.to_string())?;
+    let rel = format!("files/{}.{ext}", a.sha256);
+    let dest = ctx.site.path(&rel);
+    if !std::fs::metadata(&dest).is_ok_and(|m| m.len() == a.size) {
+        match blobs.extract(&a.sha256, &dest) {
+            Ok(_) => ctx.site.count_written(),
+            Err(crate::blobs::Error::Missing { .. }) => return Err("not in this clone's blob store".into()),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    files.push(rel.clone());
+    Ok(rel)
+}
+
+fn log(
+    ctx: &Context<'_>,
+    store: &Store,
+    run: &Run,
+    tree: Oid,
+    files: &mut Vec<String>,
+) -> Result<Option<LogView>, Error> {
+    let Some(bytes) = store.repo.read_path(tree, OUTPUT_LOG)? else { return Ok(None) };
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    let id = run.id().as_str();
+    let href = format!("data/{id}/output.txt");
+    ctx.site.write(&href, &bytes)?;
+    files.push(href.clone());
+    let text = String::from_utf8_lossy(&bytes);
+    let (head, tail, omitted) = if text.len() > LOG_SHOWN {
+        let head_end = line_boundary_before(&text, LOG_HEAD);
+        let tail_start = line_boundary_after(&text, text.len() - (LOG_SHOWN - LOG_HEAD));
+        (Some(ansi::to_html(&text[..head_end])), &text[tail_start..], tail_start - head_end)
+    } else {
+        (None, &text[..], 0)
+    };
+    Ok(Some(LogView {
+        size: human_bytes(bytes.len() as u64),
+        recorded_cut: run.record.output.as_ref().is_some_and(|o| o.truncated),
+        href: format!("../{href}"),
+        head,
+        omitted: human_bytes(omitted as u64),
+        html: ansi::to_html(tail),
+    }))
+}
+
+fn line_boundary_before(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    text[..at].rfind('\n').map_or(at, |i| i + 1)
+}
+
+fn line_boundary_after(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    text[at..].find('\n').map_or(at, |i| at + i + 1)
+}
+
+fn env(store: &Store, tree: Oid) -> Result<EnvView, Error> {
+    let mut view = EnvView::default();
+    if let Some(bytes) = store.repo.read_path(tree, &format!("{RECORD_DIR}/env/vars.toml"))?
+        && let Ok(table) = toml::from_str::<toml::Table>(&String::from_utf8_lossy(&bytes))
+    {
+        view.vars = table
+            .iter()
+            .map(|(k, v)| KeyValue { key: k.clone(), value: v.as_str().map_or_else(|| v.to_string(), str::to_owned) })
+            .collect();
+    }
+    if let Some(bytes) = store.repo.read_path(tree, &format!("{RECORD_DIR}/env/pip-freeze.txt"))? {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        view.pip_count = text.lines().filter(|l| !l.trim().is_empty()).count();
+        view.pip_freeze = (!text.trim().is_empty()).then_some(text);
+    }
+    Ok(view)
+}
