@@ -113,9 +113,9 @@ pub fn cmd_report(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs) -> anyhow::Result<E
     let outcome = report::generate(&store, &runs, &options, &out, &bar);
     bar.finish_and_clear();
     let summary = match outcome {
-        Err(report::Error::NotASite(dir)) => {
+        Err(report::Error::NotASite(_)) => {
             return Err(UsageError::with_hint(
-                format!("`{}` is not empty and holds no report written by git-exp", dir.display()),
+                format!("`{}` is not empty and holds no report written by git-exp", args.output.display()),
                 "write the report into a new or empty directory; git-exp replaces only a report it wrote",
             )
             .into());

@@ -263,7 +263,7 @@ mod tests {
         let css = palette_css();
         assert!(
             css.contains(".log .f255{")
-                && css.contains(".log .g16{color") == false
+                && !css.contains(".log .g16{color")
                 && css.contains(".log .g16{background:#000000}")
         );
     }

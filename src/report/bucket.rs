@@ -19,42 +19,53 @@ pub fn reduce(points: &[(f64, f64)], x_min: f64, x_max: f64, columns: usize) -> 
         }
     };
     let mut out = Vec::with_capacity(columns * 4);
-    // The bucket being filled: its column and the indices (into `kept`) of first, min, max, last.
-    let mut current: Option<(usize, [(f64, f64); 4], [usize; 4])> = None;
-    let flush = |bucket: (usize, [(f64, f64); 4], [usize; 4]), out: &mut Vec<(f64, f64)>| {
-        let (_, pts, order) = bucket;
-        let mut picks: Vec<(usize, (f64, f64))> = (0..4).map(|k| (order[k], pts[k])).collect();
-        picks.sort_by_key(|(i, _)| *i);
-        picks.dedup_by_key(|(i, _)| *i);
-        out.extend(picks.into_iter().map(|(_, p)| p));
-    };
+    let mut current: Option<Bucket> = None;
     for (i, (x, y)) in finite.enumerate() {
         let column = column_of(x);
         match &mut current {
-            Some((c, pts, order)) if *c == column => {
-                if y < pts[1].1 {
-                    pts[1] = (x, y);
-                    order[1] = i;
-                }
-                if y > pts[2].1 {
-                    pts[2] = (x, y);
-                    order[2] = i;
-                }
-                pts[3] = (x, y);
-                order[3] = i;
-            }
+            Some(bucket) if bucket.column == column => bucket.add(i, (x, y)),
             _ => {
                 if let Some(done) = current.take() {
-                    flush(done, &mut out);
+                    done.emit(&mut out);
                 }
-                current = Some((column, [(x, y); 4], [i; 4]));
+                current = Some(Bucket { column, picks: [(i, (x, y)); 4] });
             }
         }
     }
     if let Some(done) = current {
-        flush(done, &mut out);
+        done.emit(&mut out);
     }
     out
+}
+
+/// The points of one pixel column: (index, point) of its first, lowest, highest and last point.
+struct Bucket {
+    column: usize,
+    picks: [(usize, (f64, f64)); 4],
+}
+
+impl Bucket {
+    fn add(&mut self, i: usize, p: (f64, f64)) {
+        if p.1 < self.picks[1].1.1 {
+            self.picks[1] = (i, p);
+        }
+        if p.1 > self.picks[2].1.1 {
+            self.picks[2] = (i, p);
+        }
+        self.picks[3] = (i, p);
+    }
+
+    /// Appends the picked points in the order they came, each once.
+    fn emit(mut self, out: &mut Vec<(f64, f64)>) {
+        self.picks.sort_by_key(|(i, _)| *i);
+        let mut last = None;
+        for (i, p) in self.picks {
+            if last != Some(i) {
+                out.push(p);
+                last = Some(i);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use super::bucket;
-use super::scale::{nice_ticks, tick_label, time_label, time_ticks};
+use super::scale::{nice_ticks, tick_label, ticks_with_step, time_label, time_ticks};
 
 /// Tableau 10: ten colours that stay distinct for most colour-blind readers.
 pub const PALETTE: [&str; 10] =
@@ -95,10 +95,11 @@ pub fn render(label: &str, x_axis: XAxis, lines: &[Line]) -> Chart {
         (x_lo, x_hi, y_lo, y_hi) = (0.0, 1.0, 0.0, 1.0);
     }
     let pad = if y_hi > y_lo { (y_hi - y_lo) * 0.05 } else { y_lo.abs().max(1.0) * 0.1 };
-    let (y_ticks, y_step) = nice_ticks(y_lo - pad, y_hi + pad, 5);
+    // The y axis runs from tick to tick, so both ends are labelled.
+    let (_, y_step) = nice_ticks(y_lo - pad, y_hi + pad, 5);
     let y_lo = ((y_lo - pad) / y_step).floor() * y_step;
     let y_hi = ((y_hi + pad) / y_step).ceil() * y_step;
-    let y_ticks: Vec<f64> = y_ticks.into_iter().filter(|t| *t >= y_lo && *t <= y_hi).collect();
+    let (y_ticks, _) = ticks_with_step(y_lo, y_hi, y_step);
     if x_hi <= x_lo {
         (x_lo, x_hi) = (x_lo - 1.0, x_hi + 1.0);
     }
@@ -116,7 +117,7 @@ pub fn render(label: &str, x_axis: XAxis, lines: &[Line]) -> Chart {
     let _ = write!(
         s,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" \
-         aria-label=\"{} by {}\" font-family=\"system-ui, -apple-system, 'Segoe UI', sans-serif\" font-size=\"11\" \
+         aria-label=\"{} by {}\" font-family=\"system-ui, -apple-system, 'Segoe UI', sans-serif\" font-size=\"12\" \
          data-x=\"{} {}\" data-y=\"{} {}\" data-plot=\"{LEFT} {TOP} {plot_w} {plot_h}\" data-axis=\"{}\">",
         super::html::escape(label),
         x_axis.label(),

@@ -46,6 +46,7 @@ struct Page<'a> {
     compares: &'a [Written],
     example_metric: String,
     colours: Vec<&'static str>,
+    x_axis: chart::XAxis,
 }
 
 pub fn write(ctx: &Context<'_>, runs: &[Run], compares: &[Written]) -> Result<(), Error> {
@@ -121,6 +122,7 @@ pub fn write(ctx: &Context<'_>, runs: &[Run], compares: &[Written]) -> Result<()
         compares,
         example_metric: metric_keys.iter().next().map_or_else(|| "acc".to_owned(), |k| (*k).clone()),
         colours: chart::PALETTE.to_vec(),
+        x_axis: ctx.options.x_axis,
     };
     let mut files = Vec::new();
     let mut put = |path: &str, bytes: &[u8]| -> Result<(), Error> {

@@ -28,9 +28,10 @@ pub fn time_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, f64) {
     }
 }
 
-fn ticks_with_step(lo: f64, hi: f64, step: f64) -> (Vec<f64>, f64) {
-    let first = (lo / step).ceil() as i64;
-    let last = (hi / step).floor() as i64;
+pub fn ticks_with_step(lo: f64, hi: f64, step: f64) -> (Vec<f64>, f64) {
+    // A hair of tolerance: ends computed as k * step must count as ticks.
+    let first = (lo / step - 1e-9).ceil() as i64;
+    let last = (hi / step + 1e-9).floor() as i64;
     // Multiplying the index (rather than adding the step) keeps 0.1 * 3 from drifting far.
     let ticks = (first..=last).take(100).map(|k| clean(k as f64 * step)).collect();
     (ticks, step)
@@ -53,7 +54,7 @@ pub fn tick_label(v: f64, step: f64) -> String {
     if v == 0.0 {
         return "0".into();
     }
-    if abs >= 1e15 || abs < 1e-4 {
+    if !(1e-4..1e15).contains(&abs) {
         return trim_exponent(&format!("{v:.1e}"));
     }
     for (div, suffix) in [(1e9, "G"), (1e6, "M"), (1e3, "k")] {

@@ -9,13 +9,14 @@ use sha2::{Digest as _, Sha256};
 use super::Error;
 
 /// Built-in templates: name and source.
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 7] = [
     ("base.html", include_str!("../../templates/base.html")),
     ("index.html", include_str!("../../templates/index.html")),
     ("run.html", include_str!("../../templates/run.html")),
     ("compare.html", include_str!("../../templates/compare.html")),
     ("compare-body.html", include_str!("../../templates/compare-body.html")),
     ("compare-app.html", include_str!("../../templates/compare-app.html")),
+    ("legend.html", include_str!("../../templates/legend.html")),
 ];
 
 /// Built-in assets, copied into `assets/`.
@@ -53,6 +54,18 @@ impl Templates {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
+        // minijinja's HTML escaping also turns `/` into `&#x2f;`: correct, but it bloats every
+        // URL and metric key. Escaping `& < > " '` is all that text and quoted attributes need.
+        env.set_formatter(|out, state, value| {
+            if *state.auto_escape() == AutoEscape::Html
+                && value.kind() == minijinja::value::ValueKind::String
+                && !value.is_safe()
+                && let Some(text) = value.as_str()
+            {
+                return out.write_str(&super::html::escape(text)).map_err(minijinja::Error::from);
+            }
+            minijinja::escape_formatter(out, state, value)
+        });
         // Block tags on their own line leave no blank line behind: pages stay compact.
         let syntax = minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).build()?;
         env.set_syntax(syntax);

@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""Loads a git-exp report in headless Chromium and checks it as a person would use it.
+
+Standard library only: Chromium is driven over the DevTools protocol on a pipe
+(--remote-debugging-pipe: fd 3 for commands, fd 4 for replies, NUL-separated JSON), so no
+websocket client or browser driver package is needed.
+
+    check_site.py SITE_DIR SCREENSHOT_DIR --xss-run ID
+
+The site is checked twice: opened from disk (file://) and served over HTTP from 127.0.0.1.
+For each page: no console errors, no uncaught exceptions, no JavaScript dialogs, and no request
+outside the site. On the index: the filter narrows the table and reports bad expressions;
+ticking two runs and pressing "Compare selected" opens a comparison with one chart line per run.
+Screenshots go to SCREENSHOT_DIR. Exit status 1 with a list of failures.
+"""
+
+import argparse
+import functools
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+
+class Browser:
+    def __init__(self, binary):
+        self.profile = tempfile.mkdtemp(prefix="git-exp-chromium-")
+        cmd_r, self._cmd_w = os.pipe()
+        self._reply_r, reply_w = os.pipe()
+
+        def child_fds():
+            os.dup2(cmd_r, 3)
+            os.dup2(reply_w, 4)
+
+        flags = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-default-apps", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
+            "--remote-debugging-pipe", "--user-data-dir=" + self.profile, "about:blank",
+        ]
+        # os.pipe() descriptors close on exec; only the copies dup2'd to 3 and 4 reach Chromium.
+        # (pass_fds would keep the original numbers and close 3 and 4 after preexec_fn.)
+        self.proc = subprocess.Popen([binary] + flags, close_fds=False, preexec_fn=child_fds,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(cmd_r)
+        os.close(reply_w)
+        self._buf = b""
+        self._next_id = 0
+        self.events = []
+        self.session = None
+
+    def close(self):
+        try:
+            self.send("Browser.close", session=False)
+        except Exception:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+    def _read_message(self, deadline):
+        while b"\0" not in self._buf:
+            if time.time() > deadline:
+                raise TimeoutError("Chromium did not answer in time")
+            chunk = os.read(self._reply_r, 1 << 20)
+            if not chunk:
+                raise RuntimeError("Chromium closed the DevTools pipe")
+            self._buf += chunk
+        raw, self._buf = self._buf.split(b"\0", 1)
+        return json.loads(raw)
+
+    def send(self, method, params=None, session=True, timeout=30):
+        self._next_id += 1
+        msg = {"id": self._next_id, "method": method, "params": params or {}}
+        if session and self.session:
+            msg["sessionId"] = self.session
+        os.write(self._cmd_w, json.dumps(msg).encode() + b"\0")
+        deadline = time.time() + timeout
+        while True:
+            reply = self._read_message(deadline)
+            if reply.get("id") == self._next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+            self._on_event(reply)
+
+    def _on_event(self, event):
+        if "method" not in event:
+            return
+        self.events.append(event)
+        if event["method"] == "Page.javascriptDialogOpening":
+            # Record it and dismiss it, so a dialog cannot hang the check.
+            os.write(self._cmd_w, json.dumps({"id": 0, "sessionId": self.session, "method": "Page.handleJavaScriptDialog",
+                                              "params": {"accept": False}}).encode() + b"\0")
+
+    def pump(self, seconds):
+        """Handles events for a while (scripts that load after the load event)."""
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            self.evaluate("1", timeout=5)
+            time.sleep(0.05)
+
+    def open_page(self, width=1280, height=900):
+        target = self.send("Target.createTarget", {"url": "about:blank"}, session=False)["targetId"]
+        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True}, session=False)["sessionId"]
+        for domain in ["Page", "Runtime", "Log", "Network"]:
+            self.send(domain + ".enable")
+        self.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+    def navigate(self, url):
+        start = len(self.events)
+        self.send("Page.navigate", {"url": url})
+        self.wait_for(lambda e: e["method"] == "Page.loadEventFired", start)
+        return start
+
+    def wait_for(self, test, start=0, timeout=30):
+        deadline = time.time() + timeout
+        while True:
+            if any(test(e) for e in self.events[start:]):
+                return
+            self._on_event(self._read_message(deadline))
+
+    def evaluate(self, expression, timeout=30):
+        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True}, timeout=timeout)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"script failed: {expression[:80]}: {result['exceptionDetails'].get('text')}")
+        return result["result"].get("value")
+
+    def wait_until(self, expression, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.evaluate(expression):
+                return True
+            time.sleep(0.1)
+        return False
+
+    def screenshot(self, path, full_page=True):
+        params = {"format": "png"}
+        if full_page:
+            size = self.send("Page.getLayoutMetrics")["cssContentSize"]
+            params["clip"] = {"x": 0, "y": 0, "width": min(size["width"], 1600), "height": min(size["height"], 4000), "scale": 1}
+            params["captureBeyondViewport"] = True
+        import base64
+        data = self.send("Page.captureScreenshot", params)["data"]
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data))
+
+
+class Checker:
+    def __init__(self, browser, origin, shots, label):
+        self.b, self.origin, self.shots, self.label = browser, origin, shots, label
+        self.failures = []
+
+    def fail(self, page, message):
+        self.failures.append(f"[{self.label}] {page}: {message}")
+
+    def load(self, page, shot=None):
+        start = self.b.navigate(self.origin + page)
+        self.b.pump(0.3)
+        return start
+
+    def audit(self, page, start, allow_blocked_frames=False):
+        """Console errors, exceptions, dialogs and requests since event `start`."""
+        for e in self.b.events[start:]:
+            m, p = e["method"], e.get("params", {})
+            if m == "Runtime.exceptionThrown":
+                self.fail(page, "uncaught exception: " + json.dumps(p["exceptionDetails"].get("exception", {}).get("description") or p["exceptionDetails"].get("text")))
+            elif m == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
+                self.fail(page, "console error: " + " ".join(str(a.get("value", a.get("description", ""))) for a in p.get("args", [])))
+            elif m == "Log.entryAdded" and p["entry"]["level"] == "error":
+                text = p["entry"]["text"]
+                if allow_blocked_frames and "about:srcdoc" in text and "sandboxed" in text:
+                    continue
+                self.fail(page, "console error: " + text)
+            elif m == "Page.javascriptDialogOpening":
+                self.fail(page, f"a {p.get('type')} dialog opened: {p.get('message')!r}")
+            elif m == "Network.requestWillBeSent":
+                url = p["request"]["url"]
+                if not (url.startswith(self.origin) or url.startswith("data:") or url.startswith("about:")):
+                    self.fail(page, "request outside the site: " + url)
+            elif m == "Network.loadingFailed" and not p.get("canceled"):
+                self.fail(page, f"a request failed: {p.get('errorText')} ({p.get('type')})")
+
+    def run(self, xss_run, other_runs):
+        b = self.b
+        # The runs table.
+        start = self.load("index.html")
+        rows = b.evaluate("document.querySelectorAll('#runs-table tbody tr').length")
+        if not rows or rows < 3:
+            self.fail("index.html", f"expected the runs table with rows, found {rows}")
+        if not b.wait_until("window.gitExp && gitExp.runsLoaded === true"):
+            self.fail("index.html", "data/runs.js did not load")
+        visible = "Array.from(document.querySelectorAll('#runs-table tbody tr')).filter(r => !r.hidden).length"
+        set_filter = "(t => { const i = document.getElementById('filter'); i.value = t; i.dispatchEvent(new Event('input')); })"
+        b.evaluate(set_filter + "('status = \"completed\" and params.lr < 0.5')")
+        narrowed = b.evaluate(visible)
+        if not (0 < narrowed < rows):
+            self.fail("index.html", f"the filter `status = \"completed\" and params.lr < 0.5` left {narrowed} of {rows} rows")
+        b.evaluate(set_filter + "('params.lr >')")
+        if not b.evaluate("document.getElementById('filter').classList.contains('error') && document.getElementById('filter-status').textContent.length > 0"):
+            self.fail("index.html", "a bad filter expression is not reported")
+        b.evaluate(set_filter + "('baseline')")
+        if b.evaluate(visible) != 1:
+            self.fail("index.html", "searching for the word `baseline` should leave one row")
+        b.evaluate(set_filter + "('')")
+        # Sorting by a metric column puts values in order.
+        b.evaluate("document.querySelector('th[data-field=\"params.lr\"]').click()")
+        order = b.evaluate("Array.from(document.querySelectorAll('#runs-table tbody tr')).map(r => r.cells[Array.from(r.parentNode.parentNode.tHead.rows[0].cells).findIndex(c => c.dataset.field === 'params.lr')].dataset.v).filter(v => v !== undefined).map(Number)")
+        if order != sorted(order, reverse=True):
+            self.fail("index.html", f"sorting by params.lr gave {order}")
+        b.evaluate(set_filter + "('')")
+        b.screenshot(os.path.join(self.shots, f"{self.label}-index.png"))
+        self.audit("index.html", start)
+
+        # Tick two runs, press "Compare selected".
+        start = len(b.events)
+        b.evaluate("Array.from(document.querySelectorAll('#runs-table tbody tr')).slice(0, 2).forEach(r => r.cells[0].firstChild.click())")
+        if b.evaluate("document.getElementById('compare-button').disabled"):
+            self.fail("index.html", "the compare button stays disabled with two runs ticked")
+        b.evaluate("document.getElementById('compare-button').click()")
+        b.wait_for(lambda e: e["method"] == "Page.loadEventFired", start)
+        if not b.wait_until("document.querySelectorAll('#compare-app svg.chart').length > 0"):
+            self.fail("compare.html", "the comparison of ticked runs drew no chart: " + str(b.evaluate("document.getElementById('compare-app').textContent.slice(0, 200)")))
+        else:
+            lines = b.evaluate("document.querySelector('#compare-app svg.chart').querySelectorAll('polyline').length")
+            if lines != 2:
+                self.fail("compare.html", f"expected 2 lines in the first chart, found {lines}")
+            if b.evaluate("document.querySelectorAll('#compare-app ul.legend li').length") != 2:
+                self.fail("compare.html", "the legend does not list the two runs")
+        b.screenshot(os.path.join(self.shots, f"{self.label}-compare-ticked.png"))
+        self.audit("compare.html", start)
+
+        # The hostile run's page: its name is text, nothing runs.
+        start = self.load(f"runs/{xss_run}.html")
+        title = b.evaluate("document.querySelector('h1').textContent")
+        if "<img src=x onerror=alert(1)>" not in (title or ""):
+            self.fail("run page", f"the run name is not shown as text: {title!r}")
+        if b.evaluate("document.querySelectorAll('main img[src=x], main script').length") != 0:
+            self.fail("run page", "markup from the run got into the page")
+        b.screenshot(os.path.join(self.shots, f"{self.label}-run-xss.png"))
+        self.audit("run page", start)
+
+        # A normal run page: charts with axes, a coloured log.
+        start = self.load(f"runs/{other_runs[0]}.html")
+        charts = b.evaluate("document.querySelectorAll('svg.chart').length")
+        if not charts:
+            self.fail("run page", "no metric chart")
+        if not b.evaluate("document.querySelectorAll('svg.chart text').length > 8"):
+            self.fail("run page", "the charts have no tick labels")
+        b.screenshot(os.path.join(self.shots, f"{self.label}-run.png"))
+        self.audit("run page", start)
+
+        # The static comparison pages.
+        start = self.load("index.html")
+        compares = b.evaluate("Array.from(document.querySelectorAll('.compares a')).map(a => a.getAttribute('href'))") or []
+        if not compares:
+            self.fail("index.html", "no comparison pages are listed")
+        for i, href in enumerate(compares):
+            start = self.load(href)
+            if b.evaluate("document.querySelectorAll('svg.chart').length") == 0:
+                self.fail(href, "no chart")
+            if b.evaluate("document.querySelectorAll('tr.differs').length") == 0:
+                self.fail(href, "no highlighted difference")
+            b.screenshot(os.path.join(self.shots, f"{self.label}-compare-{i}.png"))
+            self.audit(href, start)
+
+
+def serve(directory):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=directory)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("site")
+    parser.add_argument("shots")
+    parser.add_argument("--xss-run", required=True)
+    parser.add_argument("--run", action="append", default=[])
+    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser") or "chromium")
+    args = parser.parse_args()
+    site = os.path.abspath(args.site)
+    os.makedirs(args.shots, exist_ok=True)
+
+    failures = []
+    server = serve(site)
+    origins = [("file", "file://" + site + "/"), ("http", f"http://127.0.0.1:{server.server_address[1]}/")]
+    for label, origin in origins:
+        browser = Browser(args.chromium)
+        try:
+            browser.open_page()
+            checker = Checker(browser, origin, args.shots, label)
+            checker.run(args.xss_run, args.run)
+            failures += checker.failures
+        finally:
+            browser.close()
+    server.shutdown()
+    for f in failures:
+        print("FAIL", f)
+    print(json.dumps({"failures": len(failures), "screenshots": sorted(os.listdir(args.shots))}))
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
