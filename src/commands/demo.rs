@@ -4,14 +4,16 @@ use anyhow::Context as _;
 
 use crate::capture::{self, Request, params};
 use crate::commands::{Ctx, ExitStatus};
+use crate::report;
 use crate::store::Store;
 use crate::ui::Ui;
 
-/// Create a demo repository with a few recorded runs
+/// Create a demo repository with a few recorded runs and a report
 ///
 /// Writes a small training script (Python, standard library only) into a new git repository,
 /// records several runs of it with different params (one of them diverges and fails, one is
-/// made with uncommitted changes) and prints what to try next. Needs python3.
+/// made with uncommitted changes), writes the HTML report into its `site/` and prints what to
+/// try next. Needs python3.
 ///
 /// Examples:
 ///   git exp demo
@@ -57,11 +59,17 @@ pub fn cmd_demo(ui: &mut Ui, ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<ExitS
     std::fs::write(dir.join("train.py"), edited)?;
     record(ui, &store, &dir, "more-data", &["lr=0.1", "epochs=20"], &[])?;
 
+    let site = write_report(&store, &dir)?;
     let shown = args.dir.display();
-    writeln!(ui.status(), "\nDemo repository ready in {shown}. Try:")?;
+    writeln!(
+        ui.status(),
+        "\nDemo repository ready in {shown}, its report in {}. Try:",
+        args.dir.join(&site).display()
+    )?;
     for line in [
         format!("  cd {shown}"),
         "  git exp ls".into(),
+        format!("  open {site}/index.html              # or: python3 -m http.server -d {site}"),
         "  git exp show @".into(),
         "  git exp metrics baseline train/loss --format csv".into(),
         "  git exp artifacts baseline -o out/".into(),
@@ -70,6 +78,28 @@ pub fn cmd_demo(ui: &mut Ui, ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<ExitS
         writeln!(ui.status(), "{line}")?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// Writes the report of the demo's runs, with a comparison of three learning rates, into
+/// `site/` (ignored by the demo's .gitignore) and returns that directory's name.
+fn write_report(store: &Store, dir: &Path) -> anyhow::Result<&'static str> {
+    const SITE: &str = "site";
+    let runs = store.list()?.runs;
+    let by_name = |name: &str| runs.iter().find(|r| r.record.name == name).cloned();
+    let compare: Vec<_> = ["baseline", "fast", "slow"].into_iter().filter_map(by_name).collect();
+    let label_text = "{name} lr={params.lr}";
+    let options = report::Options {
+        title: "git-exp demo".into(),
+        base_url: None,
+        label: report::LabelTemplate::parse(label_text)?,
+        label_text: label_text.into(),
+        x_axis: report::XAxis::Step,
+        templates: report::Templates::load(None)?,
+        max_artifact_size: 50 << 20,
+        compares: vec![compare],
+    };
+    report::generate(store, &runs, &options, &dir.join(SITE), &indicatif::ProgressBar::hidden())?;
+    Ok(SITE)
 }
 
 fn record(ui: &mut Ui, store: &Store, dir: &Path, name: &str, values: &[&str], tags: &[&str]) -> anyhow::Result<()> {

@@ -95,15 +95,19 @@ pub fn render(label: &str, x_axis: XAxis, lines: &[Line]) -> Chart {
         (x_lo, x_hi, y_lo, y_hi) = (0.0, 1.0, 0.0, 1.0);
     }
     let pad = if y_hi > y_lo { (y_hi - y_lo) * 0.05 } else { y_lo.abs().max(1.0) * 0.1 };
+    // Values that are all positive (losses, accuracies) keep the axis from dipping below zero.
+    let bottom = if y_lo >= 0.0 { (y_lo - pad).max(0.0) } else { y_lo - pad };
     // The y axis runs from tick to tick, so both ends are labelled.
-    let (_, y_step) = nice_ticks(y_lo - pad, y_hi + pad, 5);
-    let y_lo = ((y_lo - pad) / y_step).floor() * y_step;
+    let (_, y_step) = nice_ticks(bottom, y_hi + pad, 5);
+    let y_lo = (bottom / y_step).floor() * y_step;
     let y_hi = ((y_hi + pad) / y_step).ceil() * y_step;
     let (y_ticks, _) = ticks_with_step(y_lo, y_hi, y_step);
     if x_hi <= x_lo {
         (x_lo, x_hi) = (x_lo - 1.0, x_hi + 1.0);
     }
     let (x_ticks, x_step) = match x_axis {
+        // Steps are whole numbers: no tick between two of them.
+        XAxis::Step if x_hi - x_lo < 6.0 => ticks_with_step(x_lo, x_hi, 1.0),
         XAxis::Step => nice_ticks(x_lo, x_hi, 6),
         XAxis::Time => time_ticks(x_lo, x_hi, 6),
     };

@@ -28,6 +28,7 @@ pub fn time_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, f64) {
     }
 }
 
+/// Ticks at the multiples of `step` within `lo..=hi`.
 pub fn ticks_with_step(lo: f64, hi: f64, step: f64) -> (Vec<f64>, f64) {
     // A hair of tolerance: ends computed as k * step must count as ticks.
     let first = (lo / step - 1e-9).ceil() as i64;

@@ -340,10 +340,11 @@ var gitExp = window.gitExp = window.gitExp || {};
     if (!isFinite(xlo)) { xlo = 0; xhi = 1; ylo = 0; yhi = 1; }
     if (!(xhi > xlo)) { xlo -= 1; xhi += 1; }
     var pad = yhi > ylo ? (yhi - ylo) * 0.05 : Math.max(Math.abs(ylo), 1) * 0.1;
-    var yt = niceTicks(ylo - pad, yhi + pad, 5);
-    ylo = Math.floor((ylo - pad) / yt.step) * yt.step; yhi = Math.ceil((yhi + pad) / yt.step) * yt.step;
+    var bottom = ylo >= 0 ? Math.max(ylo - pad, 0) : ylo - pad;
+    var yt = niceTicks(bottom, yhi + pad, 5);
+    ylo = Math.floor(bottom / yt.step) * yt.step; yhi = Math.ceil((yhi + pad) / yt.step) * yt.step;
     yt.ticks = ticksWithStep(ylo, yhi, yt.step);
-    var xt = niceTicks(xlo, xhi, 6);
+    var xt = axis !== "time" && xhi - xlo < 6 ? { ticks: ticksWithStep(xlo, xhi, 1), step: 1 } : niceTicks(xlo, xhi, 6);
     function px(x) { return L + (x - xlo) / (xhi - xlo) * pw; }
     function py(y) { return T + ph - (y - ylo) / (yhi - ylo) * ph; }
     var svg = svgEl("svg", { class: "chart", viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": key + " by " + (axis === "time" ? "time since start" : "step"), "font-family": "system-ui, sans-serif", "font-size": "12",

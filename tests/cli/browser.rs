@@ -1,0 +1,52 @@
+//! The report in a real browser: headless Chromium, driven by tests/browser/check_site.py over
+//! the DevTools protocol. The site is opened from disk and over HTTP; see the script for what
+//! it asserts. Skipped, saying so, only when no Chromium is installed (`.ci/run` installs it).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::TestEnv;
+use crate::report::{XSS_NAME, env_with_runs};
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("CHROMIUM") {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| ["chromium", "chromium-browser", "google-chrome"].map(|name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+fn id_of(env: &TestEnv, name: &str) -> String {
+    let json = env.run(["ls", "--format", "json"]).json();
+    json.as_array().unwrap().iter().find(|r| r["name"] == name).unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn the_report_works_in_a_real_browser() {
+    let Some(chromium) = chromium() else {
+        eprintln!("SKIPPED the_report_works_in_a_real_browser: no chromium on PATH (apt-get install chromium)");
+        return;
+    };
+    let env = env_with_runs();
+    env.run(["report", "-o", "../site", "--compare", "baseline,fast,slow", "--label", "{name} lr={params.lr}"])
+        .success();
+    let shots = std::env::var_os("GIT_EXP_SCREENSHOTS").map_or_else(|| env.root.join("screenshots"), PathBuf::from);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/check_site.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(env.root.join("site"))
+        .arg(&shots)
+        .args(["--xss-run", &id_of(&env, XSS_NAME), "--run", &id_of(&env, "baseline")])
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "the browser check failed\n--- stdout\n{stdout}--- stderr\n{stderr}");
+    for name in ["file-index.png", "http-index.png", "file-run.png", "file-run-xss.png", "file-compare-ticked.png"] {
+        let png = std::fs::read(shots.join(name)).unwrap_or_default();
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{name} is a real screenshot");
+    }
+}
