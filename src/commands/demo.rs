@@ -61,11 +61,7 @@ pub fn cmd_demo(ui: &mut Ui, ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<ExitS
 
     let site = write_report(&store, &dir)?;
     let shown = args.dir.display();
-    writeln!(
-        ui.status(),
-        "\nDemo repository ready in {shown}, its report in {}. Try:",
-        args.dir.join(&site).display()
-    )?;
+    writeln!(ui.status(), "\nDemo repository ready in {shown}, its report in {}. Try:", args.dir.join(site).display())?;
     for line in [
         format!("  cd {shown}"),
         "  git exp ls".into(),
