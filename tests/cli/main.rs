@@ -9,4 +9,5 @@ mod demo;
 mod edit;
 mod layering;
 mod ls;
+mod python;
 mod run;
