@@ -2,6 +2,7 @@
 //! through `store`, compute with the domain modules and print through `ui`.
 
 pub mod artifacts;
+pub mod completions;
 pub mod demo;
 pub mod gc;
 pub mod init;
@@ -79,5 +80,7 @@ pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Recover(args) => recover::cmd_recover(ui, &ctx, args),
         Command::Gc(args) => gc::cmd_gc(ui, &ctx, args),
         Command::Demo(args) => demo::cmd_demo(ui, &ctx, args),
+        Command::Completions(args) => completions::cmd_completions(ui, &ctx, args),
+        Command::Man(args) => completions::cmd_man(ui, &ctx, args),
     }
 }

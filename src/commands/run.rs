@@ -17,6 +17,7 @@ use crate::ui::Ui;
 ///   git exp run --params-file params.yaml -- python train.py
 ///   git exp run --scrape -- ./train.sh        # metrics from `loss=0.3` lines
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct RunArgs {
     #[command(flatten)]
     pub record: RecordArgs,

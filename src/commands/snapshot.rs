@@ -12,6 +12,7 @@ use crate::ui::{Ui, UsageError};
 ///   git exp snapshot -m "notebook checkpoint"
 ///   git exp snapshot -n tuned -p lr=0.05 --metric acc=0.91 --metric loss=0.2
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct SnapshotArgs {
     #[command(flatten)]
     pub record: RecordArgs,

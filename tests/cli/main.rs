@@ -7,6 +7,7 @@ mod common;
 mod crash;
 mod demo;
 mod edit;
+mod help;
 mod layering;
 mod ls;
 mod python;
