@@ -12,3 +12,4 @@ mod layering;
 mod ls;
 mod python;
 mod run;
+mod workflow;
