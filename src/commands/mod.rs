@@ -1,7 +1,10 @@
 //! One file per subcommand: a clap `Args` struct and a `cmd_<name>` function. Commands resolve
 //! through `store`, compute with the domain modules and print through `ui`.
 
+pub mod apply;
 pub mod artifacts;
+pub mod branch;
+pub mod completions;
 pub mod demo;
 pub mod gc;
 pub mod init;
@@ -11,6 +14,7 @@ pub mod note;
 pub mod recover;
 pub mod rename;
 pub mod report;
+pub mod rerun;
 pub mod restore;
 pub mod rm;
 pub mod run;
@@ -80,6 +84,11 @@ pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Recover(args) => recover::cmd_recover(ui, &ctx, args),
         Command::Gc(args) => gc::cmd_gc(ui, &ctx, args),
         Command::Report(args) => report::cmd_report(ui, &ctx, args),
+        Command::Rerun(args) => rerun::cmd_rerun(ui, &ctx, args),
+        Command::Apply(args) => apply::cmd_apply(ui, &ctx, args),
+        Command::Branch(args) => branch::cmd_branch(ui, &ctx, args),
         Command::Demo(args) => demo::cmd_demo(ui, &ctx, args),
+        Command::Completions(args) => completions::cmd_completions(ui, &ctx, args),
+        Command::Man(args) => completions::cmd_man(ui, &ctx, args),
     }
 }

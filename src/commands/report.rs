@@ -16,6 +16,7 @@ use crate::ui::{Ui, UsageError};
 ///   git exp report -o site/ --title "Sentiment model" --base-url https://org.github.io/repo/
 ///   python3 -m http.server -d site
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct ReportArgs {
     /// Directory to write the site into: new, empty, or an earlier report
     #[arg(short = 'o', long = "output", value_name = "DIR", default_value = "site")]
