@@ -14,6 +14,7 @@ cargo build --release --quiet
 BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/git-exp"
 RUNS="${RUNS:-1000}"
 WORK="${WORK:-$(mktemp -d)}"
+mkdir -p "$WORK"
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$WORK/gitconfig" NO_COLOR=1
 printf '[user]\n\tname = bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n[gc]\n\tauto = 0\n' > "$WORK/gitconfig"
 echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; git-exp $(git rev-parse --short HEAD); $(git --version)"

@@ -126,6 +126,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, group: &[Run]) -> Result<Written,
         let drawn = chart::render(key, ctx.options.x_axis, &lines);
         charts.push(ChartView {
             key: key.clone(),
+            anchor: None,
             note: chart_note(&drawn),
             svg: drawn.svg,
             csv: format!("../{csv_path}"),
@@ -142,10 +143,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, group: &[Run]) -> Result<Written,
         differing,
         charts,
     };
-    let html = ctx.options.templates.render("compare.html", &page)?;
-    ctx.site.write(&page_path, html.as_bytes())?;
-    files.push(page_path);
-    ctx.site.record(&unit, &key, files);
+    ctx.write_page("compare.html", &page_path, &page, (&unit, &key), files)?;
     Ok(written)
 }
 

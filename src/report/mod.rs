@@ -129,6 +129,22 @@ impl Context<'_> {
         hex::encode(hasher.finalize())
     }
 
+    /// Renders `template` into the page at `path`, the last file of a unit, and records the unit.
+    fn write_page(
+        &self,
+        template: &str,
+        path: &str,
+        page: &impl Serialize,
+        (unit, key): (&str, &str),
+        mut files: Vec<String>,
+    ) -> Result<(), Error> {
+        let html = self.options.templates.render(template, page)?;
+        self.site.write(path, html.as_bytes())?;
+        files.push(path.to_owned());
+        self.site.record(unit, key, files);
+        Ok(())
+    }
+
     /// The canonical URL of a page, when the site's URL is known.
     fn canonical(&self, rel: &str) -> Option<String> {
         self.options.base_url.as_ref().map(|base| format!("{base}{rel}"))

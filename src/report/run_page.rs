@@ -85,6 +85,8 @@ pub struct MetricView {
 #[derive(Serialize)]
 pub struct ChartView {
     pub key: String,
+    /// The element id a run page's summary table links to.
+    pub anchor: Option<String>,
     pub svg: String,
     pub note: Option<String>,
     pub csv: String,
@@ -159,6 +161,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
             Err(e) => {
                 charts.push(ChartView {
                     key: metric.clone(),
+                    anchor: Some(format!("metric-{metric}")),
                     svg: String::new(),
                     note: Some(format!("Cannot read the series: {e}")),
                     csv: format!("../{csv}"),
@@ -170,6 +173,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
         let drawn = chart::render(metric, ctx.options.x_axis, &[Line { points: xy.clone() }]);
         charts.push(ChartView {
             key: metric.clone(),
+            anchor: Some(format!("metric-{metric}")),
             note: chart_note(&drawn),
             svg: drawn.svg,
             csv: format!("../{csv}"),
@@ -201,11 +205,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
         code,
         notebooks,
     };
-    let html = ctx.options.templates.render("run.html", &page)?;
-    ctx.site.write(&page_path, html.as_bytes())?;
-    files.push(page_path);
-    ctx.site.record(&unit, &key, files);
-    Ok(())
+    ctx.write_page("run.html", &page_path, &page, (&unit, &key), files)
 }
 
 fn write_series_script(ctx: &Context<'_>, id: &str, script: &str, files: &mut Vec<String>) -> Result<(), Error> {

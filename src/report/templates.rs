@@ -9,7 +9,7 @@ use sha2::{Digest as _, Sha256};
 use super::Error;
 
 /// Built-in templates: name and source.
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 8] = [
     ("base.html", include_str!("../../templates/base.html")),
     ("index.html", include_str!("../../templates/index.html")),
     ("run.html", include_str!("../../templates/run.html")),
@@ -17,6 +17,7 @@ const TEMPLATES: [(&str, &str); 7] = [
     ("compare-body.html", include_str!("../../templates/compare-body.html")),
     ("compare-app.html", include_str!("../../templates/compare-app.html")),
     ("legend.html", include_str!("../../templates/legend.html")),
+    ("chart.html", include_str!("../../templates/chart.html")),
 ];
 
 /// Built-in assets, copied into `assets/`.

@@ -34,8 +34,12 @@ class Browser:
         self._reply_r, reply_w = os.pipe()
 
         def child_fds():
-            os.dup2(cmd_r, 3)
-            os.dup2(reply_w, 4)
+            # Through high numbers first: dup2 onto the same number would keep close-on-exec
+            # (when a pipe end already is fd 3 or 4), and one end could overwrite the other.
+            os.dup2(cmd_r, 100)
+            os.dup2(reply_w, 101)
+            os.dup2(100, 3)
+            os.dup2(101, 4)
 
         flags = [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
