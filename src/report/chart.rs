@@ -121,7 +121,7 @@ pub fn render(label: &str, x_axis: XAxis, lines: &[Line]) -> Chart {
     let _ = write!(
         s,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" \
-         aria-label=\"{} by {}\" font-family=\"system-ui, -apple-system, 'Segoe UI', sans-serif\" font-size=\"12\" \
+         aria-label=\"{} by {}\" font-family=\"system-ui, -apple-system, 'Segoe UI', sans-serif\" font-size=\"13\" \
          data-x=\"{} {}\" data-y=\"{} {}\" data-plot=\"{LEFT} {TOP} {plot_w} {plot_h}\" data-axis=\"{}\">",
         super::html::escape(label),
         x_axis.label(),

@@ -347,7 +347,7 @@ var gitExp = window.gitExp = window.gitExp || {};
     var xt = axis !== "time" && xhi - xlo < 6 ? { ticks: ticksWithStep(xlo, xhi, 1), step: 1 } : niceTicks(xlo, xhi, 6);
     function px(x) { return L + (x - xlo) / (xhi - xlo) * pw; }
     function py(y) { return T + ph - (y - ylo) / (yhi - ylo) * ph; }
-    var svg = svgEl("svg", { class: "chart", viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": key + " by " + (axis === "time" ? "time since start" : "step"), "font-family": "system-ui, sans-serif", "font-size": "12",
+    var svg = svgEl("svg", { class: "chart", viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": key + " by " + (axis === "time" ? "time since start" : "step"), "font-family": "system-ui, sans-serif", "font-size": "13",
       "data-x": xlo + " " + xhi, "data-y": ylo + " " + yhi, "data-plot": L + " " + T + " " + pw + " " + ph, "data-axis": axis });
     svg.appendChild(svgEl("rect", { x: L, y: T, width: pw, height: ph, fill: "#ffffff" }));
     var grid = svgEl("g", { stroke: "#e5e7eb" });
