@@ -70,6 +70,11 @@ pub enum Command {
     Recover(commands::recover::RecoverArgs),
     Gc(commands::gc::GcArgs),
     Demo(commands::demo::DemoArgs),
+    Push(commands::push::PushArgs),
+    Fetch(commands::fetch::FetchArgs),
+    Pull(commands::pull::PullArgs),
+    Export(commands::export::ExportArgs),
+    Import(commands::import::ImportArgs),
 }
 
 #[cfg(test)]

@@ -3,11 +3,16 @@
 
 pub mod artifacts;
 pub mod demo;
+pub mod export;
+pub mod fetch;
 pub mod gc;
+pub mod import;
 pub mod init;
 pub mod ls;
 pub mod metrics;
 pub mod note;
+pub mod pull;
+pub mod push;
 pub mod recover;
 pub mod rename;
 pub mod restore;
@@ -79,5 +84,10 @@ pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Recover(args) => recover::cmd_recover(ui, &ctx, args),
         Command::Gc(args) => gc::cmd_gc(ui, &ctx, args),
         Command::Demo(args) => demo::cmd_demo(ui, &ctx, args),
+        Command::Push(args) => push::cmd_push(ui, &ctx, args),
+        Command::Fetch(args) => fetch::cmd_fetch(ui, &ctx, args),
+        Command::Pull(args) => pull::cmd_pull(ui, &ctx, args),
+        Command::Export(args) => export::cmd_export(ui, &ctx, args),
+        Command::Import(args) => import::cmd_import(ui, &ctx, args),
     }
 }
