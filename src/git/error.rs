@@ -40,7 +40,12 @@ fn known_list(known: &[String]) -> String {
 }
 
 fn rejected_list(refs: &[(String, String)]) -> String {
-    refs.iter().map(|(name, why)| format!("{name} ({why})")).collect::<Vec<_>>().join(", ")
+    let describe = |why: &str| match why {
+        // git's words for "the remote has commits on this ref that you lack".
+        "fetch first" | "non-fast-forward" => format!("it has edits this clone lacks ({why})"),
+        _ => why.to_owned(),
+    };
+    refs.iter().map(|(name, why)| format!("{name}: {}", describe(why))).collect::<Vec<_>>().join("; ")
 }
 
 impl Error {

@@ -10,3 +10,4 @@ mod edit;
 mod layering;
 mod ls;
 mod run;
+mod sharing;
