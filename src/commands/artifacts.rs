@@ -80,7 +80,7 @@ pub fn cmd_artifacts(ui: &mut Ui, ctx: &Ctx, args: &ArtifactsArgs) -> anyhow::Re
                     .find(|m| m.to_string().contains(&artifact.sha256))
                     .map_or(e.to_string(), |m| m.to_string());
                 bar.suspend(|| {
-                    ui.warn(format!("artifact `{}` of run {} is unavailable: {e}", artifact.path, run.id()))
+                    ui.warn(format!("artifact `{}` of run {} is unavailable: {e}", artifact.path, run.id()));
                 });
                 failed += 1;
             }

@@ -40,7 +40,7 @@ pub fn cmd_push(ui: &mut Ui, ctx: &Ctx, args: &PushArgs) -> anyhow::Result<ExitS
     let listing = store.list()?;
     let mut runs: Vec<Run> = Vec::new();
     for (i, text) in specs.iter().enumerate() {
-        let spec: RunSpec = text.parse().map_err(|e| UsageError::new(format!("{e}")))?;
+        let spec: RunSpec = text.parse().map_err(UsageError::new)?;
         match spec.resolve(&listing.runs) {
             Ok(run) => runs.push(run.clone()),
             Err(e) if i == 0 && !remote_given => {

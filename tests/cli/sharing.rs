@@ -330,8 +330,11 @@ fn bundle_round_trip_into_a_repository_without_remotes() {
     assert!(again.stderr.contains("up to date"), "{again}");
 }
 
-/// Writes a tar.zst whose entries are given raw: name bytes, type, declared size and data.
-fn hostile_bundle(path: &Path, entries: &[(&[u8], tar::EntryType, u64, &[u8])]) {
+/// A raw tar entry: name bytes, type, declared size and data.
+type RawEntry<'a> = (&'a [u8], tar::EntryType, u64, &'a [u8]);
+
+/// Writes a tar.zst whose entries are given raw.
+fn hostile_bundle(path: &Path, entries: &[RawEntry<'_>]) {
     let file = std::fs::File::create(path).unwrap();
     let mut builder = tar::Builder::new(zstd::Encoder::new(file, 3).unwrap().auto_finish());
     for (name, kind, size, data) in entries {
@@ -357,7 +360,7 @@ fn hostile_bundles_are_refused_and_write_nothing() {
     let evil_blob = zstd::encode_all(&b"evil!"[..], 3).unwrap();
     let blob_name = b"blobs/sha256/2c/f24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
     use tar::EntryType::{Char, Regular, Symlink};
-    let cases: Vec<(&str, Vec<(&[u8], tar::EntryType, u64, &[u8])>, &str)> = vec![
+    let cases: Vec<(&str, Vec<RawEntry<'_>>, &str)> = vec![
         ("absolute", vec![(b"/tmp/evil", Regular, 4, b"evil")], "`/tmp/evil` is not a plain relative path"),
         ("dotdot", vec![(b"blobs/../../evil", Regular, 4, b"evil")], "is not a plain relative path"),
         ("symlink", vec![(b"manifest.json", Symlink, 0, b"")], "is a symbolic link, not a regular file"),
