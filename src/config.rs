@@ -17,9 +17,9 @@ pub struct Config {
     pub env: EnvConfig,
     #[serde(default)]
     pub output: OutputConfig,
-    /// Entry points (`[entry.<name>]`): accepted here, not used yet.
-    #[serde(default, rename = "entry")]
-    _entry: Option<serde::de::IgnoredAny>,
+    /// Entry points (`[entry.<name>]`), checked when one is used (`capture::entry`).
+    #[serde(default)]
+    pub entry: toml::Table,
     #[serde(default)]
     pub blobs: BlobsConfig,
 }

@@ -15,6 +15,7 @@ use crate::ui::{Cell, Table, Ui};
 ///   git exp artifacts @ -o out/
 ///   git exp artifacts brave-otter model.pt -o .
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct ArtifactsArgs {
     /// Run: id, id prefix (4+), name, `@` or `@~N`
     pub run: RunSpec,

@@ -8,6 +8,7 @@ use crate::ui::Ui;
 /// Examples:
 ///   git exp init
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct InitArgs {}
 
 const TEMPLATE: &str = r#"# git-exp settings (https://github.com/git-exp/git-exp/blob/main/docs/FORMAT.md)

@@ -8,6 +8,7 @@ use crate::ui::{Format, Ui};
 ///   git exp ls --format json | jq '.[0].params'
 ///   git exp ls --branch main --limit 5
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct LsArgs {
     /// Show only runs started on this branch
     #[arg(long, value_name = "BRANCH")]

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 pub use cli::{commit_all, init_repository};
 pub use error::Error;
 pub use gix::ObjectId as Oid;
-pub use objects::{FileChange, TreeEdit};
+pub use objects::{FileChange, TreeEdit, TreeFile};
 pub use snapshot::{CodeSnapshot, Skipped, SnapshotOptions};
 pub use transport::RefOutcome;
 

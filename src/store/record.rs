@@ -56,6 +56,12 @@ pub struct RunRecord {
     pub status: Status,
     #[serde(default)]
     pub command: Vec<String>,
+    /// The command before `{param}` substitution, when it had placeholders.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command_template: Vec<String>,
+    /// The `[entry.<name>]` of exp.toml the command came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
     #[serde(default = "root_dir")]
     pub cwd: String,
     #[serde(with = "timestamp")]
