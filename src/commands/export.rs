@@ -15,6 +15,7 @@ use crate::ui::Ui;
 ///   git exp export baseline.tar.zst brave-otter k3m9
 ///   git exp export all.tar.zst --all
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct ExportArgs {
     /// The bundle to write
     pub file: PathBuf,

@@ -14,6 +14,7 @@ use crate::ui::Ui;
 ///   git exp fetch upstream
 ///   git exp fetch --configure    # also make plain `git fetch` bring runs
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct FetchArgs {
     /// Git remote (a name or URL) [default: origin]
     #[arg(default_value = "origin")]

@@ -13,6 +13,7 @@ use crate::ui::Ui;
 /// Examples:
 ///   git exp import runs.tar.zst
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct ImportArgs {
     /// The bundle to read
     pub file: PathBuf,

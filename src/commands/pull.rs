@@ -14,6 +14,7 @@ use crate::ui::Ui;
 ///   git exp pull origin brave-otter
 ///   git exp pull origin @ @~1
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct PullArgs {
     /// Git remote (a name or URL) [default: origin]
     #[arg(default_value = "origin")]

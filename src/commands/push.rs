@@ -14,9 +14,10 @@ use crate::ui::{Ui, UsageError};
 /// Examples:
 ///   git exp push
 ///   git exp push origin brave-otter
-///   git exp push @ --all
+///   git exp push upstream --all
 ///   git config exp.blobs s3://my-bucket/exp   # where artifacts go
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct PushArgs {
     /// Git remote, then runs (id, id prefix, name, `@`, `@~N`); the remote defaults to origin
     #[arg(value_name = "REMOTE|RUN")]
