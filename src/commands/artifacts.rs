@@ -62,11 +62,15 @@ pub fn cmd_artifacts(ui: &mut Ui, ctx: &Ctx, args: &ArtifactsArgs) -> anyhow::Re
     // Blobs of a fetched run live on the blob remote until first needed.
     let absent: Vec<String> = targets.iter().map(|(a, _)| a.sha256.clone()).filter(|s| !blobs.has(s)).collect();
     let mut unavailable = Vec::new();
-    if !absent.is_empty()
-        && let Some(remote) = crate::share::blob_remote(&store)?
-    {
-        let (_, missing) = crate::share::download(ui, &blobs, &remote, &absent)?;
-        unavailable = missing;
+    if !absent.is_empty() {
+        match crate::share::blob_remote(&store)? {
+            Some(remote) => unavailable = crate::share::download(ui, &blobs, &remote, &absent)?.1,
+            None => ui.warn(format!(
+                "{} blobs are not in this clone and no blob remote is configured \
+                 (git config exp.blobs <dir or s3://bucket/prefix>)",
+                absent.len()
+            )),
+        }
     }
     let bar = ui.progress(targets.len() as u64, "extracting");
     let mut extracted = 0;

@@ -91,7 +91,8 @@ fn push_fetch_pull_and_lazy_artifacts_between_two_clones() {
     let second = team.record("second");
     env.run(["push"]).success();
     let c = team.clone("c", &[]);
-    env.git_in(&c, ["config", "exp.blobs", team.blobs.to_str().unwrap()]);
+    // This time the blob remote comes from exp.toml, relative to the repository root.
+    std::fs::write(c.join("exp.toml"), "[blobs]\nremote = \"../blobs\"\n").unwrap();
     let out = team.run(&c, &["pull"]);
     assert!(out.stderr.contains("2 new") && out.stderr.contains("Downloaded 2 blobs"), "{out}");
     let blob_count = std::fs::read_dir(c.join(".git/git-exp/blobs/sha256")).unwrap().count();
