@@ -16,7 +16,7 @@ use crate::ui::Ui;
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct FetchArgs {
-    /// Git remote (a name or URL) [default: origin]
+    /// Git remote (a name or URL)
     #[arg(default_value = "origin")]
     pub remote: String,
     /// Add the run refspec to remote.<remote>.fetch, so `git fetch` also fetches runs

@@ -1,7 +1,7 @@
 use crate::blobs::BlobStore;
 use crate::commands::{Ctx, ExitStatus};
 use crate::share;
-use crate::store::{RunSpec, Store};
+use crate::store::Store;
 use crate::ui::Ui;
 
 /// Fetch runs from a git remote and download their artifacts from the blob remote
@@ -12,26 +12,28 @@ use crate::ui::Ui;
 /// Examples:
 ///   git exp pull
 ///   git exp pull origin brave-otter
-///   git exp pull origin @ @~1
+///   git exp pull @ @~1
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct PullArgs {
-    /// Git remote (a name or URL) [default: origin]
-    #[arg(default_value = "origin")]
-    pub remote: String,
-    /// Runs whose artifacts to download: id, id prefix (4+), name, `@` or `@~N`
-    pub runs: Vec<RunSpec>,
+    /// Git remote, then runs whose artifacts to download (id, id prefix, name, `@`, `@~N`); the
+    /// remote defaults to origin
+    #[arg(value_name = "REMOTE|RUN")]
+    pub args: Vec<String>,
 }
 
 pub fn cmd_pull(ui: &mut Ui, ctx: &Ctx, args: &PullArgs) -> anyhow::Result<ExitStatus> {
     let store = ctx.store()?;
-    let report = share::fetch(&store, &args.remote)?;
-    share::print_fetch(ui, &args.remote, &report)?;
-    let runs = if args.runs.is_empty() {
+    let (remote, specs, remote_given) = share::split_remote(&store, &args.args);
+    store.repo.check_remote(&remote)?;
+    let report = share::fetch(&store, &remote)?;
+    share::print_fetch(ui, &remote, &report)?;
+    let listing = store.list()?.runs;
+    let runs = if specs.is_empty() {
         let changed = report.changed();
-        store.list()?.runs.into_iter().filter(|r| changed.contains(r.id())).collect()
+        listing.into_iter().filter(|r| changed.contains(r.id())).collect()
     } else {
-        args.runs.iter().map(|spec| store.resolve(spec)).collect::<Result<Vec<_>, _>>()?
+        share::resolve_runs(&listing, &specs, remote_given)?
     };
     download_blobs(ui, &store, &runs)
 }

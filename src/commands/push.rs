@@ -2,7 +2,7 @@ use crate::blobs::BlobStore;
 use crate::commands::{Ctx, ExitStatus};
 use crate::git::RefOutcome;
 use crate::share;
-use crate::store::{Run, RunSpec};
+use crate::store::Run;
 use crate::ui::{Ui, UsageError};
 
 /// Push runs to a git remote and their artifacts to the blob remote
@@ -31,28 +31,13 @@ pub fn cmd_push(ui: &mut Ui, ctx: &Ctx, args: &PushArgs) -> anyhow::Result<ExitS
     let store = ctx.store()?;
     // `push origin RUN` and `push RUN` both read naturally; the first word is a remote only if
     // git knows it as one (or it is a URL).
-    let (remote, specs, remote_given) = match args.args.split_first() {
-        Some((first, rest)) if store.repo.check_remote(first).is_ok() => (first.clone(), rest.to_vec(), true),
-        _ => ("origin".to_owned(), args.args.clone(), false),
-    };
+    let (remote, specs, remote_given) = share::split_remote(&store, &args.args);
     if args.all && !specs.is_empty() {
         return Err(UsageError::new("give runs or --all, not both").into());
     }
     let listing = store.list()?;
-    let mut runs: Vec<Run> = Vec::new();
-    for (i, text) in specs.iter().enumerate() {
-        let spec: RunSpec = text.parse().map_err(UsageError::new)?;
-        match spec.resolve(&listing.runs) {
-            Ok(run) => runs.push(run.clone()),
-            Err(e) if i == 0 && !remote_given => {
-                return Err(anyhow::Error::from(e).context(format!("`{text}` is neither a remote nor a run")));
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    if specs.is_empty() {
-        runs = listing.runs;
-    }
+    let runs: Vec<Run> =
+        if specs.is_empty() { listing.runs } else { share::resolve_runs(&listing.runs, &specs, remote_given)? };
     if runs.is_empty() {
         writeln!(ui.status(), "No runs to push.")?;
         return Ok(ExitStatus::Success);

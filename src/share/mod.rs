@@ -27,6 +27,33 @@ pub fn fetch_refspec(remote: &str) -> String {
     format!("+{RUNS_PREFIX}*:{}*", staging_prefix(remote))
 }
 
+/// Splits `[REMOTE] [RUN...]`: the first word is the remote if git knows it as one (or it is a
+/// URL), so `push origin RUN` and `push RUN` both work. Returns the remote (default `origin`),
+/// the run specs and whether the remote was given.
+pub fn split_remote(store: &Store, words: &[String]) -> (String, Vec<String>, bool) {
+    match words.split_first() {
+        Some((first, rest)) if store.repo.check_remote(first).is_ok() => (first.clone(), rest.to_vec(), true),
+        _ => ("origin".to_owned(), words.to_vec(), false),
+    }
+}
+
+/// Resolves run specs; when the remote was not given, a first word that is neither a remote nor
+/// a run says both.
+pub fn resolve_runs(runs: &[Run], specs: &[String], remote_given: bool) -> anyhow::Result<Vec<Run>> {
+    let mut out = Vec::new();
+    for (i, text) in specs.iter().enumerate() {
+        let spec: crate::store::RunSpec = text.parse().map_err(crate::ui::UsageError::new)?;
+        match spec.resolve(runs) {
+            Ok(run) => out.push(run.clone()),
+            Err(e) if i == 0 && !remote_given => {
+                return Err(anyhow::Error::from(e).context(format!("`{text}` is neither a remote nor a run")));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(out)
+}
+
 /// The blob remote of this clone: `git config exp.blobs`, else `[blobs] remote` in `exp.toml`.
 pub fn blob_remote(store: &Store) -> anyhow::Result<Option<BlobRemote>> {
     let root = store.repo.workdir().unwrap_or(store.repo.common_dir()).to_owned();

@@ -195,7 +195,7 @@ fn bad_remotes_get_clear_errors() {
     }
     let b = team.clone("b", &[]);
     env.git_in(&b, ["config", "exp.blobs", team.blobs.to_str().unwrap()]);
-    let out = team.run(&b, &["pull", "origin", &id]);
+    let out = team.run(&b, &["pull", &id]); // the remote defaults to origin
     assert!(out.failure(1).contains("is not on the blob remote"), "{out}");
     assert_eq!(team.show(&b, &id)["status"], "completed", "the run itself is usable");
     let out = team.run(&b, &["artifacts", &id, "-o", "out"]);
