@@ -210,6 +210,8 @@ fn hints(err: &anyhow::Error) -> Vec<String> {
             e.hint.clone()
         } else if let Some(e) = cause.downcast_ref::<crate::store::Error>() {
             e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::git::Error>() {
+            e.hint()
         } else {
             None
         };

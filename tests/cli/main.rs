@@ -12,4 +12,5 @@ mod layering;
 mod ls;
 mod python;
 mod run;
+mod sharing;
 mod workflow;
