@@ -74,6 +74,11 @@ pub enum Command {
     Apply(commands::apply::ApplyArgs),
     Branch(commands::branch::BranchArgs),
     Demo(commands::demo::DemoArgs),
+    Push(commands::push::PushArgs),
+    Fetch(commands::fetch::FetchArgs),
+    Pull(commands::pull::PullArgs),
+    Export(commands::export::ExportArgs),
+    Import(commands::import::ImportArgs),
     Completions(commands::completions::CompletionsArgs),
     Man(commands::completions::ManArgs),
 }

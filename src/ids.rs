@@ -60,7 +60,6 @@ pub struct RunId(String);
 
 impl RunId {
     /// Returns the id if `s` has the exact shape of a run id.
-    #[cfg(test)]
     pub fn parse(s: &str) -> Option<Self> {
         (s.len() == ID_LEN && is_id_prefix(s)).then(|| Self(s.to_owned()))
     }

@@ -12,6 +12,7 @@ mod config;
 mod git;
 mod ids;
 mod report;
+mod share;
 mod store;
 mod ui;
 

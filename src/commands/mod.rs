@@ -6,11 +6,16 @@ pub mod artifacts;
 pub mod branch;
 pub mod completions;
 pub mod demo;
+pub mod export;
+pub mod fetch;
 pub mod gc;
+pub mod import;
 pub mod init;
 pub mod ls;
 pub mod metrics;
 pub mod note;
+pub mod pull;
+pub mod push;
 pub mod recover;
 pub mod rename;
 pub mod report;
@@ -88,6 +93,11 @@ pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Apply(args) => apply::cmd_apply(ui, &ctx, args),
         Command::Branch(args) => branch::cmd_branch(ui, &ctx, args),
         Command::Demo(args) => demo::cmd_demo(ui, &ctx, args),
+        Command::Push(args) => push::cmd_push(ui, &ctx, args),
+        Command::Fetch(args) => fetch::cmd_fetch(ui, &ctx, args),
+        Command::Pull(args) => pull::cmd_pull(ui, &ctx, args),
+        Command::Export(args) => export::cmd_export(ui, &ctx, args),
+        Command::Import(args) => import::cmd_import(ui, &ctx, args),
         Command::Completions(args) => completions::cmd_completions(ui, &ctx, args),
         Command::Man(args) => completions::cmd_man(ui, &ctx, args),
     }

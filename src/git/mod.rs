@@ -9,6 +9,7 @@ mod maintenance;
 mod objects;
 mod refs;
 mod snapshot;
+mod transport;
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,7 @@ pub use error::Error;
 pub use gix::ObjectId as Oid;
 pub use objects::{FileChange, TreeEdit, TreeFile};
 pub use snapshot::{CodeSnapshot, Skipped, SnapshotOptions};
+pub use transport::RefOutcome;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

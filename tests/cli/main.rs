@@ -14,4 +14,5 @@ mod ls;
 mod python;
 mod report;
 mod run;
+mod sharing;
 mod workflow;
