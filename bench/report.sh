@@ -36,7 +36,9 @@ with open(os.environ["GIT_EXP_METRICS"], "a") as m:
         m.write(json.dumps(point) + "\n")
         print(f"step {step}: loss={point['m0']:.4f}")
 PY
-  git add train.py && git commit -qm "train"
+  # pip freeze would add up to a second per run to the recording, not to the report.
+  printf '[env]\npip_freeze = false\n' > exp.toml
+  git add train.py exp.toml && git commit -qm "train"
   start=$(date +%s)
   seq 1 "$RUNS" | xargs -P 2 -I{} "$BIN" -q run --system-interval 0 -p i={} -p lr=0.{} -- python3 train.py >/dev/null
   echo "recorded $RUNS runs in $(( $(date +%s) - start )) s"

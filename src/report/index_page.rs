@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::compare_page::Written;
-use super::format::{duration, exact, time};
+use super::format::{duration, exact};
 use super::{Context, Error, chart, data};
 use crate::capture::params::display_value;
 use crate::commands::show::flatten;
@@ -57,12 +57,20 @@ pub fn write(ctx: &Context<'_>, runs: &[Run], compares: &[Written]) -> Result<()
         column("id", "id", "text"),
         column("name", "name", "text"),
         column("status", "status", "text"),
-        column("started", "started", "time"),
+        column("started", "started (UTC)", "time"),
         column("duration", "duration", "num"),
         column("branch", "branch", "text"),
         column("tags", "tags", "text"),
     ];
-    columns.extend(param_keys.iter().map(|k| column(&format!("params.{k}"), k, "num")));
+    columns.extend(param_keys.iter().map(|k| {
+        // A param column sorts as numbers only when every run's value is one.
+        let numeric = runs.iter().all(|r| {
+            flatten(&r.record.params)
+                .iter()
+                .all(|(key, v)| key != k || matches!(v, toml::Value::Integer(_) | toml::Value::Float(_)))
+        });
+        column(&format!("params.{k}"), k, if numeric { "num" } else { "text" })
+    }));
     columns.extend(metric_keys.iter().map(|k| Column {
         // System samples are many and rarely what a table is read for: there, but hidden.
         hidden: k.starts_with("sys/"),
@@ -75,7 +83,7 @@ pub fn write(ctx: &Context<'_>, runs: &[Run], compares: &[Written]) -> Result<()
             let r = &run.record;
             let params = flatten(&r.params);
             let mut cells = vec![
-                Cell { text: r.id.to_string(), class: Some("id".into()), ..Cell::default() },
+                Cell { text: r.id.to_string(), ..Cell::default() },
                 Cell { text: r.name.clone(), href: Some(format!("runs/{}.html", r.id)), ..Cell::default() },
                 Cell {
                     text: run.status.to_string(),
@@ -83,7 +91,7 @@ pub fn write(ctx: &Context<'_>, runs: &[Run], compares: &[Written]) -> Result<()
                     ..Cell::default()
                 },
                 Cell {
-                    text: time(r.started),
+                    text: r.started.strftime("%Y-%m-%d %H:%M:%S").to_string(),
                     v: Some(exact(crate::clock::unix_seconds(r.started))),
                     ..Cell::default()
                 },
@@ -96,16 +104,17 @@ pub fn write(ctx: &Context<'_>, runs: &[Run], compares: &[Written]) -> Result<()
             ];
             for key in &param_keys {
                 let value = params.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
+                let text = value.map(display_value).unwrap_or_default();
                 let v = value.and_then(|v| match v {
                     toml::Value::Integer(i) => Some(i.to_string()),
                     toml::Value::Float(f) => Some(exact(*f)),
                     _ => None,
                 });
-                cells.push(Cell { text: value.map(display_value).unwrap_or_default(), v, ..Cell::default() });
+                cells.push(number_cell(text, v));
             }
             for key in &metric_keys {
                 cells.push(match r.metrics.get(*key) {
-                    Some(m) => Cell { text: super::format::number(m.last), v: Some(exact(m.last)), ..Cell::default() },
+                    Some(m) => number_cell(super::format::number(m.last), Some(exact(m.last))),
                     None => Cell::default(),
                 });
             }
@@ -141,6 +150,22 @@ pub fn write(ctx: &Context<'_>, runs: &[Run], compares: &[Written]) -> Result<()
     put(".nojekyll", b"")?;
     ctx.site.record("site", "", files);
     Ok(())
+}
+
+/// A cell whose sort key is only written when the shown text is not already the exact value:
+/// with a thousand runs the index must stay well under a megabyte.
+fn number_cell(text: String, exact: Option<String>) -> Cell {
+    let v = exact.filter(|v| *v != text).map(|v| sort_key(&v));
+    Cell { text, v, ..Cell::default() }
+}
+
+/// Ten significant digits order any two values an experiment tells apart, in fewer bytes than
+/// the shortest exact form.
+fn sort_key(exact: &str) -> String {
+    match exact.parse::<f64>() {
+        Ok(v) if v.is_finite() && exact.len() > 12 => format!("{v:.9e}"),
+        _ => exact.to_owned(),
+    }
 }
 
 fn column(field: &str, title: &str, kind: &'static str) -> Column {

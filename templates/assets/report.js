@@ -144,6 +144,7 @@ var gitExp = window.gitExp = window.gitExp || {};
   gitExp.parseFilter = parseFilter;
 
   // ---- The runs table -------------------------------------------------------------------------
+  function rowId(row) { return row.cells[0].firstChild.value; }
   function initTable(table) {
     var form = table.closest("form"), toolbar = form.querySelector(".toolbar");
     var tbody = table.tBodies[0], rows = Array.prototype.slice.call(tbody.rows);
@@ -177,7 +178,7 @@ var gitExp = window.gitExp = window.gitExp || {};
         if (!gitExp.runsLoaded) { status.textContent = "loading runs…"; gitExp.onRuns = applyFilter; return; }
       }
       var shown = 0;
-      rows.forEach(function (row) { var ok = !test || test(runsById[row.getAttribute("data-id")]); row.hidden = !ok; if (ok) shown++; });
+      rows.forEach(function (row) { var ok = !test || test(runsById[rowId(row)]); row.hidden = !ok; if (ok) shown++; });
       status.textContent = text ? shown + " of " + rows.length + " runs" : rows.length + " runs";
       if (history.replaceState) history.replaceState(null, "", text ? "#q=" + encodeURIComponent(text) : location.pathname + location.search);
     }
@@ -253,7 +254,7 @@ var gitExp = window.gitExp = window.gitExp || {};
       var th = el("th", { "data-field": field, "data-kind": "num", scope: "col", tabindex: "0" }, field.replace(/^metrics\./, ""));
       headRow.appendChild(th);
       rows.forEach(function (row) {
-        var v = get(runsById[row.getAttribute("data-id")], field);
+        var v = get(runsById[rowId(row)], field);
         var td = el("td", {}, v === undefined ? "" : typeof v === "number" ? fmt(v) : String(v));
         if (typeof v === "number") td.setAttribute("data-v", String(v));
         row.appendChild(td);

@@ -33,7 +33,7 @@ fn demo_creates_a_repository_with_runs() {
     // The demo's report: every run has a page, the comparison of three learning rates exists.
     assert!(out.stderr.contains("its report in demo-repo/site"), "{out}");
     let index = std::fs::read_to_string(repo.join("site/index.html")).unwrap();
-    assert_eq!(index.matches("<tr data-id=").count(), 5);
+    assert_eq!(index.matches("<input type=\"checkbox\" name=\"run\"").count(), 5);
     assert!(index.contains("Compare baseline lr=0.1, fast lr=0.5, slow lr=0.01"), "{index}");
     let status = env.git_in(&repo, ["status", "--porcelain"]);
     assert!(!status.contains("site"), "the report is ignored by the demo's .gitignore: {status}");

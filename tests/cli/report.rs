@@ -97,7 +97,7 @@ fn report_writes_index_run_pages_charts_logs_and_artifacts() {
 
     let index = std::fs::read_to_string(site.join("index.html")).unwrap();
     // The table is in the HTML itself, readable without JavaScript, linking every run.
-    assert_eq!(index.matches("<tr data-id=").count(), 4, "{index}");
+    assert_eq!(index.matches("<input type=\"checkbox\" name=\"run\"").count(), 4, "{index}");
     for id in env.run_ids() {
         assert!(index.contains(&format!("href=\"runs/{id}.html\"")), "index links run {id}");
         assert!(site.join(format!("runs/{id}.html")).is_file());
