@@ -93,6 +93,7 @@ fn write_report(store: &Store, dir: &Path) -> anyhow::Result<&'static str> {
         x_axis: report::XAxis::Step,
         templates: report::Templates::load(None)?,
         max_artifact_size: 50 << 20,
+        series_csv: true,
         compares: vec![compare],
     };
     report::generate(store, &runs, &options, &dir.join(SITE), &indicatif::ProgressBar::hidden())?;

@@ -42,6 +42,9 @@ pub struct ReportArgs {
     /// Use the templates in DIR instead of the built-in ones (missing files fall back)
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// Also copy every run's full metric series into the site as CSV, linked from its charts
+    #[arg(long)]
+    pub series_csv: bool,
     /// Artifacts larger than this are listed but not copied into the site
     #[arg(long, value_name = "SIZE", default_value = "50MiB")]
     pub max_artifact_size: String,
@@ -108,6 +111,7 @@ pub fn cmd_report(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs) -> anyhow::Result<E
         x_axis: args.x_axis,
         templates,
         max_artifact_size,
+        series_csv: args.series_csv,
         compares,
     };
     let bar = ui.progress(0, "writing report");

@@ -129,7 +129,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, group: &[Run]) -> Result<Written,
             anchor: None,
             note: chart_note(&drawn),
             svg: drawn.svg,
-            csv: format!("../{csv_path}"),
+            csv: Some(format!("../{csv_path}")),
         });
     }
 

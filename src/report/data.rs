@@ -11,8 +11,9 @@ use super::bucket;
 use super::chart::XAxis;
 use crate::store::{Point, Run};
 
-/// Columns the browser-side comparison draws; its charts are as wide as the static ones.
-const BROWSER_COLUMNS: usize = 300;
+/// Columns the browser-side comparison keeps of each series (six pixels each on its charts), so
+/// that `data/<id>.js` stays near 50 KB for ten series.
+pub const BROWSER_COLUMNS: usize = 100;
 
 /// The points of a series on the x axis: the step, or seconds since the run started.
 pub fn xy(points: &[Point], axis: XAxis, started: jiff::Timestamp) -> Vec<(f64, f64)> {
@@ -32,7 +33,7 @@ pub fn xy(points: &[Point], axis: XAxis, started: jiff::Timestamp) -> Vec<(f64, 
     xy
 }
 
-/// A series reduced for the browser: x and y arrays with six significant digits.
+/// A series reduced for the browser: x and y arrays with four significant digits.
 #[derive(Debug, Serialize)]
 pub struct BrowserSeries {
     pub n: usize,
@@ -45,17 +46,18 @@ pub fn browser_series(xy: &[(f64, f64)]) -> BrowserSeries {
     let reduced = bucket::reduce(xy, lo, hi, BROWSER_COLUMNS);
     BrowserSeries {
         n: xy.len(),
-        x: reduced.iter().map(|p| round6(p.0)).collect(),
-        y: reduced.iter().map(|p| round6(p.1)).collect(),
+        x: reduced.iter().map(|p| round_to(p.0, 5)).collect(),
+        y: reduced.iter().map(|p| round_to(p.1, 4)).collect(),
     }
 }
 
-/// Rounds to six significant digits, which is all a chart can show, to keep the files small.
-fn round6(v: f64) -> f64 {
+/// Rounds to `significant` digits: a chart 214 pixels high cannot show more, and the files
+/// stay small.
+fn round_to(v: f64, significant: i32) -> f64 {
     if v == 0.0 || !v.is_finite() {
         return v;
     }
-    let digits = 6 - v.abs().log10().ceil() as i32;
+    let digits = significant - v.abs().log10().ceil() as i32;
     let factor = 10f64.powi(digits.clamp(-300, 300));
     let r = (v * factor).round() / factor;
     if r.is_finite() { r } else { v }
@@ -120,8 +122,8 @@ mod tests {
 
     #[test]
     fn rounding_and_escaping() {
-        assert_eq!(round6(0.123456789), 0.123457);
-        assert_eq!(round6(123456789.0), 123457000.0);
+        assert_eq!(round_to(0.123456789, 4), 0.1235);
+        assert_eq!(round_to(123456789.0, 5), 123460000.0);
         assert_eq!(script_json(&json!({"a": "</script>"})), "{\"a\":\"\\u003c/script>\"}");
     }
 

@@ -51,6 +51,8 @@ pub struct Options {
     pub templates: Templates,
     /// Artifacts larger than this are listed but not copied into the site.
     pub max_artifact_size: u64,
+    /// Whether run pages link a CSV of each full series (`data/<id>/metrics/<key>.csv`).
+    pub series_csv: bool,
     /// Comparison pages to write, each a list of runs.
     pub compares: Vec<Vec<Run>>,
 }
@@ -160,6 +162,7 @@ fn options_key(options: &Options) -> String {
         &options.label_text,
         &format!("{:?}", options.x_axis),
         &options.max_artifact_size.to_string(),
+        if options.series_csv { "series-csv" } else { "" },
         &options.templates.fingerprint,
     ] {
         hasher.update(part.as_bytes());

@@ -89,7 +89,8 @@ pub struct ChartView {
     pub anchor: Option<String>,
     pub svg: String,
     pub note: Option<String>,
-    pub csv: String,
+    /// The CSV of every point behind the chart, when the site has one.
+    pub csv: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -153,9 +154,13 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
             continue;
         }
         let Some(bytes) = store.repo.read_path(tree, &format!("{METRICS_DIR}/{metric}.csv"))? else { continue };
-        let csv = format!("data/{id}/metrics/{metric}.csv");
-        ctx.site.write(&csv, &bytes)?;
-        files.push(csv.clone());
+        // Full series are most of a site's bytes (1,000 runs x 10 series x 1,000 points is 350 MB
+        // of CSV), so they are copied only on request; comparison pages always have theirs.
+        let csv = ctx.options.series_csv.then(|| format!("data/{id}/metrics/{metric}.csv"));
+        if let Some(csv) = &csv {
+            ctx.site.write(csv, &bytes)?;
+            files.push(csv.clone());
+        }
         let points = match parse_series_csv(&String::from_utf8_lossy(&bytes)) {
             Ok(points) => points,
             Err(e) => {
@@ -164,7 +169,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
                     anchor: Some(format!("metric-{metric}")),
                     svg: String::new(),
                     note: Some(format!("Cannot read the series: {e}")),
-                    csv: format!("../{csv}"),
+                    csv: csv.map(|c| format!("../{c}")),
                 });
                 continue;
             }
@@ -176,7 +181,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
             anchor: Some(format!("metric-{metric}")),
             note: chart_note(&drawn),
             svg: drawn.svg,
-            csv: format!("../{csv}"),
+            csv: csv.map(|c| format!("../{c}")),
         });
         browser.insert(metric.clone(), data::browser_series(&xy));
     }

@@ -376,6 +376,16 @@ var gitExp = window.gitExp = window.gitExp || {};
     return svg;
   }
 
+  // The data behind a chart as CSV, made in the browser: the points as drawn.
+  function csvLink(key, runs) {
+    var quote = function (v) { v = String(v); return /[",\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; };
+    var lines = ["run,label,x,value"];
+    runs.forEach(function (r) { var s = r.series[key]; if (s) s.x.forEach(function (x, i) { lines.push([r.id, quote(r.label), x, s.y[i]].join(",")); }); });
+    var a = el("a", { class: "csv", download: key.replace(/\//g, "_") + ".csv", title: "the points as drawn" }, "CSV");
+    a.href = URL.createObjectURL(new Blob([lines.join("\n") + "\n"], { type: "text/csv" }));
+    return a;
+  }
+
   function legend(runs, colours, root, compact) {
     var ul = el("ul", { class: compact ? "legend compact" : "legend" });
     runs.forEach(function (r, i) {
@@ -449,15 +459,14 @@ var gitExp = window.gitExp = window.gitExp || {};
       keys.forEach(function (k) {
         var fig = el("figure", { class: "chart-box" }), cap = el("figcaption");
         cap.appendChild(el("strong", {}, k));
-        var csvs = el("span");
-        runs.forEach(function (r, i) { if (r.series[k]) { csvs.appendChild(document.createTextNode(" ")); csvs.appendChild(el("a", { class: "csv", href: root + "data/" + r.id + "/metrics/" + k + ".csv", download: "", title: r.label }, "CSV " + (i + 1))); } });
-        cap.appendChild(csvs);
+        cap.appendChild(document.createTextNode(" "));
+        cap.appendChild(csvLink(k, runs));
         fig.appendChild(cap);
         var svg = drawChart(k, runs.map(function (r) { return r.series[k]; }), colours, app.getAttribute("data-axis") || "step");
         fig.appendChild(svg);
         fig.appendChild(legend(runs, colours, root, true));
         var longest = Math.max.apply(null, runs.map(function (r) { return r.series[k] ? r.series[k].n : 0; }));
-        if (longest > 300) fig.appendChild(el("p", { class: "chart-note" }, longest + " points reduced to the lowest and highest value in each of 300 columns (min/max bucketing)."));
+        if (longest > 100) fig.appendChild(el("p", { class: "chart-note" }, longest + " points reduced to the lowest and highest value in each of 100 columns (min/max bucketing); the CSV holds the points as drawn, `git exp metrics` every point."));
         charts.appendChild(fig);
         initHover(svg);
       });

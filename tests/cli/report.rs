@@ -89,7 +89,7 @@ fn site(env: &TestEnv) -> PathBuf {
 #[test]
 fn report_writes_index_run_pages_charts_logs_and_artifacts() {
     let env = env_with_runs();
-    let out = env.run(["report", "-o", "../site"]);
+    let out = env.run(["report", "-o", "../site", "--series-csv"]);
     out.success();
     assert!(out.stderr.contains("Wrote a report of 4 runs to ../site"), "{out}");
     let site = site(&env);
@@ -121,7 +121,8 @@ fn report_writes_index_run_pages_charts_logs_and_artifacts() {
     }
     assert!(page.len() < 1_000_000);
 
-    // The CSV behind a chart is the recorded series, byte for byte.
+    // With --series-csv, the CSV behind a chart is the recorded series, byte for byte.
+    assert!(page.contains(&format!("href=\"../data/{baseline}/metrics/train/loss.csv\" download")));
     let csv = std::fs::read(site.join(format!("data/{baseline}/metrics/train/loss.csv"))).unwrap();
     let recorded = env.git(["show", &format!("refs/git-exp/runs/{baseline}:.git-exp/metrics/train/loss.csv")]);
     assert_eq!(String::from_utf8(csv).unwrap(), recorded);
@@ -214,7 +215,7 @@ fn a_second_report_rewrites_only_what_changed() {
     let third = env.run(["report", "-o", "../site", "--compare", "baseline,fast"]);
     third.success();
     assert_eq!(mtime(&format!("runs/{baseline}.html")), old, "an unchanged run's page is left alone");
-    assert_eq!(mtime(&format!("data/{baseline}/metrics/train/loss.csv")), old);
+    assert_eq!(mtime(&format!("data/{baseline}.js")), old);
     assert_ne!(mtime(&format!("runs/{fast}.html")), old, "the tagged run's page is rewritten");
     assert!(std::fs::read_to_string(site.join(format!("runs/{fast}.html"))).unwrap().contains("best"));
     assert_ne!(mtime(&format!("compare/{baseline}-{fast}.html")), old, "its comparison too");
