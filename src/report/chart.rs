@@ -181,7 +181,9 @@ pub fn render(label: &str, x_axis: XAxis, lines: &[Line]) -> Chart {
             if k > 0 {
                 s.push(' ');
             }
-            let _ = write!(s, "{},{}", num(px(*x)), num(py(*y)));
+            push_num(&mut s, px(*x));
+            s.push(',');
+            push_num(&mut s, py(*y));
         }
         s.push_str("\"/>");
         // Few points: mark them, so a single point or a short series is visible.
@@ -199,9 +201,25 @@ pub fn render(label: &str, x_axis: XAxis, lines: &[Line]) -> Chart {
 
 /// A coordinate with at most one decimal: small files, and the same bytes on every machine.
 fn num(v: f64) -> String {
-    let r = (v * 10.0).round() / 10.0;
-    let r = if r == 0.0 { 0.0 } else { r }; // no "-0"
-    if r.fract() == 0.0 && r.abs() < 1e15 { format!("{}", r as i64) } else { format!("{r}") }
+    let mut out = String::with_capacity(8);
+    push_num(&mut out, v);
+    out
+}
+
+/// Appends `v` rounded to one decimal (`12`, `12.5`, `-0.3`). Charts write tens of millions of
+/// coordinates for a large report, so this formats integers instead of floats and allocates
+/// nothing.
+fn push_num(out: &mut String, v: f64) {
+    let tenths = (v * 10.0).round() as i64;
+    if tenths < 0 {
+        out.push('-');
+    }
+    let abs = tenths.unsigned_abs();
+    let _ = write!(out, "{}", abs / 10);
+    if abs % 10 != 0 {
+        out.push('.');
+        out.push(char::from(b'0' + (abs % 10) as u8));
+    }
 }
 
 #[cfg(test)]
@@ -237,6 +255,13 @@ mod tests {
         assert!(!chart.svg.contains("NaN") && !chart.svg.contains("inf"));
         let empty = render("x", XAxis::Step, &[]);
         assert!(empty.svg.starts_with("<svg"));
+    }
+
+    #[test]
+    fn coordinates_have_one_decimal_at_most() {
+        for (v, want) in [(12.0, "12"), (12.46, "12.5"), (-0.04, "0"), (-0.26, "-0.3"), (0.05, "0.1"), (-12.0, "-12")] {
+            assert_eq!(num(v), want, "{v}");
+        }
     }
 
     #[test]
