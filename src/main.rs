@@ -10,6 +10,7 @@ mod commands;
 mod config;
 mod git;
 mod ids;
+mod query;
 mod store;
 mod ui;
 

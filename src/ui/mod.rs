@@ -168,6 +168,10 @@ impl Ui {
         let _ = self.out.flush();
         let style = self.err_style(AnsiColor::Red.on_default().bold());
         let _ = writeln!(self.err, "{style}error{style:#}: {}", one_line(&err.to_string()));
+        // A caret under a bad token only makes sense on its own lines, so snippets keep theirs.
+        if let Some(snippet) = err.chain().find_map(|e| e.downcast_ref::<UsageError>()?.snippet.as_deref()) {
+            let _ = writeln!(self.err, "{snippet}");
+        }
         let mut shown = err.to_string();
         for cause in err.chain().skip(1) {
             let text = cause.to_string();
@@ -206,15 +210,23 @@ fn one_line(text: &str) -> String {
 pub struct UsageError {
     pub message: String,
     pub hint: Option<String>,
+    /// Lines shown as they are below the error line, such as an expression with a caret under
+    /// the bad token.
+    pub snippet: Option<String>,
 }
 
 impl UsageError {
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into(), hint: None }
+        Self { message: message.into(), hint: None, snippet: None }
     }
 
     pub fn with_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Self { message: message.into(), hint: Some(hint.into()) }
+        Self { message: message.into(), hint: Some(hint.into()), snippet: None }
+    }
+
+    pub fn with_snippet(mut self, snippet: impl Into<String>) -> Self {
+        self.snippet = Some(snippet.into());
+        self
     }
 
     pub fn in_chain(err: &anyhow::Error) -> bool {
