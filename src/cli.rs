@@ -56,6 +56,8 @@ pub enum ColorWhen {
 pub enum Command {
     #[command(visible_alias = "log")]
     Ls(commands::ls::LsArgs),
+    Compare(commands::compare::CompareArgs),
+    Diff(commands::diff::DiffArgs),
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod cli;
 mod clock;
 mod commands;
 mod config;
+mod diff;
 mod git;
 mod ids;
 mod query;

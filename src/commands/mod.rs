@@ -1,6 +1,8 @@
 //! One file per subcommand: a clap `Args` struct and a `cmd_<name>` function. Commands resolve
 //! through `store`, compute with the domain modules and print through `ui`.
 
+pub mod compare;
+pub mod diff;
 pub mod ls;
 
 use std::path::PathBuf;
@@ -51,5 +53,7 @@ pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
     let ctx = Ctx { cwd };
     match &cli.command {
         Command::Ls(args) => ls::cmd_ls(ui, &ctx, args),
+        Command::Compare(args) => compare::cmd_compare(ui, &ctx, args),
+        Command::Diff(args) => diff::cmd_diff(ui, &ctx, args),
     }
 }

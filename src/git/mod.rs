@@ -3,6 +3,7 @@
 //! Its API speaks git-exp (write a blob, snapshot the working tree, compare-and-swap a ref) and
 //! exposes object ids but no gix lifetimes, so the rest of the crate never sees gix.
 
+mod diff;
 mod error;
 mod objects;
 mod refs;
@@ -10,6 +11,7 @@ mod snapshot;
 
 use std::path::{Path, PathBuf};
 
+pub use diff::{DiffEntry, FileKind, TextDiff, TreeChange, unified_diff};
 pub use error::Error;
 pub use gix::ObjectId as Oid;
 pub use objects::{CommitInfo, TreeEdit, TreeFile};

@@ -7,7 +7,7 @@ use jiff::tz::TimeZone;
 use serde_json::Value as Json;
 
 use super::Error;
-use super::field::{Field, Rollup, flat_param_keys};
+use super::field::{Field, Plain, Rollup, flat_param_keys};
 use super::sort::split_list;
 use super::value::{Value, format_duration, format_number, format_number_exact, format_time};
 use crate::store::Run;
@@ -101,7 +101,7 @@ fn metric_keys(runs: &[&Run]) -> BTreeSet<String> {
 pub fn run_table(runs: &[&Run], fields: &[Field], now: Timestamp, style: &CellStyle) -> Table {
     Table {
         columns: fields.iter().map(Field::to_string).collect(),
-        rows: runs.iter().map(|run| fields.iter().map(|f| cell(&f.get(run, now), f, style)).collect()).collect(),
+        rows: runs.iter().map(|run| fields.iter().map(|f| field_cell(&f.get(run, now), f, style)).collect()).collect(),
     }
 }
 
@@ -130,13 +130,18 @@ pub fn hide_unchanged_columns(table: &mut Table, keep: &[&str]) {
     }
 }
 
-/// Turns a value into a cell: typed JSON for `--format json`, text for the other formats.
-pub fn cell(value: &Value<'_>, field: &Field, style: &CellStyle) -> Cell {
-    let short_hash = style.human && matches!(field.to_string().as_str(), "base" | "commit");
+/// Turns a field's value into a cell: typed JSON for `--format json`, text for the others.
+pub fn field_cell(value: &Value<'_>, field: &Field, style: &CellStyle) -> Cell {
+    let short_hash = style.human && matches!(field, Field::Plain(Plain::Base | Plain::Commit));
     match value {
         Value::Text(text) if short_hash => Cell::new(Json::String(text.to_string()), text.get(..10).unwrap_or(text)),
-        _ => Cell::new(json(value), text(value, style)),
+        _ => cell(value, style),
     }
+}
+
+/// Turns a value into a cell: typed JSON for `--format json`, text for the other formats.
+pub fn cell(value: &Value<'_>, style: &CellStyle) -> Cell {
+    Cell::new(json(value), text(value, style))
 }
 
 /// The text of a value in a cell.

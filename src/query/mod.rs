@@ -10,6 +10,7 @@ mod eval;
 mod field;
 mod lexer;
 mod parser;
+mod select;
 mod sort;
 mod value;
 
@@ -19,11 +20,14 @@ mod tests;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-pub use columns::{CellStyle, all_columns, cell, default_columns, hide_unchanged_columns, parse_columns, run_table};
+pub use columns::{
+    CellStyle, all_columns, cell, default_columns, field_cell, hide_unchanged_columns, parse_columns, run_table,
+};
 pub use error::Error;
 pub use eval::{Pred, Source};
 pub use field::{Field, Kind, Rollup, flat_param_keys, lookup_param};
 pub use parser::Mode;
+pub use select::Selection;
 pub use sort::{SortKey, parse_sort_keys, sort_runs};
 pub use value::{Literal, Value, format_duration, format_number, parse_time};
 

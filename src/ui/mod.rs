@@ -9,7 +9,7 @@ use anstream::AutoStream;
 pub use anstream::ColorChoice;
 use anstyle::{AnsiColor, Style};
 
-pub use table::{Cell, Table};
+pub use table::{Cell, Table, escape_markdown_cell};
 
 use crate::cli::{ColorWhen, GlobalArgs};
 
@@ -245,6 +245,8 @@ fn hints(err: &anyhow::Error) -> Vec<String> {
         let hint = if let Some(e) = cause.downcast_ref::<UsageError>() {
             e.hint.clone()
         } else if let Some(e) = cause.downcast_ref::<crate::store::Error>() {
+            e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::diff::Error>() {
             e.hint()
         } else {
             None

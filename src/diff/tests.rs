@@ -1,0 +1,1 @@
+//! Tests of the diff model and its renderings on constructed runs.
