@@ -54,10 +54,24 @@ pub enum ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Init(commands::init::InitArgs),
+    Run(commands::run::RunArgs),
+    Snapshot(commands::snapshot::SnapshotArgs),
     #[command(visible_alias = "log")]
     Ls(commands::ls::LsArgs),
     Compare(commands::compare::CompareArgs),
     Diff(commands::diff::DiffArgs),
+    Show(commands::show::ShowArgs),
+    Metrics(commands::metrics::MetricsArgs),
+    Artifacts(commands::artifacts::ArtifactsArgs),
+    Tag(commands::tag::TagArgs),
+    Note(commands::note::NoteArgs),
+    Rename(commands::rename::RenameArgs),
+    Rm(commands::rm::RmArgs),
+    Restore(commands::restore::RestoreArgs),
+    Recover(commands::recover::RecoverArgs),
+    Gc(commands::gc::GcArgs),
+    Demo(commands::demo::DemoArgs),
 }
 
 #[cfg(test)]

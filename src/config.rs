@@ -17,12 +17,12 @@ pub struct Config {
     pub env: EnvConfig,
     #[serde(default)]
     pub output: OutputConfig,
-    /// Entry points (`[entry.<name>]`), read by `git exp run <entry>`.
-    #[serde(default)]
-    pub entry: toml::Table,
-    /// Blob remote settings, read by push/pull.
-    #[serde(default)]
-    pub blobs: toml::Table,
+    /// Entry points (`[entry.<name>]`): accepted here, not used yet.
+    #[serde(default, rename = "entry")]
+    _entry: Option<serde::de::IgnoredAny>,
+    /// Blob remote settings: accepted here, not used yet.
+    #[serde(default, rename = "blobs")]
+    _blobs: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,12 +93,16 @@ pub enum Error {
 impl Config {
     /// Reads `exp.toml` from the work tree root; a missing file is the default configuration.
     pub fn load(root: Option<&Path>) -> Result<Self, Error> {
-        let Some(root) = root else { return Ok(Self::default()) };
+        let Some(root) = root else {
+            return Ok(Self::default());
+        };
         let path = root.join(FILE);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(source) => return Err(Error::Read { path: FILE.into(), source }),
+            Err(source) => {
+                return Err(Error::Read { path: FILE.into(), source });
+            }
         };
         Self::parse(&text)
     }
@@ -115,10 +119,11 @@ impl Config {
     pub fn snapshot_options(&self) -> Result<SnapshotOptions, Error> {
         let mut builder = globset::GlobSetBuilder::new();
         for pattern in &self.snapshot.exclude {
-            let glob = globset::GlobBuilder::new(pattern).literal_separator(false).build().map_err(|e| Error::Parse {
-                path: FILE.into(),
-                message: format!("snapshot.exclude: bad glob `{pattern}`: {}", e.kind()),
-            })?;
+            let glob =
+                globset::GlobBuilder::new(pattern).literal_separator(false).build().map_err(|e| Error::Parse {
+                    path: FILE.into(),
+                    message: format!("snapshot.exclude: bad glob `{pattern}`: {}", e.kind()),
+                })?;
             builder.add(glob);
             // `data` should also exclude everything below `data/`, as in .gitignore.
             if let Ok(below) = globset::Glob::new(&format!("{}/**", pattern.trim_end_matches('/'))) {

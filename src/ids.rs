@@ -52,6 +52,7 @@ pub struct RunId(String);
 
 impl RunId {
     /// Returns the id if `s` has the exact shape of a run id.
+    #[cfg(test)]
     pub fn parse(s: &str) -> Option<Self> {
         (s.len() == ID_LEN && is_id_prefix(s)).then(|| Self(s.to_owned()))
     }
@@ -73,22 +74,20 @@ pub fn is_id_prefix(s: &str) -> bool {
 }
 
 const ADJECTIVES: &[&str] = &[
-    "agile", "amber", "ancient", "azure", "bold", "brave", "bright", "brisk", "calm", "clever",
-    "cosmic", "crisp", "curious", "daring", "dusty", "eager", "early", "fancy", "fast", "fearless",
-    "fierce", "gentle", "gleaming", "golden", "grand", "happy", "hidden", "humble", "icy", "jolly",
-    "keen", "kind", "lively", "lucky", "lunar", "mellow", "merry", "mighty", "misty", "nimble",
-    "noble", "odd", "patient", "plucky", "polar", "proud", "quick", "quiet", "rapid", "rustic",
-    "shiny", "silent", "silver", "sleek", "snowy", "solar", "steady", "stormy", "sunny", "swift",
-    "tidy", "vivid", "witty", "zesty",
+    "agile", "amber", "ancient", "azure", "bold", "brave", "bright", "brisk", "calm", "clever", "cosmic", "crisp",
+    "curious", "daring", "dusty", "eager", "early", "fancy", "fast", "fearless", "fierce", "gentle", "gleaming",
+    "golden", "grand", "happy", "hidden", "humble", "icy", "jolly", "keen", "kind", "lively", "lucky", "lunar",
+    "mellow", "merry", "mighty", "misty", "nimble", "noble", "odd", "patient", "plucky", "polar", "proud", "quick",
+    "quiet", "rapid", "rustic", "shiny", "silent", "silver", "sleek", "snowy", "solar", "steady", "stormy", "sunny",
+    "swift", "tidy", "vivid", "witty", "zesty",
 ];
 
 const NOUNS: &[&str] = &[
-    "badger", "beaver", "bison", "cheetah", "condor", "cougar", "crane", "dingo", "dolphin",
-    "eagle", "falcon", "ferret", "finch", "fox", "gazelle", "gecko", "heron", "ibex", "jackal",
-    "jaguar", "koala", "lemur", "leopard", "lynx", "marmot", "marten", "mink", "moose", "narwhal",
-    "newt", "ocelot", "orca", "osprey", "otter", "owl", "panda", "panther", "pelican", "penguin",
-    "puffin", "quail", "rabbit", "raven", "robin", "salmon", "seal", "shark", "sparrow", "stork",
-    "swan", "tapir", "tiger", "toucan", "trout", "turtle", "viper", "walrus", "weasel", "whale",
+    "badger", "beaver", "bison", "cheetah", "condor", "cougar", "crane", "dingo", "dolphin", "eagle", "falcon",
+    "ferret", "finch", "fox", "gazelle", "gecko", "heron", "ibex", "jackal", "jaguar", "koala", "lemur", "leopard",
+    "lynx", "marmot", "marten", "mink", "moose", "narwhal", "newt", "ocelot", "orca", "osprey", "otter", "owl",
+    "panda", "panther", "pelican", "penguin", "puffin", "quail", "rabbit", "raven", "robin", "salmon", "seal", "shark",
+    "sparrow", "stork", "swan", "tapir", "tiger", "toucan", "trout", "turtle", "viper", "walrus", "weasel", "whale",
     "wolf", "wombat", "wren", "yak", "zebra",
 ];
 

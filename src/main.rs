@@ -4,6 +4,7 @@
 //! this file prints errors and picks exit codes.
 
 mod blobs;
+mod capture;
 mod cli;
 mod clock;
 mod commands;

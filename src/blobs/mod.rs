@@ -50,20 +50,12 @@ impl BlobStore {
         Self { root: root.into() }
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// The path of a blob, which need not exist.
     pub fn path(&self, sha256: &str) -> Result<PathBuf, Error> {
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
             return Err(Error::BadName(sha256.to_owned()));
         }
         Ok(self.root.join("sha256").join(&sha256[..2]).join(&sha256[2..]))
-    }
-
-    pub fn contains(&self, sha256: &str) -> bool {
-        self.path(sha256).is_ok_and(|p| p.is_file())
     }
 
     /// Stores the file at `path`, streaming: hashes while compressing into a temp file, then
@@ -74,6 +66,7 @@ impl BlobStore {
     }
 
     /// Stores `data`.
+    #[cfg(test)]
     pub fn put_bytes(&self, data: &[u8]) -> Result<Stored, Error> {
         self.put_reader(data, "data")
     }
@@ -117,7 +110,9 @@ impl BlobStore {
         let path = self.path(sha256)?;
         let file = match File::open(&path) {
             Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Error::Missing { sha256: sha256.into() }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(Error::Missing { sha256: sha256.into() });
+            }
             Err(e) => return Err(io_err(format!("cannot read blob {sha256}"))(e)),
         };
         let mut decoder = zstd::Decoder::new(file).map_err(io_err(format!("cannot read blob {sha256}")))?;
@@ -125,12 +120,9 @@ impl BlobStore {
         let mut buf = vec![0u8; 256 * 1024];
         let mut size = 0u64;
         loop {
-            let n = match decoder.read(&mut buf) {
-                Ok(n) => n,
-                // A damaged frame is corruption, not an I/O failure of ours.
-                Err(_) => {
-                    return Err(Error::Corrupt { sha256: sha256.into(), actual: "(undecodable zstd data)".into() });
-                }
+            // A damaged frame is corruption, not an I/O failure of ours.
+            let Ok(n) = decoder.read(&mut buf) else {
+                return Err(Error::Corrupt { sha256: sha256.into(), actual: "(undecodable zstd data)".into() });
             };
             if n == 0 {
                 break;
@@ -147,6 +139,7 @@ impl BlobStore {
     }
 
     /// Returns blob `sha256`, verified.
+    #[cfg(test)]
     pub fn read(&self, sha256: &str) -> Result<Vec<u8>, Error> {
         let mut out = Vec::new();
         self.read_to(sha256, &mut out)?;
@@ -174,10 +167,14 @@ impl BlobStore {
     pub fn list(&self) -> Result<Vec<(String, std::time::SystemTime)>, Error> {
         let mut out = Vec::new();
         let dir = self.root.join("sha256");
-        let Ok(prefixes) = std::fs::read_dir(&dir) else { return Ok(out) };
+        let Ok(prefixes) = std::fs::read_dir(&dir) else {
+            return Ok(out);
+        };
         for prefix in prefixes.flatten() {
             let p = prefix.file_name().to_string_lossy().into_owned();
-            let Ok(files) = std::fs::read_dir(prefix.path()) else { continue };
+            let Ok(files) = std::fs::read_dir(prefix.path()) else {
+                continue;
+            };
             for file in files.flatten() {
                 let name = format!("{p}{}", file.file_name().to_string_lossy());
                 let mtime = file.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
@@ -209,10 +206,15 @@ fn tempfile_in(dir: &Path) -> Result<TempFile, Error> {
         match File::options().write(true).create_new(true).open(&path) {
             Ok(file) => return Ok(TempFile { file, path }),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(io_err(format!("cannot create a file in `{}`", dir.display()))(e)),
+            Err(e) => {
+                return Err(io_err(format!("cannot create a file in `{}`", dir.display()))(e));
+            }
         }
     }
-    Err(Error::Io { what: format!("cannot create a file in `{}`", dir.display()), source: io::ErrorKind::AlreadyExists.into() })
+    Err(Error::Io {
+        what: format!("cannot create a file in `{}`", dir.display()),
+        source: io::ErrorKind::AlreadyExists.into(),
+    })
 }
 
 #[cfg(test)]

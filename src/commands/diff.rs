@@ -70,7 +70,7 @@ pub fn cmd_diff(ui: &mut Ui, ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<ExitS
     let run_diff = diff::diff_runs(&store, a, b, [picked_a, picked_b], &options, now)?;
     let outcomes = diff::evaluate_checks(&checks, a, b, now);
 
-    match ui.explicit_format().unwrap_or(Format::Table) {
+    match ui.format_or(Format::Table) {
         Format::Table => {
             let palette = Palette {
                 heading: ui.style(anstyle::Style::new().bold()),
@@ -111,12 +111,12 @@ fn values_table(run_diff: &diff::RunDiff) -> Table {
     let style = CellStyle::machine();
     let number = |v: Option<f64>| match v {
         Some(v) => query::cell(&query::Value::Number(v), &style),
-        None => Cell::empty(),
+        None => empty(),
     };
     let mut rows = Vec::new();
     for p in &run_diff.params {
-        let side = |v: &Option<toml::Value>| v.as_ref().map_or(Cell::empty(), |v| Cell::text(v.to_string()));
-        rows.push(vec![Cell::text(format!("params.{}", p.key)), side(&p.a), side(&p.b), Cell::empty(), Cell::empty()]);
+        let side = |v: &Option<toml::Value>| v.as_ref().map_or_else(empty, |v| Cell::text(v.to_string()));
+        rows.push(vec![Cell::text(format!("params.{}", p.key)), side(&p.a), side(&p.b), empty(), empty()]);
     }
     for metric in &run_diff.metrics {
         for r in &metric.rollups {
@@ -131,4 +131,8 @@ fn values_table(run_diff: &diff::RunDiff) -> Table {
         }
     }
     Table { columns: ["field", "a", "b", "delta", "relative"].map(String::from).to_vec(), rows }
+}
+
+fn empty() -> Cell {
+    Cell::new(serde_json::Value::Null, "")
 }

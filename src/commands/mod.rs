@@ -1,9 +1,23 @@
 //! One file per subcommand: a clap `Args` struct and a `cmd_<name>` function. Commands resolve
 //! through `store`, compute with the domain modules and print through `ui`.
 
+pub mod artifacts;
 pub mod compare;
+pub mod demo;
 pub mod diff;
+pub mod gc;
+pub mod init;
 pub mod ls;
+pub mod metrics;
+pub mod note;
+pub mod recover;
+pub mod rename;
+pub mod restore;
+pub mod rm;
+pub mod run;
+pub mod show;
+pub mod snapshot;
+pub mod tag;
 
 use std::path::PathBuf;
 
@@ -52,8 +66,22 @@ pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
     };
     let ctx = Ctx { cwd };
     match &cli.command {
+        Command::Init(args) => init::cmd_init(ui, &ctx, args),
+        Command::Run(args) => run::cmd_run(ui, &ctx, args),
+        Command::Snapshot(args) => snapshot::cmd_snapshot(ui, &ctx, args),
         Command::Ls(args) => ls::cmd_ls(ui, &ctx, args),
         Command::Compare(args) => compare::cmd_compare(ui, &ctx, args),
         Command::Diff(args) => diff::cmd_diff(ui, &ctx, args),
+        Command::Show(args) => show::cmd_show(ui, &ctx, args),
+        Command::Metrics(args) => metrics::cmd_metrics(ui, &ctx, args),
+        Command::Artifacts(args) => artifacts::cmd_artifacts(ui, &ctx, args),
+        Command::Tag(args) => tag::cmd_tag(ui, &ctx, args),
+        Command::Note(args) => note::cmd_note(ui, &ctx, args),
+        Command::Rename(args) => rename::cmd_rename(ui, &ctx, args),
+        Command::Rm(args) => rm::cmd_rm(ui, &ctx, args),
+        Command::Restore(args) => restore::cmd_restore(ui, &ctx, args),
+        Command::Recover(args) => recover::cmd_recover(ui, &ctx, args),
+        Command::Gc(args) => gc::cmd_gc(ui, &ctx, args),
+        Command::Demo(args) => demo::cmd_demo(ui, &ctx, args),
     }
 }

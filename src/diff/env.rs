@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::store::record::ENV_DIR;
 use crate::store::{Run, Store};
+
+/// Where a run's environment capture is (FORMAT.md).
+const ENV_DIR: &str = ".git-exp/env";
 
 /// One entry that differs; `None` where it is absent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

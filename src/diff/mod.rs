@@ -19,13 +19,13 @@ use std::collections::BTreeSet;
 use jiff::Timestamp;
 use serde::Serialize;
 
-pub use code::{CodeDiff, CodeOptions, FileDiff, FileStatus};
+pub use code::{CodeDiff, CodeOptions, FileStatus};
 pub use compare::compare_table;
 pub use env::EnvChange;
 pub use error::Error;
 pub use gate::{Check, CheckOutcome, evaluate_checks};
 pub use markdown::{MarkdownOptions, render_markdown};
-pub use pick::{Pick, Picked, RevisionSide, SideSpec, parse_sides, pick_for_commit, resolve_side};
+pub use pick::{Pick, parse_sides, resolve_side};
 pub use text::{Palette, render_text};
 
 use crate::query::{Field, Rollup, flat_param_keys, lookup_param};

@@ -84,6 +84,14 @@ impl Repo {
         Ok(())
     }
 
+    /// Returns the tree at `path` inside `tree`, if there is a directory there.
+    pub fn subtree(&self, tree: Oid, path: &str) -> Result<Option<Oid>> {
+        let tree_obj = self.repo.find_tree(tree).map_err(|e| Error::git(format!("cannot read tree {tree}"), &e))?;
+        let entry =
+            tree_obj.lookup_entry_by_path(path).map_err(|e| Error::git(format!("cannot look up `{path}`"), &e))?;
+        Ok(entry.filter(|e| e.mode().kind() == EntryKind::Tree).map(|e| e.object_id()))
+    }
+
     fn tree_entries(&self, id: Oid) -> Result<BTreeMap<String, (EntryKind, Oid)>> {
         let tree = self.repo.find_tree(id).map_err(|e| Error::git(format!("cannot read tree {id}"), &e))?;
         let decoded = tree.decode().map_err(|e| Error::git(format!("cannot decode tree {id}"), &e))?;

@@ -23,8 +23,6 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("`git {args}` failed: {detail}")]
-    Cli { args: String, detail: String },
 }
 
 impl Error {

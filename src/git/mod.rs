@@ -3,19 +3,22 @@
 //! Its API speaks git-exp (write a blob, snapshot the working tree, compare-and-swap a ref) and
 //! exposes object ids but no gix lifetimes, so the rest of the crate never sees gix.
 
+mod cli;
 mod diff;
 mod error;
+mod maintenance;
 mod objects;
 mod refs;
 mod snapshot;
 
 use std::path::{Path, PathBuf};
 
-pub use diff::{DiffEntry, FileKind, TextDiff, TreeChange, unified_diff};
+pub use cli::{commit_all, init_repository};
+pub use diff::{DiffEntry, FileKind, TreeChange, unified_diff};
 pub use error::Error;
 pub use gix::ObjectId as Oid;
-pub use objects::{CommitInfo, TreeEdit, TreeFile};
-pub use snapshot::{CodeSnapshot, SkipReason, Skipped, SnapshotOptions};
+pub use objects::{FileChange, TreeEdit};
+pub use snapshot::{CodeSnapshot, Skipped, SnapshotOptions};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -69,7 +69,8 @@ impl Repo {
         let iter = platform.prefixed(prefix).map_err(|e| Error::git("cannot list refs", &e))?;
         let mut out = Vec::new();
         for reference in iter {
-            let reference = reference.map_err(|e| Error::Git { what: "cannot read ref".into(), detail: e.to_string() })?;
+            let reference =
+                reference.map_err(|e| Error::Git { what: "cannot read ref".into(), detail: e.to_string() })?;
             if let Some(id) = reference.target().try_id() {
                 out.push((reference.name().as_bstr().to_string(), id.to_owned()));
             }
@@ -80,7 +81,8 @@ impl Repo {
 
     /// Returns the target of `name`, or `None` if it does not exist.
     pub fn find_ref(&self, name: &str) -> Result<Option<Oid>> {
-        let found = self.repo.try_find_reference(name).map_err(|e| Error::git(format!("cannot read ref `{name}`"), &e))?;
+        let found =
+            self.repo.try_find_reference(name).map_err(|e| Error::git(format!("cannot read ref `{name}`"), &e))?;
         Ok(found.and_then(|r| r.target().try_id().map(ToOwned::to_owned)))
     }
 
@@ -107,6 +109,6 @@ fn reflog(why: &str) -> LogChange {
 }
 
 fn full_name(name: &str) -> Result<FullName> {
-    FullName::try_from(name).map_err(|e| Error::Git { what: format!("invalid ref name `{name}`"), detail: e.to_string() })
+    FullName::try_from(name)
+        .map_err(|e| Error::Git { what: format!("invalid ref name `{name}`"), detail: e.to_string() })
 }
-

@@ -78,10 +78,7 @@ impl Repo {
     pub fn snapshot_code(&self, options: &SnapshotOptions) -> Result<CodeSnapshot> {
         let repo = &self.repo;
         let workdir = repo.workdir().ok_or(Error::Bare)?.to_owned();
-        let base_tree = repo
-            .head_tree_id_or_empty()
-            .map_err(|e| Error::git("cannot read HEAD's tree", &e))?
-            .detach();
+        let base_tree = repo.head_tree_id_or_empty().map_err(|e| Error::git("cannot read HEAD's tree", &e))?.detach();
 
         let status = repo
             .status(gix::progress::Discard)
@@ -92,9 +89,7 @@ impl Repo {
                 check_dirty: false,
             })
             .head_tree(base_tree);
-        let iter = status
-            .into_iter(Vec::<BString>::new())
-            .map_err(|e| Error::git("cannot compute status", &e))?;
+        let iter = status.into_iter(Vec::<BString>::new()).map_err(|e| Error::git("cannot compute status", &e))?;
 
         let mut staged = Vec::new();
         let mut on_disk = Vec::new();
@@ -106,14 +101,16 @@ impl Repo {
                 gix::status::Item::IndexWorktree(WorktreeItem::Modification { rela_path, status, .. }) => {
                     match status {
                         EntryStatus::Change(WorktreeChange::Removed) => on_disk.push(DiskChange::Remove(rela_path)),
-                        EntryStatus::Change(WorktreeChange::SubmoduleModification(_)) | EntryStatus::NeedsUpdate(_) => {}
+                        EntryStatus::Change(WorktreeChange::SubmoduleModification(_)) | EntryStatus::NeedsUpdate(_) => {
+                        }
                         EntryStatus::Change(_) | EntryStatus::IntentToAdd | EntryStatus::Conflict { .. } => {
                             on_disk.push(DiskChange::Rehash(rela_path));
                         }
                     }
                 }
                 gix::status::Item::IndexWorktree(WorktreeItem::DirectoryContents { entry, .. }) => {
-                    let is_file = matches!(entry.disk_kind, Some(gix::dir::entry::Kind::File | gix::dir::entry::Kind::Symlink));
+                    let is_file =
+                        matches!(entry.disk_kind, Some(gix::dir::entry::Kind::File | gix::dir::entry::Kind::Symlink));
                     if entry.status == gix::dir::entry::Status::Untracked && is_file {
                         untracked.push(entry.rela_path);
                     }
@@ -183,7 +180,8 @@ enum DiskChange {
 fn staged_edit(change: &gix::diff::index::Change) -> Result<Option<TreeEdit>> {
     use gix::diff::index::ChangeRef;
     let edit = match change {
-        ChangeRef::Addition { location, entry_mode, id, .. } | ChangeRef::Modification { location, entry_mode, id, .. } => {
+        ChangeRef::Addition { location, entry_mode, id, .. }
+        | ChangeRef::Modification { location, entry_mode, id, .. } => {
             let path = location.to_string();
             let blob = id.clone().into_owned();
             match entry_mode.to_tree_entry_mode().map(|m| m.kind()) {
@@ -214,7 +212,9 @@ impl Hasher<'_> {
     /// Returns the edit that stores the file at `path`, or `None` if it is gone or not a file.
     fn hash(&mut self, path: &str) -> Result<Option<TreeEdit>> {
         let full = self.workdir.join(path);
-        let Ok(meta) = std::fs::symlink_metadata(&full) else { return Ok(None) };
+        let Ok(meta) = std::fs::symlink_metadata(&full) else {
+            return Ok(None);
+        };
         let owned = path.to_owned();
         if meta.file_type().is_symlink() {
             let target = std::fs::read_link(&full).map_err(|e| Error::io(format!("cannot read link `{path}`"), e))?;
@@ -243,17 +243,19 @@ impl Hasher<'_> {
             let pipeline = self.repo.repo.filter_pipeline(None).map_err(|e| Error::git("cannot set up filters", &e))?;
             self.pipeline = Some(pipeline);
         }
-        let Some((pipeline, index)) = self.pipeline.as_mut() else {
-            unreachable!("the pipeline was set just above")
-        };
+        let Some((pipeline, index)) = self.pipeline.as_mut() else { unreachable!("the pipeline was set just above") };
         let file = std::fs::File::open(full).map_err(|e| Error::io(format!("cannot read `{path}`"), e))?;
         let outcome = pipeline
             .convert_to_git(file, Path::new(path), index)
             .map_err(|e| Error::git(format!("cannot filter `{path}`"), &e))?;
         let mut data = Vec::new();
         let read = match outcome {
-            gix::filter::plumbing::pipeline::convert::ToGitOutcome::Unchanged(mut r) => r.read_to_end(&mut data).map(drop),
-            gix::filter::plumbing::pipeline::convert::ToGitOutcome::Process(mut r) => r.read_to_end(&mut data).map(drop),
+            gix::filter::plumbing::pipeline::convert::ToGitOutcome::Unchanged(mut r) => {
+                r.read_to_end(&mut data).map(drop)
+            }
+            gix::filter::plumbing::pipeline::convert::ToGitOutcome::Process(mut r) => {
+                r.read_to_end(&mut data).map(drop)
+            }
             gix::filter::plumbing::pipeline::convert::ToGitOutcome::Buffer(b) => {
                 data.extend_from_slice(b);
                 Ok(())

@@ -22,7 +22,9 @@ const VERSION: u32 = 1;
 
 /// Loads the cache; a missing, unreadable or outdated file is an empty cache.
 pub fn load(store_dir: &Path) -> HashMap<Oid, RunRecord> {
-    let Ok(bytes) = std::fs::read(store_dir.join(FILE)) else { return HashMap::new() };
+    let Ok(bytes) = std::fs::read(store_dir.join(FILE)) else {
+        return HashMap::new();
+    };
     match serde_json::from_slice::<CacheFile>(&bytes) {
         Ok(file) if file.version == VERSION => file
             .entries

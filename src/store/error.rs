@@ -17,19 +17,9 @@ pub enum Error {
     InTrash { id: String },
     #[error("run {id} kept changing while it was being updated; gave up after {tries} tries")]
     Contended { id: String, tries: u32 },
-    #[error("{what}: {source}")]
-    Io {
-        what: String,
-        #[source]
-        source: std::io::Error,
-    },
 }
 
 impl Error {
-    pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
-        Self::Io { what: what.into(), source }
-    }
-
     /// A next step for the user, shown as `hint:`.
     pub fn hint(&self) -> Option<String> {
         match self {

@@ -56,7 +56,10 @@ impl Store {
                 Ok(record) => {
                     let unknown = record.unknown_fields();
                     if !unknown.is_empty() {
-                        warnings.push(format!("{name}: run.toml has fields this git-exp does not know: {}", unknown.join(", ")));
+                        warnings.push(format!(
+                            "{name}: run.toml has fields this git-exp does not know: {}",
+                            unknown.join(", ")
+                        ));
                     }
                     cached.insert(oid, record);
                 }

@@ -17,7 +17,6 @@ pub const RUN_TOML: &str = ".git-exp/run.toml";
 pub const METRICS_DIR: &str = ".git-exp/metrics";
 pub const OUTPUT_LOG: &str = ".git-exp/output.log";
 pub const ARTIFACTS_TOML: &str = ".git-exp/artifacts.toml";
-pub const ENV_DIR: &str = ".git-exp/env";
 
 /// Lifecycle of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -38,17 +37,6 @@ impl Status {
             Status::Failed => "failed",
             Status::Interrupted => "interrupted",
             Status::Crashed => "crashed",
-        }
-    }
-
-    /// How final a status is, for merging diverged records: a finished run beats a running one.
-    pub fn finality(self) -> u8 {
-        match self {
-            Status::Running => 0,
-            Status::Crashed => 1,
-            Status::Interrupted => 2,
-            Status::Failed => 3,
-            Status::Completed => 4,
         }
     }
 }
@@ -240,8 +228,7 @@ pub fn shell_join(words: &[String]) -> String {
     words
         .iter()
         .map(|w| {
-            let plain = !w.is_empty()
-                && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%{}".contains(c));
+            let plain = !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%{}".contains(c));
             if plain { w.clone() } else { format!("'{}'", w.replace('\'', "'\\''")) }
         })
         .collect::<Vec<_>>()
@@ -277,10 +264,9 @@ mod opt_timestamp {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
         match Option::<String>::deserialize(d)? {
             None => Ok(None),
-            Some(text) => text
-                .parse()
-                .map(Some)
-                .map_err(|e| serde::de::Error::custom(format!("invalid time `{text}`: {e}"))),
+            Some(text) => {
+                text.parse().map(Some).map_err(|e| serde::de::Error::custom(format!("invalid time `{text}`: {e}")))
+            }
         }
     }
 }
@@ -384,7 +370,8 @@ mean = 0.18
     fn keeps_unknown_fields_and_refuses_newer_schema() {
         let record = RunRecord::from_toml(&format!("future = true\n{EXAMPLE}")).expect("parses");
         assert_eq!(record.unknown_fields(), vec!["future"]);
-        assert!(record.to_toml().contains("future = true"));
+        let rewritten = RunRecord::from_toml(&record.to_toml()).expect("rewritten record parses");
+        assert_eq!(rewritten.unknown_fields(), vec!["future"], "{}", record.to_toml());
         let newer = EXAMPLE.replace("schema = 1", "schema = 2");
         let err = RunRecord::from_toml(&newer).expect_err("newer schema");
         assert!(err.to_string().contains("schema 2"), "{err}");
@@ -400,5 +387,19 @@ mean = 0.18
     fn shell_join_quotes_what_needs_it() {
         let words = ["python", "a b.py", "--x={lr}", "it's"].map(String::from);
         assert_eq!(shell_join(&words), "python 'a b.py' --x={lr} 'it'\\''s'");
+    }
+}
+
+#[cfg(test)]
+mod doc_tests {
+    /// docs/FORMAT.md shows docs/examples/run.toml; both must stay true to the code.
+    #[test]
+    fn format_doc_example_is_a_valid_record() {
+        let example = include_str!("../../docs/examples/run.toml");
+        let record = super::RunRecord::from_toml(example).expect("the documented example parses");
+        assert!(record.unknown_fields().is_empty());
+        assert_eq!(record.to_toml(), example, "the example is exactly what git-exp writes");
+        let doc = include_str!("../../docs/FORMAT.md");
+        assert!(doc.contains(example), "docs/FORMAT.md embeds docs/examples/run.toml verbatim");
     }
 }

@@ -17,7 +17,9 @@ pub fn parse_series_csv(text: &str) -> Result<Vec<Point>, String> {
     let mut lines = text.lines();
     match lines.next() {
         Some("step,value,time") => {}
-        other => return Err(format!("expected the header `step,value,time`, found `{}`", other.unwrap_or(""))),
+        other => {
+            return Err(format!("expected the header `step,value,time`, found `{}`", other.unwrap_or("")));
+        }
     }
     let mut points = Vec::new();
     for (n, line) in lines.enumerate() {

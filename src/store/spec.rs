@@ -51,7 +51,9 @@ impl RunSpec {
     /// Finds the run this spec names among `runs`, which are sorted newest first.
     pub fn resolve<'a>(&self, runs: &'a [Run]) -> Result<&'a Run> {
         match self {
-            RunSpec::Newest(n) => runs.get(*n).ok_or_else(|| Error::NotThatMany { spec: self.to_string(), count: runs.len() }),
+            RunSpec::Newest(n) => {
+                runs.get(*n).ok_or_else(|| Error::NotThatMany { spec: self.to_string(), count: runs.len() })
+            }
             RunSpec::Text(text) => resolve_text(text, runs),
         }
     }
@@ -95,7 +97,12 @@ mod tests {
     }
 
     fn runs() -> Vec<Run> {
-        vec![run("k3m9x2qa", "brave-otter"), run("k3m9abcd", "calm-lynx"), run("zzzz1234", "brave-otter"), run("abcd0000", "k3m9")]
+        vec![
+            run("k3m9x2qa", "brave-otter"),
+            run("k3m9abcd", "calm-lynx"),
+            run("zzzz1234", "brave-otter"),
+            run("abcd0000", "k3m9"),
+        ]
     }
 
     fn resolve(spec: &str) -> std::result::Result<String, String> {
@@ -114,8 +121,14 @@ mod tests {
             ("k3m9x2qa", Ok("k3m9x2qa")),
             ("k3m9x", Ok("k3m9x2qa")),
             ("calm-lynx", Ok("k3m9abcd")),
-            ("k3m9", Err("`k3m9` is ambiguous: it matches k3m9x2qa (brave-otter), k3m9abcd (calm-lynx), abcd0000 (k3m9)")),
-            ("brave-otter", Err("`brave-otter` is ambiguous: it matches k3m9x2qa (brave-otter), zzzz1234 (brave-otter)")),
+            (
+                "k3m9",
+                Err("`k3m9` is ambiguous: it matches k3m9x2qa (brave-otter), k3m9abcd (calm-lynx), abcd0000 (k3m9)"),
+            ),
+            (
+                "brave-otter",
+                Err("`brave-otter` is ambiguous: it matches k3m9x2qa (brave-otter), zzzz1234 (brave-otter)"),
+            ),
             ("k3m", Err("no run matches `k3m` (tried name)")),
             ("qqqq", Err("no run matches `qqqq` (tried id prefix and name)")),
             ("", Err("a run cannot be empty: give an id, an id prefix, a name, `@` or `@~N`")),

@@ -44,7 +44,9 @@ pub fn write_state(spool: &Path, state: &SpoolState) -> std::io::Result<()> {
 /// True if the process that owns the spool is still running: on this host, its pid is alive;
 /// elsewhere, its heartbeat is recent.
 pub fn is_alive(spool: &Path) -> bool {
-    let Some(state) = read_state(spool) else { return false };
+    let Some(state) = read_state(spool) else {
+        return false;
+    };
     if state.hostname == hostname() {
         pid_alive(state.pid)
     } else {
@@ -54,7 +56,9 @@ pub fn is_alive(spool: &Path) -> bool {
 
 #[cfg(unix)]
 pub fn pid_alive(pid: u32) -> bool {
-    let Ok(pid) = i32::try_from(pid) else { return false };
+    let Ok(pid) = i32::try_from(pid) else {
+        return false;
+    };
     // Signal 0 checks existence; EPERM means it exists but belongs to somebody else.
     match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
         Ok(()) => !is_zombie(pid),

@@ -102,9 +102,7 @@ impl Store {
     fn record_edits(&self, record: &RunRecord, files: &[RecordFile]) -> Result<Vec<TreeEdit>> {
         let toml = self.repo.write_blob(record.to_toml().as_bytes())?;
         let mut edits = vec![TreeEdit::File { path: RUN_TOML.into(), blob: toml }];
-        edits.extend(
-            files.iter().map(|f| TreeEdit::File { path: format!("{RECORD_DIR}/{}", f.path), blob: f.blob }),
-        );
+        edits.extend(files.iter().map(|f| TreeEdit::File { path: format!("{RECORD_DIR}/{}", f.path), blob: f.blob }));
         Ok(edits)
     }
 

@@ -9,7 +9,7 @@ use anstream::AutoStream;
 pub use anstream::ColorChoice;
 use anstyle::{AnsiColor, Style};
 
-pub use table::{Cell, Table, escape_markdown_cell};
+pub use table::{Cell, Table, escape_markdown_cell, truncate as table_truncate};
 
 use crate::cli::{ColorWhen, GlobalArgs};
 
@@ -48,7 +48,9 @@ impl Ui {
         };
         let color_out = choose(stdout_tty);
         let color_err = choose(stderr_tty);
-        let choice = |on: bool| if on { ColorChoice::AlwaysAnsi } else { ColorChoice::Never };
+        let choice = |on: bool| {
+            if on { ColorChoice::AlwaysAnsi } else { ColorChoice::Never }
+        };
         Self {
             out: io::BufWriter::new(AutoStream::new(io::stdout(), choice(color_out))),
             err: AutoStream::new(io::stderr(), choice(color_err)),
@@ -79,13 +81,6 @@ impl Ui {
         let _ = writeln!(self.err, "{style}warning{style:#}: {message}");
     }
 
-    /// Writes a `hint: …` line to stderr unless `-q`.
-    pub fn hint(&mut self, message: impl std::fmt::Display) {
-        if !self.quiet {
-            let _ = writeln!(self.err, "hint: {message}");
-        }
-    }
-
     /// The format asked for, else `table` on a terminal and `json` when piped.
     pub fn format(&self) -> Format {
         self.format.unwrap_or(if self.stdout_tty { Format::Table } else { Format::Json })
@@ -94,15 +89,6 @@ impl Ui {
     /// The format asked for, else `default` (for commands whose natural output is not a table).
     pub fn format_or(&self, default: Format) -> Format {
         self.format.unwrap_or(default)
-    }
-
-    pub fn explicit_format(&self) -> Option<Format> {
-        self.format
-    }
-
-    /// True when stdout is a terminal (tables are then fitted to its width).
-    pub fn stdout_is_terminal(&self) -> bool {
-        self.stdout_tty
     }
 
     /// Returns the width to fit tables to: `COLUMNS`, the terminal's width, or none when piped.
@@ -124,10 +110,6 @@ impl Ui {
     /// Returns `style` when stderr is coloured, else the plain style.
     pub fn err_style(&self, style: Style) -> Style {
         if self.color_err { style } else { Style::new() }
-    }
-
-    pub fn color_stdout(&self) -> bool {
-        self.color_out
     }
 
     /// A progress bar on stderr, hidden unless stderr is a terminal and not `-q`.
@@ -232,11 +214,6 @@ impl UsageError {
     pub fn in_chain(err: &anyhow::Error) -> bool {
         err.chain().any(|e| e.is::<UsageError>())
     }
-}
-
-/// An error that carries a hint for the user.
-pub trait Hint {
-    fn hint(&self) -> Option<String>;
 }
 
 fn hints(err: &anyhow::Error) -> Vec<String> {

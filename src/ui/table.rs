@@ -24,10 +24,6 @@ impl Cell {
         let text = text.into();
         Self { value: Value::String(text.clone()), text }
     }
-
-    pub fn empty() -> Self {
-        Self { value: Value::Null, text: String::new() }
-    }
 }
 
 /// Rows of cells under named columns.
@@ -41,7 +37,13 @@ pub struct Table {
 const MAX_CELL: usize = 60;
 
 /// Renders `table` as `format` into `out`; terminal tables are fitted to `width` when given.
-pub fn render(table: &Table, format: Format, width: Option<usize>, header: Style, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(
+    table: &Table,
+    format: Format,
+    width: Option<usize>,
+    header: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Table => render_terminal(table, width, header, out),
         Format::Json => render_json(table, out),
@@ -88,11 +90,8 @@ fn render_terminal(table: &Table, width: Option<usize>, header: Style, out: &mut
 fn shrink_to_fit(widths: &mut [usize], columns: &[String], limit: usize) {
     let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
     while total(widths) > limit {
-        let Some((i, _)) = widths
-            .iter()
-            .enumerate()
-            .filter(|(i, w)| **w > columns[*i].width().max(6))
-            .max_by_key(|(_, w)| **w)
+        let Some((i, _)) =
+            widths.iter().enumerate().filter(|(i, w)| **w > columns[*i].width().max(6)).max_by_key(|(_, w)| **w)
         else {
             break;
         };
@@ -180,7 +179,7 @@ mod tests {
             columns: vec!["id".into(), "name".into(), "lr".into()],
             rows: vec![
                 vec![Cell::text("k3m9x2qa"), Cell::text("brave|otter"), Cell::new(serde_json::json!(0.1), "0.1")],
-                vec![Cell::text("z9z9z9z9"), Cell::text("<b>x</b>"), Cell::empty()],
+                vec![Cell::text("z9z9z9z9"), Cell::text("<b>x</b>"), Cell::new(Value::Null, "")],
             ],
         }
     }

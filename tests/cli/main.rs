@@ -4,5 +4,9 @@
 
 mod common;
 
+mod crash;
+mod demo;
+mod edit;
 mod layering;
 mod ls;
+mod run;

@@ -95,10 +95,6 @@ impl TestEnv {
         std::fs::write(full, content).unwrap();
     }
 
-    pub fn read(&self, path: &str) -> String {
-        std::fs::read_to_string(self.repo.join(path)).unwrap()
-    }
-
     fn hermetic(&self, cmd: &mut Command) {
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap())

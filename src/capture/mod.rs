@@ -1,0 +1,225 @@
+//! Capturing runs: the code snapshot and first commit, the spool, the command with its output,
+//! metrics and system samples, and the final commit built from the spool. Also recovery of runs
+//! whose git-exp process died.
+
+pub mod child;
+pub mod host;
+pub mod metrics;
+pub mod params;
+mod sampler;
+mod spool;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use crate::config::Config;
+use crate::git::CodeSnapshot;
+use crate::ids::IdSource;
+use crate::store::record::{RunRecord, SCHEMA, Status};
+use crate::store::{NewRun, Run, Store};
+
+pub use child::Ended;
+pub use metrics::SeriesSet;
+pub use params::Params;
+pub use spool::{Finish, finalize, recover};
+
+/// What to record.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub name: Option<String>,
+    pub tags: Vec<String>,
+    pub note: String,
+    pub params: Params,
+    /// The command with `{param}` placeholders already replaced.
+    pub command: Vec<String>,
+    pub scrape: bool,
+    /// Pass the command's output through to the terminal (it is captured either way).
+    pub echo: bool,
+    /// How often to sample system metrics; `None` turns sampling off.
+    pub system_interval: Option<Duration>,
+    pub sweep: Option<String>,
+    pub rerun_of: Option<String>,
+    /// Where the command runs.
+    pub dir: PathBuf,
+}
+
+/// The code and the first record of a run, ready to be committed.
+struct Prepared {
+    code: CodeSnapshot,
+    record: RunRecord,
+    named: bool,
+    ids: IdSource,
+}
+
+/// Snapshots the working tree and builds the first record.
+fn prepare(store: &Store, request: &Request, status: Status) -> anyhow::Result<(Prepared, Vec<String>)> {
+    let config = Config::load(store.repo.workdir())?;
+    let options = config.snapshot_options()?;
+    let head = store.repo.head()?;
+    let code = store.repo.snapshot_code(&options)?;
+    let mut notices = Vec::new();
+    if !code.skipped.is_empty() {
+        let list: Vec<String> = code.skipped.iter().take(5).map(|s| format!("{} ({})", s.path, s.reason)).collect();
+        let more = code.skipped.len().saturating_sub(5);
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        notices.push(format!("left out of the code snapshot: {}{more}", list.join(", ")));
+    }
+    let mut ids = IdSource::new();
+    let id = ids.run_id();
+    let named = request.name.is_some();
+    let name = request.name.clone().unwrap_or_else(|| ids.name());
+    let record = RunRecord {
+        schema: SCHEMA,
+        id,
+        name,
+        status,
+        command: request.command.clone(),
+        cwd: store.repo.prefix(),
+        started: crate::clock::now(),
+        ended: None,
+        exit_code: None,
+        signal: None,
+        base: head.commit.map(|c| c.to_string()),
+        branch: head.branch,
+        dirty: code.dirty(),
+        tags: dedup(&request.tags),
+        note: request.note.clone(),
+        sweep: request.sweep.clone(),
+        rerun_of: request.rerun_of.clone(),
+        malformed_metric_lines: 0,
+        skipped: code.skipped.clone(),
+        output: None,
+        host: host::host(),
+        params: request.params.clone(),
+        metrics: Default::default(),
+        extra: Default::default(),
+    };
+    Ok((Prepared { code, record, named, ids }, notices))
+}
+
+fn dedup(tags: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for tag in tags {
+        if !out.contains(tag) {
+            out.push(tag.clone());
+        }
+    }
+    out
+}
+
+/// Records a run without executing anything: the working tree, params and the given metric
+/// values (step 0) in one commit.
+pub fn snapshot(store: &Store, request: &Request, values: &[(String, f64)]) -> anyhow::Result<(Run, Vec<String>)> {
+    let (mut prepared, notices) = prepare(store, request, Status::Completed)?;
+    let now = crate::clock::now();
+    let mut series = SeriesSet::default();
+    for (key, value) in values {
+        series.add(key, Some(0), *value, crate::clock::unix_seconds(now));
+    }
+    prepared.record.ended = Some(now);
+    prepared.record.metrics = series.summaries();
+    let files = spool::metric_files(store, &series)?;
+    let run = store.create_run(
+        &mut prepared.ids,
+        NewRun { record: prepared.record, code: &prepared.code, files, named: prepared.named },
+    )?;
+    Ok((run, notices))
+}
+
+/// A run whose first commit and spool exist; [`Started::execute`] runs the command.
+pub struct Started {
+    pub run: Run,
+    pub notices: Vec<String>,
+    spool: PathBuf,
+    request: Request,
+}
+
+/// Snapshots the code, commits the `running` record and prepares the spool.
+pub fn start(store: &Store, request: Request) -> anyhow::Result<Started> {
+    let (mut prepared, notices) = prepare(store, &request, Status::Running)?;
+    let run = store.create_run(
+        &mut prepared.ids,
+        NewRun { record: prepared.record, code: &prepared.code, files: vec![], named: prepared.named },
+    )?;
+    let spool = store.spool_dir(run.id());
+    spool::create(&spool, &request).with_context(|| format!("cannot prepare the spool of run {}", run.id()))?;
+    Ok(Started { run, notices, spool, request })
+}
+
+/// How a recorded command ended.
+pub struct Executed {
+    pub run: Run,
+    pub ended: Ended,
+    /// Set when the command could not be started at all.
+    pub spawn_error: Option<String>,
+    pub notices: Vec<String>,
+}
+
+impl Started {
+    /// Runs the command and commits the final record from the spool.
+    pub fn execute(self, store: &Store) -> anyhow::Result<Executed> {
+        let Started { run, spool, request, .. } = self;
+        let series = Arc::new(Mutex::new(SeriesSet::default()));
+        let config = Config::load(store.repo.workdir())?;
+        let env = spool::child_env(&spool, run.id());
+
+        let pip = spool::start_env_capture(&spool, &request.command, &config);
+        let log = std::fs::File::options()
+            .append(true)
+            .create(true)
+            .open(spool.join(crate::store::spool::OUTPUT_FILE))
+            .with_context(|| format!("cannot write the output log of run {}", run.id()))?;
+        let scraper = request.scrape.then(|| spool::scraper(&spool, Arc::clone(&series)));
+
+        let (ended, spawn_error) = match child::spawn(&request.command, &request.dir, &env, log, request.echo, scraper)
+        {
+            Ok(running) => {
+                let workers = spool::Workers::start(&spool, &running, &request, Arc::clone(&series));
+                let ended = running.wait().context("lost track of the command")?;
+                workers.stop();
+                (ended, None)
+            }
+            Err(e) => {
+                let message =
+                    format!("cannot run `{}`: {e}", request.command.first().map(String::as_str).unwrap_or(""));
+                spool::append_output(&spool, &format!("git-exp: {message}\n"));
+                (Ended { exit_code: Some(127), signal: None, interrupted: false }, Some(message))
+            }
+        };
+        if let Some(pip) = pip {
+            let _ = pip.join();
+        }
+        // The workers have stopped (the tailer read the metrics file to its end): no other owner.
+        let series = match Arc::try_unwrap(series) {
+            Ok(mutex) => mutex.into_inner().unwrap_or_default(),
+            Err(shared) => {
+                std::mem::take(&mut *shared.lock().map_err(|_| anyhow::anyhow!("metrics collector panicked"))?)
+            }
+        };
+
+        let status = if ended.interrupted {
+            Status::Interrupted
+        } else if ended.exit_code == Some(0) {
+            Status::Completed
+        } else {
+            Status::Failed
+        };
+        let finish = Finish { status, exit_code: ended.exit_code, signal: ended.signal, ended: crate::clock::now() };
+        let (run, notices) = finalize(store, &config, run.id(), &spool, &series, &finish)?;
+        Ok(Executed { run, ended, spawn_error, notices })
+    }
+}
+
+/// Formats a duration in seconds for status lines (`0.4s`, `1m 12s`, `2h 3m`).
+pub fn human_duration(seconds: f64) -> String {
+    if seconds < 60.0 {
+        format!("{seconds:.1}s")
+    } else if seconds < 3600.0 {
+        format!("{}m {}s", (seconds / 60.0) as u64, (seconds % 60.0) as u64)
+    } else {
+        format!("{}h {}m", (seconds / 3600.0) as u64, ((seconds % 3600.0) / 60.0) as u64)
+    }
+}

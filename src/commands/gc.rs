@@ -1,0 +1,84 @@
+use std::collections::HashSet;
+use std::time::{Duration, SystemTime};
+
+use crate::blobs::BlobStore;
+use crate::commands::{Ctx, ExitStatus};
+use crate::store::Store;
+use crate::ui::Ui;
+
+/// Delete old trash and unreferenced blobs, and pack run refs into packed-refs
+///
+/// Runs in the trash longer than --trash-days are deleted for good; blobs that no run (nor any
+/// run in the trash) refers to are deleted once they are an hour old, so that a run being
+/// written right now keeps its blobs.
+///
+/// Examples:
+///   git exp gc
+///   git exp gc --dry-run
+///   git exp gc --trash-days 0      # empty the trash now
+#[derive(Debug, clap::Args)]
+pub struct GcArgs {
+    /// Delete runs that have been in the trash for this many days
+    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    pub trash_days: u64,
+    /// Say what would be deleted, and delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Blobs younger than this are never deleted: a live run may not have committed its manifest yet.
+const BLOB_GRACE: Duration = Duration::from_secs(3600);
+
+pub fn cmd_gc(ui: &mut Ui, ctx: &Ctx, args: &GcArgs) -> anyhow::Result<ExitStatus> {
+    let store = ctx.store()?;
+    let now = crate::clock::now().as_second();
+    let trash = store.list_trash()?;
+    let mut deleted_runs = 0;
+    for run in &trash.runs {
+        let since = store.repo.reflog_time(&run.ref_name()).unwrap_or(i64::MIN);
+        if now - since >= (args.trash_days * 86_400) as i64 {
+            if !args.dry_run {
+                store.repo.delete_ref(&run.ref_name(), run.commit)?;
+            }
+            deleted_runs += 1;
+        }
+    }
+    let (blobs_deleted, bytes) = prune_blobs(&store, args.dry_run)?;
+    let verb = if args.dry_run { "Would delete" } else { "Deleted" };
+    writeln!(
+        ui.status(),
+        "{verb} {deleted_runs} runs from the trash and {blobs_deleted} unreferenced blobs ({bytes} bytes)."
+    )?;
+    if !args.dry_run {
+        let packed = store.repo.pack_refs(crate::store::RUNS_PREFIX)?;
+        if packed > 0 {
+            writeln!(ui.status(), "Packed {packed} run refs.")?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn prune_blobs(store: &Store, dry_run: bool) -> anyhow::Result<(usize, u64)> {
+    let mut referenced = HashSet::new();
+    for run in store.list()?.runs.iter().chain(store.list_trash()?.runs.iter()) {
+        referenced.extend(store.artifacts(run)?.artifacts.into_iter().map(|a| a.sha256));
+        if let Some(blob) = run.record.output.as_ref().and_then(|o| o.blob.clone()) {
+            referenced.insert(blob);
+        }
+    }
+    let blobs = BlobStore::new(store.blob_dir());
+    let (mut count, mut bytes) = (0, 0);
+    let now = SystemTime::UNIX_EPOCH + Duration::from_millis(crate::clock::now().as_millisecond().max(0) as u64);
+    let cutoff = now - BLOB_GRACE;
+    for (name, modified) in blobs.list()? {
+        if referenced.contains(&name) || modified > cutoff {
+            continue;
+        }
+        bytes += blobs.path(&name).ok().and_then(|p| std::fs::metadata(p).ok()).map_or(0, |m| m.len());
+        if !dry_run {
+            blobs.remove(&name)?;
+        }
+        count += 1;
+    }
+    Ok((count, bytes))
+}

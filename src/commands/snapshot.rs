@@ -1,0 +1,60 @@
+use crate::capture::{self, Request, metrics};
+use crate::commands::run::RecordArgs;
+use crate::commands::{Ctx, ExitStatus};
+use crate::ui::{Ui, UsageError};
+
+/// Record a run without executing anything
+///
+/// Commits the working tree as it is now, with params and metric values, as a completed run:
+/// for notebooks, manual checkpoints and results computed elsewhere.
+///
+/// Examples:
+///   git exp snapshot -m "notebook checkpoint"
+///   git exp snapshot -n tuned -p lr=0.05 --metric acc=0.91 --metric loss=0.2
+#[derive(Debug, clap::Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub record: RecordArgs,
+    /// A note stored with the run
+    #[arg(short = 'm', long = "message", value_name = "TEXT")]
+    pub message: Option<String>,
+    /// A metric value as KEY=NUMBER, stored at step 0 (can be repeated)
+    #[arg(long = "metric", value_name = "KEY=NUMBER", value_parser = parse_metric)]
+    pub metrics: Vec<(String, f64)>,
+}
+
+fn parse_metric(text: &str) -> Result<(String, f64), String> {
+    let (key, value) = text.split_once('=').ok_or_else(|| format!("`{text}` is not a metric: expected KEY=NUMBER"))?;
+    metrics::check_key(key)?;
+    let number = match value.trim() {
+        "nan" => f64::NAN,
+        "inf" => f64::INFINITY,
+        "-inf" => f64::NEG_INFINITY,
+        v => v.parse().map_err(|_| format!("metric `{key}`: `{value}` is not a number"))?,
+    };
+    Ok((key.to_owned(), number))
+}
+
+pub fn cmd_snapshot(ui: &mut Ui, ctx: &Ctx, args: &SnapshotArgs) -> anyhow::Result<ExitStatus> {
+    let params = args.record.params(ctx)?;
+    if args.record.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+        return Err(UsageError::new("a run name cannot be empty").into());
+    }
+    let store = ctx.store()?;
+    let request = Request {
+        name: args.record.name.clone(),
+        tags: args.record.tags.clone(),
+        note: args.message.clone().unwrap_or_default(),
+        params,
+        dir: ctx.cwd.clone(),
+        ..Request::default()
+    };
+    let (run, notices) = capture::snapshot(&store, &request, &args.metrics)?;
+    store.maintain();
+    for notice in notices {
+        ui.warn(notice);
+    }
+    writeln!(ui.status(), "Recorded snapshot {} ({}): {}", run.id(), run.record.name, run.commit)?;
+    writeln!(ui.out(), "{}", run.id())?;
+    Ok(ExitStatus::Success)
+}
