@@ -90,6 +90,9 @@ pub fn cmd_ls(ui: &mut Ui, ctx: &Ctx, args: &LsArgs) -> anyhow::Result<ExitStatu
     if args.hide_unchanged {
         query::hide_unchanged_columns(&mut table, &["id"]);
     }
+    if format == Format::Table {
+        query::shorten_headers(&mut table);
+    }
     ui.print_table(&table)?;
     Ok(ExitStatus::Success)
 }

@@ -85,21 +85,18 @@ fn file_diff(repo: &Repo, change: TreeChange, options: &CodeOptions) -> FileDiff
         return file;
     }
     let read = |side: Option<DiffEntry>| side.map(|e| repo.read_blob(e.id)).transpose();
-    let (old, new) = match (read(change.old), read(change.new)) {
-        (Ok(old), Ok(new)) => (old, new),
-        // A partial clone may lack blobs: say so rather than fail the whole diff.
-        _ => {
-            file.note = Some("content not in this clone".into());
-            return file;
-        }
+    // A partial clone may lack blobs: say so rather than fail the whole diff.
+    let (Ok(old), Ok(new)) = (read(change.old), read(change.new)) else {
+        file.note = Some("content not in this clone".into());
+        return file;
     };
     let sizes = [&old, &new].map(|s| s.as_ref().map_or(0, Vec::len));
     if sizes.iter().any(|&n| n > MAX_DIFF_BYTES) {
         file.note = Some(format!("too large to diff ({} → {} bytes)", sizes[0], sizes[1]));
         return file;
     }
-    let texts = [&old, &new].map(|side| side.as_deref().map(text_of));
-    let [Some(old_text), Some(new_text)] = texts.map(|t| t.unwrap_or(Some(String::new()))) else {
+    // An absent side is an empty text; a binary side makes the whole file binary.
+    let (Some(old_text), Some(new_text)) = (text_of(old.as_deref()), text_of(new.as_deref())) else {
         file.binary = true;
         file.note = Some(format!("binary file ({} → {} bytes)", sizes[0], sizes[1]));
         return file;
@@ -119,9 +116,10 @@ fn file_diff(repo: &Repo, change: TreeChange, options: &CodeOptions) -> FileDiff
     file
 }
 
-/// Text of a file, or `None` for binary content (a NUL byte in the first 8000 bytes, as git
-/// decides).
-fn text_of(bytes: &[u8]) -> Option<String> {
+/// Text of a file (empty when absent), or `None` for binary content: a NUL byte in the first
+/// 8000 bytes, as git decides.
+fn text_of(bytes: Option<&[u8]>) -> Option<String> {
+    let bytes = bytes.unwrap_or_default();
     if bytes.iter().take(8000).any(|&b| b == 0) {
         return None;
     }

@@ -216,7 +216,7 @@ pub fn arrow_delta(delta: Option<f64>) -> String {
         None => String::new(),
         Some(d) if d > 0.0 => format!("▲ +{}", format_number(d)),
         Some(d) if d < 0.0 => format!("▼ {}", format_number(d)),
-        Some(d) if d == 0.0 => "= 0".to_owned(),
+        Some(0.0) => "= 0".to_owned(),
         Some(d) => format_number(d),
     }
 }
@@ -225,7 +225,7 @@ pub fn arrow_delta(delta: Option<f64>) -> String {
 pub fn relative_text(rel: Option<f64>) -> String {
     match rel {
         None => String::new(),
-        Some(r) if r == 0.0 => "0%".to_owned(),
+        Some(0.0) => "0%".to_owned(),
         Some(r) => {
             let pct = r * 100.0;
             if pct.abs() >= 1.0 { format!("{pct:+.1}%") } else { format!("{pct:+.2}%") }

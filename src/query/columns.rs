@@ -105,6 +105,20 @@ pub fn run_table(runs: &[&Run], fields: &[Field], now: Timestamp, style: &CellSt
     }
 }
 
+/// Shortens `params.lr` to `lr` and `metrics.acc:max` to `acc:max` in the headers, for terminal
+/// tables where width is scarce, except where two columns would then have the same name.
+pub fn shorten_headers(table: &mut Table) {
+    let short = |name: &str| -> String {
+        name.strip_prefix("params.").or_else(|| name.strip_prefix("metrics.")).unwrap_or(name).to_owned()
+    };
+    let shortened: Vec<String> = table.columns.iter().map(|c| short(c)).collect();
+    for (i, column) in table.columns.iter_mut().enumerate() {
+        if shortened.iter().filter(|s| **s == shortened[i]).count() == 1 {
+            *column = shortened[i].clone();
+        }
+    }
+}
+
 /// Drops the columns whose values are the same in every row, except those named in `keep`.
 /// With fewer than two rows nothing is compared, so nothing is dropped.
 pub fn hide_unchanged_columns(table: &mut Table, keep: &[&str]) {

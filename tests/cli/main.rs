@@ -4,8 +4,10 @@
 
 mod common;
 
+mod compare;
 mod crash;
 mod demo;
+mod diff;
 mod edit;
 mod layering;
 mod ls;

@@ -184,6 +184,14 @@ impl TestEnv {
         assert!(!outcome.stderr.contains("error"), "fsck complained\n{outcome}");
     }
 
+    /// Records a snapshot run with `args` (`-n NAME -p k=v --metric m=1 -t TAG`); returns its id.
+    #[track_caller]
+    pub fn snapshot(&self, args: &[&str]) -> String {
+        let mut all = vec!["snapshot"];
+        all.extend_from_slice(args);
+        self.run(all).success().trim().to_owned()
+    }
+
     /// Ids of the recorded runs, newest first.
     pub fn run_ids(&self) -> Vec<String> {
         let json = self.run(["ls", "--format", "json"]);
