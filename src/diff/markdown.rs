@@ -61,9 +61,9 @@ fn write_markdown(
     write_env_and_artifacts(md, diff)?;
 
     let mut footer = Vec::new();
-    if let Some(url) = &options.report_url {
-        let url = link_target(&url.replace("{id}", ""));
-        footer.push(format!("[Full report]({url})"));
+    // With an `{id}` placeholder the runs themselves are linked above.
+    if let Some(url) = options.report_url.as_ref().filter(|u| !u.contains("{id}")) {
+        footer.push(format!("[Full report]({})", link_target(url)));
     }
     if let Some(command) = &options.command {
         footer.push(format!("reproduce with {}", code_span(command)));
@@ -109,8 +109,8 @@ fn write_values(md: &mut String, diff: &RunDiff) -> std::fmt::Result {
     writeln!(md, "\n| | A | B | Δ | Δ% |")?;
     writeln!(md, "| --- | ---: | ---: | ---: | ---: |")?;
     for p in &diff.params {
-        let (a, b) = (param_text(p.a.as_ref()), param_text(p.b.as_ref()));
-        writeln!(md, "| params.{} | {} | {} | | |", esc(&p.key), esc(&a), esc(&b))?;
+        let side = |v: Option<&toml::Value>| if v.is_some() { esc(&param_text(v)) } else { "—".to_owned() };
+        writeln!(md, "| params.{} | {} | {} | | |", esc(&p.key), side(p.a.as_ref()), side(p.b.as_ref()))?;
     }
     for metric in &diff.metrics {
         for r in &metric.rollups {
@@ -123,7 +123,8 @@ fn write_values(md: &mut String, diff: &RunDiff) -> std::fmt::Result {
             } else {
                 (delta, relative_text(r.relative))
             };
-            writeln!(md, "| {} | {} | {} | {delta} | {rel} |", esc(&name), opt_number(r.a), opt_number(r.b))?;
+            let side = |v: Option<f64>| if v.is_some() { opt_number(v) } else { "—".to_owned() };
+            writeln!(md, "| {} | {} | {} | {delta} | {rel} |", esc(&name), side(r.a), side(r.b))?;
         }
     }
     Ok(())
@@ -147,7 +148,7 @@ fn write_code(md: &mut String, diff: &RunDiff, options: &MarkdownOptions) -> std
         return Ok(());
     }
     writeln!(md, "\n<details><summary>Code: {}</summary>\n", esc(&code_summary(diff)))?;
-    writeln!(md, "| file | | + | − |")?;
+    writeln!(md, "| file | change | + | − |")?;
     writeln!(md, "| --- | --- | ---: | ---: |")?;
     for file in &diff.code.files {
         let status = format!("{:?}", file.status).to_lowercase();

@@ -40,19 +40,7 @@ pub fn render_text(diff: &RunDiff, checks: &[CheckOutcome], palette: &Palette, o
     writeln!(out)?;
     let mut rows = vec![
         vec!["status".to_owned(), change(&diff.a.status, &diff.b.status)],
-        vec![
-            "duration".to_owned(),
-            format!(
-                "{} → {} ({})",
-                format_duration(diff.a.duration),
-                format_duration(diff.b.duration),
-                delta_text(
-                    Some(diff.b.duration - diff.a.duration),
-                    super::delta(Some(diff.a.duration), Some(diff.b.duration)).1,
-                    true
-                )
-            ),
-        ],
+        vec!["duration".to_owned(), duration_change(diff.a.duration, diff.b.duration)],
     ];
     for p in &diff.params {
         rows.push(vec![format!("params.{}", p.key), change(&param_text(p.a.as_ref()), &param_text(p.b.as_ref()))]);
@@ -190,6 +178,16 @@ pub fn place(side: &Side) -> String {
         (Some(branch), None) => branch.clone(),
         (None, None) => String::new(),
     }
+}
+
+/// `5m12s → 6m01s (+49s, +15.7%)`, or one value when both are the same.
+fn duration_change(a: f64, b: f64) -> String {
+    let (da, db) = (format_duration(a), format_duration(b));
+    if da == db {
+        return da;
+    }
+    let (abs, rel) = super::delta(Some(a), Some(b));
+    format!("{da} → {db} ({})", delta_text(abs, rel, true))
 }
 
 fn change(a: &str, b: &str) -> String {

@@ -23,8 +23,10 @@ fn ls_with_no_runs_prints_an_empty_list() {
 /// Four snapshot runs: two ablations, a debug run and a run without metrics.
 fn four_runs() -> (TestEnv, [String; 4]) {
     let env = TestEnv::with_commit();
-    let a = env.snapshot(&["-n", "abl-lr", "-p", "lr=0.001", "-p", "bs=32", "--metric", "acc=0.95", "--metric", "loss=0.2"]);
-    let b = env.snapshot(&["-n", "abl-bs", "-p", "lr=0.001", "-p", "bs=64", "--metric", "acc=0.91", "--metric", "loss=0.3"]);
+    let a = env
+        .snapshot(&["-n", "abl-lr", "-p", "lr=0.001", "-p", "bs=32", "--metric", "acc=0.95", "--metric", "loss=0.2"]);
+    let b = env
+        .snapshot(&["-n", "abl-bs", "-p", "lr=0.001", "-p", "bs=64", "--metric", "acc=0.91", "--metric", "loss=0.3"]);
     let c = env.snapshot(&[
         "-n", "debug-1", "-t", "debug", "-p", "lr=0.1", "-p", "bs=32", "--metric", "acc=0.97", "--metric", "loss=0.1",
     ]);
@@ -36,7 +38,12 @@ fn ids(env: &TestEnv, args: &[&str]) -> Vec<String> {
     let mut all = vec!["ls", "--format", "json"];
     all.extend_from_slice(args);
     let out = env.run(all);
-    out.json().as_array().unwrap_or_else(|| panic!("not a list\n{out}")).iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect()
+    out.json()
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list\n{out}"))
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[test]
@@ -75,10 +82,12 @@ fn table_csv_and_markdown_output() {
     let (env, _) = four_runs();
     let table = env.run(["ls", "--format", "table"]);
     insta::assert_snapshot!("ls_table_default_columns", table.to_string());
-    let csv = env.run(["ls", "--format", "csv", "--sort", "name", "--columns", "id,name,params.lr,metrics.acc:max,tags"]);
+    let csv =
+        env.run(["ls", "--format", "csv", "--sort", "name", "--columns", "id,name,params.lr,metrics.acc:max,tags"]);
     insta::assert_snapshot!("ls_csv_columns", csv.to_string());
     let md = env.run(["ls", "--format", "md", "--where", "params.bs exists", "--all-columns"]);
-    let host = env.run(["ls", "--format", "json", "-n", "1"]).json()[0]["host"]["hostname"].as_str().unwrap().to_owned();
+    let host =
+        env.run(["ls", "--format", "json", "-n", "1"]).json()[0]["host"]["hostname"].as_str().unwrap().to_owned();
     let host = format!(r"\| {} \|", host.replace('.', r"\."));
     insta::with_settings!({filters => vec![(host.as_str(), "| [HOST] |")]}, {
         insta::assert_snapshot!("ls_md_all_columns", md.to_string());
@@ -91,9 +100,19 @@ fn table_csv_and_markdown_output() {
 fn hide_unchanged_and_json_columns() {
     let (env, [a, b, ..]) = four_runs();
     let out = env.run(["ls", "--format", "csv", "--where", "name ~ ^abl", "--hide-unchanged"]);
-    assert_eq!(out.success(), format!("id,name,started,params.bs,metrics.acc,metrics.loss\n{b},abl-bs,2026-11-23T10:02:00.000Z,64,0.91,0.3\n{a},abl-lr,2026-11-23T10:01:00.000Z,32,0.95,0.2\n"));
-    let json = env.run(["ls", "--format", "json", "--columns", "id,params.bs,metrics.acc:max,tags,duration", "-n", "3"]).json();
-    assert_eq!(json[2], serde_json::json!({"id": b, "params.bs": 64, "metrics.acc:max": 0.91, "tags": null, "duration": 0}));
+    assert_eq!(
+        out.success(),
+        format!(
+            "id,name,started,params.bs,metrics.acc,metrics.loss\n{b},abl-bs,2026-11-23T10:02:00.000Z,64,0.91,0.3\n{a},abl-lr,2026-11-23T10:01:00.000Z,32,0.95,0.2\n"
+        )
+    );
+    let json = env
+        .run(["ls", "--format", "json", "--columns", "id,params.bs,metrics.acc:max,tags,duration", "-n", "3"])
+        .json();
+    assert_eq!(
+        json[2],
+        serde_json::json!({"id": b, "params.bs": 64, "metrics.acc:max": 0.91, "tags": null, "duration": 0})
+    );
     assert_eq!(json[0]["tags"], serde_json::json!(["wip"]));
     // without column options, json is the whole run (the format other tools read)
     let whole = env.run(["ls", "--format", "json", "-n", "1"]).json();
@@ -106,7 +125,8 @@ fn terminal_table_fits_the_width() {
     let env = TestEnv::with_commit();
     let long = "a very long note that goes on and on well past the width of any reasonable terminal";
     env.snapshot(&["-n", "long", "-m", long]);
-    let out = env.cmd().args(["ls", "--format", "table", "--columns", "id,name,note"]).env("COLUMNS", "40").output().unwrap();
+    let out =
+        env.cmd().args(["ls", "--format", "table", "--columns", "id,name,note"]).env("COLUMNS", "40").output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.lines().all(|l| l.chars().count() <= 40), "{text}");
     assert!(text.lines().nth(1).unwrap().ends_with('…'), "{text}");
@@ -130,7 +150,12 @@ fn bad_input_is_a_usage_error_with_a_caret() {
     assert!(out.failure(2).starts_with("error: invalid --where: expected `and` or `or`, found `minutes`\n"), "{out}");
     let out = env.run(["ls", "--columns", "id,nmae"]);
     let err = out.failure(2);
-    assert!(err.starts_with("error: invalid --columns: unknown field `nmae`\n  id,nmae\n     ^^^^\nhint: fields are id, name, status,"), "{out}");
+    assert!(
+        err.starts_with(
+            "error: invalid --columns: unknown field `nmae`\n  id,nmae\n     ^^^^\nhint: fields are id, name, status,"
+        ),
+        "{out}"
+    );
     let out = env.run(["ls", "--sort", "-params"]);
     assert!(out.failure(2).starts_with("error: invalid --sort: `params` needs a key, as in `params.lr`\n"), "{out}");
     let out = env.run(["ls", "--since", "lately"]);

@@ -95,7 +95,8 @@ impl TestEnv {
         std::fs::write(full, content).unwrap();
     }
 
-    fn hermetic(&self, cmd: &mut Command) {
+    /// Clears the environment of `cmd` but for what makes git and git-exp hermetic.
+    pub fn hermetic(&self, cmd: &mut Command) {
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap())
             .env("HOME", &self.home)
