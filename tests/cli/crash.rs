@@ -70,8 +70,12 @@ fn finish(mut child: Child) -> (i32, String, String) {
 #[test]
 fn ctrl_c_is_forwarded_once_and_the_run_is_interrupted() {
     let env = TestEnv::with_commit();
+    env.write("forever.py", FOREVER);
+    let before = env.user_state();
     let child = start(&env);
     wait_for_ticks(&env, 3);
+    let live = &env.run(["ls", "--format", "json"]).json()[0];
+    assert_eq!(live["status"], "running", "a live run is listed: {live}");
     // A terminal delivers one Ctrl-C several times (to git, git-exp, the child): one burst.
     kill(child.id(), "-INT");
     kill(child.id(), "-INT");
@@ -81,6 +85,7 @@ fn ctrl_c_is_forwarded_once_and_the_run_is_interrupted() {
     let run = &env.run(["ls", "--format", "json"]).json()[0];
     assert_eq!(run["status"], "interrupted");
     assert!(run["metrics"]["loss"]["count"].as_u64().unwrap() >= 3);
+    assert_eq!(env.user_state(), before);
     env.fsck();
 }
 
@@ -104,7 +109,9 @@ fn killing_git_exp_leaves_a_crashed_run_that_recover_commits() {
 
     let run = &env.run(["ls", "--format", "json"]).json()[0];
     assert_eq!(run["status"], "crashed", "{run}");
+    let before = env.user_state();
     let out = env.run(["recover"]);
+    assert_eq!(env.user_state(), before);
     assert!(out.stderr.contains(&format!("{points} metric points")), "{out}");
     let run = &env.run(["ls", "--format", "json"]).json()[0];
     assert_eq!(run["status"], "crashed");

@@ -11,4 +11,5 @@ mod diff;
 mod edit;
 mod layering;
 mod ls;
+mod python;
 mod run;
