@@ -152,6 +152,59 @@ pub fn unified_diff(old: Option<&str>, new: Option<&str>, path: &str) -> TextDif
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::git::TreeEdit;
+
+    #[test]
+    fn tree_diff_skips_excluded_paths_and_handles_type_changes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let status = std::process::Command::new("git").args(["init", "-q"]).current_dir(dir.path()).status();
+        assert!(status.expect("git runs").success());
+        let repo = Repo::discover(dir.path()).expect("repo opens");
+        let blob = |text: &str| repo.write_blob(text.as_bytes()).expect("blob");
+        let file = |path: &str, text: &str| TreeEdit::File { path: path.into(), blob: blob(text) };
+        let old = repo
+            .write_tree(
+                repo.empty_tree(),
+                &[
+                    file("a.txt", "a"),
+                    file("dir/b.txt", "b"),
+                    file("dir/sub/c.txt", "c"),
+                    file("x", "file"),
+                    file(".git-exp/run.toml", "1"),
+                ],
+            )
+            .expect("tree");
+        let new = repo
+            .write_tree(
+                old,
+                &[
+                    file("a.txt", "a2"),
+                    TreeEdit::Remove { path: "dir/sub".into() },
+                    TreeEdit::Remove { path: "x".into() },
+                    file("x/y.txt", "y"),
+                    file(".git-exp/run.toml", "2"),
+                    file("new.txt", "n"),
+                ],
+            )
+            .expect("tree");
+        let changes = repo.diff_trees(old, new, &[".git-exp"]).expect("diff");
+        let summary: Vec<String> = changes
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}{}{}",
+                    c.path,
+                    if c.old.is_some() { " old" } else { "" },
+                    if c.new.is_some() { " new" } else { "" }
+                )
+            })
+            .collect();
+        assert_eq!(summary, ["a.txt old new", "dir/sub/c.txt old", "new.txt new", "x old", "x/y.txt new"]);
+        assert!(repo.diff_trees(old, old, &[]).expect("diff").is_empty());
+        assert_eq!(repo.diff_trees(old, new, &[]).expect("diff").len(), 6, "the record counts when not excluded");
+        assert!(repo.subtree(new, "dir").expect("lookup").is_some());
+        assert_eq!(repo.subtree(new, "a.txt").expect("lookup"), None);
+    }
 
     #[test]
     fn unified_diff_of_changed_added_and_equal_texts() {

@@ -3,6 +3,7 @@
 use std::ops::Range;
 
 use super::Error;
+use super::eval::CmpOp;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tok {
@@ -10,12 +11,7 @@ pub enum Tok {
     Word(String),
     /// A quoted string, unescaped.
     Str(String),
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
+    Cmp(CmpOp),
     Match,
     NotMatch,
     LParen,
@@ -39,12 +35,7 @@ impl Tok {
 
     pub fn symbol(&self) -> &'static str {
         match self {
-            Tok::Eq => "=",
-            Tok::Ne => "!=",
-            Tok::Lt => "<",
-            Tok::Le => "<=",
-            Tok::Gt => ">",
-            Tok::Ge => ">=",
+            Tok::Cmp(op) => op.symbol(),
             Tok::Match => "~",
             Tok::NotMatch => "!~",
             Tok::LParen => "(",
@@ -79,11 +70,11 @@ pub fn tokenize(text: &str) -> Result<Vec<Token>, Error> {
         }
         let two = text[start..].get(..2).unwrap_or("");
         let (tok, len) = match (c, two) {
-            (_, "!=") => (Tok::Ne, 2),
+            (_, "!=") => (Tok::Cmp(CmpOp::Ne), 2),
             (_, "!~") => (Tok::NotMatch, 2),
-            (_, "<=") => (Tok::Le, 2),
-            (_, ">=") => (Tok::Ge, 2),
-            (_, "==") => (Tok::Eq, 2),
+            (_, "<=") => (Tok::Cmp(CmpOp::Le), 2),
+            (_, ">=") => (Tok::Cmp(CmpOp::Ge), 2),
+            (_, "==") => (Tok::Cmp(CmpOp::Eq), 2),
             (_, "&&") => return Err(Error::new(start..start + 2, "`&&` is written `and`")),
             (_, "||") => return Err(Error::new(start..start + 2, "`||` is written `or`")),
             ('!', _) => return Err(Error::new(start..start + 1, "`!` is written `not`")),
@@ -91,9 +82,9 @@ pub fn tokenize(text: &str) -> Result<Vec<Token>, Error> {
                 return Err(Error::new(start..start + 1, format!("unexpected `{c}`"))
                     .with_hint("combine conditions with `and`, `or` and `not`"));
             }
-            ('=', _) => (Tok::Eq, 1),
-            ('<', _) => (Tok::Lt, 1),
-            ('>', _) => (Tok::Gt, 1),
+            ('=', _) => (Tok::Cmp(CmpOp::Eq), 1),
+            ('<', _) => (Tok::Cmp(CmpOp::Lt), 1),
+            ('>', _) => (Tok::Cmp(CmpOp::Gt), 1),
             ('~', _) => (Tok::Match, 1),
             ('(', _) => (Tok::LParen, 1),
             (')', _) => (Tok::RParen, 1),
@@ -166,11 +157,11 @@ mod tests {
             toks("params.lr<0.01 and metrics.acc:max>=-1e-3").expect("lexes"),
             vec![
                 word("params.lr"),
-                Tok::Lt,
+                Tok::Cmp(CmpOp::Lt),
                 word("0.01"),
                 word("and"),
                 word("metrics.acc:max"),
-                Tok::Ge,
+                Tok::Cmp(CmpOp::Ge),
                 word("-1e-3"),
                 Tok::End
             ]
@@ -194,7 +185,16 @@ mod tests {
         );
         assert_eq!(
             toks("a==b != c !~ d").expect("lexes"),
-            vec![word("a"), Tok::Eq, word("b"), Tok::Ne, word("c"), Tok::NotMatch, word("d"), Tok::End]
+            vec![
+                word("a"),
+                Tok::Cmp(CmpOp::Eq),
+                word("b"),
+                Tok::Cmp(CmpOp::Ne),
+                word("c"),
+                Tok::NotMatch,
+                word("d"),
+                Tok::End
+            ]
         );
         assert_eq!(toks("started > 2026-11-01T10:00:00Z").expect("lexes")[2], word("2026-11-01T10:00:00Z"));
     }

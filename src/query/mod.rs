@@ -15,7 +15,7 @@ mod sort;
 mod value;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;

@@ -76,21 +76,26 @@ impl<'t> Parser<'t> {
     }
 
     fn or(&mut self) -> Result<Pred, Error> {
-        let mut items = vec![self.and()?];
-        while self.at_keyword("or") {
-            self.next();
-            items.push(self.and()?);
-        }
-        Ok(if items.len() == 1 { items.remove(0) } else { Pred::Or(items) })
+        self.chain("or", Self::and, Pred::Or)
     }
 
     fn and(&mut self) -> Result<Pred, Error> {
-        let mut items = vec![self.unary()?];
-        while self.at_keyword("and") {
+        self.chain("and", Self::unary, Pred::And)
+    }
+
+    /// `operand (keyword operand)*`, one operand standing for itself.
+    fn chain(
+        &mut self,
+        keyword: &str,
+        operand: fn(&mut Self) -> Result<Pred, Error>,
+        join: fn(Vec<Pred>) -> Pred,
+    ) -> Result<Pred, Error> {
+        let mut items = vec![operand(self)?];
+        while self.at_keyword(keyword) {
             self.next();
-            items.push(self.unary()?);
+            items.push(operand(self)?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Pred::And(items) })
+        Ok(if items.len() == 1 { items.remove(0) } else { join(items) })
     }
 
     fn unary(&mut self) -> Result<Pred, Error> {
@@ -125,12 +130,7 @@ impl<'t> Parser<'t> {
         let field = Field::parse(&name, span.start)?;
         let op_token = self.next();
         let op = match &op_token.tok {
-            Tok::Eq => CmpOp::Eq,
-            Tok::Ne => CmpOp::Ne,
-            Tok::Lt => CmpOp::Lt,
-            Tok::Le => CmpOp::Le,
-            Tok::Gt => CmpOp::Gt,
-            Tok::Ge => CmpOp::Ge,
+            Tok::Cmp(op) => *op,
             Tok::Match | Tok::NotMatch => {
                 let negate = op_token.tok == Tok::NotMatch;
                 let pred = self.regex(field, &name, op_token.tok.symbol())?;
@@ -155,7 +155,7 @@ impl<'t> Parser<'t> {
                 .with_hint(format!("operators are {OPERATORS}")));
             }
         };
-        let (lit, lit_span) = self.value(op_token.tok.symbol())?;
+        let (lit, lit_span) = self.value(op.symbol())?;
         self.check(&field, &name, op, &lit, lit_span)?;
         Ok(Pred::Compare { field, op, lit })
     }
