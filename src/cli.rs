@@ -19,7 +19,7 @@ use crate::ui::Format;
 ///   git exp ls --where 'metrics.acc:max > 0.9'
 ///   git exp show @
 #[derive(Debug, Parser)]
-#[command(name = "git-exp", bin_name = "git exp", version, max_term_width = 100)]
+#[command(name = "git-exp", bin_name = "git exp", version, max_term_width = 100, verbatim_doc_comment)]
 #[command(propagate_version = true, subcommand_required = true, arg_required_else_help = true)]
 pub struct Cli {
     #[command(flatten)]
@@ -71,7 +71,17 @@ pub enum Command {
     Restore(commands::restore::RestoreArgs),
     Recover(commands::recover::RecoverArgs),
     Gc(commands::gc::GcArgs),
+    Rerun(commands::rerun::RerunArgs),
+    Apply(commands::apply::ApplyArgs),
+    Branch(commands::branch::BranchArgs),
     Demo(commands::demo::DemoArgs),
+    Push(commands::push::PushArgs),
+    Fetch(commands::fetch::FetchArgs),
+    Pull(commands::pull::PullArgs),
+    Export(commands::export::ExportArgs),
+    Import(commands::import::ImportArgs),
+    Completions(commands::completions::CompletionsArgs),
+    Man(commands::completions::ManArgs),
 }
 
 #[cfg(test)]

@@ -15,6 +15,13 @@ pub fn now() -> Timestamp {
     Timestamp::now()
 }
 
+/// Returns the real current time, ignoring `GIT_EXP_NOW`: for what the outside world checks
+/// against its own clock (S3 request signatures are refused when more than 15 minutes off).
+pub fn wall() -> Timestamp {
+    #[allow(clippy::disallowed_methods)] // a pinned clock would break request signing
+    Timestamp::now()
+}
+
 /// Formats a timestamp as RFC 3339 in UTC with millisecond precision (`2026-11-23T10:00:00.123Z`).
 pub fn rfc3339(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()

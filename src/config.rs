@@ -17,12 +17,20 @@ pub struct Config {
     pub env: EnvConfig,
     #[serde(default)]
     pub output: OutputConfig,
-    /// Entry points (`[entry.<name>]`): accepted here, not used yet.
-    #[serde(default, rename = "entry")]
-    _entry: Option<serde::de::IgnoredAny>,
-    /// Blob remote settings: accepted here, not used yet.
-    #[serde(default, rename = "blobs")]
-    _blobs: Option<serde::de::IgnoredAny>,
+    /// Entry points (`[entry.<name>]`), checked when one is used (`capture::entry`).
+    #[serde(default)]
+    pub entry: toml::Table,
+    #[serde(default)]
+    pub blobs: BlobsConfig,
+}
+
+/// `[blobs]`: where blobs are shared (`git config exp.blobs` overrides it per clone).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlobsConfig {
+    /// A directory (relative to the repository root) or `s3://bucket/prefix`.
+    #[serde(default)]
+    pub remote: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -194,6 +202,9 @@ mod tests {
         let options = config.snapshot_options().expect("globs compile");
         assert!(options.exclude.is_match("data/x.csv"));
         assert!(!options.exclude.is_match("src/data.py"));
+        let blobs = Config::parse("[blobs]\nremote = \"s3://b/p\"\n").expect("blobs section");
+        assert_eq!(blobs.blobs.remote.as_deref(), Some("s3://b/p"));
+        assert!(Config::parse("[blobs]\nremot = \"x\"\n").is_err());
         let err = Config::parse("[snapshot]\nexclud = []\n").expect_err("typo");
         assert!(err.to_string().contains("exclud"), "{err}");
         assert!(err.to_string().contains("line"), "{err}");

@@ -14,10 +14,18 @@ pub struct IdSource {
 
 impl IdSource {
     /// Returns a generator seeded from `GIT_EXP_SEED` (tests), else from the OS.
+    ///
+    /// Each generator made by one process gets its own seeded sequence: two runs made at once by
+    /// one process (a sweep) must not draw the same id, or identical first commits would make the
+    /// second create-only ref update succeed as a no-op.
     pub fn new() -> Self {
+        static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let seeded = std::env::var("GIT_EXP_SEED").ok().and_then(|s| s.parse::<u64>().ok());
         let rng = match seeded {
-            Some(seed) => fastrand::Rng::with_seed(seed),
+            Some(seed) => {
+                let nth = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                fastrand::Rng::with_seed(seed.wrapping_add(nth.wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+            }
             None => fastrand::Rng::new(),
         };
         Self { rng }
@@ -52,7 +60,6 @@ pub struct RunId(String);
 
 impl RunId {
     /// Returns the id if `s` has the exact shape of a run id.
-    #[cfg(test)]
     pub fn parse(s: &str) -> Option<Self> {
         (s.len() == ID_LEN && is_id_prefix(s)).then(|| Self(s.to_owned()))
     }

@@ -13,6 +13,7 @@ mod diff;
 mod git;
 mod ids;
 mod query;
+mod share;
 mod store;
 mod ui;
 

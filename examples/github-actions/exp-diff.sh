@@ -14,9 +14,9 @@ base="${1:?usage: exp-diff.sh BASE COMMENT_FILE [git exp diff options...]}"
 comment="${2:?usage: exp-diff.sh BASE COMMENT_FILE [git exp diff options...]}"
 shift 2
 
-# Run refs are not fetched by a checkout. No `+`: run refs only move forward, and a forced
-# update would hide a rewritten run.
-git fetch --quiet --no-tags origin 'refs/git-exp/runs/*:refs/git-exp/runs/*'
+# A checkout does not fetch run refs; `git exp fetch` brings them (merging runs edited on both
+# sides), artifacts stay on the blob remote.
+git exp -q fetch origin
 
 # BASE...HEAD compares the runs of the merge base (what the branch started from) with the runs
 # of the pull request's head; each side is the newest completed run based on that commit or on

@@ -1,5 +1,11 @@
 //! The content-addressed blob store: `blobs/sha256/<2 hex>/<62 hex>`, zstd-compressed, named by
 //! the sha256 of the uncompressed content. Written as temp file, fsync, rename; reads verify.
+//! A blob remote ([`remote`]) has the same layout, so blobs travel in their compressed form.
+
+pub mod remote;
+mod s3;
+
+pub use remote::BlobRemote;
 
 use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
@@ -14,6 +20,12 @@ pub enum Error {
     Missing { sha256: String },
     #[error("blob {sha256} is corrupt: its content hashes to {actual}")]
     Corrupt { sha256: String, actual: String },
+    #[error("blob {sha256} is not on the blob remote {remote}")]
+    MissingOnRemote { sha256: String, remote: String },
+    #[error("cannot reach the blob remote {remote}: {detail}")]
+    Unreachable { remote: String, detail: String },
+    #[error("the blob remote {remote} answered {detail}")]
+    Remote { remote: String, detail: String },
     #[error("`{0}` is not a sha256 blob name")]
     BadName(String),
     #[error("{what}: {source}")]
@@ -104,6 +116,46 @@ impl BlobStore {
         Ok(Stored { sha256, size })
     }
 
+    /// Returns true if the store has blob `sha256`.
+    pub fn has(&self, sha256: &str) -> bool {
+        self.path(sha256).is_ok_and(|p| p.is_file())
+    }
+
+    /// Opens blob `sha256` in its stored (compressed) form, for sending it elsewhere.
+    pub fn open_stored(&self, sha256: &str) -> Result<File, Error> {
+        let path = self.path(sha256)?;
+        File::open(&path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => Error::Missing { sha256: sha256.into() },
+            _ => io_err(format!("cannot read blob {sha256}"))(e),
+        })
+    }
+
+    /// Stores a blob received in its stored (compressed) form: written to a temp file, verified
+    /// by decompressing and hashing it, and only then renamed into place. Returns the
+    /// uncompressed size.
+    pub fn put_stored(&self, sha256: &str, mut reader: impl Read) -> Result<u64, Error> {
+        let dest = self.path(sha256)?;
+        let tmp_dir = self.root.join("tmp");
+        std::fs::create_dir_all(&tmp_dir).map_err(io_err(format!("cannot create `{}`", tmp_dir.display())))?;
+        let mut tmp = tempfile_in(&tmp_dir)?;
+        let result = io::copy(&mut reader, &mut tmp.file)
+            .map_err(io_err(format!("cannot receive blob {sha256}")))
+            .and_then(|_| tmp.file.sync_all().map_err(io_err("cannot sync blob")))
+            .and_then(|()| verify_stored(&tmp.path, sha256));
+        let size = match result {
+            Ok(size) => size,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp.path);
+                return Err(e);
+            }
+        };
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(io_err(format!("cannot create `{}`", parent.display())))?;
+        }
+        std::fs::rename(&tmp.path, &dest).map_err(io_err(format!("cannot store blob {sha256}")))?;
+        Ok(size)
+    }
+
     /// Copies blob `sha256`, decompressed, to `out`, verifying its hash. On a mismatch the bytes
     /// already written are the caller's to discard (write to a temp file and rename).
     pub fn read_to(&self, sha256: &str, out: &mut dyn Write) -> Result<u64, Error> {
@@ -115,27 +167,7 @@ impl BlobStore {
             }
             Err(e) => return Err(io_err(format!("cannot read blob {sha256}"))(e)),
         };
-        let mut decoder = zstd::Decoder::new(file).map_err(io_err(format!("cannot read blob {sha256}")))?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 256 * 1024];
-        let mut size = 0u64;
-        loop {
-            // A damaged frame is corruption, not an I/O failure of ours.
-            let Ok(n) = decoder.read(&mut buf) else {
-                return Err(Error::Corrupt { sha256: sha256.into(), actual: "(undecodable zstd data)".into() });
-            };
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            out.write_all(&buf[..n]).map_err(io_err("cannot write blob content"))?;
-            size += n as u64;
-        }
-        let actual = hex::encode(hasher.finalize());
-        if actual != sha256 {
-            return Err(Error::Corrupt { sha256: sha256.into(), actual });
-        }
-        Ok(size)
+        decode_verified(file, sha256, out)
     }
 
     /// Returns blob `sha256`, verified.
@@ -192,6 +224,38 @@ impl BlobStore {
         let path = self.path(sha256)?;
         std::fs::remove_file(&path).map_err(io_err(format!("cannot delete blob {sha256}")))
     }
+}
+
+/// Checks that the compressed file at `path` holds content whose sha256 is `sha256`.
+fn verify_stored(path: &Path, sha256: &str) -> Result<u64, Error> {
+    let file = File::open(path).map_err(io_err(format!("cannot read `{}`", path.display())))?;
+    decode_verified(file, sha256, &mut io::sink())
+}
+
+/// Decompresses `file` into `out`, failing with [`Error::Corrupt`] unless the content hashes to
+/// `sha256`.
+fn decode_verified(file: File, sha256: &str, out: &mut dyn Write) -> Result<u64, Error> {
+    let mut decoder = zstd::Decoder::new(file).map_err(io_err(format!("cannot read blob {sha256}")))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut size = 0u64;
+    loop {
+        // A damaged frame is corruption, not an I/O failure of ours.
+        let Ok(n) = decoder.read(&mut buf) else {
+            return Err(Error::Corrupt { sha256: sha256.into(), actual: "(undecodable zstd data)".into() });
+        };
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n]).map_err(io_err("cannot write blob content"))?;
+        size += n as u64;
+    }
+    let actual = hex::encode(hasher.finalize());
+    if actual != sha256 {
+        return Err(Error::Corrupt { sha256: sha256.into(), actual });
+    }
+    Ok(size)
 }
 
 struct TempFile {

@@ -3,11 +3,14 @@
 //! whose git-exp process died.
 
 pub mod child;
+pub mod entry;
 pub mod host;
+mod isolate;
 pub mod metrics;
 pub mod params;
 mod sampler;
 mod spool;
+pub mod sweep;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -16,7 +19,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::config::Config;
-use crate::git::CodeSnapshot;
+use crate::git::{CodeSnapshot, Oid};
 use crate::ids::IdSource;
 use crate::store::record::{RunRecord, SCHEMA, Status};
 use crate::store::{NewRun, Run, Store};
@@ -42,8 +45,28 @@ pub struct Request {
     pub system_interval: Option<Duration>,
     pub sweep: Option<String>,
     pub rerun_of: Option<String>,
-    /// Where the command runs.
+    /// The entry point the command comes from.
+    pub entry: Option<String>,
+    /// The command before `{param}` substitution (kept so that `rerun -p` can substitute again).
+    pub template: Vec<String>,
+    /// Where the command runs (for an isolated run: relative to the checkout).
     pub dir: PathBuf,
+    /// Which code the run records.
+    pub code: CodeSource,
+    /// Run in a temporary checkout of the snapshot instead of the working tree.
+    pub isolate: bool,
+    /// Keep the isolated checkout afterwards (and what the command left in it).
+    pub keep: bool,
+}
+
+/// The code a run records.
+#[derive(Debug, Clone, Default)]
+pub enum CodeSource {
+    /// The working tree as it is now.
+    #[default]
+    WorkingTree,
+    /// The code of an earlier run (`rerun`): its tree, base and branch.
+    Run { tree: Oid, base: Option<String>, branch: Option<String>, dirty: bool, cwd: String },
 }
 
 /// The code and the first record of a run, ready to be committed.
@@ -56,10 +79,19 @@ struct Prepared {
 
 /// Snapshots the working tree and builds the first record.
 fn prepare(store: &Store, request: &Request, status: Status) -> anyhow::Result<(Prepared, Vec<String>)> {
-    let config = Config::load(store.repo.workdir())?;
-    let options = config.snapshot_options()?;
-    let head = store.repo.head()?;
-    let code = store.repo.snapshot_code(&options)?;
+    let (code, base, branch, dirty, cwd) = match &request.code {
+        CodeSource::WorkingTree => {
+            let config = Config::load(store.repo.workdir())?;
+            let code = store.repo.snapshot_code(&config.snapshot_options()?)?;
+            let head = store.repo.head()?;
+            let dirty = code.dirty();
+            (code, head.commit.map(|c| c.to_string()), head.branch, dirty, store.repo.prefix())
+        }
+        CodeSource::Run { tree, base, branch, dirty, cwd } => {
+            let code = CodeSnapshot { base_tree: *tree, edits: vec![], skipped: vec![] };
+            (code, base.clone(), branch.clone(), *dirty, cwd.clone())
+        }
+    };
     let mut notices = Vec::new();
     if !code.skipped.is_empty() {
         let list: Vec<String> = code.skipped.iter().take(5).map(|s| format!("{} ({})", s.path, s.reason)).collect();
@@ -77,14 +109,16 @@ fn prepare(store: &Store, request: &Request, status: Status) -> anyhow::Result<(
         name,
         status,
         command: request.command.clone(),
-        cwd: store.repo.prefix(),
+        command_template: if request.template == request.command { vec![] } else { request.template.clone() },
+        entry: request.entry.clone(),
+        cwd,
         started: crate::clock::now(),
         ended: None,
         exit_code: None,
         signal: None,
-        base: head.commit.map(|c| c.to_string()),
-        branch: head.branch,
-        dirty: code.dirty(),
+        base,
+        branch,
+        dirty,
         tags: dedup(&request.tags),
         note: request.note.clone(),
         sweep: request.sweep.clone(),
@@ -135,6 +169,7 @@ pub struct Started {
     pub notices: Vec<String>,
     spool: PathBuf,
     request: Request,
+    checkout: Option<isolate::Checkout>,
 }
 
 /// Snapshots the code, commits the `running` record and prepares the spool.
@@ -146,7 +181,15 @@ pub fn start(store: &Store, request: Request) -> anyhow::Result<Started> {
     )?;
     let spool = store.spool_dir(run.id());
     spool::create(&spool, &request).with_context(|| format!("cannot prepare the spool of run {}", run.id()))?;
-    Ok(Started { run, notices, spool, request })
+    let mut request = request;
+    let checkout = if request.isolate {
+        let checkout = isolate::Checkout::create(store, &run)?;
+        request.dir = checkout.dir().join(&run.record.cwd);
+        Some(checkout)
+    } else {
+        None
+    };
+    Ok(Started { run, notices, spool, request, checkout })
 }
 
 /// How a recorded command ended.
@@ -161,7 +204,7 @@ pub struct Executed {
 impl Started {
     /// Runs the command and commits the final record from the spool.
     pub fn execute(self, store: &Store) -> anyhow::Result<Executed> {
-        let Started { run, spool, request, .. } = self;
+        let Started { run, spool, request, checkout, .. } = self;
         let series = Arc::new(Mutex::new(SeriesSet::default()));
         let config = Config::load(store.repo.workdir())?;
         let env = spool::child_env(&spool, run.id());
@@ -189,6 +232,8 @@ impl Started {
                 (Ended { exit_code: Some(127), signal: None, interrupted: false }, Some(message))
             }
         };
+        // The run ended when the command did, not when the environment capture caught up.
+        let ended_at = crate::clock::now();
         if let Some(pip) = pip {
             let _ = pip.join();
         }
@@ -207,8 +252,11 @@ impl Started {
         } else {
             Status::Failed
         };
-        let finish = Finish { status, exit_code: ended.exit_code, signal: ended.signal, ended: crate::clock::now() };
-        let (run, notices) = finalize(store, &config, run.id(), &spool, &series, &finish)?;
+        let finish = Finish { status, exit_code: ended.exit_code, signal: ended.signal, ended: ended_at };
+        let (run, mut notices) = finalize(store, &config, run.id(), &spool, &series, &finish)?;
+        if let Some(checkout) = checkout {
+            notices.extend(checkout.finish(request.keep)?);
+        }
         Ok(Executed { run, ended, spawn_error, notices })
     }
 }

@@ -22,13 +22,50 @@ pub fn parse_assignment(text: &str) -> Result<(String, toml::Value), UsageError>
             "`{key}` is not a valid param name: use letters, digits, `_`, `-`, and `.` between parts"
         )));
     }
-    if raw.starts_with('[') && raw.ends_with(']') {
-        return Err(UsageError::with_hint(
-            format!("`-p {text}`: sweep grids are not supported yet"),
-            "give one value per run for now",
-        ));
-    }
     Ok((key.to_owned(), typed_value(raw)))
+}
+
+/// A `-p` value: one value, or a grid of values to sweep over (`-p lr=[0.1,0.01]`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Assignment {
+    One(toml::Value),
+    Grid(Vec<toml::Value>),
+}
+
+/// Parses `KEY=VALUE` or `KEY=[V1,V2,…]` (a sweep grid; each value typed on its own).
+pub fn parse_sweep_assignment(text: &str) -> Result<(String, Assignment), UsageError> {
+    let (key, value) = parse_assignment(text)?;
+    let raw = text.split_once('=').map_or("", |(_, v)| v.trim());
+    let Some(inner) = raw.strip_prefix('[').and_then(|r| r.strip_suffix(']')) else {
+        return Ok((key, Assignment::One(value)));
+    };
+    let values: Vec<toml::Value> = inner.split(',').map(str::trim).filter(|v| !v.is_empty()).map(typed_value).collect();
+    if values.is_empty() {
+        return Err(UsageError::new(format!("`-p {text}`: a sweep needs at least one value between [ and ]")));
+    }
+    Ok((key, Assignment::Grid(values)))
+}
+
+/// A param to sweep over and its values.
+pub type Grid = (String, Vec<toml::Value>);
+
+/// The cross product of the grids, each combination on top of `base`, in the order the grids
+/// were given (the last one varies fastest).
+pub fn expand_grid(base: &Params, grids: &[Grid]) -> Vec<Params> {
+    let mut combos = vec![base.clone()];
+    for (key, values) in grids {
+        combos = combos
+            .into_iter()
+            .flat_map(|combo| {
+                values.iter().map(move |value| {
+                    let mut next = combo.clone();
+                    insert(&mut next, key, value.clone());
+                    next
+                })
+            })
+            .collect();
+    }
+    combos
 }
 
 /// Reads a value the way a user means it on the command line.
@@ -255,8 +292,23 @@ mod tests {
     fn assignment_errors_name_the_input() {
         assert_eq!(parse_assignment("lr").unwrap_err().message, "`-p lr` is not a param: expected KEY=VALUE");
         assert!(parse_assignment("a..b=1").unwrap_err().message.contains("`a..b`"));
-        assert!(parse_assignment("lr=[1,2]").unwrap_err().message.contains("sweep"));
         assert_eq!(parse_assignment("opt.lr=0.5").unwrap(), ("opt.lr".into(), toml::Value::Float(0.5)));
+    }
+
+    #[test]
+    fn grids_expand_to_the_cross_product() {
+        let (key, grid) = parse_sweep_assignment("lr=[0.1, 0.01,1e-3]").unwrap();
+        assert_eq!(key, "lr");
+        let Assignment::Grid(lrs) = grid else { panic!("a grid") };
+        let (_, one) = parse_sweep_assignment("epochs=5").unwrap();
+        assert_eq!(one, Assignment::One(toml::Value::Integer(5)));
+        let mut base = Params::new();
+        insert(&mut base, "seed", toml::Value::Integer(1));
+        let bs = vec![toml::Value::Integer(32), toml::Value::Integer(64)];
+        let combos = expand_grid(&base, &[("lr".into(), lrs), ("bs".into(), bs)]);
+        let shown: Vec<String> = combos.iter().map(|p| format!("{}/{}/{}", p["lr"], p["bs"], p["seed"])).collect();
+        assert_eq!(shown, ["0.1/32/1", "0.1/64/1", "0.01/32/1", "0.01/64/1", "0.001/32/1", "0.001/64/1"]);
+        assert!(parse_sweep_assignment("lr=[]").is_err());
     }
 
     #[test]

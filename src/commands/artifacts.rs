@@ -15,6 +15,7 @@ use crate::ui::{Cell, Table, Ui};
 ///   git exp artifacts @ -o out/
 ///   git exp artifacts brave-otter model.pt -o .
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct ArtifactsArgs {
     /// Run: id, id prefix (4+), name, `@` or `@~N`
     pub run: RunSpec,
@@ -58,15 +59,44 @@ pub fn cmd_artifacts(ui: &mut Ui, ctx: &Ctx, args: &ArtifactsArgs) -> anyhow::Re
     // Check every path before writing anything: a hand-edited manifest must not write outside.
     let targets =
         selected.iter().map(|a| safe_join(&dir, &a.path).map(|p| (*a, p))).collect::<anyhow::Result<Vec<_>>>()?;
+    // Blobs of a fetched run live on the blob remote until first needed.
+    let absent: Vec<String> = targets.iter().map(|(a, _)| a.sha256.clone()).filter(|s| !blobs.has(s)).collect();
+    let mut unavailable = Vec::new();
+    if !absent.is_empty() {
+        match crate::share::blob_remote(&store)? {
+            Some(remote) => unavailable = crate::share::download(ui, &blobs, &remote, &absent)?.1,
+            None => ui.warn(format!(
+                "{} blobs are not in this clone and no blob remote is configured \
+                 (git config exp.blobs <dir or s3://bucket/prefix>)",
+                absent.len()
+            )),
+        }
+    }
     let bar = ui.progress(targets.len() as u64, "extracting");
+    let mut extracted = 0;
+    let mut failed = 0;
     for (artifact, target) in &targets {
-        blobs
-            .extract(&artifact.sha256, target)
-            .map_err(|e| anyhow::anyhow!("artifact `{}` of run {}: {e}", artifact.path, run.id()))?;
+        // One unavailable artifact must not cost the others.
+        match blobs.extract(&artifact.sha256, target) {
+            Ok(_) => extracted += 1,
+            Err(e) => {
+                let e = unavailable
+                    .iter()
+                    .find(|m| m.to_string().contains(&artifact.sha256))
+                    .map_or(e.to_string(), |m| m.to_string());
+                bar.suspend(|| {
+                    ui.warn(format!("artifact `{}` of run {} is unavailable: {e}", artifact.path, run.id()));
+                });
+                failed += 1;
+            }
+        }
         bar.inc(1);
     }
     bar.finish_and_clear();
-    writeln!(ui.status(), "Extracted {} artifacts of run {} into {}.", targets.len(), run.id(), dir.display())?;
+    writeln!(ui.status(), "Extracted {extracted} artifacts of run {} into {}.", run.id(), dir.display())?;
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} artifacts of run {} could not be extracted", targets.len(), run.id());
+    }
     Ok(ExitStatus::Success)
 }
 

@@ -14,6 +14,7 @@ use crate::ui::{Format, Ui};
 ///   git exp compare @ @~1 @~2 --hide-unchanged
 ///   git exp compare k3m9 z7q2 --format md
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct CompareArgs {
     /// Runs: id, id prefix (4+), name, `@` or `@~N`
     #[arg(required = true, value_name = "RUN")]

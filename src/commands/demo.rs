@@ -17,6 +17,7 @@ use crate::ui::Ui;
 ///   git exp demo
 ///   git exp demo /tmp/exp-demo
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct DemoArgs {
     /// Where to create the demo repository (must not exist, or be empty)
     #[arg(default_value = "demo")]

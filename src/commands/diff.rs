@@ -21,8 +21,9 @@ use crate::ui::{Cell, Format, Table, Ui, UsageError};
 ///   git exp diff @~1 @ --stat
 ///   git exp diff origin/main HEAD --format md > comment.md
 ///   git exp diff origin/main...HEAD --pick best:metrics.acc:max
-///   git exp diff origin/main HEAD --fail-if 'metrics.acc:last < -0.01' --fail-if 'metrics.loss:last > +5%'
+///   git exp diff main HEAD --fail-if 'metrics.acc:last < -0.01' --fail-if 'metrics.loss:last > +5%'
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct DiffArgs {
     /// Run or git revision, or a range A..B or A...B
     #[arg(value_name = "A")]

@@ -17,6 +17,7 @@ use crate::ui::Ui;
 ///   git exp gc --dry-run
 ///   git exp gc --trash-days 0      # empty the trash now
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct GcArgs {
     /// Delete runs that have been in the trash for this many days
     #[arg(long, default_value_t = 30, value_name = "DAYS")]

@@ -8,6 +8,7 @@ use crate::ui::Ui;
 /// Examples:
 ///   git exp init
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct InitArgs {}
 
 const TEMPLATE: &str = r#"# git-exp settings (https://github.com/git-exp/git-exp/blob/main/docs/FORMAT.md)
@@ -36,7 +37,8 @@ pub fn cmd_init(ui: &mut Ui, ctx: &Ctx, _args: &InitArgs) -> anyhow::Result<Exit
         writeln!(ui.status(), "Wrote {}.", path.display())?;
     }
     writeln!(ui.status(), "Runs live under refs/git-exp/runs/. To share them through a remote:")?;
-    writeln!(ui.status(), "  git push origin 'refs/git-exp/runs/*:refs/git-exp/runs/*'")?;
-    writeln!(ui.status(), "  git fetch origin 'refs/git-exp/runs/*:refs/git-exp/runs/*'")?;
+    writeln!(ui.status(), "  git config exp.blobs s3://bucket/prefix   # or a shared directory, for artifacts")?;
+    writeln!(ui.status(), "  git exp push                              # artifacts, then run refs")?;
+    writeln!(ui.status(), "  git exp fetch --configure                 # in each clone (also for plain `git fetch`)")?;
     Ok(ExitStatus::Success)
 }

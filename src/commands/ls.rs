@@ -20,6 +20,7 @@ use crate::ui::{Format, Ui, UsageError};
 ///   git exp ls --branch feature/x --since 7d --hide-unchanged
 ///   git exp ls --format json | jq '.[0].params'
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct LsArgs {
     /// Show only runs matching EXPR (can be repeated: all must match)
     #[arg(long = "where", short = 'w', value_name = "EXPR")]

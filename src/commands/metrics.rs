@@ -14,6 +14,7 @@ use crate::ui::{Cell, Format, Table, Ui};
 ///   git exp metrics @ train/loss --format csv > loss.csv
 ///   git exp metrics brave-otter loss acc --format json
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct MetricsArgs {
     /// Run: id, id prefix (4+), name, `@` or `@~N`
     pub run: RunSpec,

@@ -1,17 +1,26 @@
 //! One file per subcommand: a clap `Args` struct and a `cmd_<name>` function. Commands resolve
 //! through `store`, compute with the domain modules and print through `ui`.
 
+pub mod apply;
 pub mod artifacts;
+pub mod branch;
 pub mod compare;
+pub mod completions;
 pub mod demo;
 pub mod diff;
+pub mod export;
+pub mod fetch;
 pub mod gc;
+pub mod import;
 pub mod init;
 pub mod ls;
 pub mod metrics;
 pub mod note;
+pub mod pull;
+pub mod push;
 pub mod recover;
 pub mod rename;
+pub mod rerun;
 pub mod restore;
 pub mod rm;
 pub mod run;
@@ -82,6 +91,16 @@ pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Restore(args) => restore::cmd_restore(ui, &ctx, args),
         Command::Recover(args) => recover::cmd_recover(ui, &ctx, args),
         Command::Gc(args) => gc::cmd_gc(ui, &ctx, args),
+        Command::Rerun(args) => rerun::cmd_rerun(ui, &ctx, args),
+        Command::Apply(args) => apply::cmd_apply(ui, &ctx, args),
+        Command::Branch(args) => branch::cmd_branch(ui, &ctx, args),
         Command::Demo(args) => demo::cmd_demo(ui, &ctx, args),
+        Command::Push(args) => push::cmd_push(ui, &ctx, args),
+        Command::Fetch(args) => fetch::cmd_fetch(ui, &ctx, args),
+        Command::Pull(args) => pull::cmd_pull(ui, &ctx, args),
+        Command::Export(args) => export::cmd_export(ui, &ctx, args),
+        Command::Import(args) => import::cmd_import(ui, &ctx, args),
+        Command::Completions(args) => completions::cmd_completions(ui, &ctx, args),
+        Command::Man(args) => completions::cmd_man(ui, &ctx, args),
     }
 }

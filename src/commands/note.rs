@@ -9,6 +9,7 @@ use crate::ui::Ui;
 ///   git exp note k3m9 --append "rerun with warmup"
 ///   git exp note @ ""            # clear it
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct NoteArgs {
     /// Run: id, id prefix (4+), name, `@` or `@~N`
     pub run: RunSpec,

@@ -14,6 +14,7 @@ use crate::ui::Ui;
 ///   git exp recover
 ///   git exp recover k3m9x2qa
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct RecoverArgs {
     /// Runs to recover [default: every crashed run]
     pub runs: Vec<RunSpec>,

@@ -7,6 +7,7 @@ use crate::ui::{Ui, UsageError};
 /// Examples:
 ///   git exp rename @ lr-sweep-best
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct RenameArgs {
     /// Run: id, id prefix (4+), name, `@` or `@~N`
     pub run: RunSpec,

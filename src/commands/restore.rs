@@ -7,6 +7,7 @@ use crate::ui::Ui;
 /// Examples:
 ///   git exp restore k3m9x2qa
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct RestoreArgs {
     /// Runs in the trash: id, id prefix (4+) or name
     #[arg(required = true)]

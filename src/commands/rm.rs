@@ -11,6 +11,7 @@ use crate::ui::Ui;
 ///   git exp rm @
 ///   git exp rm k3m9 brave-otter
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct RmArgs {
     /// Runs: id, id prefix (4+), name, `@` or `@~N`
     #[arg(required = true)]

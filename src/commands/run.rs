@@ -1,8 +1,12 @@
 use std::path::PathBuf;
+use std::time::Duration;
 
-use crate::capture::{self, Request, params};
+use crate::capture::{self, Executed, Request, entry, params, sweep};
 use crate::commands::{Ctx, ExitStatus};
-use crate::ui::Ui;
+use crate::config::Config;
+use crate::ids::IdSource;
+use crate::store::Status;
+use crate::ui::{Cell, Table, Ui, UsageError};
 
 /// Record a run of a command
 ///
@@ -11,13 +15,24 @@ use crate::ui::Ui;
 /// and commits params, metrics, output and artifacts under refs/git-exp/runs/<id>. The exit
 /// code is the command's (130 after Ctrl-C).
 ///
+/// Give the command after `--`, or the name of an entry point defined in exp.toml
+/// (`[entry.train]`) whose params are typed, defaulted and checked before anything runs.
+/// `-p key=[a,b,c]` sweeps over values: one run per combination of all grids.
+///
 /// Examples:
 ///   git exp run -- python train.py
 ///   git exp run -n baseline -t v1 -p lr=0.1 -p epochs=3 -- python train.py --lr {lr}
 ///   git exp run --params-file params.yaml -- python train.py
 ///   git exp run --scrape -- ./train.sh        # metrics from `loss=0.3` lines
+///   git exp run train -p lr=0.1               # entry point from exp.toml
+///   git exp run train -p lr=[0.1,0.01,0.001] -p epochs=[5,10] -j 2
+///   git exp run --isolate train               # in a temporary checkout; keep editing meanwhile
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct RunArgs {
+    /// Entry point from exp.toml ([entry.<name>]), instead of a command after `--`
+    #[arg(value_name = "ENTRY")]
+    pub entry: Option<String>,
     #[command(flatten)]
     pub record: RecordArgs,
     /// Read `key=value` / `key: value` numbers from stdout lines as metrics
@@ -26,8 +41,20 @@ pub struct RunArgs {
     /// Seconds between system metric samples (sys/cpu_percent, sys/rss_bytes); 0 turns them off
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     pub system_interval: f64,
+    /// Run in a temporary checkout of the snapshot, so the working tree is free to change
+    #[arg(long)]
+    pub isolate: bool,
+    /// With --isolate: keep the checkout and whatever the command wrote into it
+    #[arg(long, requires = "isolate")]
+    pub keep: bool,
+    /// Sweeps: how many runs at once
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 1)]
+    pub jobs: usize,
+    /// Sweeps: start no more runs after one fails
+    #[arg(long)]
+    pub fail_fast: bool,
     /// The command to run, after `--`; `{name}` is replaced by the param's value
-    #[arg(last = true, required = true, value_name = "COMMAND")]
+    #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
 }
 
@@ -40,61 +67,156 @@ pub struct RecordArgs {
     /// Tag the run (can be repeated)
     #[arg(short = 't', long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
-    /// A param as KEY=VALUE, typed as integer, float, bool or string (can be repeated)
+    /// A param as KEY=VALUE, typed as integer, float, bool or string; KEY=[V1,V2] sweeps (can be repeated)
     #[arg(short = 'p', long = "param", value_name = "KEY=VALUE", value_parser = parse_param)]
-    pub params: Vec<(String, toml::Value)>,
+    pub params: Vec<(String, params::Assignment)>,
     /// Record the values of a YAML, TOML or JSON file as params (can be repeated)
     #[arg(long, value_name = "FILE")]
     pub params_file: Vec<PathBuf>,
 }
 
-fn parse_param(text: &str) -> Result<(String, toml::Value), String> {
-    params::parse_assignment(text).map_err(|e| e.message)
+fn parse_param(text: &str) -> Result<(String, params::Assignment), String> {
+    params::parse_sweep_assignment(text).map_err(|e| e.message)
 }
 
 impl RecordArgs {
-    /// Params from the files first, then `-p` on top.
-    pub fn params(&self, ctx: &Ctx) -> anyhow::Result<params::Params> {
+    /// Params from the files first, then `-p` on top; and the grids to sweep over.
+    pub fn params(&self, ctx: &Ctx) -> anyhow::Result<(params::Params, Vec<params::Grid>)> {
         let mut out = params::Params::new();
         for file in &self.params_file {
             out.extend(params::read_params_file(&ctx.cwd.join(file))?);
         }
+        let mut grids = Vec::new();
         for (key, value) in &self.params {
-            params::insert(&mut out, key, value.clone());
+            match value {
+                params::Assignment::One(value) => params::insert(&mut out, key, value.clone()),
+                params::Assignment::Grid(values) => grids.push((key.clone(), values.clone())),
+            }
         }
-        Ok(out)
+        Ok((out, grids))
     }
 }
 
+/// One run to make: its params and command.
+struct Planned {
+    params: params::Params,
+    command: Vec<String>,
+}
+
 pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitStatus> {
-    let params = args.record.params(ctx)?;
-    let command = params::substitute(&args.command, &params)?;
+    let (base, grids) = args.record.params(ctx)?;
     let store = ctx.store()?;
-    let request = Request {
-        name: args.record.name.clone(),
+    let (template, entry) = match (&args.entry, args.command.is_empty()) {
+        (Some(_), false) => {
+            return Err(UsageError::new("give an entry point or a command after `--`, not both").into());
+        }
+        (None, true) => {
+            return Err(UsageError::with_hint(
+                "nothing to run: give a command after `--` or an entry point from exp.toml",
+                "git exp run -- python train.py",
+            )
+            .into());
+        }
+        (None, false) => (args.command.clone(), None),
+        (Some(name), true) => {
+            let config = Config::load(store.repo.workdir())?;
+            let entry = entry::find(&config.entry, name)?;
+            (entry.template(name)?, Some((name.clone(), entry)))
+        }
+    };
+    // Every combination is checked before anything runs.
+    let plans = params::expand_grid(&base, &grids)
+        .into_iter()
+        .map(|combo| {
+            let params = match &entry {
+                Some((name, entry)) => entry.resolve_params(name, &combo)?,
+                None => combo,
+            };
+            let command = params::substitute(&template, &params)?;
+            Ok(Planned { params, command })
+        })
+        .collect::<Result<Vec<_>, UsageError>>()?;
+
+    let request = |plan: Planned, name: Option<String>, sweep: Option<String>, echo: bool| Request {
+        name,
         tags: args.record.tags.clone(),
-        params,
-        command,
+        params: plan.params,
+        command: plan.command,
+        template: template.clone(),
+        entry: entry.as_ref().map(|(name, _)| name.clone()),
         scrape: args.scrape,
-        echo: true,
-        system_interval: (args.system_interval > 0.0).then(|| std::time::Duration::from_secs_f64(args.system_interval)),
+        echo,
+        system_interval: (args.system_interval > 0.0).then(|| Duration::from_secs_f64(args.system_interval)),
+        sweep,
         dir: ctx.cwd.clone(),
+        isolate: args.isolate,
+        keep: args.keep,
         ..Request::default()
     };
-    let started = capture::start(&store, request)?;
+    if grids.is_empty() {
+        let plan = plans.into_iter().next().expect("no grids give exactly one combination");
+        return run_one(ui, &store, request(plan, args.record.name.clone(), None, true));
+    }
+    let sweep = IdSource::new().run_id().to_string();
+    let total = plans.len();
+    let echo = args.jobs <= 1;
+    let requests: Vec<Request> = plans
+        .into_iter()
+        .enumerate()
+        .map(|(i, plan)| {
+            request(plan, args.record.name.as_ref().map(|n| format!("{n}-{}", i + 1)), Some(sweep.clone()), echo)
+        })
+        .collect();
+    // The swept values of each run, for status lines and the summary table.
+    let swept: Vec<Vec<(String, toml::Value)>> = requests
+        .iter()
+        .map(|r| grids.iter().filter_map(|(k, _)| Some((k.clone(), params::lookup(&r.params, k)?.clone()))).collect())
+        .collect();
+    let summaries: Vec<String> = swept
+        .iter()
+        .map(|values| {
+            values.iter().map(|(k, v)| format!("{k}={}", params::display_value(v))).collect::<Vec<_>>().join(" ")
+        })
+        .collect();
+    writeln!(ui.status(), "Sweep {sweep}: {total} runs, {} at a time", args.jobs.max(1))?;
+    ui.flush();
+    let results = sweep::run_all(&ctx.cwd, requests, args.jobs, args.fail_fast, |event| match event {
+        sweep::Event::Started { index, id, name } => {
+            let _ = writeln!(ui.status(), "[{}/{total}] started {id} ({name}) {}", index + 1, summaries[*index]);
+        }
+        sweep::Event::Finished { index, outcome } => match outcome.as_ref() {
+            Ok(done) => {
+                for notice in &done.notices {
+                    ui.warn(notice);
+                }
+                let took = capture::human_duration(done.run.record.duration(crate::clock::now()));
+                let (status, id, name) = (done.run.status, done.run.id(), &done.run.record.name);
+                let _ = writeln!(ui.status(), "[{}/{total}] {status} {id} ({name}) after {took}", index + 1);
+            }
+            Err(message) => {
+                ui.warn(format!("[{}/{total}] could not record {}: {message}", index + 1, summaries[*index]));
+            }
+        },
+    });
+    store.maintain();
+    print_summary(ui, &results, &grids, &swept)
+}
+
+pub fn run_one(ui: &mut Ui, store: &crate::store::Store, request: Request) -> anyhow::Result<ExitStatus> {
+    let started = capture::start(store, request)?;
     for notice in &started.notices {
         ui.warn(notice);
     }
     writeln!(ui.status(), "Recording run {} ({})", started.run.id(), started.run.record.name)?;
     ui.flush();
-    let executed = started.execute(&store)?;
+    let executed = started.execute(store)?;
+    store.maintain();
     for notice in &executed.notices {
         ui.warn(notice);
     }
     if let Some(message) = &executed.spawn_error {
         ui.report(&anyhow::anyhow!("{message}"));
     }
-    store.maintain();
     let run = &executed.run;
     let took = capture::human_duration(run.record.duration(crate::clock::now()));
     let how = match (run.record.exit_code, run.record.signal) {
@@ -106,5 +228,54 @@ pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitSta
     Ok(match executed.ended.shell_code() {
         0 => ExitStatus::Success,
         code => ExitStatus::Child(code),
+    })
+}
+
+/// Prints the sweep's runs as a table (data, on stdout) and picks the exit code: 0 when all
+/// completed, 130 when interrupted, else 1.
+fn print_summary(
+    ui: &mut Ui,
+    results: &[Option<Result<Executed, String>>],
+    grids: &[params::Grid],
+    swept: &[Vec<(String, toml::Value)>],
+) -> anyhow::Result<ExitStatus> {
+    let mut table =
+        Table { columns: vec!["id".into(), "name".into(), "status".into(), "duration".into()], rows: vec![] };
+    table.columns.extend(grids.iter().map(|(k, _)| format!("params.{k}")));
+    let now = crate::clock::now();
+    let (mut interrupted, mut all_completed) = (false, true);
+    for (result, values) in results.iter().zip(swept) {
+        let mut row = match result {
+            Some(Ok(done)) => {
+                interrupted |= done.ended.interrupted;
+                all_completed &= done.run.status == Status::Completed;
+                let seconds = done.run.record.duration(now);
+                vec![
+                    Cell::text(done.run.id().to_string()),
+                    Cell::text(done.run.record.name.clone()),
+                    Cell::text(done.run.status.as_str()),
+                    Cell::new(seconds.into(), capture::human_duration(seconds)),
+                ]
+            }
+            Some(Err(_)) | None => {
+                all_completed = false;
+                let status = if result.is_some() { "error" } else { "not started" };
+                vec![Cell::text(""), Cell::text(""), Cell::text(status), Cell::text("")]
+            }
+        };
+        row.extend(
+            values
+                .iter()
+                .map(|(_, v)| Cell::new(serde_json::to_value(v).unwrap_or_default(), params::display_value(v))),
+        );
+        table.rows.push(row);
+    }
+    ui.print_table(&table)?;
+    Ok(if all_completed {
+        ExitStatus::Success
+    } else if interrupted {
+        ExitStatus::Child(130)
+    } else {
+        ExitStatus::Failure
     })
 }

@@ -17,6 +17,7 @@ use crate::ui::{Format, Ui};
 ///   git exp show brave-otter --tail 50
 ///   git exp show k3m9 --format json | jq .metrics
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct ShowArgs {
     /// Run: id, id prefix (4+), name, `@` or `@~N`
     #[arg(default_value = "@")]

@@ -12,6 +12,7 @@ use crate::ui::{Ui, UsageError};
 ///   git exp snapshot -m "notebook checkpoint"
 ///   git exp snapshot -n tuned -p lr=0.05 --metric acc=0.91 --metric loss=0.2
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct SnapshotArgs {
     #[command(flatten)]
     pub record: RecordArgs,
@@ -36,7 +37,10 @@ fn parse_metric(text: &str) -> Result<(String, f64), String> {
 }
 
 pub fn cmd_snapshot(ui: &mut Ui, ctx: &Ctx, args: &SnapshotArgs) -> anyhow::Result<ExitStatus> {
-    let params = args.record.params(ctx)?;
+    let (params, grids) = args.record.params(ctx)?;
+    if let Some((key, _)) = grids.first() {
+        return Err(UsageError::new(format!("`-p {key}=[…]` sweeps runs; a snapshot records one set of params")).into());
+    }
     if args.record.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
         return Err(UsageError::new("a run name cannot be empty").into());
     }

@@ -10,6 +10,7 @@ use crate::ui::{Ui, UsageError};
 ///   git exp tag @ baseline
 ///   git exp tag brave-otter best --remove wip
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct TagArgs {
     /// Run: id, id prefix (4+), name, `@` or `@~N`
     pub run: RunSpec,

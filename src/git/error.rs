@@ -15,6 +15,16 @@ pub enum Error {
     RefExists { name: String },
     #[error("no object at `{spec}`")]
     NotFound { spec: String },
+    #[error("`{remote}` is not a remote of this repository{}", known_list(known))]
+    UnknownRemote { remote: String, known: Vec<String> },
+    #[error("cannot reach remote `{remote}`: {detail}")]
+    RemoteUnreachable { remote: String, detail: String },
+    #[error("remote `{remote}` refused the credentials: {detail}")]
+    RemoteAuth { remote: String, detail: String },
+    #[error("remote `{remote}` rejected {}", rejected_list(refs))]
+    PushRejected { remote: String, refs: Vec<(String, String)> },
+    #[error("git 2.41 or newer is needed for push and fetch; found `{found}`")]
+    GitTooOld { found: String },
     #[error("{what}: {detail}")]
     Git { what: String, detail: String },
     #[error("{what}: {source}")]
@@ -25,7 +35,37 @@ pub enum Error {
     },
 }
 
+fn known_list(known: &[String]) -> String {
+    if known.is_empty() { " (it has none)".into() } else { format!(" (known: {})", known.join(", ")) }
+}
+
+fn rejected_list(refs: &[(String, String)]) -> String {
+    let describe = |why: &str| match why {
+        // git's words for "the remote has commits on this ref that you lack".
+        "fetch first" | "non-fast-forward" => format!("it has edits this clone lacks ({why})"),
+        _ => why.to_owned(),
+    };
+    refs.iter().map(|(name, why)| format!("{name}: {}", describe(why))).collect::<Vec<_>>().join("; ")
+}
+
 impl Error {
+    /// A next step for the user, shown as `hint:`.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::UnknownRemote { .. } => Some("add one with `git remote add origin <url>`".into()),
+            Error::PushRejected { refs, .. }
+                if refs.iter().any(|(_, why)| why.contains("fast-forward") || why.contains("fetch first")) =>
+            {
+                Some(
+                    "the remote has edits of these runs that you do not; `git exp pull` merges them, then push again"
+                        .into(),
+                )
+            }
+            Error::RemoteAuth { .. } => Some("check that `git fetch` works with this remote".into()),
+            _ => None,
+        }
+    }
+
     pub(super) fn git(what: impl Into<String>, err: &gix::Error) -> Self {
         Self::Git { what: what.into(), detail: describe(err) }
     }

@@ -10,6 +10,7 @@ mod maintenance;
 mod objects;
 mod refs;
 mod snapshot;
+mod transport;
 
 use std::path::{Path, PathBuf};
 
@@ -17,8 +18,9 @@ pub use cli::{commit_all, init_repository};
 pub use diff::{DiffEntry, FileKind, TreeChange, unified_diff};
 pub use error::Error;
 pub use gix::ObjectId as Oid;
-pub use objects::{FileChange, TreeEdit};
+pub use objects::{FileChange, TreeEdit, TreeFile};
 pub use snapshot::{CodeSnapshot, Skipped, SnapshotOptions};
+pub use transport::RefOutcome;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

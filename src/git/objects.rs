@@ -24,7 +24,16 @@ pub struct TreeFile {
     /// Path relative to the directory that was listed, `/`-separated.
     pub path: String,
     pub blob: Oid,
-    pub executable: bool,
+    pub mode: FileMode,
+}
+
+/// What kind of file a tree entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileMode {
+    Regular,
+    Executable,
+    /// A symbolic link; the blob holds its target.
+    Link,
 }
 
 /// What a commit records.
@@ -149,9 +158,9 @@ impl Repo {
             let path = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
             match kind {
                 EntryKind::Tree => self.walk(id, &path, out)?,
-                EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => {
-                    out.push(TreeFile { path, blob: id, executable: kind == EntryKind::BlobExecutable });
-                }
+                EntryKind::Blob => out.push(TreeFile { path, blob: id, mode: FileMode::Regular }),
+                EntryKind::BlobExecutable => out.push(TreeFile { path, blob: id, mode: FileMode::Executable }),
+                EntryKind::Link => out.push(TreeFile { path, blob: id, mode: FileMode::Link }),
                 EntryKind::Commit => {}
             }
         }
@@ -208,12 +217,12 @@ impl Repo {
     /// Lists the files that differ between two trees (by content or mode), sorted by path,
     /// leaving out everything below `skip` (a directory such as `.git-exp`).
     pub fn changed_files(&self, from: Oid, to: Oid, skip: &str) -> Result<Vec<(FileChange, String)>> {
-        let index = |tree| -> Result<std::collections::BTreeMap<String, (Oid, bool)>> {
+        let index = |tree| -> Result<std::collections::BTreeMap<String, (Oid, FileMode)>> {
             Ok(self
                 .list_files(tree)?
                 .into_iter()
                 .filter(|f| !(f.path == skip || f.path.starts_with(&format!("{skip}/"))))
-                .map(|f| (f.path, (f.blob, f.executable)))
+                .map(|f| (f.path, (f.blob, f.mode)))
                 .collect())
         };
         let (old, new) = (index(from)?, index(to)?);
@@ -228,5 +237,54 @@ impl Repo {
         out.extend(old.keys().filter(|p| !new.contains_key(*p)).map(|p| (FileChange::Deleted, p.clone())));
         out.sort_by(|a, b| a.1.cmp(&b.1));
         Ok(out)
+    }
+}
+
+impl Repo {
+    /// Writes every file of `tree` below `dir` (which must not exist yet), leaving out the
+    /// directory `skip`. Blobs are written as stored: no smudge filters, links as links.
+    /// Returns the paths written.
+    pub fn write_tree_to(&self, tree: Oid, dir: &std::path::Path, skip: &str) -> Result<Vec<String>> {
+        std::fs::create_dir(dir).map_err(|e| Error::io(format!("cannot create `{}`", dir.display()), e))?;
+        let mut written = Vec::new();
+        let files = self.list_files(tree)?;
+        for file in files {
+            if file.path == skip || file.path.starts_with(&format!("{skip}/")) {
+                continue;
+            }
+            self.write_file(&file, &dir.join(&file.path))?;
+            written.push(file.path);
+        }
+        Ok(written)
+    }
+
+    /// Writes one file of a tree to `target` (creating directories), replacing what is there.
+    pub fn write_file(&self, file: &TreeFile, target: &std::path::Path) -> Result<()> {
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Error::io(format!("cannot create `{}`", parent.display()), e))?;
+        }
+        let data = self.read_blob(file.blob)?;
+        let io = |e| Error::io(format!("cannot write `{}`", target.display()), e);
+        if std::fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink()) {
+            std::fs::remove_file(target).map_err(io)?;
+        }
+        match file.mode {
+            #[cfg(unix)]
+            FileMode::Link => {
+                let _ = std::fs::remove_file(target);
+                std::os::unix::fs::symlink(String::from_utf8_lossy(&data).as_ref(), target).map_err(io)?;
+            }
+            _ => {
+                std::fs::write(target, &data).map_err(io)?;
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt as _;
+                    let mode = if file.mode == FileMode::Executable { 0o755 } else { 0o644 };
+                    std::fs::set_permissions(target, std::fs::Permissions::from_mode(mode)).map_err(io)?;
+                }
+            }
+        }
+        Ok(())
     }
 }

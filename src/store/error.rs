@@ -26,6 +26,7 @@ impl Error {
             Error::NoMatch { .. } | Error::NotThatMany { .. } => Some("`git exp ls` lists the runs".into()),
             Error::Ambiguous { .. } => Some("use more characters of the id, or the full id".into()),
             Error::InTrash { id } => Some(format!("`git exp restore {id}` brings it back")),
+            Error::Git(e) => e.hint(),
             _ => None,
         }
     }

@@ -67,17 +67,18 @@ impl Store {
             }
         }
 
+        let stale = cached.len() != refs.len();
         let mut runs: Vec<Run> = refs
             .iter()
             .filter_map(|(_, oid)| {
-                let record = cached.get(oid)?.clone();
+                let record = cached.remove(oid)?;
                 let status = self.effective_status(&record);
                 Some(Run { commit: *oid, record, status, in_trash })
             })
             .collect();
         runs.sort_by(|a, b| b.record.started.cmp(&a.record.started).then_with(|| a.record.id.cmp(&b.record.id)));
 
-        let stale = cached.len() != runs.len();
+        let stale = stale || !cached.is_empty();
         if !in_trash && (had_misses || stale) {
             // Only entries of current refs are kept, so the cache never grows without bound.
             let _ = cache::save(self.dir(), runs.iter().map(|r| (r.commit, &r.record)));

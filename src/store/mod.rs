@@ -4,6 +4,7 @@
 mod cache;
 mod error;
 mod list;
+mod merge;
 pub mod record;
 mod series;
 mod spec;
@@ -13,6 +14,7 @@ mod write;
 use std::path::{Path, PathBuf};
 
 pub use error::Error;
+pub use merge::Integrated;
 pub use record::{Artifact, ArtifactManifest, MetricSummary, RunRecord, Status};
 pub use series::{Point, parse_series_csv};
 pub use spec::RunSpec;

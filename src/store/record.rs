@@ -56,6 +56,12 @@ pub struct RunRecord {
     pub status: Status,
     #[serde(default)]
     pub command: Vec<String>,
+    /// The command before `{param}` substitution, when it had placeholders.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command_template: Vec<String>,
+    /// The `[entry.<name>]` of exp.toml the command came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
     #[serde(default = "root_dir")]
     pub cwd: String,
     #[serde(with = "timestamp")]
@@ -97,7 +103,9 @@ pub struct RunRecord {
     #[serde(default)]
     pub metrics: BTreeMap<String, MetricSummary>,
     /// Keys this build does not know (from a newer writer or a hand edit); kept on rewrite.
-    #[serde(flatten)]
+    /// Not part of the derived (de)serialisation: `#[serde(flatten)]` would make every parse of
+    /// the listing cache buffer each record, several times slower over 10,000 runs.
+    #[serde(skip)]
     pub extra: toml::Table,
 }
 
@@ -171,6 +179,23 @@ pub struct ArtifactManifest {
     pub artifacts: Vec<Artifact>,
 }
 
+/// Keys that a record omits when they are empty: present in a file, they are not unknown.
+const KNOWN_OPTIONAL: &[&str] = &[
+    "command_template",
+    "entry",
+    "ended",
+    "exit_code",
+    "signal",
+    "base",
+    "branch",
+    "note",
+    "sweep",
+    "rerun_of",
+    "malformed_metric_lines",
+    "skipped",
+    "output",
+];
+
 /// What went wrong reading a record.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
@@ -192,12 +217,33 @@ impl RunRecord {
         {
             return Err(RecordError::NewerSchema(schema));
         }
-        toml::from_str(text).map_err(|e| RecordError::Toml(e.message().to_owned()))
+        let table: toml::Table = toml::from_str(text).map_err(|e| RecordError::Toml(e.message().to_owned()))?;
+        let mut record: RunRecord = toml::Value::Table(table.clone())
+            .try_into()
+            .map_err(|e: toml::de::Error| RecordError::Toml(e.message().to_owned()))?;
+        // Unknown keys are those the record does not write back.
+        let known = record.to_table();
+        record.extra = table
+            .into_iter()
+            .filter(|(key, _)| !known.contains_key(key) && !KNOWN_OPTIONAL.contains(&key.as_str()))
+            .collect();
+        Ok(record)
     }
 
     pub fn to_toml(&self) -> String {
+        // Plain values first, then tables: TOML cannot take a plain key after a table header.
+        let is_table = |v: &toml::Value| {
+            v.is_table() || v.as_array().is_some_and(|a| !a.is_empty() && a.iter().all(toml::Value::is_table))
+        };
+        let all: Vec<(String, toml::Value)> = self.to_table().into_iter().chain(self.extra.clone()).collect();
+        let (plain, tables): (Vec<_>, Vec<_>) = all.into_iter().partition(|(_, v)| !is_table(v));
+        let ordered: toml::Table = plain.into_iter().chain(tables).collect();
         // A record is plain data (strings, numbers, tables): serialising it cannot fail.
-        toml::to_string(self).expect("run records always serialise to TOML")
+        toml::to_string(&ordered).expect("run records always serialise to TOML")
+    }
+
+    fn to_table(&self) -> toml::Table {
+        toml::Table::try_from(self).expect("run records always serialise to TOML")
     }
 
     /// Duration in seconds, up to `now` for a run that has not ended.

@@ -58,6 +58,8 @@ impl Store {
                         new.record.name = ids.name();
                     }
                 }
+                // A lock held by another writer (packing refs, say): try again shortly.
+                Err(git::Error::RefMoved { .. }) => std::thread::sleep(Duration::from_millis(1 + ids.below(20))),
                 Err(other) => return Err(other.into()),
             }
         }

@@ -48,12 +48,11 @@ impl Ui {
         };
         let color_out = choose(stdout_tty);
         let color_err = choose(stderr_tty);
-        let choice = |on: bool| {
-            if on { ColorChoice::AlwaysAnsi } else { ColorChoice::Never }
-        };
+        // git-exp writes escapes only when colour is on (see `style`), so the streams pass bytes
+        // through; stripping would scan every byte of a 10,000-run listing for nothing.
         Self {
-            out: io::BufWriter::new(AutoStream::new(io::stdout(), choice(color_out))),
-            err: AutoStream::new(io::stderr(), choice(color_err)),
+            out: io::BufWriter::new(AutoStream::new(io::stdout(), ColorChoice::AlwaysAnsi)),
+            err: AutoStream::new(io::stderr(), ColorChoice::AlwaysAnsi),
             sink: Sink,
             format: global.format,
             quiet: global.quiet,
@@ -224,6 +223,8 @@ fn hints(err: &anyhow::Error) -> Vec<String> {
         } else if let Some(e) = cause.downcast_ref::<crate::store::Error>() {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<crate::diff::Error>() {
+            e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::git::Error>() {
             e.hint()
         } else {
             None

@@ -100,7 +100,7 @@ fn tag_note_rename_rm_restore_gc() {
         format!("refs/git-exp/runs/{kept}\n")
     );
     assert!(!env.repo.join(format!(".git/refs/git-exp/runs/{kept}")).exists(), "packed, no longer loose");
-    assert_eq!(env.run_ids(), [kept.clone()]);
+    assert_eq!(env.run_ids(), std::slice::from_ref(&kept));
     env.run(["tag", &kept, "after-packing"]).success();
     let reflog = env.git(["reflog", "show", "--format=%gs", &format!("refs/git-exp/runs/{kept}")]);
     assert_eq!(reflog, format!("git-exp: tag\ngit-exp: create run {kept}\n"));

@@ -235,12 +235,13 @@ fn scrape_reads_metrics_from_stdout() {
 #[test]
 fn system_metrics_are_sampled() {
     let env = TestEnv::with_commit();
-    env.write("busy.py", "import time\nt = time.time()\nwhile time.time() - t < 1.2: pass\n");
+    env.write("busy.py", "import time\nt = time.time()\nwhile time.time() - t < 2: pass\n");
     env.run(["run", "--system-interval", "0.2", "--", "python3", "busy.py"]).success();
     let run = &env.run(["ls", "--format", "json"]).json()[0];
     assert!(run["metrics"]["sys/rss_bytes"]["count"].as_u64().unwrap() >= 2, "{run}");
     assert!(run["metrics"]["sys/rss_bytes"]["max"].as_f64().unwrap() > 1e6, "{run}");
-    assert!(run["metrics"]["sys/cpu_percent"]["max"].as_f64().unwrap() > 20.0, "{run}");
+    // A loaded machine gives the busy loop less than a core; it still gets some.
+    assert!(run["metrics"]["sys/cpu_percent"]["max"].as_f64().unwrap() > 5.0, "{run}");
 }
 
 #[test]

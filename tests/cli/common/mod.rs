@@ -137,6 +137,17 @@ impl TestEnv {
         Outcome::from_output(cmd.output().expect("git-exp runs"))
     }
 
+    /// Runs `git-exp` with `args` in `dir` (another clone), with extra environment variables.
+    pub fn run_in<I, S>(&self, dir: &Path, vars: &[(&str, &str)], args: I) -> Outcome
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut cmd = self.cmd_in(dir);
+        cmd.args(args).envs(vars.iter().copied()).stdin(std::process::Stdio::null());
+        Outcome::from_output(cmd.output().expect("git-exp runs"))
+    }
+
     /// Runs real `git` with the same hermetic config, asserting success; returns stdout.
     #[track_caller]
     pub fn git<I, S>(&self, args: I) -> String

@@ -1,0 +1,319 @@
+//! Bundles: one `.tar.zst` holding `manifest.json`, `runs.bundle` (a git bundle of the run refs)
+//! and `blobs/sha256/<2>/<62>` (blobs in their stored form), for machines without a shared remote.
+//!
+//! Import treats the file as hostile: every entry must be a regular file at a known path, its
+//! declared size is checked before it is read and its bytes are counted while it is read (the
+//! `tar` crate returns a truncated entry short without an error), every blob is hashed and the git
+//! bundle verified — all in a staging directory, so that nothing is written unless all is well.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Context as _, bail, ensure};
+use serde::{Deserialize, Serialize};
+
+use super::FetchReport;
+use crate::blobs::BlobStore;
+use crate::store::{RUNS_PREFIX, Run, Store};
+use crate::ui::Ui;
+
+const MANIFEST: &str = "manifest.json";
+const RUNS_BUNDLE: &str = "runs.bundle";
+/// Staging namespace of the last imported bundle's runs.
+pub const IMPORT_PREFIX: &str = "refs/git-exp/remotes/bundle/runs/";
+const SCHEMA: u32 = 1;
+/// No manifest is anywhere near this; a bigger one is an attack on memory.
+const MAX_MANIFEST: u64 = 16 << 20;
+/// The largest blob or git bundle accepted; a declared size above it is refused before reading.
+pub const MAX_ENTRY: u64 = 64 << 30;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    schema: u32,
+    runs: Vec<ManifestRun>,
+    blobs: Vec<ManifestBlob>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestRun {
+    id: String,
+    name: String,
+    commit: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestBlob {
+    sha256: String,
+    size: u64,
+}
+
+/// Removes a directory when dropped: staging never outlives the command, failed or not.
+struct Staging(PathBuf);
+
+impl Staging {
+    fn new(store: &Store, what: &str) -> anyhow::Result<Self> {
+        let mut ids = crate::ids::IdSource::new();
+        let dir = store.dir().join("tmp").join(format!("{what}-{}-{}", std::process::id(), ids.run_id()));
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+        Ok(Self(dir))
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What an export wrote.
+pub struct Exported {
+    pub runs: usize,
+    pub blobs: usize,
+    /// Blobs the runs refer to that this clone does not have.
+    pub absent: usize,
+}
+
+/// Writes `runs` and their blobs to `dest` (through a temp file renamed into place).
+pub fn export(ui: &mut Ui, store: &Store, runs: &[Run], dest: &Path) -> anyhow::Result<Exported> {
+    let local = BlobStore::new(store.blob_dir());
+    let staging = Staging::new(store, "export")?;
+    let refs: Vec<String> = runs.iter().map(Run::ref_name).collect();
+    let git_bundle = staging.0.join(RUNS_BUNDLE);
+    store.repo.bundle_create(&git_bundle, &refs)?;
+
+    let mut sizes: BTreeMap<String, u64> = BTreeMap::new();
+    for run in runs {
+        for a in store.artifacts(run)?.artifacts {
+            sizes.insert(a.sha256, a.size);
+        }
+        if let Some(output) = &run.record.output
+            && let Some(blob) = &output.blob
+        {
+            sizes.insert(blob.clone(), output.bytes);
+        }
+    }
+    let absent = sizes.keys().filter(|sha| !local.has(sha)).count();
+    sizes.retain(|sha, _| local.has(sha));
+    let manifest = Manifest {
+        schema: SCHEMA,
+        runs: runs
+            .iter()
+            .map(|r| ManifestRun { id: r.id().to_string(), name: r.record.name.clone(), commit: r.commit.to_string() })
+            .collect(),
+        blobs: sizes.iter().map(|(sha256, size)| ManifestBlob { sha256: sha256.clone(), size: *size }).collect(),
+    };
+
+    let tmp = staging.0.join("bundle.tar.zst");
+    let file = File::create(&tmp).with_context(|| format!("cannot create `{}`", tmp.display()))?;
+    let mut tar = tar::Builder::new(zstd::Encoder::new(file, 3)?);
+    let json = serde_json::to_vec_pretty(&manifest)?;
+    append(&mut tar, MANIFEST, json.len() as u64, &json[..])?;
+    append_file(&mut tar, RUNS_BUNDLE, &git_bundle)?;
+    let bar = ui.progress(sizes.len() as u64, "exporting blobs");
+    for sha in sizes.keys() {
+        let path = local.path(sha)?;
+        append_file(&mut tar, &format!("blobs/sha256/{}/{}", &sha[..2], &sha[2..]), &path)?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let file = tar.into_inner()?.finish()?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, dest)
+        .or_else(|_| std::fs::copy(&tmp, dest).map(drop))
+        .with_context(|| format!("cannot write `{}`", dest.display()))?;
+    Ok(Exported { runs: runs.len(), blobs: sizes.len(), absent })
+}
+
+fn append<W: Write>(tar: &mut tar::Builder<W>, path: &str, size: u64, data: impl Read) -> io::Result<()> {
+    let mut header = tar::Header::new_gnu();
+    header.set_size(size);
+    header.set_mode(0o644);
+    header.set_entry_type(tar::EntryType::Regular);
+    tar.append_data(&mut header, path, data)
+}
+
+fn append_file<W: Write>(tar: &mut tar::Builder<W>, name: &str, path: &Path) -> anyhow::Result<()> {
+    let file = File::open(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let size = file.metadata()?.len();
+    append(tar, name, size, file).with_context(|| format!("cannot write `{name}` into the bundle"))
+}
+
+/// What a bundle entry is, from its path.
+enum Entry {
+    Manifest,
+    Runs,
+    Blob(String),
+}
+
+fn classify(path: &Path) -> anyhow::Result<Entry> {
+    let shown = path.display();
+    ensure!(
+        path.components().all(|c| matches!(c, Component::Normal(_))),
+        "bundle entry `{shown}` is not a plain relative path (absolute or with `..`); nothing was imported"
+    );
+    let text = path.to_str().unwrap_or_default();
+    if text == MANIFEST {
+        return Ok(Entry::Manifest);
+    }
+    if text == RUNS_BUNDLE {
+        return Ok(Entry::Runs);
+    }
+    if let Some(rest) = text.strip_prefix("blobs/sha256/")
+        && let Some((dir, name)) = rest.split_once('/')
+    {
+        let sha = format!("{dir}{name}");
+        if dir.len() == 2 && BlobStore::new("").path(&sha).is_ok() {
+            return Ok(Entry::Blob(sha));
+        }
+    }
+    bail!("bundle entry `{shown}` is not part of a git-exp bundle; nothing was imported")
+}
+
+/// Copies exactly `size` bytes of `entry` into `out`, failing on a short entry.
+fn copy_exact(entry: &mut impl Read, size: u64, out: &mut impl Write, name: &str) -> anyhow::Result<()> {
+    let copied = io::copy(&mut entry.take(size), out).with_context(|| format!("cannot read bundle entry `{name}`"))?;
+    ensure!(copied == size, "bundle entry `{name}` is truncated: {copied} of {size} bytes; nothing was imported");
+    Ok(())
+}
+
+/// Imports a bundle: all of it, or nothing.
+pub fn import(ui: &mut Ui, store: &Store, src: &Path) -> anyhow::Result<(FetchReport, usize)> {
+    let file = File::open(src).with_context(|| format!("cannot read `{}`", src.display()))?;
+    let staging = Staging::new(store, "import")?;
+    let staged_blobs = BlobStore::new(staging.0.join("blobs"));
+    let git_bundle = staging.0.join(RUNS_BUNDLE);
+    let mut manifest: Option<Manifest> = None;
+    let mut has_runs = false;
+    let mut blobs: BTreeMap<String, u64> = BTreeMap::new();
+
+    let decoder = zstd::Decoder::new(file).with_context(|| format!("`{}` is not a zstd file", src.display()))?;
+    let mut archive = tar::Archive::new(decoder);
+    let entries = archive.entries().with_context(|| format!("`{}` is not a tar.zst bundle", src.display()))?;
+    for entry in entries {
+        let mut entry = entry.with_context(|| format!("`{}` is damaged", src.display()))?;
+        let path = entry.path().context("bundle entry with an unreadable path")?.into_owned();
+        let name = path.display().to_string();
+        let kind = entry.header().entry_type();
+        if kind.is_dir() {
+            classify_dir(&path)?;
+            continue;
+        }
+        ensure!(
+            kind.is_file(),
+            "bundle entry `{name}` is a {}, not a regular file; nothing was imported",
+            describe_kind(kind)
+        );
+        let size = entry.header().size().with_context(|| format!("bundle entry `{name}` has a bad size"))?;
+        let what = classify(&path)?;
+        let limit = if matches!(what, Entry::Manifest) { MAX_MANIFEST } else { MAX_ENTRY };
+        ensure!(
+            size <= limit,
+            "bundle entry `{name}` declares {size} bytes, over the limit of {limit}; nothing was imported"
+        );
+        match what {
+            Entry::Manifest => {
+                ensure!(manifest.is_none(), "the bundle has two manifests; nothing was imported");
+                let mut bytes = Vec::new();
+                copy_exact(&mut entry, size, &mut bytes, &name)?;
+                manifest = Some(serde_json::from_slice(&bytes).context("the bundle's manifest.json is invalid")?);
+            }
+            Entry::Runs => {
+                ensure!(!has_runs, "the bundle has two `{RUNS_BUNDLE}`; nothing was imported");
+                let mut out = File::create(&git_bundle)?;
+                copy_exact(&mut entry, size, &mut out, &name)?;
+                has_runs = true;
+            }
+            Entry::Blob(sha) => {
+                ensure!(!blobs.contains_key(&sha), "the bundle has blob {sha} twice; nothing was imported");
+                let mut counted = Counted { inner: entry.by_ref().take(size), count: 0 };
+                let verified = staged_blobs
+                    .put_stored(&sha, &mut counted)
+                    .map_err(|e| anyhow::anyhow!("bundle entry `{name}`: {e}; nothing was imported"))?;
+                ensure!(
+                    counted.count == size,
+                    "bundle entry `{name}` is truncated: {} of {size} bytes; nothing was imported",
+                    counted.count
+                );
+                blobs.insert(sha, verified);
+            }
+        }
+    }
+    let manifest = manifest.context("the bundle has no manifest.json; nothing was imported")?;
+    ensure!(manifest.schema <= SCHEMA, "the bundle has schema {}; upgrade git-exp to import it", manifest.schema);
+    ensure!(has_runs, "the bundle has no `{RUNS_BUNDLE}`; nothing was imported");
+    let listed: BTreeSet<&str> = manifest.blobs.iter().map(|b| b.sha256.as_str()).collect();
+    for b in &manifest.blobs {
+        match blobs.get(&b.sha256) {
+            None => {
+                bail!("the bundle's manifest lists blob {} but the bundle lacks it; nothing was imported", b.sha256)
+            }
+            Some(size) if *size != b.size => {
+                bail!("blob {} holds {size} bytes, the manifest says {}; nothing was imported", b.sha256, b.size)
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(extra) = blobs.keys().find(|sha| !listed.contains(sha.as_str())) {
+        bail!("the bundle holds blob {extra}, which its manifest does not list; nothing was imported");
+    }
+    store.repo.bundle_verify(&git_bundle)?;
+
+    // Everything checked: now write. Blobs first, so that no run appears without its artifacts.
+    let local = BlobStore::new(store.blob_dir());
+    let bar = ui.progress(blobs.len() as u64, "importing blobs");
+    for sha in blobs.keys() {
+        if !local.has(sha) {
+            let dest = local.path(sha)?;
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::rename(staged_blobs.path(sha)?, &dest).with_context(|| format!("cannot store blob {sha}"))?;
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let path = git_bundle.to_string_lossy().into_owned();
+    store.repo.fetch(&path, &[format!("+{RUNS_PREFIX}*:{IMPORT_PREFIX}*")])?;
+    let report = super::integrate(store, IMPORT_PREFIX)?;
+    Ok((report, blobs.len()))
+}
+
+/// Directory entries carry nothing, but their paths must be as safe as files'.
+fn classify_dir(path: &Path) -> anyhow::Result<()> {
+    ensure!(
+        path.components().all(|c| matches!(c, Component::Normal(_))),
+        "bundle entry `{}` is not a plain relative path (absolute or with `..`); nothing was imported",
+        path.display()
+    );
+    Ok(())
+}
+
+fn describe_kind(kind: tar::EntryType) -> &'static str {
+    match kind {
+        tar::EntryType::Symlink => "symbolic link",
+        tar::EntryType::Link => "hard link",
+        tar::EntryType::Char | tar::EntryType::Block => "device file",
+        tar::EntryType::Fifo => "named pipe",
+        _ => "special entry",
+    }
+}
+
+/// Counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    count: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+}

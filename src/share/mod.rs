@@ -1,0 +1,223 @@
+//! Sharing runs: run refs through a git remote (fetched into a staging namespace, then
+//! fast-forwarded or merged locally), blobs through a blob remote, and bundles for machines
+//! without either.
+
+pub mod bundle;
+
+use std::time::{Duration, Instant};
+
+use crate::blobs::remote::Transferred;
+use crate::blobs::{self, BlobRemote, BlobStore};
+use crate::config::Config;
+use crate::ids::RunId;
+use crate::store::{Integrated, RUNS_PREFIX, Run, Store};
+use crate::ui::Ui;
+
+/// Where fetched run refs land before they are integrated: `refs/git-exp/remotes/<remote>/runs/`.
+pub fn staging_prefix(remote: &str) -> String {
+    // A URL is not a ref name component; keep the characters git allows and that read well.
+    let name: String =
+        remote.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+    format!("refs/git-exp/remotes/{}/runs/", name.trim_matches('.'))
+}
+
+/// The fetch refspec for `remote`. The `+` is safe here and only here: the staging refs mirror
+/// the remote as `refs/remotes/*` do; local runs are never force-updated, they are merged.
+pub fn fetch_refspec(remote: &str) -> String {
+    format!("+{RUNS_PREFIX}*:{}*", staging_prefix(remote))
+}
+
+/// Splits `[REMOTE] [RUN...]`: the first word is the remote if git knows it as one (or it is a
+/// URL), so `push origin RUN` and `push RUN` both work. Returns the remote (default `origin`),
+/// the run specs and whether the remote was given.
+pub fn split_remote(store: &Store, words: &[String]) -> (String, Vec<String>, bool) {
+    match words.split_first() {
+        Some((first, rest)) if store.repo.check_remote(first).is_ok() => (first.clone(), rest.to_vec(), true),
+        _ => ("origin".to_owned(), words.to_vec(), false),
+    }
+}
+
+/// Resolves run specs; when the remote was not given, a first word that is neither a remote nor
+/// a run says both.
+pub fn resolve_runs(runs: &[Run], specs: &[String], remote_given: bool) -> anyhow::Result<Vec<Run>> {
+    let mut out = Vec::new();
+    for (i, text) in specs.iter().enumerate() {
+        let spec: crate::store::RunSpec = text.parse().map_err(crate::ui::UsageError::new)?;
+        match spec.resolve(runs) {
+            Ok(run) => out.push(run.clone()),
+            Err(e) if i == 0 && !remote_given => {
+                return Err(anyhow::Error::from(e).context(format!("`{text}` is neither a remote nor a run")));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(out)
+}
+
+/// The blob remote of this clone: `git config exp.blobs`, else `[blobs] remote` in `exp.toml`.
+pub fn blob_remote(store: &Store) -> anyhow::Result<Option<BlobRemote>> {
+    let root = store.repo.workdir().unwrap_or(store.repo.common_dir()).to_owned();
+    let spec = match store.repo.config_string("exp.blobs") {
+        Some(spec) => spec,
+        None => match Config::load(store.repo.workdir())?.blobs.remote {
+            Some(spec) => spec,
+            None => return Ok(None),
+        },
+    };
+    Ok(Some(BlobRemote::parse(&spec, &root)?))
+}
+
+/// The blobs a run refers to: its artifacts and its complete output log, if that was cut.
+pub fn run_blobs(store: &Store, run: &Run) -> anyhow::Result<Vec<String>> {
+    let mut out: Vec<String> = store.artifacts(run)?.artifacts.into_iter().map(|a| a.sha256).collect();
+    out.extend(run.record.output.as_ref().and_then(|o| o.blob.clone()));
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// A progress bar that appears only once a transfer has taken more than a second.
+struct Transfer {
+    bar: indicatif::ProgressBar,
+    started: Instant,
+    shown: bool,
+    visible: bool,
+}
+
+impl Transfer {
+    fn new(ui: &Ui, len: u64, message: &'static str) -> Self {
+        let bar = ui.progress(len, message);
+        let visible = !bar.is_hidden();
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        Self { bar, started: Instant::now(), shown: false, visible }
+    }
+
+    fn inc(&mut self) {
+        self.bar.inc(1);
+        if self.visible && !self.shown && self.started.elapsed() > Duration::from_secs(1) {
+            self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.shown = true;
+        }
+    }
+}
+
+impl Drop for Transfer {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Uploads the blobs the remote lacks. A blob this clone does not have is skipped with a
+/// warning: it was never fetched here, and whoever recorded it may still push it.
+pub fn upload(ui: &mut Ui, local: &BlobStore, remote: &BlobRemote, shas: &[String]) -> anyhow::Result<Transferred> {
+    let mut done = Transferred::default();
+    let mut absent = 0;
+    let mut progress = Transfer::new(ui, shas.len() as u64, "uploading blobs");
+    for sha in shas {
+        if !local.has(sha) {
+            absent += 1;
+        } else if remote.upload(local, sha)? {
+            done.moved += 1;
+        } else {
+            done.skipped += 1;
+        }
+        progress.inc();
+    }
+    drop(progress);
+    if absent > 0 {
+        ui.warn(format!("{absent} blobs are not in this clone and were not uploaded"));
+    }
+    Ok(done)
+}
+
+/// Downloads the blobs this clone lacks. Blobs missing on the remote are returned as errors
+/// rather than failing the whole transfer: each costs only its own artifact.
+pub fn download(
+    ui: &mut Ui,
+    local: &BlobStore,
+    remote: &BlobRemote,
+    shas: &[String],
+) -> anyhow::Result<(Transferred, Vec<blobs::Error>)> {
+    let mut done = Transferred::default();
+    let mut missing = Vec::new();
+    let mut progress = Transfer::new(ui, shas.len() as u64, "downloading blobs");
+    for sha in shas {
+        if local.has(sha) {
+            done.skipped += 1;
+        } else {
+            match remote.download(local, sha) {
+                Ok(_) => done.moved += 1,
+                Err(e @ blobs::Error::MissingOnRemote { .. }) => missing.push(e),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        progress.inc();
+    }
+    Ok((done, missing))
+}
+
+/// What a fetch did to the local runs.
+#[derive(Debug, Default)]
+pub struct FetchReport {
+    pub new: Vec<RunId>,
+    pub updated: Vec<RunId>,
+    pub merged: Vec<RunId>,
+    pub in_trash: Vec<RunId>,
+    pub unchanged: usize,
+}
+
+impl FetchReport {
+    /// Runs that are new or changed here.
+    pub fn changed(&self) -> Vec<RunId> {
+        self.new.iter().chain(&self.updated).chain(&self.merged).cloned().collect()
+    }
+}
+
+/// Fetches `remote`'s run refs into the staging namespace and integrates each into the local
+/// runs: new runs are created, behind ones fast-forwarded, diverged ones merged.
+pub fn fetch(store: &Store, remote: &str) -> anyhow::Result<FetchReport> {
+    store.repo.fetch(remote, &[fetch_refspec(remote)])?;
+    integrate(store, &staging_prefix(remote))
+}
+
+/// Integrates every run staged under `prefix`.
+pub fn integrate(store: &Store, prefix: &str) -> anyhow::Result<FetchReport> {
+    let mut report = FetchReport::default();
+    let local: std::collections::HashMap<RunId, crate::git::Oid> =
+        store.staged_runs(RUNS_PREFIX)?.into_iter().collect();
+    for (id, tip) in store.staged_runs(prefix)? {
+        if local.get(&id) == Some(&tip) {
+            report.unchanged += 1;
+            continue;
+        }
+        match store.integrate(&id, tip)? {
+            Integrated::New => report.new.push(id),
+            Integrated::FastForward => report.updated.push(id),
+            Integrated::Merged => report.merged.push(id),
+            Integrated::InTrash => report.in_trash.push(id),
+            Integrated::UpToDate => report.unchanged += 1,
+        }
+    }
+    Ok(report)
+}
+
+/// Writes the fetch summary and what the user should know about merges and trashed runs.
+pub fn print_fetch(ui: &mut Ui, remote: &str, report: &FetchReport) -> anyhow::Result<()> {
+    let (new, updated, merged) = (report.new.len(), report.updated.len(), report.merged.len());
+    if new + updated + merged == 0 {
+        writeln!(ui.status(), "Runs are up to date with {remote}.")?;
+    } else {
+        writeln!(ui.status(), "Fetched from {remote}: {new} new, {updated} updated, {merged} merged.")?;
+    }
+    for id in &report.merged {
+        writeln!(
+            ui.status(),
+            "Merged run {id}: both this clone and {remote} had edits (tags, note or status); both are kept. \
+             `git exp push` shares the merge."
+        )?;
+    }
+    for id in &report.in_trash {
+        ui.warn(format!("run {id} is in the trash here; left there (`git exp restore {id}` brings it back)"));
+    }
+    Ok(())
+}
