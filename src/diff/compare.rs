@@ -1,6 +1,6 @@
 //! `compare`: runs side by side, one column per run and one row per field.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use serde_json::Value as Json;
@@ -20,12 +20,10 @@ const RECORD_FIELDS: &[&str] =
 /// empty in every run always are.
 pub fn compare_table(runs: &[&Run], now: Timestamp, style: &CellStyle, hide_unchanged: bool) -> Table {
     let mut fields: Vec<Field> = RECORD_FIELDS.iter().filter_map(|name| Field::parse(name, 0).ok()).collect();
-    let mut params = Vec::new();
+    let mut params = BTreeSet::new();
     for run in runs {
         query::flat_param_keys(&run.record.params, &mut params);
     }
-    params.sort();
-    params.dedup();
     fields.extend(params.into_iter().map(Field::Param));
     // The largest count per metric decides which rollups are worth a row.
     let mut counts: BTreeMap<&str, u64> = BTreeMap::new();

@@ -190,10 +190,9 @@ pub fn diff_runs(
 
 /// Params whose flattened values differ.
 pub fn param_changes(a: &Run, b: &Run) -> Vec<ParamChange> {
-    let mut keys = Vec::new();
+    let mut keys = BTreeSet::new();
     flat_param_keys(&a.record.params, &mut keys);
     flat_param_keys(&b.record.params, &mut keys);
-    let keys: BTreeSet<String> = keys.into_iter().collect();
     keys.into_iter()
         .filter_map(|key| {
             let va = lookup_param(&a.record.params, &key);

@@ -82,6 +82,9 @@ pub fn pick_for_commit<'a>(
             revision: side.label.clone(),
             commit: short(&side.commit.to_string()),
             walked: ancestors.len(),
+            // A walk that ended before its limit ran out of history; in a shallow clone that
+            // may be the clone's edge rather than the first commit.
+            shallow: ancestors.len() < MAX_WALK && repo.is_shallow(),
         });
     };
     let place = if steps == 0 {

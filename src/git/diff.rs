@@ -84,6 +84,11 @@ impl Repo {
         Ok(())
     }
 
+    /// Returns true in a shallow clone, whose history stops short of the first commit.
+    pub fn is_shallow(&self) -> bool {
+        self.repo.is_shallow().unwrap_or(false)
+    }
+
     /// Returns the tree at `path` inside `tree`, if there is a directory there.
     pub fn subtree(&self, tree: Oid, path: &str) -> Result<Option<Oid>> {
         let tree_obj = self.repo.find_tree(tree).map_err(|e| Error::git(format!("cannot read tree {tree}"), &e))?;

@@ -86,11 +86,11 @@ fn plain(names: &[&str], runs: &[&Run], now: Timestamp) -> Vec<Field> {
 }
 
 fn param_fields(runs: &[&Run]) -> impl Iterator<Item = Field> {
-    let mut keys = Vec::new();
+    let mut keys = BTreeSet::new();
     for run in runs {
         flat_param_keys(&run.record.params, &mut keys);
     }
-    keys.into_iter().collect::<BTreeSet<_>>().into_iter().map(Field::Param)
+    keys.into_iter().map(Field::Param)
 }
 
 fn metric_keys(runs: &[&Run]) -> BTreeSet<String> {

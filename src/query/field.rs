@@ -1,7 +1,7 @@
 //! Fields of a run as the query language names them: `id`, `params.lr`, `metrics.acc:max`, …
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use jiff::Timestamp;
@@ -312,22 +312,33 @@ fn lookup_in_table<'a>(table: &'a toml::Table, path: &str) -> Option<&'a toml::V
     })
 }
 
-/// Every param as a flat `a.b.c` key (nested tables flattened), in key order.
-pub fn flat_param_keys(params: &BTreeMap<String, toml::Value>, out: &mut Vec<String>) {
+/// Adds every param of `params` to `out` as a flat `a.b.c` key (nested tables flattened).
+/// Called once per listed run, so a key already there costs no allocation.
+pub fn flat_param_keys(params: &BTreeMap<String, toml::Value>, out: &mut BTreeSet<String>) {
+    let mut path = String::new();
     for (key, value) in params {
-        push_flat(key, value, out);
+        push_flat(&mut path, key, value, out);
     }
 }
 
-fn push_flat(prefix: &str, value: &toml::Value, out: &mut Vec<String>) {
+fn push_flat(path: &mut String, key: &str, value: &toml::Value, out: &mut BTreeSet<String>) {
+    let len = path.len();
+    if len > 0 {
+        path.push('.');
+    }
+    path.push_str(key);
     match value {
         toml::Value::Table(table) if !table.is_empty() => {
-            for (key, inner) in table {
-                push_flat(&format!("{prefix}.{key}"), inner, out);
+            for (inner_key, inner) in table {
+                push_flat(path, inner_key, inner, out);
             }
         }
-        _ => out.push(prefix.to_owned()),
+        _ if out.contains(path.as_str()) => {}
+        _ => {
+            out.insert(path.clone());
+        }
     }
+    path.truncate(len);
 }
 
 #[cfg(test)]
@@ -389,8 +400,8 @@ mod tests {
         assert_eq!(lookup_param(&params, "opt.beta1"), Some(&toml::Value::Float(0.9)));
         assert_eq!(lookup_param(&params, "opt.inner.x"), Some(&toml::Value::String("y".into())));
         assert_eq!(lookup_param(&params, "opt.nope"), None);
-        let mut keys = Vec::new();
+        let mut keys = BTreeSet::new();
         flat_param_keys(&params, &mut keys);
-        assert_eq!(keys, ["a.b", "lr", "opt.beta1", "opt.inner.x"]);
+        assert_eq!(keys.into_iter().collect::<Vec<_>>(), ["a.b", "lr", "opt.beta1", "opt.inner.x"]);
     }
 }

@@ -249,6 +249,17 @@ fn revisions_without_runs_and_bad_sides() {
     let err = out.failure(1);
     assert!(err.starts_with("error: no completed run is based on `lonely` ("), "{out}");
     assert!(err.contains("or on any of its 1 first-parent ancestors\nhint: record a run on that commit"), "{out}");
+    // In a shallow clone the walk ends at the clone's edge, and the error says so.
+    let shallow = env.root.join("shallow");
+    let url = format!("file://{}", env.repo.display());
+    env.git(["clone", "-q", "--depth", "1", "--branch", "feature/x", &url, shallow.to_str().unwrap()]);
+    env.run_in(&shallow, &[], ["fetch"]).success();
+    let out = env.run_in(&shallow, &[], ["diff", "HEAD", "feat-bad"]);
+    let err = out.failure(1);
+    assert!(
+        err.contains("or on any of its 1 first-parent ancestors (the history of this shallow clone ends there)\nhint: fetch more history with `git fetch --unshallow`"),
+        "{out}"
+    );
     let out = env.run(["diff", "main...lonely"]);
     assert!(out.failure(1).starts_with("error: `main` and `lonely` have no common ancestor"), "{out}");
     let out = env.run(["diff", "main..HEAD", "main"]);
