@@ -90,7 +90,7 @@ pub fn render_text(diff: &RunDiff, checks: &[CheckOutcome], palette: &Palette, o
             .map(|c| {
                 let side = |a: &Option<crate::store::Artifact>| {
                     a.as_ref().map_or("(none)".to_owned(), |a| {
-                        format!("{} {}", &a.sha256[..a.sha256.len().min(12)], bytes(a.size))
+                        format!("{} {}", a.sha256.get(..12).unwrap_or(&a.sha256), bytes(a.size))
                     })
                 };
                 vec![c.path.clone(), format!("{} → {}", side(&c.a), side(&c.b))]

@@ -29,8 +29,10 @@ impl Error {
         let shown: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
         let start = self.span.start.min(text.len());
         let end = self.span.end.clamp(start, text.len());
-        let pad = display_width(&text[..start]);
-        let carets = display_width(&text[start..end]).max(1);
+        // Spans come from the lexer and fall on character boundaries; `get` keeps a wrong one
+        // from panicking.
+        let pad = text.get(..start).map_or(start, display_width);
+        let carets = text.get(start..end).map_or(1, display_width).max(1);
         format!("  {shown}\n  {}{}", " ".repeat(pad), "^".repeat(carets))
     }
 
