@@ -16,6 +16,9 @@ use crate::ui::{Cell, Format, Table, Ui, UsageError};
 /// changes: `metrics.acc:last < -0.01` is a drop of more than 0.01, `metrics.loss:last > +5%` a
 /// rise of more than 5 %. Other fields are B's values: `status != completed`.
 ///
+/// The output is text, piped or not, unless --format asks for md (a pull-request comment), json
+/// or csv/tsv (the params and metrics rows).
+///
 /// Examples:
 ///   git exp diff brave-otter calm-lynx
 ///   git exp diff @~1 @ --stat
