@@ -40,7 +40,7 @@ pub struct RunDiff {
     pub params: Vec<ParamChange>,
     /// Every metric of either run, by key.
     pub metrics: Vec<MetricChange>,
-    /// `None` when the code could not be compared; see [`CodeDiff`].
+    /// Files whose content differs between the two snapshots, `.git-exp/` left out.
     pub code: CodeDiff,
     pub env: Vec<EnvChange>,
     pub artifacts: Vec<ArtifactChange>,
