@@ -17,6 +17,12 @@ mod ui;
 
 use std::process::ExitCode;
 
+/// Listing thousands of runs is allocation-heavy and parses on several threads, where glibc's
+/// per-thread arenas grow in many small steps; mimalloc keeps `git exp ls` fast (see
+/// docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser as _;
 
 fn main() -> ExitCode {
