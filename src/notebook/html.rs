@@ -120,7 +120,8 @@ impl Html {
             _ => ("nbd-same", String::new()),
         };
         let number = cell.new.or(cell.old).map_or(0, |(i, _)| i + 1);
-        let _ = write!(self.out, "<section class=\"nbd-cell {status}\" id=\"cell-{number}\">\n<h2>cell {number} <span class=\"nbd-kind\">");
+        let side = if cell.status == Status::Deleted { "old " } else { "" };
+        let _ = write!(self.out, "<section class=\"nbd-cell {status}\" id=\"cell-{number}\">\n<h2>{side}cell {number} <span class=\"nbd-kind\">");
         match (cell.old, cell.new) {
             (Some((_, a)), Some((_, b))) if a.kind != b.kind => {
                 self.text(&format!("{} → {}", a.kind.as_str(), b.kind.as_str()));

@@ -137,7 +137,7 @@ fn output_summary(output: &Output) -> Value {
 fn image(image: &Image) -> Value {
     let info = image.info();
     json!({
-        "sha256": hex::encode(image.digest),
+        "base64_sha256": hex::encode(image.digest),
         "bytes": info.bytes,
         "valid": info.bytes.is_some(),
         "width": info.size.map(|s| s.0),

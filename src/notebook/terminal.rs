@@ -100,7 +100,8 @@ impl Renderer<'_, '_> {
             (_, true, Some((from, _))) => format!("moved from cell {}", from + 1),
             _ => "modified".to_owned(),
         };
-        self.header(&format!("cell {number} ({}): {what}", terminal_safe(&kind)))?;
+        let side = if cell.status == Status::Deleted { "old " } else { "" };
+        self.header(&format!("{side}cell {number} ({}): {what}", terminal_safe(&kind)))?;
         match cell.status {
             Status::Added => self.whole_cell(shown, Sign::Insert),
             Status::Deleted => self.whole_cell(shown, Sign::Delete),
