@@ -227,6 +227,17 @@ impl Html {
                         PartChange::Binary { old, new } => self.image_pair(&part.name, *old, *new),
                     }
                 }
+                // Markup changes are easier to judge rendered; images already are.
+                let rendered = ["text/html", "image/svg+xml", "text/markdown"];
+                if let (Some((_, old)), Some((_, new))) = (output.old, output.new)
+                    && output.parts.iter().any(|p| rendered.contains(&p.name.as_str()))
+                {
+                    self.push("<div class=\"nbd-pair\">\n<figure class=\"del\"><figcaption>before</figcaption>");
+                    self.output(old, "");
+                    self.push("</figure>\n<figure class=\"ins\"><figcaption>after</figcaption>");
+                    self.output(new, "");
+                    self.push("</figure>\n</div>\n");
+                }
                 self.push("</div>\n");
             }
         }
