@@ -17,7 +17,8 @@ use crate::ui::{Format, Ui, UsageError};
 /// collapsed/scrolled) are ignored unless included.
 ///
 /// Each side is a file, `<rev>:<path>` (a file in a git revision) or `<run>:<path>` (a file in
-/// a recorded run's code snapshot); paths after `:` are relative to the repository root.
+/// a recorded run's code snapshot, `@` being the newest run); paths after `:` are relative to
+/// the repository root.
 ///
 /// Examples:
 ///   git exp nbdiff before.ipynb after.ipynb
@@ -193,13 +194,17 @@ impl Sources<'_> {
         };
         let store = &*self.store.insert(store);
         let file = from_root(&store.repo, file);
-        if let Ok(bytes) = store.repo.rev_parse_blob(&format!("{rev}:{file}")) {
-            return Ok(bytes);
+        let run_spec = rev.parse::<RunSpec>().ok();
+        // `@` and `@~N` name runs everywhere in git-exp (git's `@` is spelled `HEAD` here).
+        if !matches!(run_spec, Some(RunSpec::Newest(_))) {
+            if let Ok(bytes) = store.repo.rev_parse_blob(&format!("{rev}:{file}")) {
+                return Ok(bytes);
+            }
+            if store.repo.rev_parse_commit(rev).is_ok() {
+                anyhow::bail!("`{spec}`: revision `{rev}` has no file `{file}`");
+            }
         }
-        if store.repo.rev_parse_commit(rev).is_ok() {
-            anyhow::bail!("`{spec}`: revision `{rev}` has no file `{file}`");
-        }
-        let Ok(run_spec) = rev.parse::<RunSpec>() else {
+        let Some(run_spec) = run_spec else {
             anyhow::bail!("`{spec}` is neither a file, nor a git revision, nor a run");
         };
         let run = store

@@ -171,7 +171,9 @@ fn pair_similar_in_order(olds: &[usize], news: &[usize], tokens: &mut Tokens<'_>
         return;
     }
     if n == 1 && m == 1 {
-        if tokens.similarity(olds[0], news[0]) >= SIMILAR_IN_PLACE {
+        // One cell out and one in at the same place, of the same kind: however much it was
+        // rewritten, that is the cell edited.
+        if tokens.same_kind(olds[0], news[0]) {
             matching.pair(olds[0], news[0]);
         }
         return;
@@ -386,6 +388,10 @@ impl<'a> Tokens<'a> {
         self.new_cache[j].get_or_insert_with(|| tokenize(&self.new[j].source))
     }
 
+    fn same_kind(&self, i: usize, j: usize) -> bool {
+        self.old[i].kind == self.new[j].kind
+    }
+
     /// Dice coefficient of the two token multisets, 0 for cells of different kinds.
     fn similarity(&mut self, i: usize, j: usize) -> f64 {
         if self.old[i].kind != self.new[j].kind {
@@ -498,8 +504,10 @@ mod tests {
             (&["a = 1", "b = 2", "c = 3"], &["a = 1", "c = 3"], "0->0 2->1 -1"),
             // Edited in place: similar enough to be the same cell.
             (&["a = 1", "x = compute(a, 2)", "c = 3"], &["a = 1", "x = compute(a, 3)", "c = 3"], "0->0 1->1 2->2"),
-            // Replaced by something unrelated: a delete and an insert.
-            (&["a = 1", "x = compute(a, 2)"], &["a = 1", "import os"], "0->0 +1 -1"),
+            // Rewritten in place, alone between the same neighbours: still that cell, edited.
+            (&["a = 1", "x = compute(a, 2)", "c = 3"], &["a = 1", "import os", "c = 3"], "0->0 1->1 2->2"),
+            // Replaced by unrelated cells among several: deletes and inserts.
+            (&["a = 1", "x = compute(a, 2)", "y = 5"], &["a = 1", "import os", "print(sys.argv)"], "0->0 +1 +2 -1 -2"),
             // Moved unchanged.
             (&["first()", "second()", "third()", "fourth()"], &["second()", "third()", "fourth()", "first()"], "1->0 2->1 3->2 0->3*"),
             // Moved and edited: one move plus an edit, not a delete and an insert.
