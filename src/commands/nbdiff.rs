@@ -1,4 +1,3 @@
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -88,7 +87,9 @@ pub fn cmd_nbdiff(ui: &mut Ui, ctx: &Ctx, args: &NbdiffArgs) -> anyhow::Result<E
     let json = match ui.format_or(Format::Table) {
         Format::Table => false,
         Format::Json => true,
-        other => return Err(UsageError::new(format!("nbdiff prints a diff or json, not {other:?}").to_lowercase()).into()),
+        other => {
+            return Err(UsageError::new(format!("nbdiff prints a diff or json, not {other:?}").to_lowercase()).into());
+        }
     };
     let options = options(args);
     let mut sources = Sources { ctx, store: None };
@@ -102,7 +103,8 @@ pub fn cmd_nbdiff(ui: &mut Ui, ctx: &Ctx, args: &NbdiffArgs) -> anyhow::Result<E
             }
         },
         None => {
-            let (old_spec, new_spec) = (args.old.as_deref().unwrap_or_default(), args.new.as_deref().unwrap_or_default());
+            let (old_spec, new_spec) =
+                (args.old.as_deref().unwrap_or_default(), args.new.as_deref().unwrap_or_default());
             let old = sources.load(old_spec)?;
             let new = sources.load(new_spec)?;
             (old, new, Labels { old: old_spec.to_owned(), new: new_spec.to_owned() })
@@ -129,13 +131,17 @@ pub fn cmd_nbdiff(ui: &mut Ui, ctx: &Ctx, args: &NbdiffArgs) -> anyhow::Result<E
     } else if json {
         ui.print_json(&notebook::to_json(&diff, &labels))?;
     } else {
-        let palette = if ui.color_stdout() { Palette::colored() } else { Palette::plain() };
+        let palette = Palette::colored().map(|style| ui.style(style));
         notebook::render_terminal(&diff, &labels, &palette, ui.out())?;
     }
     if !diff.has_changes() && diff.ignored.any() && args.git_driver.is_none() {
-        ui.hint(ignored_hint(&diff.ignored));
+        writeln!(ui.status(), "hint: {}", ignored_hint(&diff.ignored))?;
     }
-    Ok(if args.exit_code && args.git_driver.is_none() && diff.has_changes() { ExitStatus::Failure } else { ExitStatus::Success })
+    Ok(if args.exit_code && args.git_driver.is_none() && diff.has_changes() {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
 }
 
 /// Defaults, then `--include`, then `--ignore`.
@@ -190,7 +196,9 @@ impl Sources<'_> {
     fn read_revision(&mut self, spec: &str, rev: &str, file: &str) -> anyhow::Result<Vec<u8>> {
         let store = match self.store.take() {
             Some(store) => store,
-            None => self.ctx.store().with_context(|| format!("`{spec}` is not a file, and revisions need a repository"))?,
+            None => {
+                self.ctx.store().with_context(|| format!("`{spec}` is not a file, and revisions need a repository"))?
+            }
         };
         let store = &*self.store.insert(store);
         let file = from_root(&store.repo, file);

@@ -144,9 +144,9 @@ fn git_config(dir: &Path, scope: Scope, args: &[&str]) -> Result<Option<String>>
         // with "no such section".
         Some(1) => Ok(None),
         Some(128) if stderr.contains("no such section") => Ok(None),
-        _ => Err(Error::Cli {
-            args: format!("config {scope_flag} {}", args.join(" ")),
-            detail: stderr.trim().lines().next().unwrap_or("failed").to_owned(),
+        _ => Err(Error::Git {
+            what: format!("`git config {scope_flag} {}` failed", args.join(" ")),
+            detail: stderr.trim().lines().next().unwrap_or("no message").to_owned(),
         }),
     }
 }

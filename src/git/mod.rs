@@ -15,7 +15,7 @@ mod transport;
 use std::path::{Path, PathBuf};
 
 pub use cli::{commit_all, init_repository};
-pub use config::{DiffDriver, DriverChange, Scope, install_diff_driver, uninstall_diff_driver};
+pub use config::{DiffDriver, Scope, install_diff_driver, uninstall_diff_driver};
 pub use error::Error;
 pub use gix::ObjectId as Oid;
 pub use objects::{FileChange, TreeEdit, TreeFile};

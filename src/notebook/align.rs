@@ -402,10 +402,7 @@ impl<'a> Tokens<'a> {
         }
         self.old_tokens(i);
         self.new_tokens(j);
-        let (a, b) = match (&self.old_cache[i], &self.new_cache[j]) {
-            (Some(a), Some(b)) => (a, b),
-            _ => return 0.0,
-        };
+        let (Some(a), Some(b)) = (&self.old_cache[i], &self.new_cache[j]) else { return 0.0 };
         dice(a, b)
     }
 }
@@ -509,7 +506,11 @@ mod tests {
             // Replaced by unrelated cells among several: deletes and inserts.
             (&["a = 1", "x = compute(a, 2)", "y = 5"], &["a = 1", "import os", "print(sys.argv)"], "0->0 +1 +2 -1 -2"),
             // Moved unchanged.
-            (&["first()", "second()", "third()", "fourth()"], &["second()", "third()", "fourth()", "first()"], "1->0 2->1 3->2 0->3*"),
+            (
+                &["first()", "second()", "third()", "fourth()"],
+                &["second()", "third()", "fourth()", "first()"],
+                "1->0 2->1 3->2 0->3*",
+            ),
             // Moved and edited: one move plus an edit, not a delete and an insert.
             (
                 &["load_data(path)", "train(model, epochs=10)", "plot(history)", "save(model)"],

@@ -295,14 +295,25 @@ fn diff_cell<'a>(
 }
 
 /// Drops volatile keys unless asked for; borrows when there is nothing to drop.
-fn filter_metadata<'m>(metadata: &'m Map<String, Value>, volatile: &[&str], options: &Options) -> Cow<'m, Map<String, Value>> {
+fn filter_metadata<'m>(
+    metadata: &'m Map<String, Value>,
+    volatile: &[&str],
+    options: &Options,
+) -> Cow<'m, Map<String, Value>> {
     if options.volatile_metadata || !volatile.iter().any(|k| metadata.contains_key(*k)) {
         return Cow::Borrowed(metadata);
     }
-    Cow::Owned(metadata.iter().filter(|(k, _)| !volatile.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect())
+    Cow::Owned(
+        metadata.iter().filter(|(k, _)| !volatile.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect(),
+    )
 }
 
-fn compare_metadata(a: &Map<String, Value>, b: &Map<String, Value>, options: &Options, ignored: &mut Ignored) -> Option<LineDiff> {
+fn compare_metadata(
+    a: &Map<String, Value>,
+    b: &Map<String, Value>,
+    options: &Options,
+    ignored: &mut Ignored,
+) -> Option<LineDiff> {
     if a == b {
         return None;
     }
@@ -310,7 +321,8 @@ fn compare_metadata(a: &Map<String, Value>, b: &Map<String, Value>, options: &Op
         ignored.metadata += 1;
         return None;
     }
-    let text = |m: &Map<String, Value>| if m.is_empty() { String::new() } else { canonical_json(&Value::Object(m.clone())) };
+    let text =
+        |m: &Map<String, Value>| if m.is_empty() { String::new() } else { canonical_json(&Value::Object(m.clone())) };
     Some(LineDiff::new(&text(a), &text(b)))
 }
 
@@ -355,8 +367,11 @@ fn equal_pairs(old: &[Output], new: &[Output]) -> Vec<(usize, usize)> {
     let at = |i: usize, j: usize| i * (m + 1) + j;
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            table[at(i, j)] =
-                if old[i] == new[j] { table[at(i + 1, j + 1)] + 1 } else { table[at(i + 1, j)].max(table[at(i, j + 1)]) };
+            table[at(i, j)] = if old[i] == new[j] {
+                table[at(i + 1, j + 1)] + 1
+            } else {
+                table[at(i + 1, j)].max(table[at(i, j + 1)])
+            };
         }
     }
     let mut pairs = Vec::new();

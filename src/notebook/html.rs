@@ -66,7 +66,9 @@ impl Html {
     }
 
     fn fragment(&mut self, diff: &NotebookDiff<'_>, labels: &Labels) {
-        self.push("<div class=\"nbdiff\">\n<header class=\"nbd-head\">\n<h1>Notebook diff</h1>\n<p class=\"nbd-files\">");
+        self.push(
+            "<div class=\"nbdiff\">\n<header class=\"nbd-head\">\n<h1>Notebook diff</h1>\n<p class=\"nbd-files\">",
+        );
         self.push("<span class=\"nbd-old\">− ");
         self.text(&labels.old);
         self.push("</span><br><span class=\"nbd-new\">+ ");
@@ -114,14 +116,19 @@ impl Html {
         let (status, badge) = match (cell.status, cell.moved, cell.old) {
             (Status::Added, ..) => ("nbd-added", "added".to_owned()),
             (Status::Deleted, ..) => ("nbd-deleted", "deleted".to_owned()),
-            (Status::Modified, true, Some((from, _))) => ("nbd-modified", format!("moved from cell {} and modified", from + 1)),
+            (Status::Modified, true, Some((from, _))) => {
+                ("nbd-modified", format!("moved from cell {} and modified", from + 1))
+            }
             (_, true, Some((from, _))) => ("nbd-moved", format!("moved from cell {}", from + 1)),
             (Status::Modified, ..) => ("nbd-modified", "modified".to_owned()),
             _ => ("nbd-same", String::new()),
         };
         let number = cell.new.or(cell.old).map_or(0, |(i, _)| i + 1);
         let side = if cell.status == Status::Deleted { "old " } else { "" };
-        let _ = write!(self.out, "<section class=\"nbd-cell {status}\" id=\"cell-{number}\">\n<h2>{side}cell {number} <span class=\"nbd-kind\">");
+        let _ = write!(
+            self.out,
+            "<section class=\"nbd-cell {status}\" id=\"cell-{number}\">\n<h2>{side}cell {number} <span class=\"nbd-kind\">"
+        );
         match (cell.old, cell.new) {
             (Some((_, a)), Some((_, b))) if a.kind != b.kind => {
                 self.text(&format!("{} → {}", a.kind.as_str(), b.kind.as_str()));
@@ -183,7 +190,9 @@ impl Html {
             && b.kind == CellKind::Markdown
             && (cell.source.is_some() || cell.attachments_changed)
         {
-            self.push("<div class=\"nbd-pair\">\n<figure class=\"del\"><figcaption>before</figcaption><div class=\"nbd-md\">");
+            self.push(
+                "<div class=\"nbd-pair\">\n<figure class=\"del\"><figcaption>before</figcaption><div class=\"nbd-md\">",
+            );
             self.push(&markdown::to_html(&a.source, &a.attachments));
             self.push("</div></figure>\n<figure class=\"ins\"><figcaption>after</figcaption><div class=\"nbd-md\">");
             self.push(&markdown::to_html(&b.source, &b.attachments));
@@ -317,7 +326,10 @@ impl Html {
             "text/plain",
         ];
         let bundle = &output.data;
-        let chosen = ORDER.iter().find_map(|m| bundle.get(m).map(|d| (*m, d))).or_else(|| bundle.0.first().map(|(m, d)| (m.as_str(), d)));
+        let chosen = ORDER
+            .iter()
+            .find_map(|m| bundle.get(m).map(|d| (*m, d)))
+            .or_else(|| bundle.0.first().map(|(m, d)| (m.as_str(), d)));
         let Some((mime, data)) = chosen else {
             self.push("<p class=\"nbd-note\">empty output</p>");
             return;

@@ -17,6 +17,8 @@ pub fn to_json(diff: &NotebookDiff<'_>, labels: &Labels) -> Value {
     top.insert("old".into(), labels.old.as_str().into());
     top.insert("new".into(), labels.new.as_str().into());
     top.insert("identical".into(), (!diff.has_changes()).into());
+    let version = |nb: &super::Notebook| format!("{}.{}", nb.nbformat, nb.nbformat_minor);
+    top.insert("nbformat".into(), json!({"old": version(diff.old), "new": version(diff.new)}));
     top.insert("summary".into(), json!(diff.summary()));
     if let Some(metadata) = &diff.metadata {
         top.insert("metadata".into(), hunks(metadata));

@@ -87,18 +87,6 @@ impl LineDiff {
         Self { lines }
     }
 
-    /// Returns true when the texts differ.
-    pub fn has_changes(&self) -> bool {
-        self.lines.iter().any(|l| l.tag != LineTag::Equal)
-    }
-
-    /// Counts inserted and deleted lines.
-    pub fn stats(&self) -> (usize, usize) {
-        let inserted = self.lines.iter().filter(|l| l.tag == LineTag::Insert).count();
-        let deleted = self.lines.iter().filter(|l| l.tag == LineTag::Delete).count();
-        (inserted, deleted)
-    }
-
     /// Groups changed lines with `context` lines around them, merging groups that touch.
     pub fn hunks(&self, context: usize) -> Vec<Hunk> {
         let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
@@ -144,7 +132,7 @@ fn split_lines(text: &str) -> Vec<&str> {
 fn push_changed(lines: &mut Vec<DiffLine>, old_lines: &[&str], new_lines: &[&str], op: &DiffOp) {
     let (o, n) = (op.old_range(), op.new_range());
     let paired = o.len().min(n.len());
-    let mut words: Vec<Option<(Vec<(bool, String)>, Vec<(bool, String)>)>> = Vec::with_capacity(paired);
+    let mut words: Vec<Option<(Segments, Segments)>> = Vec::with_capacity(paired);
     for k in 0..paired {
         words.push(word_diff(old_lines[o.start + k], new_lines[n.start + k]));
     }
@@ -253,6 +241,5 @@ mod tests {
         assert_eq!((hunks[1].old_start, hunks[1].old_len), (16, 5));
         assert_eq!(diff.hunks(20).len(), 1, "wide context merges the hunks");
         assert_eq!(LineDiff::new("", "a").hunks(3)[0].old_start, 0, "empty old side starts at 0");
-        assert_eq!(diff.stats(), (2, 2));
     }
 }

@@ -124,10 +124,6 @@ impl MimeBundle {
     pub fn get(&self, mime: &str) -> Option<&MimeData> {
         self.0.iter().find(|(m, _)| m == mime).map(|(_, d)| d)
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

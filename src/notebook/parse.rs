@@ -56,11 +56,8 @@ fn parse_cells(cells: Vec<Value>, v3: bool) -> Result<Vec<Cell>, Error> {
 fn parse_cell(mut cell: Map<String, Value>, v3: bool) -> Cell {
     let type_name = cell.get("cell_type").and_then(Value::as_str).unwrap_or("unknown").to_owned();
     let mut kind = CellKind::from_name(&type_name);
-    let mut source = if v3 && kind == CellKind::Code {
-        take_text(&mut cell, "input")
-    } else {
-        take_text(&mut cell, "source")
-    };
+    let mut source =
+        if v3 && kind == CellKind::Code { take_text(&mut cell, "input") } else { take_text(&mut cell, "source") };
     if v3 && type_name == "heading" {
         // nbformat 3 heading cells became markdown `#` lines in version 4.
         let level = cell.get("level").and_then(Value::as_u64).unwrap_or(1).clamp(1, 6);
@@ -136,7 +133,9 @@ fn parse_bundle(map: Map<String, Value>, v3: bool) -> MimeBundle {
         .map(|(key, value)| {
             let mime = if v3 { v3_mime(&key).map_or(key, str::to_owned) } else { key };
             let data = match value {
-                Value::String(_) | Value::Array(_) if is_binary_mime(&mime) => MimeData::Image(Image::new(text_of(value))),
+                Value::String(_) | Value::Array(_) if is_binary_mime(&mime) => {
+                    MimeData::Image(Image::new(text_of(value)))
+                }
                 Value::String(text) => MimeData::Text(text),
                 Value::Array(ref items) if items.iter().all(Value::is_string) => MimeData::Text(text_of(value)),
                 other => MimeData::Json(other),

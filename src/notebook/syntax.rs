@@ -35,8 +35,8 @@ pub struct State {
 
 const PYTHON_KEYWORDS: &[&str] = &[
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
-    "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
-    "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "match", "case",
+    "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal",
+    "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "match", "case",
 ];
 
 /// Returns the highlighted byte ranges of one line, updating `state` for the next line.
@@ -170,11 +170,10 @@ mod tests {
         assert_eq!(show(&["s = 'it\\'s' + \"q\""]), vec!["s:'it\\'s' s:\"q\""]);
         assert_eq!(show(&["x = 3.14 + y2"]), vec!["n:3.14"]);
         assert_eq!(show(&["@decorator", "class A: pass"]), vec!["d:@decorator", "k:class k:pass"]);
-        assert_eq!(show(&["a = \"\"\"start", "middle", "end\"\"\" if b else c"]), vec![
-            "s:\"\"\"start",
-            "s:middle",
-            "s:end\"\"\" k:if k:else"
-        ]);
+        assert_eq!(
+            show(&["a = \"\"\"start", "middle", "end\"\"\" if b else c"]),
+            vec!["s:\"\"\"start", "s:middle", "s:end\"\"\" k:if k:else"]
+        );
         assert_eq!(show(&["naïve = 'é' # ü"]), vec!["s:'é' c:# ü"]);
     }
 }

@@ -17,7 +17,7 @@ const CONTEXT: usize = 3;
 /// Lines of an added or deleted output shown before the rest is summarised.
 const MAX_OUTPUT_LINES: usize = 40;
 
-/// Styles of the terminal rendering; [`Palette::plain`] when stdout is not coloured.
+/// Styles of the terminal rendering; the default has no styling at all.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Palette {
     pub file: Style,
@@ -30,9 +30,17 @@ pub struct Palette {
 }
 
 impl Palette {
-    /// No styling at all.
-    pub fn plain() -> Self {
-        Self::default()
+    /// Applies `f` to every style (the command passes its colour decision this way).
+    pub fn map(self, f: impl Fn(Style) -> Style) -> Self {
+        Self {
+            file: f(self.file),
+            cell: f(self.cell),
+            section: f(self.section),
+            delete: f(self.delete),
+            insert: f(self.insert),
+            delete_word: f(self.delete_word),
+            insert_word: f(self.insert_word),
+        }
     }
 
     /// git's diff colours, with changed words in reverse video (as `diff-highlight` does).
@@ -52,7 +60,12 @@ impl Palette {
 }
 
 /// Writes the diff as text. Writes nothing when the notebooks do not differ.
-pub fn render_terminal(diff: &NotebookDiff<'_>, labels: &Labels, palette: &Palette, out: &mut dyn Write) -> io::Result<()> {
+pub fn render_terminal(
+    diff: &NotebookDiff<'_>,
+    labels: &Labels,
+    palette: &Palette,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if !diff.has_changes() {
         return Ok(());
     }
@@ -182,7 +195,10 @@ impl Renderer<'_, '_> {
             OutputKind::DisplayData | OutputKind::ExecuteResult => {}
         }
         let bundle = &output.data.0;
-        let text = bundle.iter().find(|(m, _)| m == "text/plain").or_else(|| bundle.iter().find(|(_, d)| !matches!(d, MimeData::Image(_))));
+        let text = bundle
+            .iter()
+            .find(|(m, _)| m == "text/plain")
+            .or_else(|| bundle.iter().find(|(_, d)| !matches!(d, MimeData::Image(_))));
         let mut shown = Vec::new();
         if let Some((mime, data)) = text {
             shown.push(mime.as_str());

@@ -17,6 +17,10 @@ fn copy(env: &TestEnv, name: &str, to: &str) {
     std::fs::copy(fixtures().join(name), env.repo.join(to)).unwrap();
 }
 
+fn read(env: &TestEnv, path: &str) -> String {
+    std::fs::read_to_string(env.repo.join(path)).unwrap()
+}
+
 fn nbdiff(env: &TestEnv, old: &str, new: &str, extra: &[&str]) -> Outcome {
     let mut args = vec!["nbdiff".to_owned(), fixture(old), fixture(new)];
     args.extend(extra.iter().map(|s| (*s).to_owned()));
@@ -147,7 +151,8 @@ fn structural_changes_of_multi_cell_notebook() {
     let diff = json_diff(&env, "multi_cell_nb.ipynb", "multi_cell_nb--cellchange.ipynb", &["--include", "all"]);
     let summary = &diff["summary"];
     assert_eq!((summary["added"].as_u64(), summary["deleted"].as_u64()), (Some(2), Some(2)), "{diff}");
-    let added_markdown = diff["cells"].as_array().unwrap().iter().find(|c| c["status"] == "added" && c["kind"] == "markdown");
+    let added_markdown =
+        diff["cells"].as_array().unwrap().iter().find(|c| c["status"] == "added" && c["kind"] == "markdown");
     assert_eq!(added_markdown.unwrap()["source"], "## from Inserted Markdown cell!");
     assert!(hunk_lines(&diff["metadata"]).contains(&"+    \"name\": \"python3\"".to_owned()), "{diff}");
 }
@@ -183,7 +188,11 @@ fn nbformat_3_notebooks() {
     let env = TestEnv::new();
     let diff = json_diff(&env, "v3--1.ipynb", "v3--2.ipynb", &[]);
     assert_eq!(statuses(&diff), ["modified", "modified", "modified"], "{diff}");
-    assert_eq!(hunk_lines(&diff["cells"][0]["source"]), ["-## Results", "+## Results (v2)"], "heading cells become markdown");
+    assert_eq!(
+        hunk_lines(&diff["cells"][0]["source"]),
+        ["-## Results", "+## Results (v2)"],
+        "heading cells become markdown"
+    );
     assert_eq!(diff["cells"][1]["outputs"][0]["output_type"], "execute_result");
     assert_eq!(diff["cells"][2]["outputs"][0]["parts"][0]["name"], "image/png");
 }
@@ -193,9 +202,21 @@ fn terminal_output_reads_like_git_diff() {
     let env = TestEnv::new();
     let out = nbdiff(&env, "mixed-conflicts--1.ipynb", "mixed-conflicts--2.ipynb", &[]);
     let text = out.success();
-    assert!(text.starts_with(&format!("--- {}\n+++ {}\n", fixture("mixed-conflicts--1.ipynb"), fixture("mixed-conflicts--2.ipynb"))));
-    assert!(text.contains("## cell 2 (code): modified\n@@ source @@\n def f(x, y):\n-    z = x + y - 1\n+    z = x + y - 2\n"), "{text}");
-    assert!(text.contains("@@ output 1 (error SyntaxError) traceback @@\n-NameError: name 'hello' is not defined\n"), "{text}");
+    assert!(text.starts_with(&format!(
+        "--- {}\n+++ {}\n",
+        fixture("mixed-conflicts--1.ipynb"),
+        fixture("mixed-conflicts--2.ipynb")
+    )));
+    assert!(
+        text.contains(
+            "## cell 2 (code): modified\n@@ source @@\n def f(x, y):\n-    z = x + y - 1\n+    z = x + y - 2\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("@@ output 1 (error SyntaxError) traceback @@\n-NameError: name 'hello' is not defined\n"),
+        "{text}"
+    );
     assert!(text.contains("@@ output 3 (display_data) image/png @@\n-image/png 535×356, 18.2 kB, sha256 "), "{text}");
     assert!(!text.contains('\x1b'), "no colour under NO_COLOR, and no ANSI from tracebacks: {text}");
     assert!(text.contains("@@ source -2,10 +2,10 @@\n"), "long cells show hunks with positions: {text}");
@@ -218,7 +239,10 @@ fn hostile_content_never_reaches_terminal_or_page_as_code() {
     let text = out.success();
     assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
     assert!(text.contains("-red ^Gbell \n"), "control characters in caret notation: {text:?}");
-    assert!(text.contains("+image/png: invalid base64 (30 characters)"), "a truncated image does not stop the diff: {text}");
+    assert!(
+        text.contains("+image/png: invalid base64 (30 characters)"),
+        "a truncated image does not stop the diff: {text}"
+    );
     assert!(text.contains("## cell 3 (sql): modified"), "unknown cell types are shown: {text}");
     assert!(text.contains("@@ output 6 (future_output) fields @@"), "unknown output types are shown: {text}");
 
@@ -235,7 +259,10 @@ fn hostile_content_never_reaches_terminal_or_page_as_code() {
         assert!(tag.contains("sandbox=\"\""), "{tag}");
         assert!(!tag.contains("allow-"), "{tag}");
     }
-    assert!(html.contains("srcdoc=\"&lt;b&gt;bold&lt;/b&gt;&lt;script&gt;"), "HTML outputs only inside a sandboxed frame");
+    assert!(
+        html.contains("srcdoc=\"&lt;b&gt;bold&lt;/b&gt;&lt;script&gt;"),
+        "HTML outputs only inside a sandboxed frame"
+    );
     assert!(html.contains("src=\"data:image/png;base64,iVBORw0KGgo"), "images inline");
     assert!(html.contains("invalid image data (image/png)"));
     assert!(!html.contains("src=\"http"), "nothing loads from the network");
@@ -315,7 +342,10 @@ fn revisions_as_sources() {
     let out = env.run(["nbdiff", "HEAD:missing.ipynb", "nb.ipynb"]);
     assert_eq!(out.failure(1), "error: `HEAD:missing.ipynb`: revision `HEAD` has no file `missing.ipynb`\n");
     let out = env.run(["nbdiff", "nope:nb.ipynb", "nb.ipynb"]);
-    assert!(out.failure(1).starts_with("error: `nope:nb.ipynb` is neither a file nor a git revision, and not a run either"), "{out}");
+    assert!(
+        out.failure(1).starts_with("error: `nope:nb.ipynb` is neither a file nor a git revision, and not a run either"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -356,9 +386,9 @@ fn install_makes_git_diff_use_nbdiff_and_uninstall_undoes_it() {
     let out = env.run(["nbdiff", "--install"]);
     out.success();
     assert!(out.stderr.contains("Added `*.ipynb diff=git-exp-nbdiff` in "), "{out}");
-    assert_eq!(env.read(".gitattributes"), "*.ipynb diff=git-exp-nbdiff\n");
+    assert_eq!(read(&env, ".gitattributes"), "*.ipynb diff=git-exp-nbdiff\n");
     env.run(["nbdiff", "--install"]).success();
-    assert_eq!(env.read(".gitattributes"), "*.ipynb diff=git-exp-nbdiff\n", "install is idempotent");
+    assert_eq!(read(&env, ".gitattributes"), "*.ipynb diff=git-exp-nbdiff\n", "install is idempotent");
 
     copy(&env, "single_cell_nb--changed_source_output_ec.ipynb", "nb.ipynb");
     let diff = env.git(["diff", "nb.ipynb"]);
@@ -395,9 +425,9 @@ fn install_keeps_existing_attributes_and_global_scope_works() {
     let env = TestEnv::with_commit();
     env.write(".gitattributes", "*.png binary");
     env.run(["nbdiff", "--install"]).success();
-    assert_eq!(env.read(".gitattributes"), "*.png binary\n*.ipynb diff=git-exp-nbdiff\n");
+    assert_eq!(read(&env, ".gitattributes"), "*.png binary\n*.ipynb diff=git-exp-nbdiff\n");
     env.run(["nbdiff", "--uninstall"]).success();
-    assert_eq!(env.read(".gitattributes"), "*.png binary\n");
+    assert_eq!(read(&env, ".gitattributes"), "*.png binary\n");
 
     let global_attributes = env.home.join(".config/git/attributes");
     env.run(["nbdiff", "--install", "--global"]).success();
