@@ -21,8 +21,9 @@ use super::model::{Cell, MimeData, Output, OutputKind};
 
 /// Cells whose similarity is below this are not the same cell edited.
 const SIMILAR_IN_PLACE: f64 = 0.5;
-/// Pairing across the notebook (a move plus an edit) asks for more resemblance.
-const SIMILAR_MOVED: f64 = 0.6;
+/// Pairing across the notebook (a move plus an edit); token pairs are discriminating enough
+/// that the same bar as in place keeps unrelated cells apart.
+const SIMILAR_MOVED: f64 = 0.5;
 /// Largest gap (old cells × new cells) aligned by dynamic programming.
 const MAX_DP_CELLS: usize = 2_500;
 /// Tokens found in more cells than this say nothing about which cell is which.
@@ -426,8 +427,18 @@ fn dice(a: &[u64], b: &[u64]) -> f64 {
     2.0 * common as f64 / (a.len() + b.len()) as f64
 }
 
-/// Splits text into words and single punctuation characters, hashed and sorted.
+/// Splits text into words and single punctuation characters and returns the hashes of the
+/// first token and of every pair of neighbours, sorted. Pairs keep some order: two unrelated
+/// cells over the same vocabulary (`df`, `print`, `=`) share words, not word pairs.
 fn tokenize(text: &str) -> Vec<u64> {
+    let words = words(text);
+    let mut tokens: Vec<u64> = words.first().copied().into_iter().collect();
+    tokens.extend(words.windows(2).map(|w| w[0].rotate_left(17) ^ w[1]));
+    tokens.sort_unstable();
+    tokens
+}
+
+fn words(text: &str) -> Vec<u64> {
     let mut tokens = Vec::new();
     let mut word_start = None;
     let hash = |s: &str| {
@@ -450,7 +461,6 @@ fn tokenize(text: &str) -> Vec<u64> {
     if let Some(start) = word_start {
         tokens.push(hash(&text[start..]));
     }
-    tokens.sort_unstable();
     tokens
 }
 

@@ -354,24 +354,17 @@ fn runs_as_sources() {
     copy(&env, "single_cell_nb.ipynb", "nb.ipynb");
     env.git(["add", "nb.ipynb"]);
     env.git(["commit", "-q", "-m", "first"]);
-    // A run commit as `git exp run` writes it: the code snapshot plus `.git-exp/run.toml`.
-    env.write(
-        ".git-exp/run.toml",
-        "schema = 1\nid = \"k3m9x2qa\"\nname = \"brave-otter\"\nstatus = \"completed\"\nstarted = \"2026-11-23T10:00:00.000Z\"\n",
-    );
     copy(&env, "single_cell_nb--changed_output.ipynb", "nb.ipynb");
-    env.git(["add", "-A"]);
-    let tree = env.git(["write-tree"]);
-    let commit = env.git(["commit-tree", tree.trim(), "-p", "HEAD", "-m", "run k3m9x2qa (brave-otter): completed"]);
-    env.git(["update-ref", "refs/git-exp/runs/k3m9x2qa", commit.trim()]);
-    env.git(["reset", "-q", "--hard", "HEAD"]);
+    env.run(["snapshot", "-n", "brave-otter", "-m", "checkpoint"]).success();
+    env.git(["checkout", "nb.ipynb"]);
+    let id = env.run_ids().remove(0);
 
-    for spec in ["brave-otter:nb.ipynb", "k3m9:nb.ipynb", "@:nb.ipynb"] {
-        let out = env.run(["nbdiff", "nb.ipynb", spec]);
+    for spec in ["brave-otter:nb.ipynb".to_owned(), format!("{}:nb.ipynb", &id[..5]), "@:nb.ipynb".to_owned()] {
+        let out = env.run(["nbdiff", "nb.ipynb", &spec]);
         assert!(out.success().contains("@@ output 1 (stream stdout) text @@\n-6\n+7\n"), "{spec}: {out}");
     }
     let out = env.run(["nbdiff", "nb.ipynb", "brave-otter:other.ipynb"]);
-    assert_eq!(out.failure(1), "error: `brave-otter:other.ipynb`: run k3m9x2qa has no file `other.ipynb`\n");
+    assert_eq!(out.failure(1), format!("error: `brave-otter:other.ipynb`: run {id} has no file `other.ipynb`\n"));
 }
 
 #[test]
