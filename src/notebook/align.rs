@@ -19,10 +19,10 @@ use similar::{Algorithm, DiffOp};
 
 use super::model::{Cell, MimeData, Output, OutputKind};
 
-/// Cells whose similarity is below this are not the same cell edited.
-const SIMILAR_IN_PLACE: f64 = 0.5;
-/// Pairing across the notebook (a move plus an edit); token pairs are discriminating enough
-/// that the same bar as in place keeps unrelated cells apart.
+/// Cells between the same unchanged neighbours pair up from this similarity on: their place
+/// already says much, so a heavily edited cell still counts as edited.
+const SIMILAR_IN_PLACE: f64 = 0.25;
+/// Pairing across the notebook (a move plus an edit) asks for more: position no longer vouches.
 const SIMILAR_MOVED: f64 = 0.5;
 /// Largest gap (old cells × new cells) aligned by dynamic programming.
 const MAX_DP_CELLS: usize = 2_500;
@@ -429,7 +429,7 @@ fn dice(a: &[u64], b: &[u64]) -> f64 {
 
 /// Splits text into words and single punctuation characters and returns the hashes of the
 /// first token and of every pair of neighbours, sorted. Pairs keep some order: two unrelated
-/// cells over the same vocabulary (`df`, `print`, `=`) share words, not word pairs.
+/// cells over the same vocabulary (`df`, `print`, `=`) share words but few word pairs.
 fn tokenize(text: &str) -> Vec<u64> {
     let words = words(text);
     let mut tokens: Vec<u64> = words.first().copied().into_iter().collect();
