@@ -163,11 +163,7 @@ pub fn diff<'a>(old: &'a Notebook, new: &'a Notebook, options: &Options) -> Note
             diff_cell(old_cell, new_cell, moved, options, &mut ignored)
         })
         .collect();
-    let metadata = {
-        let a = filter_metadata(&old.metadata, VOLATILE_NOTEBOOK_KEYS, options);
-        let b = filter_metadata(&new.metadata, VOLATILE_NOTEBOOK_KEYS, options);
-        compare_metadata(&a, &b, options, &mut ignored)
-    };
+    let metadata = compare_metadata(&old.metadata, &new.metadata, VOLATILE_NOTEBOOK_KEYS, options, &mut ignored);
     NotebookDiff { old, new, cells, metadata, ignored }
 }
 
@@ -279,9 +275,7 @@ fn diff_cell<'a>(
             ignored.execution_count += 1;
         }
     }
-    let meta_a = filter_metadata(&a.metadata, VOLATILE_CELL_KEYS, options);
-    let meta_b = filter_metadata(&b.metadata, VOLATILE_CELL_KEYS, options);
-    diff.metadata = compare_metadata(&meta_a, &meta_b, options, ignored);
+    diff.metadata = compare_metadata(&a.metadata, &b.metadata, VOLATILE_CELL_KEYS, options, ignored);
     let changed = diff.source.is_some()
         || a.kind != b.kind
         || diff.attachments_changed
@@ -308,22 +302,25 @@ fn filter_metadata<'m>(
     )
 }
 
+/// Diffs two metadata maps as the options ask; a difference they hide is counted in `ignored`.
 fn compare_metadata(
     a: &Map<String, Value>,
     b: &Map<String, Value>,
+    volatile: &[&str],
     options: &Options,
     ignored: &mut Ignored,
 ) -> Option<LineDiff> {
     if a == b {
         return None;
     }
-    if !options.metadata {
+    let (a, b) = (filter_metadata(a, volatile, options), filter_metadata(b, volatile, options));
+    if !options.metadata || a == b {
         ignored.metadata += 1;
         return None;
     }
     let text =
         |m: &Map<String, Value>| if m.is_empty() { String::new() } else { canonical_json(&Value::Object(m.clone())) };
-    Some(LineDiff::new(&text(a), &text(b)))
+    Some(LineDiff::new(&text(&a), &text(&b)))
 }
 
 /// Aligns two output lists (equal outputs first, then same-type outputs in order) and diffs
@@ -430,15 +427,10 @@ fn diff_output<'a>(old: (usize, &'a Output), new: (usize, &'a Output), options: 
         let diff = LineDiff::new(&show(a.execution_count), &show(b.execution_count));
         parts.push(PartDiff { name: "execution_count".into(), change: PartChange::Text(diff) });
     }
-    if options.metadata {
-        let x = filter_metadata(&a.metadata, VOLATILE_CELL_KEYS, options);
-        let y = filter_metadata(&b.metadata, VOLATILE_CELL_KEYS, options);
-        if x != y {
-            let mut none = Ignored::default();
-            if let Some(diff) = compare_metadata(&x, &y, options, &mut none) {
-                parts.push(PartDiff { name: "metadata".into(), change: PartChange::Text(diff) });
-            }
-        }
+    // Hidden output metadata is not counted: the cell's outputs are, as one difference.
+    if let Some(diff) = compare_metadata(&a.metadata, &b.metadata, VOLATILE_CELL_KEYS, options, &mut Ignored::default())
+    {
+        parts.push(PartDiff { name: "metadata".into(), change: PartChange::Text(diff) });
     }
     let status = if parts.is_empty() { Status::Unchanged } else { Status::Modified };
     OutputDiff { status, old: Some(old), new: Some(new), parts }
@@ -481,4 +473,61 @@ pub fn error_text(output: &Output) -> String {
         text.push_str(line);
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notebook::parse;
+
+    fn notebook(cells: &str) -> Notebook {
+        parse(format!(r#"{{"nbformat": 4, "nbformat_minor": 4, "metadata": {{}}, "cells": [{cells}]}}"#).as_bytes())
+            .expect("test notebook parses")
+    }
+
+    fn code(source: &str, count: u32, stdout: &str) -> String {
+        format!(
+            r#"{{"cell_type": "code", "source": "{source}", "execution_count": {count}, "metadata": {{"scrolled": {}}},
+                "outputs": [{{"output_type": "stream", "name": "stdout", "text": "{stdout}"}}]}}"#,
+            count % 2 == 0
+        )
+    }
+
+    /// Lists cells as `old->new status` in display order.
+    fn show(diff: &NotebookDiff<'_>) -> Vec<String> {
+        let side = |s: Option<(usize, &Cell)>| s.map_or("_".to_owned(), |(i, _)| i.to_string());
+        diff.cells
+            .iter()
+            .map(|c| format!("{}->{} {:?}{}", side(c.old), side(c.new), c.status, if c.moved { "*" } else { "" }))
+            .collect()
+    }
+
+    #[test]
+    fn deleted_cells_show_where_they_stood() {
+        let old = notebook(&[code("a = 1", 1, ""), code("gone()", 2, ""), code("b = 2", 3, "")].join(","));
+        let new = notebook(&[code("a = 1", 1, ""), code("b = 2", 3, ""), code("new()", 4, "")].join(","));
+        let diff = diff(&old, &new, &Options::default());
+        assert_eq!(show(&diff), ["0->0 Unchanged", "1->_ Deleted", "2->1 Unchanged", "_->2 Added"]);
+        assert_eq!(diff.summary(), Summary { added: 1, deleted: 1, modified: 0, moved: 0, unchanged: 2 });
+    }
+
+    #[test]
+    fn noise_is_counted_not_shown() {
+        let old = notebook(&code("x = 1", 1, "1"));
+        let new = notebook(&code("x = 1", 2, "1"));
+        let quiet = diff(&old, &new, &Options::default());
+        assert!(!quiet.has_changes());
+        assert_eq!(quiet.ignored, Ignored { outputs: 0, metadata: 1, execution_count: 1 });
+        let all = Options { outputs: true, metadata: true, volatile_metadata: true, execution_count: true };
+        let loud = diff(&old, &new, &all);
+        assert_eq!(show(&loud), ["0->0 Modified"]);
+        assert_eq!(loud.cells[0].execution_count, Some((Some(1), Some(2))));
+        assert!(loud.cells[0].metadata.is_some(), "scrolled is volatile, shown with --include all");
+
+        let changed_output = notebook(&code("x = 1", 1, "2"));
+        let no_outputs = Options { outputs: false, ..Options::default() };
+        let hidden = diff(&old, &changed_output, &no_outputs);
+        assert!(!hidden.has_changes());
+        assert_eq!(hidden.ignored.outputs, 1);
+    }
 }

@@ -25,6 +25,9 @@ use super::text::{canonical_json, strip_ansi};
 /// The stylesheet of the page; the report includes it once when embedding fragments.
 pub const STYLESHEET: &str = include_str!("nbdiff.css");
 
+/// Longest line the highlighter colours.
+const MAX_HIGHLIGHT_LINE: usize = 4_000;
+
 /// No scripts, no network: only inline styles, `data:` images and `srcdoc` frames.
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-src 'self'";
 
@@ -385,11 +388,12 @@ impl Html {
         self.push("<table class=\"nbd-diff\">\n");
         let (mut old_state, mut new_state) = (State::default(), State::default());
         for line in &diff.lines {
-            let (class, sign, state) = match line.tag {
-                LineTag::Equal => ("", ' ', &mut new_state),
-                LineTag::Delete => ("del", '-', &mut old_state),
-                LineTag::Insert => ("ins", '+', &mut new_state),
+            let (class, state) = match line.tag {
+                LineTag::Equal => ("", &mut new_state),
+                LineTag::Delete => ("del", &mut old_state),
+                LineTag::Insert => ("ins", &mut new_state),
             };
+            let sign = line.tag.sign();
             let no = |n: Option<usize>| n.map(|n| n.to_string()).unwrap_or_default();
             let _ = write!(
                 self.out,
@@ -412,7 +416,12 @@ impl Html {
     /// wherever either changes.
     fn line(&mut self, segments: &[(bool, String)], highlight: bool, state: &mut State) {
         let text: String = segments.iter().map(|(_, s)| s.as_str()).collect();
-        let tokens = if highlight { syntax::highlight_line(&text, state, self.python) } else { Vec::new() };
+        // Minified or generated lines get no colours: splitting them costs more than it shows.
+        let tokens = if highlight && text.len() <= MAX_HIGHLIGHT_LINE {
+            syntax::highlight_line(&text, state, self.python)
+        } else {
+            Vec::new()
+        };
         let mut cuts: Vec<usize> = vec![0, text.len()];
         let mut offset = 0;
         let mut emphasis = Vec::new();

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::Labels;
 use super::diff::{CellDiff, NotebookDiff, OutputDiff, PartChange, Status};
-use super::lines::{LineDiff, LineTag};
+use super::lines::LineDiff;
 use super::model::{Image, MimeData, Output, OutputKind};
 
 /// Context lines kept in JSON hunks, as in `git diff`.
@@ -153,17 +153,8 @@ fn hunks(diff: &LineDiff) -> Value {
         .hunks(CONTEXT)
         .into_iter()
         .map(|h| {
-            let lines: Vec<String> = diff.lines[h.lines.clone()]
-                .iter()
-                .map(|l| {
-                    let sign = match l.tag {
-                        LineTag::Equal => ' ',
-                        LineTag::Delete => '-',
-                        LineTag::Insert => '+',
-                    };
-                    format!("{sign}{}", l.text())
-                })
-                .collect();
+            let lines: Vec<String> =
+                diff.lines[h.lines.clone()].iter().map(|l| format!("{}{}", l.tag.sign(), l.text())).collect();
             json!({
                 "old_start": h.old_start, "old_lines": h.old_len,
                 "new_start": h.new_start, "new_lines": h.new_len,

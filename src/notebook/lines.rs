@@ -19,6 +19,17 @@ pub enum LineTag {
     Insert,
 }
 
+impl LineTag {
+    /// The unified-diff prefix: ` `, `-` or `+`.
+    pub fn sign(self) -> char {
+        match self {
+            LineTag::Equal => ' ',
+            LineTag::Delete => '-',
+            LineTag::Insert => '+',
+        }
+    }
+}
+
 /// One line of a diff, without its line terminator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiffLine {
@@ -201,14 +212,9 @@ mod tests {
         diff.lines
             .iter()
             .map(|l| {
-                let sign = match l.tag {
-                    LineTag::Equal => ' ',
-                    LineTag::Delete => '-',
-                    LineTag::Insert => '+',
-                };
                 let text: String =
                     l.segments.iter().map(|(e, s)| if *e { format!("[{s}]") } else { s.clone() }).collect();
-                format!("{sign}{text}\n")
+                format!("{}{text}\n", l.tag.sign())
             })
             .collect()
     }

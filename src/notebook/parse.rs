@@ -18,13 +18,14 @@ pub fn parse(bytes: &[u8]) -> Result<Notebook, Error> {
     let nbformat = top.get("nbformat").and_then(Value::as_u64);
     let nbformat_minor = top.get("nbformat_minor").and_then(Value::as_u64).unwrap_or(0);
     let metadata = take_object(&mut top, "metadata");
-    let cells = match (top.remove("cells"), top.remove("worksheets")) {
+    let has_worksheets = top.contains_key("worksheets");
+    let cells = match (top.shift_remove("cells"), top.shift_remove("worksheets")) {
         (Some(Value::Array(cells)), _) => parse_cells(cells, false)?,
         (None, Some(Value::Array(sheets))) => {
             let mut cells = Vec::new();
             for sheet in sheets {
                 if let Value::Object(mut sheet) = sheet
-                    && let Some(Value::Array(sheet_cells)) = sheet.remove("cells")
+                    && let Some(Value::Array(sheet_cells)) = sheet.shift_remove("cells")
                 {
                     cells.extend(parse_cells(sheet_cells, true)?);
                 }
@@ -38,7 +39,7 @@ pub fn parse(bytes: &[u8]) -> Result<Notebook, Error> {
             return Err(Error::not_a_notebook("it has no `cells` list (nbformat 4) nor `worksheets` (nbformat 3)"));
         }
     };
-    let nbformat = nbformat.unwrap_or(if top.contains_key("worksheets") { 3 } else { 4 });
+    let nbformat = nbformat.unwrap_or(if has_worksheets { 3 } else { 4 });
     Ok(Notebook { nbformat, nbformat_minor, metadata, cells })
 }
 
@@ -66,11 +67,11 @@ fn parse_cell(mut cell: Map<String, Value>, v3: bool) -> Cell {
     }
     let count_key = if v3 { "prompt_number" } else { "execution_count" };
     let execution_count = cell.get(count_key).and_then(Value::as_i64);
-    let outputs = match cell.remove("outputs") {
+    let outputs = match cell.shift_remove("outputs") {
         Some(Value::Array(outputs)) => outputs.into_iter().map(|o| parse_output(o, v3)).collect(),
         _ => Vec::new(),
     };
-    let attachments = match cell.remove("attachments") {
+    let attachments = match cell.shift_remove("attachments") {
         Some(Value::Object(map)) => {
             map.into_iter().map(|(name, bundle)| (name, parse_bundle(as_object(bundle), false))).collect()
         }
@@ -102,7 +103,7 @@ fn parse_output(output: Value, v3: bool) -> Output {
         "error" | "pyerr" => OutputKind::Error {
             ename: take_text(&mut output, "ename"),
             evalue: take_text(&mut output, "evalue"),
-            traceback: match output.remove("traceback") {
+            traceback: match output.shift_remove("traceback") {
                 Some(Value::Array(lines)) => lines.into_iter().map(text_of).collect(),
                 Some(other) => vec![text_of(other)],
                 None => Vec::new(),
@@ -110,8 +111,8 @@ fn parse_output(output: Value, v3: bool) -> Output {
         },
         "display_data" | "execute_result" | "pyout" => {
             data = if v3 {
-                output.remove("output_type");
-                output.remove("prompt_number");
+                output.shift_remove("output_type");
+                output.shift_remove("prompt_number");
                 parse_bundle(output, true)
             } else {
                 parse_bundle(take_object(&mut output, "data"), false)
@@ -119,7 +120,7 @@ fn parse_output(output: Value, v3: bool) -> Output {
             if output_type == "display_data" { OutputKind::DisplayData } else { OutputKind::ExecuteResult }
         }
         _ => {
-            output.remove("output_type");
+            output.shift_remove("output_type");
             OutputKind::Other { output_type, fields: Value::Object(output) }
         }
     };
@@ -162,8 +163,9 @@ fn v3_mime(key: &str) -> Option<&'static str> {
     })
 }
 
+// `shift_remove` keeps the other keys in file order (mime types are shown in that order).
 fn take_object(map: &mut Map<String, Value>, key: &str) -> Map<String, Value> {
-    as_object(map.remove(key).unwrap_or(Value::Null))
+    as_object(map.shift_remove(key).unwrap_or(Value::Null))
 }
 
 fn as_object(value: Value) -> Map<String, Value> {
@@ -174,7 +176,7 @@ fn as_object(value: Value) -> Map<String, Value> {
 }
 
 fn take_text(map: &mut Map<String, Value>, key: &str) -> String {
-    map.remove(key).map(text_of).unwrap_or_default()
+    map.shift_remove(key).map(text_of).unwrap_or_default()
 }
 
 /// nbformat's multi-line strings: a string, or a list of strings to concatenate. Anything else
@@ -205,5 +207,81 @@ fn kind_of(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "a list",
         Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        parse(text.as_bytes()).map(|_| String::new()).unwrap_or_else(|e| e.to_string())
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_notebook() {
+        let cases = [
+            ("{\n \"cells\": [\n  {,", "invalid JSON at line 3, column 4: key must be a string"),
+            ("", "invalid JSON at line 1, column 0: EOF while parsing a value"),
+            ("[]", "not a Jupyter notebook: the document is a list, not an object"),
+            ("{}", "not a Jupyter notebook: it has no `cells` list (nbformat 4) nor `worksheets` (nbformat 3)"),
+            ("{\"cells\": 3}", "not a Jupyter notebook: `cells` is a number, not a list"),
+            ("{\"cells\": [{}, 7]}", "not a Jupyter notebook: cell 2 is a number, not an object"),
+            ("\u{feff}{\"cells\": []}", ""),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(error(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn reads_v4_leniently() {
+        let nb = parse(
+            br##"{"nbformat": 4, "nbformat_minor": 5, "metadata": {"language_info": {"name": "julia"}}, "cells": [
+              {"cell_type": "code", "id": "a", "source": ["x = 1\n", "y"], "execution_count": 3, "metadata": {},
+               "outputs": [{"output_type": "execute_result", "execution_count": 3, "metadata": {},
+                            "data": {"text/plain": ["1\n", "2"], "application/json": {"b": 1}, "image/png": "iVBO\nRw==\n"}},
+                           {"output_type": "future", "payload": 1}]},
+              {"cell_type": "markdown", "source": "# T", "attachments": {"a.png": {"image/png": "iVBORw=="}}},
+              {"cell_type": "mystery", "source": null}
+            ]}"##,
+        )
+        .unwrap();
+        assert_eq!(nb.language(), "julia");
+        let code = &nb.cells[0];
+        assert_eq!((code.id.as_deref(), code.source.as_str(), code.execution_count), (Some("a"), "x = 1\ny", Some(3)));
+        let output = &code.outputs[0];
+        assert_eq!(output.data.get("text/plain"), Some(&MimeData::Text("1\n2".into())));
+        assert!(matches!(output.data.get("application/json"), Some(MimeData::Json(_))));
+        let Some(MimeData::Image(image)) = output.data.get("image/png") else { panic!("image expected") };
+        assert_eq!(image.base64, "iVBORw==", "whitespace removed");
+        assert_eq!(code.outputs[1].output_type(), "future");
+        assert_eq!(nb.cells[1].attachments[0].0, "a.png");
+        assert_eq!(nb.cells[2].kind, CellKind::Other("mystery".into()));
+        assert_eq!(nb.cells[2].source, "");
+    }
+
+    #[test]
+    fn converts_v3() {
+        let nb = parse(
+            br#"{"nbformat": 3, "metadata": {}, "worksheets": [{"cells": [
+              {"cell_type": "heading", "level": 3, "source": "Title"},
+              {"cell_type": "code", "input": ["a\n", "b"], "prompt_number": 4, "outputs": [
+                {"output_type": "pyout", "prompt_number": 4, "text": "42", "png": "iVBORw==", "metadata": {}},
+                {"output_type": "stream", "stream": "stderr", "text": ["warn\n"]},
+                {"output_type": "pyerr", "ename": "E", "evalue": "v", "traceback": ["t1", "t2"]}]}
+            ]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(nb.nbformat, 3);
+        assert_eq!((nb.cells[0].kind.clone(), nb.cells[0].source.as_str()), (CellKind::Markdown, "### Title"));
+        let code = &nb.cells[1];
+        assert_eq!((code.source.as_str(), code.execution_count), ("a\nb", Some(4)));
+        assert_eq!(code.outputs[0].output_type(), "execute_result");
+        assert_eq!(code.outputs[0].execution_count, Some(4));
+        let mimes: Vec<&str> = code.outputs[0].data.0.iter().map(|(m, _)| m.as_str()).collect();
+        assert_eq!(mimes, ["text/plain", "image/png"]);
+        assert_eq!(code.outputs[1].kind, OutputKind::Stream { name: "stderr".into(), text: "warn\n".into() });
+        assert_eq!(code.outputs[2].label(), "error E");
     }
 }

@@ -230,11 +230,12 @@ impl Renderer<'_, '_> {
                 ))?;
             }
             for line in &diff.lines[hunk.lines.clone()] {
-                let (sign, style, word) = match line.tag {
-                    LineTag::Equal => (' ', Style::new(), Style::new()),
-                    LineTag::Delete => ('-', self.p.delete, self.p.delete_word),
-                    LineTag::Insert => ('+', self.p.insert, self.p.insert_word),
+                let (style, word) = match line.tag {
+                    LineTag::Equal => (Style::new(), Style::new()),
+                    LineTag::Delete => (self.p.delete, self.p.delete_word),
+                    LineTag::Insert => (self.p.insert, self.p.insert_word),
                 };
+                let sign = line.tag.sign();
                 write!(self.out, "{style}{sign}")?;
                 for (emphasized, text) in &line.segments {
                     let text = terminal_safe(text);
