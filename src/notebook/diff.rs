@@ -489,7 +489,7 @@ mod tests {
         format!(
             r#"{{"cell_type": "code", "source": "{source}", "execution_count": {count}, "metadata": {{"scrolled": {}}},
                 "outputs": [{{"output_type": "stream", "name": "stdout", "text": "{stdout}"}}]}}"#,
-            count % 2 == 0
+            count.is_multiple_of(2)
         )
     }
 
