@@ -27,7 +27,9 @@ use crate::ui::{Format, Ui, UsageError};
 ///   git exp nbdiff --include metadata,execution-count a.ipynb b.ipynb
 ///   git exp nbdiff --exit-code a.ipynb b.ipynb
 ///   git exp nbdiff --install
+// Verbatim: clap's help wrapping would otherwise run the examples together into one paragraph.
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct NbdiffArgs {
     /// Old notebook: a file, <rev>:<path> or <run>:<path>
     #[arg(required_unless_present_any = ["install", "uninstall", "git_driver"])]

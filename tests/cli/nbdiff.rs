@@ -436,3 +436,14 @@ fn install_keeps_existing_attributes_and_global_scope_works() {
     assert!(!global_attributes.exists());
     assert!(!std::fs::read_to_string(env.home.join(".gitconfig")).unwrap().contains("git-exp-nbdiff"));
 }
+
+#[test]
+fn help_ends_with_examples() {
+    let env = TestEnv::new();
+    let help = env.run(["nbdiff", "--help"]);
+    let text = help.success();
+    assert!(
+        text.contains("\nExamples:\n  git exp nbdiff before.ipynb after.ipynb\n  git exp nbdiff HEAD~1:"),
+        "{text}"
+    );
+}
