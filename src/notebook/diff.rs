@@ -94,15 +94,14 @@ pub struct CellDiff<'a> {
     pub attachments_changed: bool,
     /// Old and new execution counts, when they are compared and differ.
     pub execution_count: Option<(Option<i64>, Option<i64>)>,
+    /// The new cell, or the old one if deleted.
+    current: &'a Cell,
 }
 
-impl CellDiff<'_> {
+impl<'a> CellDiff<'a> {
     /// The cell as it is now, or as it was if deleted.
-    pub fn cell(&self) -> &Cell {
-        match (self.new, self.old) {
-            (Some((_, cell)), _) | (None, Some((_, cell))) => cell,
-            (None, None) => unreachable!("a cell diff has at least one side"),
-        }
+    pub fn cell(&self) -> &'a Cell {
+        self.current
     }
 
     /// Returns true when the cell appears in a diff listing (changed or moved).
@@ -123,14 +122,21 @@ pub struct OutputDiff<'a> {
     pub new: Option<(usize, &'a Output)>,
     /// What differs, part by part (empty for unchanged outputs).
     pub parts: Vec<PartDiff<'a>>,
+    current: &'a Output,
 }
 
-impl OutputDiff<'_> {
-    pub fn output(&self) -> &Output {
-        match (self.new, self.old) {
-            (Some((_, o)), _) | (None, Some((_, o))) => o,
-            (None, None) => unreachable!("an output diff has at least one side"),
-        }
+impl<'a> OutputDiff<'a> {
+    /// The new output, or the old one if deleted.
+    pub fn output(&self) -> &'a Output {
+        self.current
+    }
+
+    fn added(j: usize, output: &'a Output) -> Self {
+        Self { status: Status::Added, old: None, new: Some((j, output)), parts: vec![], current: output }
+    }
+
+    fn deleted(i: usize, output: &'a Output) -> Self {
+        Self { status: Status::Deleted, old: Some((i, output)), new: None, parts: vec![], current: output }
     }
 }
 
@@ -156,11 +162,12 @@ pub fn diff<'a>(old: &'a Notebook, new: &'a Notebook, options: &Options) -> Note
     let mut ignored = Ignored::default();
     let cells = order(&matching)
         .into_iter()
-        .map(|(i, j)| {
+        .filter_map(|(i, j)| {
             let old_cell = i.map(|i| (i, &old.cells[i]));
             let new_cell = j.map(|j| (j, &new.cells[j]));
+            let current = new_cell.or(old_cell)?.1;
             let moved = j.is_some_and(|j| matching.moved[j]);
-            diff_cell(old_cell, new_cell, moved, options, &mut ignored)
+            Some(diff_cell(old_cell, new_cell, current, moved, options, &mut ignored))
         })
         .collect();
     let metadata = compare_metadata(&old.metadata, &new.metadata, VOLATILE_NOTEBOOK_KEYS, options, &mut ignored);
@@ -228,6 +235,7 @@ fn order(matching: &Matching) -> Vec<(Option<usize>, Option<usize>)> {
 fn diff_cell<'a>(
     old: Option<(usize, &'a Cell)>,
     new: Option<(usize, &'a Cell)>,
+    current: &'a Cell,
     moved: bool,
     options: &Options,
     ignored: &mut Ignored,
@@ -242,6 +250,7 @@ fn diff_cell<'a>(
         metadata: None,
         attachments_changed: false,
         execution_count: None,
+        current,
     };
     let (a, b) = match (old, new) {
         (Some((_, a)), Some((_, b))) => (a, b),
@@ -337,10 +346,10 @@ fn diff_outputs<'a>(old: &'a [Output], new: &'a [Output], options: &Options) -> 
                 i += 1;
                 j += 1;
             } else if i < ei {
-                out.push(OutputDiff { status: Status::Deleted, old: Some((i, &old[i])), new: None, parts: vec![] });
+                out.push(OutputDiff::deleted(i, &old[i]));
                 i += 1;
             } else {
-                out.push(OutputDiff { status: Status::Added, old: None, new: Some((j, &new[j])), parts: vec![] });
+                out.push(OutputDiff::added(j, &new[j]));
                 j += 1;
             }
         }
@@ -433,7 +442,7 @@ fn diff_output<'a>(old: (usize, &'a Output), new: (usize, &'a Output), options: 
         parts.push(PartDiff { name: "metadata".into(), change: PartChange::Text(diff) });
     }
     let status = if parts.is_empty() { Status::Unchanged } else { Status::Modified };
-    OutputDiff { status, old: Some(old), new: Some(new), parts }
+    OutputDiff { status, old: Some(old), new: Some(new), parts, current: new.1 }
 }
 
 fn mime_part<'a>(mime: &str, old: Option<&'a MimeData>, new: Option<&'a MimeData>) -> PartDiff<'a> {
