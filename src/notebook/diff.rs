@@ -104,6 +104,19 @@ impl<'a> CellDiff<'a> {
         self.current
     }
 
+    /// What happened to the cell in words: `added`, `moved from cell 3 and modified`, ...;
+    /// empty for an unchanged cell that stayed in place.
+    pub fn describe(&self) -> String {
+        match (self.status, self.moved.then_some(self.old).flatten()) {
+            (Status::Added, _) => "added".to_owned(),
+            (Status::Deleted, _) => "deleted".to_owned(),
+            (Status::Modified, Some((from, _))) => format!("moved from cell {} and modified", from + 1),
+            (Status::Unchanged, Some((from, _))) => format!("moved from cell {}", from + 1),
+            (Status::Modified, None) => "modified".to_owned(),
+            (Status::Unchanged, None) => String::new(),
+        }
+    }
+
     /// Returns true when the cell appears in a diff listing (changed or moved).
     pub fn is_change(&self) -> bool {
         self.status != Status::Unchanged || self.moved

@@ -116,16 +116,14 @@ impl Html {
 
     fn cell(&mut self, cell: &CellDiff<'_>) {
         let shown = cell.cell();
-        let (status, badge) = match (cell.status, cell.moved, cell.old) {
-            (Status::Added, ..) => ("nbd-added", "added".to_owned()),
-            (Status::Deleted, ..) => ("nbd-deleted", "deleted".to_owned()),
-            (Status::Modified, true, Some((from, _))) => {
-                ("nbd-modified", format!("moved from cell {} and modified", from + 1))
-            }
-            (_, true, Some((from, _))) => ("nbd-moved", format!("moved from cell {}", from + 1)),
-            (Status::Modified, ..) => ("nbd-modified", "modified".to_owned()),
-            _ => ("nbd-same", String::new()),
+        let status = match (cell.status, cell.moved) {
+            (Status::Added, _) => "nbd-added",
+            (Status::Deleted, _) => "nbd-deleted",
+            (Status::Modified, _) => "nbd-modified",
+            (Status::Unchanged, true) => "nbd-moved",
+            (Status::Unchanged, false) => "nbd-same",
         };
+        let badge = cell.describe();
         let number = cell.new.or(cell.old).map_or(0, |(i, _)| i + 1);
         let side = if cell.status == Status::Deleted { "old " } else { "" };
         let _ = write!(

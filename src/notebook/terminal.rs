@@ -101,18 +101,12 @@ impl Renderer<'_, '_> {
 
     fn cell(&mut self, cell: &CellDiff<'_>) -> io::Result<()> {
         let shown = cell.cell();
-        let (number, _) = cell.new.or(cell.old).map(|(i, c)| (i + 1, c)).unwrap_or((0, shown));
+        let number = cell.new.or(cell.old).map_or(0, |(i, _)| i + 1);
         let kind = match (cell.old, cell.new) {
             (Some((_, a)), Some((_, b))) if a.kind != b.kind => format!("{} → {}", a.kind.as_str(), b.kind.as_str()),
             _ => shown.kind.as_str().to_owned(),
         };
-        let what = match (cell.status, cell.moved, cell.old) {
-            (Status::Added, ..) => "added".to_owned(),
-            (Status::Deleted, ..) => "deleted".to_owned(),
-            (Status::Modified, true, Some((from, _))) => format!("moved from cell {} and modified", from + 1),
-            (_, true, Some((from, _))) => format!("moved from cell {}", from + 1),
-            _ => "modified".to_owned(),
-        };
+        let what = cell.describe();
         let side = if cell.status == Status::Deleted { "old " } else { "" };
         self.header(&format!("{side}cell {number} ({}): {what}", terminal_safe(&kind)))?;
         match cell.status {
@@ -155,7 +149,7 @@ impl Renderer<'_, '_> {
             (Status::Added, _, Some((k, o))) => self.whole_output(k, o, Sign::Insert),
             (Status::Deleted, Some((k, o)), _) => self.whole_output(k, o, Sign::Delete),
             _ => {
-                let (k, o) = output.new.or(output.old).map(|(k, o)| (k + 1, o)).unwrap_or((0, output.output()));
+                let (k, o) = (output.new.or(output.old).map_or(0, |(k, _)| k + 1), output.output());
                 for part in &output.parts {
                     let title = format!("output {k} ({}) {}", terminal_safe(&o.label()), terminal_safe(&part.name));
                     match &part.change {
