@@ -61,6 +61,7 @@ pub enum Command {
     Ls(commands::ls::LsArgs),
     Show(commands::show::ShowArgs),
     Metrics(commands::metrics::MetricsArgs),
+    Nbdiff(commands::nbdiff::NbdiffArgs),
     Artifacts(commands::artifacts::ArtifactsArgs),
     Tag(commands::tag::TagArgs),
     Note(commands::note::NoteArgs),

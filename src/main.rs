@@ -11,6 +11,7 @@ mod commands;
 mod config;
 mod git;
 mod ids;
+mod notebook;
 mod share;
 mod store;
 mod ui;
