@@ -63,6 +63,7 @@ pub enum Command {
     Diff(commands::diff::DiffArgs),
     Show(commands::show::ShowArgs),
     Metrics(commands::metrics::MetricsArgs),
+    Nbdiff(commands::nbdiff::NbdiffArgs),
     Artifacts(commands::artifacts::ArtifactsArgs),
     Tag(commands::tag::TagArgs),
     Note(commands::note::NoteArgs),

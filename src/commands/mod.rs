@@ -15,6 +15,7 @@ pub mod import;
 pub mod init;
 pub mod ls;
 pub mod metrics;
+pub mod nbdiff;
 pub mod note;
 pub mod pull;
 pub mod push;
@@ -83,6 +84,7 @@ pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Diff(args) => diff::cmd_diff(ui, &ctx, args),
         Command::Show(args) => show::cmd_show(ui, &ctx, args),
         Command::Metrics(args) => metrics::cmd_metrics(ui, &ctx, args),
+        Command::Nbdiff(args) => nbdiff::cmd_nbdiff(ui, &ctx, args),
         Command::Artifacts(args) => artifacts::cmd_artifacts(ui, &ctx, args),
         Command::Tag(args) => tag::cmd_tag(ui, &ctx, args),
         Command::Note(args) => note::cmd_note(ui, &ctx, args),

@@ -176,7 +176,6 @@ impl Repo {
     }
 
     /// Resolves `<rev>:<path>` to the blob's bytes.
-    #[expect(dead_code, reason = "for diff and nbdiff, which are being written")]
     pub fn rev_parse_blob(&self, spec: &str) -> Result<Vec<u8>> {
         let id = self.repo.rev_parse_single(spec).map_err(|_| Error::NotFound { spec: spec.to_owned() })?;
         let object = id.object().map_err(|e| Error::git(format!("cannot read `{spec}`"), &e))?;

@@ -12,6 +12,7 @@ mod edit;
 mod help;
 mod layering;
 mod ls;
+mod nbdiff;
 mod python;
 mod run;
 mod sharing;
