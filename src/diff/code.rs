@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::git::{DiffEntry, FileKind, Repo, TreeChange, unified_diff};
+use crate::notebook;
 use crate::store::Run;
 use crate::store::Store;
 use crate::store::record::RECORD_DIR;
@@ -41,11 +42,12 @@ pub struct FileDiff {
     pub insertions: usize,
     pub deletions: usize,
     pub binary: bool,
-    /// Why there is no patch, when there is none for a changed file (binary, too large, not in
-    /// this clone, submodule, mode change).
+    /// Shown in place of line counts: why there is no patch (binary, too large, not in this
+    /// clone, submodule, mode change), or what happened to a notebook's cells.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    /// The unified diff, empty with `--stat` or when there is a note instead.
+    /// The unified diff (for a notebook, the notebook diff by cell), empty with `--stat` or when
+    /// there is nothing to show.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub patch: String,
 }
@@ -95,6 +97,18 @@ fn file_diff(repo: &Repo, change: TreeChange, options: &CodeOptions) -> FileDiff
         file.note = Some(format!("too large to diff ({} → {} bytes)", sizes[0], sizes[1]));
         return file;
     }
+    if let (Some(old), Some(new)) = (&old, &new)
+        && file.path.ends_with(".ipynb")
+        && let Some((summary, patch)) = notebook_diff(&file.path, old, new)
+    {
+        file.insertions = count_lines(&patch, '+');
+        file.deletions = count_lines(&patch, '-');
+        file.note = Some(summary);
+        if !options.stat_only {
+            file.patch = patch;
+        }
+        return file;
+    }
     // An absent side is an empty text; a binary side makes the whole file binary.
     let (Some(old_text), Some(new_text)) = (text_of(old.as_deref()), text_of(new.as_deref())) else {
         file.binary = true;
@@ -114,6 +128,33 @@ fn file_diff(repo: &Repo, change: TreeChange, options: &CodeOptions) -> FileDiff
         file.patch = text_diff.patch;
     }
     file
+}
+
+/// Diffs two notebooks cell by cell through the notebook engine (the JSON lines would mostly
+/// show execution counts and outputs); `None` if either side does not parse as a notebook.
+fn notebook_diff(path: &str, old: &[u8], new: &[u8]) -> Option<(String, String)> {
+    let (old, new) = (notebook::parse(old).ok()?, notebook::parse(new).ok()?);
+    let diff = notebook::diff(&old, &new, &notebook::Options::default());
+    if !diff.has_changes() {
+        return Some(("notebook: no change beyond execution counts and volatile metadata".into(), String::new()));
+    }
+    let s = diff.summary();
+    let counts = [(s.modified, "modified"), (s.added, "added"), (s.deleted, "deleted"), (s.moved, "moved")];
+    let parts: Vec<String> = counts.iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{n} {what}")).collect();
+    let summary = if parts.is_empty() {
+        "notebook: metadata changed".to_owned()
+    } else {
+        format!("notebook cells: {}", parts.join(", "))
+    };
+    let labels = notebook::Labels { old: format!("a/{path}"), new: format!("b/{path}") };
+    let mut patch = Vec::new();
+    notebook::render_terminal(&diff, &labels, &notebook::Palette::default(), &mut patch).ok()?;
+    Some((summary, String::from_utf8_lossy(&patch).into_owned()))
+}
+
+/// Counts the lines of a patch that start with `sign`, leaving out the `---`/`+++` headers.
+fn count_lines(patch: &str, sign: char) -> usize {
+    patch.lines().filter(|l| l.starts_with(sign) && !l.starts_with("---") && !l.starts_with("+++")).count()
 }
 
 /// Text of a file (empty when absent), or `None` for binary content: a NUL byte in the first

@@ -150,6 +150,8 @@ fn write_code(diff: &RunDiff, palette: &Palette, out: &mut dyn Write) -> io::Res
                 Some(b'+') => palette.added,
                 Some(b'-') => palette.removed,
                 Some(b'@') => palette.hunk,
+                // A notebook diff names each cell in a `## cell 3 (code): modified` line.
+                Some(b'#') if line.starts_with("## ") => h,
                 _ => Style::new(),
             };
             writeln!(out, "{style}{line}{style:#}")?;

@@ -118,6 +118,25 @@ fn fail_if_passes_and_fails() {
 }
 
 #[test]
+fn notebooks_are_diffed_by_cell() {
+    let env = TestEnv::with_commit();
+    let fixture = |name: &str| {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/notebooks").join(name))
+            .unwrap()
+    };
+    env.write("analysis.ipynb", &fixture("foo--1.ipynb"));
+    let a = env.snapshot(&[]);
+    env.write("analysis.ipynb", &fixture("foo--2.ipynb"));
+    let b = env.snapshot(&[]);
+    let text = env.run(["diff", &a, &b]);
+    let out = text.success();
+    assert!(out.contains("  analysis.ipynb |   10 notebook cells: 2 modified\n"), "{text}");
+    assert!(out.contains("## cell 1 (code): modified\n@@ source @@\n-def foe(x, y):\n+def foo(x, y):\n"), "{text}");
+    let md = env.run(["diff", &a, &b, "--format", "md"]);
+    assert!(md.success().contains("| analysis.ipynb | modified, notebook cells: 2 modified | 5 | 5 |"), "{md}");
+}
+
+#[test]
 fn exit_code_reports_any_difference() {
     let env = TestEnv::with_commit();
     let a = env.snapshot(&["-p", "lr=0.1", "--metric", "acc=0.9"]);
