@@ -72,7 +72,7 @@ pub fn cmd_ls(ui: &mut Ui, ctx: &Ctx, args: &LsArgs) -> anyhow::Result<ExitStatu
     let runs = selection.apply(&listing.runs, now);
 
     if let Columns::Whole = columns {
-        let json: Vec<_> = runs.iter().map(|r| r.to_json(now)).collect();
+        let json: Vec<_> = runs.iter().map(|r| r.json_view(now)).collect();
         ui.print_json(&json)?;
         return Ok(ExitStatus::Success);
     }
