@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-BIN="$PWD/target/release/git-exp"
+BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/git-exp"
 WORK="${WORK:-$(mktemp -d)}"
 mkdir -p "$WORK"
 WHAT="${1:-all}"

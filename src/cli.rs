@@ -59,8 +59,11 @@ pub enum Command {
     Snapshot(commands::snapshot::SnapshotArgs),
     #[command(visible_alias = "log")]
     Ls(commands::ls::LsArgs),
+    Compare(commands::compare::CompareArgs),
+    Diff(commands::diff::DiffArgs),
     Show(commands::show::ShowArgs),
     Metrics(commands::metrics::MetricsArgs),
+    Nbdiff(commands::nbdiff::NbdiffArgs),
     Artifacts(commands::artifacts::ArtifactsArgs),
     Tag(commands::tag::TagArgs),
     Note(commands::note::NoteArgs),

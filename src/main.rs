@@ -9,14 +9,23 @@ mod cli;
 mod clock;
 mod commands;
 mod config;
+mod diff;
 mod git;
 mod ids;
 mod report;
+mod notebook;
+mod query;
 mod share;
 mod store;
 mod ui;
 
 use std::process::ExitCode;
+
+/// Listing thousands of runs is allocation-heavy and parses on several threads, where glibc's
+/// per-thread arenas grow in many small steps; mimalloc keeps `git exp ls` fast (see
+/// docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::Parser as _;
 

@@ -24,6 +24,8 @@ pub enum Error {
     MissingOnRemote { sha256: String, remote: String },
     #[error("cannot reach the blob remote {remote}: {detail}")]
     Unreachable { remote: String, detail: String },
+    #[error("cannot use the blob remote {remote}: {detail}")]
+    BadRemote { remote: String, detail: String },
     #[error("the blob remote {remote} answered {detail}")]
     Remote { remote: String, detail: String },
     #[error("`{0}` is not a sha256 blob name")]

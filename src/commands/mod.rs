@@ -4,8 +4,10 @@
 pub mod apply;
 pub mod artifacts;
 pub mod branch;
+pub mod compare;
 pub mod completions;
 pub mod demo;
+pub mod diff;
 pub mod export;
 pub mod fetch;
 pub mod gc;
@@ -13,6 +15,7 @@ pub mod import;
 pub mod init;
 pub mod ls;
 pub mod metrics;
+pub mod nbdiff;
 pub mod note;
 pub mod pull;
 pub mod push;
@@ -78,8 +81,11 @@ pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Run(args) => run::cmd_run(ui, &ctx, args),
         Command::Snapshot(args) => snapshot::cmd_snapshot(ui, &ctx, args),
         Command::Ls(args) => ls::cmd_ls(ui, &ctx, args),
+        Command::Compare(args) => compare::cmd_compare(ui, &ctx, args),
+        Command::Diff(args) => diff::cmd_diff(ui, &ctx, args),
         Command::Show(args) => show::cmd_show(ui, &ctx, args),
         Command::Metrics(args) => metrics::cmd_metrics(ui, &ctx, args),
+        Command::Nbdiff(args) => nbdiff::cmd_nbdiff(ui, &ctx, args),
         Command::Artifacts(args) => artifacts::cmd_artifacts(ui, &ctx, args),
         Command::Tag(args) => tag::cmd_tag(ui, &ctx, args),
         Command::Note(args) => note::cmd_note(ui, &ctx, args),

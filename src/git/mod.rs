@@ -4,6 +4,8 @@
 //! exposes object ids but no gix lifetimes, so the rest of the crate never sees gix.
 
 mod cli;
+mod config;
+mod diff;
 mod error;
 mod maintenance;
 mod objects;
@@ -14,6 +16,8 @@ mod transport;
 use std::path::{Path, PathBuf};
 
 pub use cli::{commit_all, init_repository};
+pub use config::{DiffDriver, Scope, install_diff_driver, uninstall_diff_driver};
+pub use diff::{DiffEntry, FileKind, TreeChange, unified_diff};
 pub use error::Error;
 pub use gix::ObjectId as Oid;
 pub use objects::{FileChange, TreeEdit, TreeFile};

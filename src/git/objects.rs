@@ -168,7 +168,6 @@ impl Repo {
     }
 
     /// Resolves a git revision (`HEAD~1`, `main`, `abc123`) to a commit id.
-    #[expect(dead_code, reason = "for diff and nbdiff, which are being written")]
     pub fn rev_parse_commit(&self, spec: &str) -> Result<Oid> {
         let id = self.repo.rev_parse_single(spec).map_err(|_| Error::NotFound { spec: spec.to_owned() })?;
         let object = id.object().map_err(|e| Error::git(format!("cannot read `{spec}`"), &e))?;
@@ -177,7 +176,6 @@ impl Repo {
     }
 
     /// Resolves `<rev>:<path>` to the blob's bytes.
-    #[expect(dead_code, reason = "for diff and nbdiff, which are being written")]
     pub fn rev_parse_blob(&self, spec: &str) -> Result<Vec<u8>> {
         let id = self.repo.rev_parse_single(spec).map_err(|_| Error::NotFound { spec: spec.to_owned() })?;
         let object = id.object().map_err(|e| Error::git(format!("cannot read `{spec}`"), &e))?;
@@ -188,7 +186,6 @@ impl Repo {
     }
 
     /// Returns the best common ancestor of two commits, if any.
-    #[expect(dead_code, reason = "for diff and nbdiff, which are being written")]
     pub fn merge_base(&self, a: Oid, b: Oid) -> Result<Option<Oid>> {
         match self.repo.merge_base(a, b) {
             Ok(id) => Ok(id.map(|id| id.detach())),
@@ -198,7 +195,6 @@ impl Repo {
 
     /// Returns the first-parent ancestors of `start`, itself first, at most `limit` of them.
     /// A missing commit (shallow clone) ends the walk quietly.
-    #[expect(dead_code, reason = "for diff and nbdiff, which are being written")]
     pub fn ancestors(&self, start: Oid, limit: usize) -> Vec<Oid> {
         let Ok(walk) = self.repo.rev_walk([start]).first_parent_only().all() else {
             return vec![start];

@@ -76,7 +76,8 @@ impl Store {
                 Some(Run { commit: *oid, record, status, in_trash })
             })
             .collect();
-        runs.sort_by(|a, b| b.record.started.cmp(&a.record.started).then_with(|| a.record.id.cmp(&b.record.id)));
+        // Runs are large: sort keys, then move each run once (not once per comparison).
+        runs.sort_by_cached_key(|r| (std::cmp::Reverse(r.record.started), r.record.id.clone()));
 
         let stale = stale || !cached.is_empty();
         if !in_trash && (had_misses || stale) {

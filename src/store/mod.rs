@@ -50,16 +50,23 @@ impl Run {
     /// The run as JSON for `--format json`: the record's fields (FORMAT.md names) with the
     /// shown status, the duration in seconds and the commit id.
     pub fn to_json(&self, now: jiff::Timestamp) -> serde_json::Value {
-        let mut value = serde_json::to_value(&self.record).unwrap_or_default();
-        if let Some(object) = value.as_object_mut() {
-            object.insert("status".into(), self.status.as_str().into());
-            object.insert("duration".into(), self.record.duration(now).into());
-            object.insert("commit".into(), self.commit.to_string().into());
-            if self.in_trash {
-                object.insert("in_trash".into(), true.into());
-            }
+        serde_json::to_value(self.json_view(now)).unwrap_or_default()
+    }
+
+    /// What [`Run::to_json`] returns, serialisable without building a JSON tree: listing
+    /// 10,000 runs writes them straight out.
+    pub fn json_view(&self, now: jiff::Timestamp) -> RunJson<'_> {
+        let record = if self.status == self.record.status {
+            std::borrow::Cow::Borrowed(&self.record)
+        } else {
+            std::borrow::Cow::Owned(RunRecord { status: self.status, ..self.record.clone() })
+        };
+        RunJson {
+            record,
+            duration: self.record.duration(now),
+            commit: self.commit.to_string(),
+            in_trash: self.in_trash,
         }
-        value
     }
 
     pub fn ref_name(&self) -> String {
@@ -79,6 +86,17 @@ impl SharedStore {
     pub fn open(&self) -> Store {
         Store { repo: self.repo.open(), dir: self.dir.clone() }
     }
+}
+
+/// A run as `--format json` shows it.
+#[derive(serde::Serialize)]
+pub struct RunJson<'a> {
+    #[serde(flatten)]
+    record: std::borrow::Cow<'a, RunRecord>,
+    duration: f64,
+    commit: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    in_trash: bool,
 }
 
 /// The repository plus git-exp's own directory inside its common dir.

@@ -9,7 +9,7 @@ use anstream::AutoStream;
 pub use anstream::ColorChoice;
 use anstyle::{AnsiColor, Style};
 
-pub use table::{Cell, Table, truncate as table_truncate};
+pub use table::{Cell, Table, escape_markdown_cell, truncate as table_truncate};
 
 use crate::cli::{ColorWhen, GlobalArgs};
 
@@ -149,6 +149,10 @@ impl Ui {
         let _ = self.out.flush();
         let style = self.err_style(AnsiColor::Red.on_default().bold());
         let _ = writeln!(self.err, "{style}error{style:#}: {}", one_line(&err.to_string()));
+        // A caret under a bad token only makes sense on its own lines, so snippets keep theirs.
+        if let Some(snippet) = err.chain().find_map(|e| e.downcast_ref::<UsageError>()?.snippet.as_deref()) {
+            let _ = writeln!(self.err, "{snippet}");
+        }
         let mut shown = err.to_string();
         for cause in err.chain().skip(1) {
             let text = cause.to_string();
@@ -187,15 +191,23 @@ fn one_line(text: &str) -> String {
 pub struct UsageError {
     pub message: String,
     pub hint: Option<String>,
+    /// Lines shown as they are below the error line, such as an expression with a caret under
+    /// the bad token.
+    pub snippet: Option<String>,
 }
 
 impl UsageError {
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into(), hint: None }
+        Self { message: message.into(), hint: None, snippet: None }
     }
 
     pub fn with_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Self { message: message.into(), hint: Some(hint.into()) }
+        Self { message: message.into(), hint: Some(hint.into()), snippet: None }
+    }
+
+    pub fn with_snippet(mut self, snippet: impl Into<String>) -> Self {
+        self.snippet = Some(snippet.into());
+        self
     }
 
     pub fn in_chain(err: &anyhow::Error) -> bool {
@@ -209,6 +221,8 @@ fn hints(err: &anyhow::Error) -> Vec<String> {
         let hint = if let Some(e) = cause.downcast_ref::<UsageError>() {
             e.hint.clone()
         } else if let Some(e) = cause.downcast_ref::<crate::store::Error>() {
+            e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::diff::Error>() {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<crate::git::Error>() {
             e.hint()

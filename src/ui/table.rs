@@ -131,10 +131,16 @@ fn render_json(table: &Table, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn render_delimited(table: &Table, delimiter: u8, out: &mut dyn Write) -> io::Result<()> {
+    // csv wraps write errors in its own type, which hides them from `is_broken_pipe`
+    // (`git exp ls --format csv | head` must end quietly): unwrap them.
+    let unwrap = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("{other:?}")),
+    };
     let mut writer = csv::WriterBuilder::new().delimiter(delimiter).from_writer(out);
-    writer.write_record(&table.columns)?;
+    writer.write_record(&table.columns).map_err(unwrap)?;
     for row in &table.rows {
-        writer.write_record(row.iter().map(|c| c.text.as_str()))?;
+        writer.write_record(row.iter().map(|c| c.text.as_str())).map_err(unwrap)?;
     }
     writer.flush()
 }
@@ -211,6 +217,24 @@ mod tests {
         let md = rendered(Format::Md, None);
         assert!(md.contains("brave\\|otter"), "{md}");
         assert!(md.contains("&lt;b&gt;x&lt;/b&gt;"), "{md}");
+    }
+
+    #[test]
+    fn a_closed_pipe_stays_a_broken_pipe_in_csv() {
+        struct Closed;
+        impl Write for Closed {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Err(io::ErrorKind::BrokenPipe.into())
+            }
+        }
+        // More rows than csv's buffer holds, so that a row's write is what fails.
+        let mut big = sample();
+        big.rows = big.rows.iter().cycle().take(2000).cloned().collect();
+        let err = render(&big, Format::Csv, None, Style::new(), &mut Closed).expect_err("cannot write");
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
     }
 
     #[test]

@@ -4,13 +4,16 @@
 
 mod common;
 
+mod compare;
 mod browser;
 mod crash;
 mod demo;
+mod diff;
 mod edit;
 mod help;
 mod layering;
 mod ls;
+mod nbdiff;
 mod python;
 mod report;
 mod run;

@@ -95,7 +95,8 @@ impl TestEnv {
         std::fs::write(full, content).unwrap();
     }
 
-    fn hermetic(&self, cmd: &mut Command) {
+    /// Clears the environment of `cmd` but for what makes git and git-exp hermetic.
+    pub fn hermetic(&self, cmd: &mut Command) {
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap())
             .env("HOME", &self.home)
@@ -193,6 +194,14 @@ impl TestEnv {
         let outcome = Outcome::from_output(output);
         assert_eq!(outcome.code, 0, "fsck failed\n{outcome}");
         assert!(!outcome.stderr.contains("error"), "fsck complained\n{outcome}");
+    }
+
+    /// Records a snapshot run with `args` (`-n NAME -p k=v --metric m=1 -t TAG`); returns its id.
+    #[track_caller]
+    pub fn snapshot(&self, args: &[&str]) -> String {
+        let mut all = vec!["snapshot"];
+        all.extend_from_slice(args);
+        self.run(all).success().trim().to_owned()
     }
 
     /// Ids of the recorded runs, newest first.

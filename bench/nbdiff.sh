@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Benchmarks `git exp nbdiff` against nbdime's `nbdiff` on generated notebook pairs and prints a
+# markdown table for docs/PERFORMANCE.md: median wall time and median CPU time (user + system) of
+# N runs, and the peak memory of the largest run. On a busy machine, compare CPU times.
+#
+#   bench/nbdiff.sh                      # 500 and 2,000 cells, 10 runs of git-exp, 3 of nbdime
+#   SIZES="2000 8000" RUNS=20 bench/nbdiff.sh
+#   NBDIME=0 bench/nbdiff.sh             # git-exp only (no Python venv)
+#
+# nbdime is installed with pip into a throw-away venv (NBDIME_VENV, default under $TMPDIR);
+# nothing is installed into the user's Python.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZES=${SIZES:-"500 2000"}
+RUNS=${RUNS:-10}
+NBDIME_RUNS=${NBDIME_RUNS:-3}
+NBDIME=${NBDIME:-1}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/nbdiff-bench.XXXXXX")
+NBDIME_VENV=${NBDIME_VENV:-${TMPDIR:-/tmp}/git-exp-bench-nbdime}
+trap 'rm -rf "$WORK"' EXIT
+
+cargo build --release --quiet
+# Copy the binary at once: a shared CARGO_TARGET_DIR may be rebuilt by another checkout.
+cp "${CARGO_TARGET_DIR:-target}/release/git-exp" "$WORK/git-exp"
+
+if [ "$NBDIME" = 1 ] && [ ! -x "$NBDIME_VENV/bin/nbdiff" ]; then
+  python3 -m venv "$NBDIME_VENV"
+  "$NBDIME_VENV/bin/pip" install --quiet nbdime
+fi
+
+# Runs a command RUNS times; prints "median-wall-ms median-cpu-ms peak-rss-mib".
+measure() {
+  python3 -c '
+import os, statistics, subprocess, sys, time
+runs, cmd = int(sys.argv[1]), sys.argv[2:]
+walls, cpus, rss = [], [], 0
+for _ in range(runs):
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    walls.append(time.perf_counter() - start)
+    cpus.append(usage.ru_utime + usage.ru_stime)
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        sys.exit(f"{cmd[0]} failed with status {status}")
+    rss = max(rss, usage.ru_maxrss)  # KiB on Linux
+print(f"{statistics.median(walls) * 1000:.0f} {statistics.median(cpus) * 1000:.0f} {rss / 1024:.0f}")
+' "$@"
+}
+
+echo "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "git-exp: $(git rev-parse --short HEAD), release build; runs: $RUNS (nbdime: $NBDIME_RUNS)"
+[ "$NBDIME" = 1 ] && echo "nbdime: $("$NBDIME_VENV/bin/python" -c 'import nbdime; print(nbdime.__version__)')"
+echo
+echo "| cells | old + new | git exp nbdiff: wall, CPU, peak RSS | with --html: wall, CPU | nbdime nbdiff: wall, CPU, peak RSS | speed-up: wall, CPU |"
+echo "|---:|---:|---:|---:|---:|---:|"
+for cells in $SIZES; do
+  dir="$WORK/$cells"
+  python3 bench/gen_notebooks.py --cells "$cells" --seed 1 --out "$dir"
+  size=$(du -cb "$dir/old.ipynb" "$dir/new.ipynb" | tail -1 | awk '{printf "%.1f MB", $1 / 1e6}')
+  read -r wall cpu rss < <(measure "$RUNS" "$WORK/git-exp" nbdiff "$dir/old.ipynb" "$dir/new.ipynb")
+  read -r html_wall html_cpu _ < <(measure "$RUNS" "$WORK/git-exp" nbdiff "$dir/old.ipynb" "$dir/new.ipynb" --html "$dir/diff.html")
+  theirs="not run"
+  speedup="–"
+  if [ "$NBDIME" = 1 ]; then
+    read -r nb_wall nb_cpu nb_rss < <(measure "$NBDIME_RUNS" "$NBDIME_VENV/bin/nbdiff" "$dir/old.ipynb" "$dir/new.ipynb")
+    theirs="$nb_wall ms, $nb_cpu ms, $nb_rss MiB"
+    speedup="$((nb_wall / (wall > 0 ? wall : 1)))×, $((nb_cpu / (cpu > 0 ? cpu : 1)))×"
+  fi
+  echo "| $cells | $size | $wall ms, $cpu ms, $rss MiB | $html_wall ms, $html_cpu ms | $theirs | $speedup |"
+done

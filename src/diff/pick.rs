@@ -1,0 +1,193 @@
+//! Picking the run that stands for a git revision: the newest completed run based on that
+//! commit, or on its nearest first-parent ancestor that has one; `--pick` chooses by a metric.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+
+use super::Error;
+use super::code::short;
+use crate::git::{Oid, Repo};
+use crate::query::{Field, Value};
+use crate::store::{Run, Status};
+
+/// How many first-parent ancestors are searched for runs before giving up.
+pub const MAX_WALK: usize = 1000;
+
+/// How to choose among the completed runs based on one commit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pick {
+    /// The newest.
+    Latest,
+    /// The one with the highest value of the field.
+    Best(Field),
+    /// The one with the lowest value of the field.
+    Worst(Field),
+}
+
+impl FromStr for Pick {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "latest" {
+            return Ok(Pick::Latest);
+        }
+        let (how, field) = s.split_once(':').ok_or_else(|| {
+            format!("`{s}` is not a pick: use latest, best:FIELD or worst:FIELD, as in best:metrics.acc:max")
+        })?;
+        let field = Field::parse(field, 0).map_err(|e| format!("`{s}`: {}", e.message))?;
+        match how {
+            "best" | "max" => Ok(Pick::Best(field)),
+            "worst" | "min" => Ok(Pick::Worst(field)),
+            _ => Err(format!("`{how}` is not a pick: use latest, best:FIELD or worst:FIELD")),
+        }
+    }
+}
+
+/// A git revision as the user wrote it, and the commit it names.
+#[derive(Debug, Clone)]
+pub struct RevisionSide {
+    pub label: String,
+    pub commit: Oid,
+}
+
+/// The chosen run and, in words, why it was chosen.
+#[derive(Debug)]
+pub struct Picked<'a> {
+    pub run: &'a Run,
+    pub reason: String,
+}
+
+/// Finds the run that stands for `side` among `runs` (newest first).
+pub fn pick_for_commit<'a>(
+    repo: &Repo,
+    runs: &'a [Run],
+    side: &RevisionSide,
+    pick: &Pick,
+    now: Timestamp,
+) -> Result<Picked<'a>, Error> {
+    let mut by_base: HashMap<&str, Vec<&Run>> = HashMap::new();
+    for run in runs.iter().filter(|r| r.status == Status::Completed) {
+        if let Some(base) = &run.record.base {
+            by_base.entry(base.as_str()).or_default().push(run);
+        }
+    }
+    let ancestors = repo.ancestors(side.commit, MAX_WALK);
+    let found = ancestors.iter().enumerate().find_map(|(steps, commit)| {
+        by_base.get(commit.to_string().as_str()).map(|candidates| (steps, *commit, candidates))
+    });
+    let Some((steps, commit, candidates)) = found else {
+        return Err(Error::NoRunForRevision {
+            revision: side.label.clone(),
+            commit: short(&side.commit.to_string()),
+            walked: ancestors.len(),
+            // A walk that ended before its limit ran out of history; in a shallow clone that
+            // may be the clone's edge rather than the first commit.
+            shallow: ancestors.len() < MAX_WALK && repo.is_shallow(),
+        });
+    };
+    let place = if steps == 0 {
+        format!("based on {} ({})", side.label, short(&commit.to_string()))
+    } else {
+        let plural = if steps == 1 { "" } else { "s" };
+        format!(
+            "based on {}, {steps} commit{plural} before {} ({}): the nearest commit with completed runs",
+            short(&commit.to_string()),
+            side.label,
+            short(&side.commit.to_string())
+        )
+    };
+    let count = candidates.len();
+    let of = if count == 1 { "the only completed run".to_owned() } else { format!("{count} completed runs") };
+    match pick {
+        Pick::Latest => {
+            let reason = if count == 1 { format!("{of} {place}") } else { format!("newest of {of} {place}") };
+            Ok(Picked { run: candidates[0], reason })
+        }
+        Pick::Best(field) | Pick::Worst(field) => {
+            let best = matches!(pick, Pick::Best(_));
+            let chosen = candidates
+                .iter()
+                .filter_map(|run| match field.get(run, now) {
+                    Value::Number(n) | Value::Duration(n) if !n.is_nan() => Some((n, *run)),
+                    _ => None,
+                })
+                // Ties go to the newer run (candidates are newest first, and max_by keeps the last).
+                .rev()
+                .max_by(|(x, _), (y, _)| if best { x.total_cmp(y) } else { y.total_cmp(x) });
+            let Some((value, run)) = chosen else {
+                return Err(Error::NothingToPickBy { field: field.to_string(), count, place });
+            };
+            let word = if best { "highest" } else { "lowest" };
+            let value = crate::query::format_number(value);
+            let reason =
+                if count == 1 { format!("{of} {place}") } else { format!("{word} {field} ({value}) of {of} {place}") };
+            Ok(Picked { run, reason })
+        }
+    }
+}
+
+/// A side of `git exp diff` as written: a run or a revision (tried in that order), or a
+/// revision for sure when it came from a range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SideSpec {
+    RunOrRevision(String),
+    Revision(String),
+    /// `A...B`: the merge base of the two.
+    MergeBase(String, String),
+}
+
+/// Reads the arguments of `diff`: `A B`, `A..B` (the same as `A B`, as in git diff) or `A...B`
+/// (from the merge base of A and B to B); an empty side of a range is `HEAD`.
+pub fn parse_sides(a: &str, b: Option<&str>) -> Result<[SideSpec; 2], String> {
+    let range = |text: &str| text.contains("..");
+    match b {
+        Some(b) if range(a) || range(b) => Err(format!(
+            "`{}` is a range, which takes the place of both sides: give either `A B` or `A..B`",
+            if range(a) { a } else { b }
+        )),
+        Some(b) => Ok([SideSpec::RunOrRevision(a.to_owned()), SideSpec::RunOrRevision(b.to_owned())]),
+        None => {
+            let or_head = |s: &str| if s.is_empty() { "HEAD".to_owned() } else { s.to_owned() };
+            if let Some((left, right)) = a.split_once("...") {
+                Ok([SideSpec::MergeBase(or_head(left), or_head(right)), SideSpec::Revision(or_head(right))])
+            } else if let Some((left, right)) = a.split_once("..") {
+                Ok([SideSpec::Revision(or_head(left)), SideSpec::Revision(or_head(right))])
+            } else {
+                Err(format!("`{a}` is one side: give two runs or revisions (`A B`), or a range (`A..B`, `A...B`)"))
+            }
+        }
+    }
+}
+
+/// Resolves a side to a run, and says why that run when a revision chose it.
+pub fn resolve_side<'a>(
+    repo: &Repo,
+    runs: &'a [Run],
+    spec: &SideSpec,
+    pick: &Pick,
+    now: Timestamp,
+) -> anyhow::Result<(&'a Run, Option<String>)> {
+    let side = match spec {
+        SideSpec::RunOrRevision(text) => {
+            let run_spec: crate::store::RunSpec = text.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+            match run_spec.resolve(runs) {
+                Ok(run) => return Ok((run, None)),
+                Err(crate::store::Error::NoMatch { .. }) => {}
+                Err(other) => return Err(other.into()),
+            }
+            let commit = repo.rev_parse_commit(text).map_err(|_| Error::NotRunOrRevision { spec: text.clone() })?;
+            RevisionSide { label: text.clone(), commit }
+        }
+        SideSpec::Revision(text) => RevisionSide { label: text.clone(), commit: repo.rev_parse_commit(text)? },
+        SideSpec::MergeBase(left, right) => {
+            let (l, r) = (repo.rev_parse_commit(left)?, repo.rev_parse_commit(right)?);
+            let no_base = || Error::NoMergeBase { left: left.clone(), right: right.clone() };
+            let commit = repo.merge_base(l, r)?.ok_or_else(no_base)?;
+            RevisionSide { label: format!("the merge base of {left} and {right}"), commit }
+        }
+    };
+    let picked = pick_for_commit(repo, runs, &side, pick, now)?;
+    Ok((picked.run, Some(picked.reason)))
+}

@@ -1,0 +1,26 @@
+/// Why a byte string is not a notebook we can diff.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The bytes are not JSON at all; `line` and `column` are 1-based, as editors count.
+    #[error("invalid JSON at line {line}, column {column}: {message}")]
+    InvalidJson { line: usize, column: usize, message: String },
+    /// Valid JSON, but not shaped like a notebook.
+    #[error("not a Jupyter notebook: {reason}")]
+    NotANotebook { reason: String },
+}
+
+impl Error {
+    pub(super) fn from_json(err: &serde_json::Error) -> Self {
+        // serde_json appends " at line L column C" to its message; it is reported separately.
+        let text = err.to_string();
+        let message = match text.rfind(" at line ") {
+            Some(cut) => text[..cut].to_owned(),
+            None => text,
+        };
+        Self::InvalidJson { line: err.line(), column: err.column(), message }
+    }
+
+    pub(super) fn not_a_notebook(reason: impl Into<String>) -> Self {
+        Self::NotANotebook { reason: reason.into() }
+    }
+}

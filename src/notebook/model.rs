@@ -1,0 +1,198 @@
+//! The notebook as the diff sees it: nbformat 3 and 4 read into one shape, with multi-line
+//! strings joined and images reduced to a digest so that equal images compare in O(1).
+
+use serde_json::{Map, Value};
+use sha2::{Digest as _, Sha256};
+
+/// A parsed notebook (nbformat 4, or 3 converted on the fly).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Notebook {
+    pub nbformat: u64,
+    pub nbformat_minor: u64,
+    pub metadata: Map<String, Value>,
+    pub cells: Vec<Cell>,
+}
+
+impl Notebook {
+    /// The language of code cells as the notebook declares it (`python` when it does not say).
+    pub fn language(&self) -> &str {
+        let info = self.metadata.get("language_info").and_then(|i| i.get("name"));
+        let spec = self.metadata.get("kernelspec").and_then(|k| k.get("language"));
+        info.or(spec).and_then(Value::as_str).unwrap_or("python")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CellKind {
+    Code,
+    Markdown,
+    Raw,
+    /// A cell type this version does not know; kept and shown under its own name.
+    Other(String),
+}
+
+impl CellKind {
+    pub fn as_str(&self) -> &str {
+        match self {
+            CellKind::Code => "code",
+            CellKind::Markdown => "markdown",
+            CellKind::Raw => "raw",
+            CellKind::Other(name) => name,
+        }
+    }
+
+    pub(super) fn from_name(name: &str) -> Self {
+        match name {
+            "code" => CellKind::Code,
+            "markdown" => CellKind::Markdown,
+            "raw" => CellKind::Raw,
+            other => CellKind::Other(other.to_owned()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// nbformat 4.5 cell id; absent in older notebooks.
+    pub id: Option<String>,
+    pub kind: CellKind,
+    pub source: String,
+    pub execution_count: Option<i64>,
+    pub metadata: Map<String, Value>,
+    pub outputs: Vec<Output>,
+    /// Files embedded in markdown cells (`![](attachment:name)`), by name.
+    pub attachments: Vec<(String, MimeBundle)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub kind: OutputKind,
+    /// Only `execute_result` outputs carry one.
+    pub execution_count: Option<i64>,
+    pub data: MimeBundle,
+    pub metadata: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutputKind {
+    Stream {
+        name: String,
+        text: String,
+    },
+    DisplayData,
+    ExecuteResult,
+    Error {
+        ename: String,
+        evalue: String,
+        traceback: Vec<String>,
+    },
+    /// An output type this version does not know: its fields besides `output_type` and
+    /// `metadata`, shown as JSON.
+    Other {
+        output_type: String,
+        fields: Value,
+    },
+}
+
+impl Output {
+    /// The nbformat 4 name of the output type.
+    pub fn output_type(&self) -> &str {
+        match &self.kind {
+            OutputKind::Stream { .. } => "stream",
+            OutputKind::DisplayData => "display_data",
+            OutputKind::ExecuteResult => "execute_result",
+            OutputKind::Error { .. } => "error",
+            OutputKind::Other { output_type, .. } => output_type,
+        }
+    }
+
+    /// A short label: `stream stdout`, `error NameError`, `execute_result`.
+    pub fn label(&self) -> String {
+        match &self.kind {
+            OutputKind::Stream { name, .. } => format!("stream {name}"),
+            OutputKind::Error { ename, .. } => format!("error {ename}"),
+            _ => self.output_type().to_owned(),
+        }
+    }
+}
+
+/// Representations of one value keyed by mime type, in the order the notebook lists them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MimeBundle(pub Vec<(String, MimeData)>);
+
+impl MimeBundle {
+    pub fn get(&self, mime: &str) -> Option<&MimeData> {
+        self.0.iter().find(|(m, _)| m == mime).map(|(_, d)| d)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum MimeData {
+    Text(String),
+    /// `application/json` and `*+json` values, kept as JSON (key order does not matter).
+    Json(Value),
+    Image(Image),
+}
+
+/// A base64-encoded binary output. Compared by digest, never diffed byte by byte.
+#[derive(Debug, Clone)]
+pub struct Image {
+    /// The base64 text with whitespace removed (ready for a `data:` URL).
+    pub base64: String,
+    /// SHA-256 of `base64`: equal images have equal digests whatever their line wrapping.
+    pub digest: [u8; 32],
+}
+
+impl PartialEq for Image {
+    fn eq(&self, other: &Self) -> bool {
+        self.digest == other.digest
+    }
+}
+
+/// What decoding an image's base64 tells about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageInfo {
+    /// Decoded size in bytes, `None` when the base64 is broken (truncated, bad characters).
+    pub bytes: Option<usize>,
+    /// Width and height, read from PNG, JPEG or GIF headers.
+    pub size: Option<(u32, u32)>,
+}
+
+impl Image {
+    pub(super) fn new(text: String) -> Self {
+        // Images are most of a notebook's bytes: find whitespace with memchr's vectorised scan.
+        let bytes = text.as_bytes();
+        let has_space = memchr::memchr3(b'\n', b'\r', b' ', bytes).is_some() || memchr::memchr(b'\t', bytes).is_some();
+        let base64 = if has_space { text.chars().filter(|c| !c.is_ascii_whitespace()).collect() } else { text };
+        let digest = Sha256::digest(base64.as_bytes()).into();
+        Self { base64, digest }
+    }
+
+    /// The first 12 hex digits of the digest, enough to tell images apart in a summary.
+    pub fn short_digest(&self) -> String {
+        hex::encode(&self.digest[..6])
+    }
+
+    /// Decodes the image to learn its size; only called for images that are shown.
+    pub fn info(&self) -> ImageInfo {
+        use base64::Engine as _;
+        match base64::engine::general_purpose::STANDARD.decode(self.base64.as_bytes()) {
+            Ok(bytes) => ImageInfo { bytes: Some(bytes.len()), size: super::imagesize::dimensions(&bytes) },
+            Err(_) => ImageInfo { bytes: None, size: None },
+        }
+    }
+
+    /// True when the base64 decodes; a truncated image is shown as such instead of a broken picture.
+    pub fn is_valid(&self) -> bool {
+        self.info().bytes.is_some()
+    }
+}
+
+/// Returns true for mime types whose notebook value is base64 text, as nbformat defines them:
+/// images other than SVG, audio, video and PDF.
+pub(super) fn is_binary_mime(mime: &str) -> bool {
+    (mime.starts_with("image/") && mime != "image/svg+xml")
+        || mime.starts_with("audio/")
+        || mime.starts_with("video/")
+        || mime == "application/pdf"
+}

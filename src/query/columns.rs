@@ -1,0 +1,205 @@
+//! Columns of a run listing: which fields to show, and each value as a table cell.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde_json::Value as Json;
+
+use super::Error;
+use super::field::{Field, Plain, Rollup, flat_param_keys};
+use super::sort::split_list;
+use super::value::{Value, format_duration, format_number, format_number_exact, format_time};
+use crate::store::Run;
+use crate::ui::{Cell, Table};
+
+/// How cells are written: for people (terminal, markdown) or for machines (csv, tsv, json).
+#[derive(Debug, Clone)]
+pub struct CellStyle {
+    pub human: bool,
+    /// The zone people read times in.
+    pub tz: TimeZone,
+}
+
+impl CellStyle {
+    pub fn human() -> Self {
+        Self { human: true, tz: TimeZone::system() }
+    }
+
+    pub fn machine() -> Self {
+        Self { human: false, tz: TimeZone::UTC }
+    }
+}
+
+/// Parses `--columns id,name,params.lr,metrics.acc:max`.
+pub fn parse_columns(text: &str) -> Result<Vec<Field>, Error> {
+    split_list(text)
+        .map(|(item, offset)| {
+            if item.is_empty() {
+                return Err(Error::new(offset..offset + 1, "expected a field name")
+                    .with_hint("write fields separated by commas, as in `id,name,params.lr`"));
+            }
+            Field::parse(item, offset)
+        })
+        .collect()
+}
+
+const DEFAULT_PLAIN: &[&str] = &["id", "name", "status", "started", "duration", "branch", "tags"];
+const ALL_PLAIN: &[&str] =
+    &["id", "name", "status", "started", "ended", "duration", "branch", "base", "tags", "note", "host.hostname"];
+/// Rollups `--all-columns` shows for every metric (count and first are in `show`).
+const ALL_ROLLUPS: [Rollup; 4] = [Rollup::Last, Rollup::Min, Rollup::Max, Rollup::Mean];
+
+/// The default columns: id, name, status, started, duration, branch, tags (each only if some
+/// run has it), then every param and the last value of every metric of `runs`.
+pub fn default_columns(runs: &[&Run], now: Timestamp) -> Vec<Field> {
+    let mut fields = plain(DEFAULT_PLAIN, runs, now);
+    fields.extend(param_fields(runs));
+    fields.extend(metric_keys(runs).into_iter().map(|key| Field::Metric {
+        key,
+        rollup: Rollup::Last,
+        explicit: false,
+    }));
+    fields
+}
+
+/// Every column: more record fields than the default, every param, and the last, min, max and
+/// mean of every metric.
+pub fn all_columns(runs: &[&Run], now: Timestamp) -> Vec<Field> {
+    let mut fields = plain(ALL_PLAIN, runs, now);
+    fields.extend(param_fields(runs));
+    for key in metric_keys(runs) {
+        fields.extend(ALL_ROLLUPS.iter().map(|&rollup| Field::Metric { key: key.clone(), rollup, explicit: true }));
+    }
+    fields
+}
+
+fn plain(names: &[&str], runs: &[&Run], now: Timestamp) -> Vec<Field> {
+    names
+        .iter()
+        .filter_map(|name| Field::parse(name, 0).ok())
+        .filter(|field| {
+            // `id` always: a row must say which run it is.
+            field.to_string() == "id" || runs.iter().any(|run| !field.get(run, now).is_missing())
+        })
+        .collect()
+}
+
+fn param_fields(runs: &[&Run]) -> impl Iterator<Item = Field> {
+    let mut keys = BTreeSet::new();
+    for run in runs {
+        flat_param_keys(&run.record.params, &mut keys);
+    }
+    keys.into_iter().map(Field::Param)
+}
+
+fn metric_keys(runs: &[&Run]) -> BTreeSet<String> {
+    runs.iter().flat_map(|run| run.record.metrics.keys().cloned()).collect()
+}
+
+/// Builds the table of `fields` (columns) over `runs` (rows).
+pub fn run_table(runs: &[&Run], fields: &[Field], now: Timestamp, style: &CellStyle) -> Table {
+    Table {
+        columns: fields.iter().map(Field::to_string).collect(),
+        rows: runs.iter().map(|run| fields.iter().map(|f| field_cell(&f.get(run, now), f, style)).collect()).collect(),
+    }
+}
+
+/// Shortens `params.lr` to `lr` and `metrics.acc:max` to `acc:max` in the headers, for terminal
+/// tables where width is scarce, except where two columns would then have the same name.
+pub fn shorten_headers(table: &mut Table) {
+    let short = |name: &str| -> String {
+        name.strip_prefix("params.").or_else(|| name.strip_prefix("metrics.")).unwrap_or(name).to_owned()
+    };
+    let shortened: Vec<String> = table.columns.iter().map(|c| short(c)).collect();
+    for (i, column) in table.columns.iter_mut().enumerate() {
+        if shortened.iter().filter(|s| **s == shortened[i]).count() == 1 {
+            *column = shortened[i].clone();
+        }
+    }
+}
+
+/// Drops the columns whose values are the same in every row, except those named in `keep`.
+/// With fewer than two rows nothing is compared, so nothing is dropped.
+pub fn hide_unchanged_columns(table: &mut Table, keep: &[&str]) {
+    if table.rows.len() < 2 {
+        return;
+    }
+    let changed: Vec<bool> = (0..table.columns.len())
+        .map(|i| {
+            keep.contains(&table.columns[i].as_str()) || table.rows.iter().any(|r| r[i].value != table.rows[0][i].value)
+        })
+        .collect();
+    let mut i = 0;
+    table.columns.retain(|_| {
+        i += 1;
+        changed[i - 1]
+    });
+    for row in &mut table.rows {
+        let mut i = 0;
+        row.retain(|_| {
+            i += 1;
+            changed[i - 1]
+        });
+    }
+}
+
+/// Turns a field's value into a cell: typed JSON for `--format json`, text for the others.
+pub fn field_cell(value: &Value<'_>, field: &Field, style: &CellStyle) -> Cell {
+    let short_hash = style.human && matches!(field, Field::Plain(Plain::Base | Plain::Commit));
+    match value {
+        Value::Text(text) if short_hash => Cell::new(Json::String(text.to_string()), text.get(..10).unwrap_or(text)),
+        _ => cell(value, style),
+    }
+}
+
+/// Turns a value into a cell: typed JSON for `--format json`, text for the other formats.
+pub fn cell(value: &Value<'_>, style: &CellStyle) -> Cell {
+    Cell::new(json(value), text(value, style))
+}
+
+/// The text of a value in a cell.
+pub fn text(value: &Value<'_>, style: &CellStyle) -> String {
+    match value {
+        Value::Missing => String::new(),
+        Value::Text(text) => text.to_string(),
+        Value::Number(n) if style.human => format_number(*n),
+        Value::Number(n) => format_number_exact(*n),
+        Value::Bool(b) => b.to_string(),
+        Value::Time(t) if style.human => format_time(*t, &style.tz),
+        Value::Time(t) => crate::clock::rfc3339(*t),
+        Value::Duration(d) if style.human => format_duration(*d),
+        Value::Duration(d) => format_number_exact((d * 1000.0).round() / 1000.0),
+        Value::Strings(items) => items.join(","),
+        Value::Array(items) => toml::Value::Array(items.to_vec()).to_string(),
+        Value::Table(table) => toml::Value::Table((*table).clone()).to_string(),
+        Value::Delta { abs, .. } => format_number(*abs),
+    }
+}
+
+/// The JSON form of a value: numbers as numbers (whole ones as integers), times as RFC 3339,
+/// durations in seconds, non-finite numbers as "nan"/"inf"/"-inf" (as in FORMAT.md).
+pub fn json(value: &Value<'_>) -> Json {
+    match value {
+        Value::Missing => Json::Null,
+        Value::Text(text) => Json::String(text.to_string()),
+        Value::Number(n) | Value::Duration(n) => number(*n),
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Time(t) => Json::String(crate::clock::rfc3339(*t)),
+        Value::Strings(items) => Json::Array(items.iter().map(|s| Json::String(s.clone())).collect()),
+        Value::Array(items) => serde_json::to_value(items).unwrap_or(Json::Null),
+        Value::Table(table) => serde_json::to_value(table).unwrap_or(Json::Null),
+        Value::Delta { abs, rel } => serde_json::json!({ "abs": number(*abs), "rel": rel.map_or(Json::Null, number) }),
+    }
+}
+
+fn number(n: f64) -> Json {
+    const EXACT_INT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if n.is_finite() && n == n.trunc() && n.abs() < EXACT_INT {
+        Json::from(n as i64)
+    } else if n.is_finite() {
+        Json::from(n)
+    } else {
+        Json::String(crate::store::record::float::name(n).to_owned())
+    }
+}
