@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use crate::commands::{Ctx, ExitStatus};
+use crate::query::Filter;
 use crate::report::{self, LabelTemplate, Options, Templates, XAxis};
 use crate::store::{Run, RunSpec};
 use crate::ui::{Ui, UsageError};
@@ -12,7 +13,7 @@ use crate::ui::{Ui, UsageError};
 ///
 /// Examples:
 ///   git exp report -o site/
-///   git exp report -o site/ --branch main --compare r1,r2,r3 --label '{name} lr={params.lr}'
+///   git exp report -o site/ --where 'branch = "main"' --compare r1,r2,r3 --label '{name} lr={params.lr}'
 ///   git exp report -o site/ --title "Sentiment model" --base-url https://org.github.io/repo/
 ///   python3 -m http.server -d site
 #[derive(Debug, clap::Args)]
@@ -21,6 +22,9 @@ pub struct ReportArgs {
     /// Directory to write the site into: new, empty, or an earlier report
     #[arg(short = 'o', long = "output", value_name = "DIR", default_value = "site")]
     pub output: PathBuf,
+    /// Only runs matching this filter, in the language of `ls --where` (can be repeated: all must match)
+    #[arg(long = "where", short = 'w', value_name = "EXPR")]
+    pub filters: Vec<String>,
     /// Only runs started on this branch
     #[arg(long, value_name = "BRANCH")]
     pub branch: Option<String>,
@@ -53,6 +57,12 @@ pub struct ReportArgs {
 pub fn cmd_report(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
     // Everything the user typed is checked before the repository is read.
     let label = LabelTemplate::parse(&args.label)?;
+    let now = crate::clock::now();
+    let filters = args
+        .filters
+        .iter()
+        .map(|text| Filter::parse(text, now).map_err(|e| e.into_usage("--where", text)))
+        .collect::<Result<Vec<_>, _>>()?;
     let base_url = args.base_url.as_deref().map(report::parse_base_url).transpose().map_err(UsageError::new)?;
     let max_artifact_size = crate::config::parse_size(&args.max_artifact_size).ok_or_else(|| {
         UsageError::new(format!("--max-artifact-size `{}` is not a size such as 50MiB", args.max_artifact_size))
@@ -88,6 +98,7 @@ pub fn cmd_report(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs) -> anyhow::Result<E
         .runs
         .iter()
         .filter(|r| args.branch.as_ref().is_none_or(|b| r.record.branch.as_ref() == Some(b)))
+        .filter(|r| filters.iter().all(|f| f.matches(r)))
         .cloned()
         .collect();
     // Compared runs get pages too, so the comparison's links work, whatever the filter.

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::git::{DiffEntry, FileKind, Repo, TreeChange, unified_diff};
+use crate::git::{DiffEntry, FileKind, Oid, Repo, TreeChange, unified_diff};
 use crate::notebook;
 use crate::store::Run;
 use crate::store::Store;
@@ -56,10 +56,16 @@ pub struct FileDiff {
 pub fn diff_code(store: &Store, a: &Run, b: &Run, options: &CodeOptions) -> anyhow::Result<CodeDiff> {
     let tree_a = store.repo.commit_info(a.commit)?.tree;
     let tree_b = store.repo.commit_info(b.commit)?.tree;
-    let changes = store.repo.diff_trees(tree_a, tree_b, &[RECORD_DIR])?;
+    diff_tree_code(&store.repo, tree_a, tree_b, options)
+}
+
+/// Compares the code of two trees, leaving out the record (the report compares a run with its
+/// base commit this way).
+pub fn diff_tree_code(repo: &Repo, tree_a: Oid, tree_b: Oid, options: &CodeOptions) -> anyhow::Result<CodeDiff> {
+    let changes = repo.diff_trees(tree_a, tree_b, &[RECORD_DIR])?;
     let mut diff = CodeDiff::default();
     for change in changes {
-        let file = file_diff(&store.repo, change, options);
+        let file = file_diff(repo, change, options);
         diff.insertions += file.insertions;
         diff.deletions += file.deletions;
         diff.files.push(file);

@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 use jiff::Timestamp;
 use serde::Serialize;
 
-pub use code::{CodeDiff, CodeOptions, FileStatus};
+pub use code::{CodeDiff, CodeOptions, FileStatus, diff_tree_code};
 pub use compare::compare_table;
 pub use env::EnvChange;
 pub use error::Error;

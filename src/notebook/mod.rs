@@ -29,7 +29,6 @@ mod text;
 pub use diff::{Ignored, Options, diff};
 pub use error::Error;
 pub use html::render_html;
-#[expect(unused_imports, reason = "the HTML report embeds notebook diffs (issue 5)")]
 pub use html::{STYLESHEET, render_html_fragment};
 pub use json::to_json;
 pub use model::Notebook;

@@ -216,7 +216,7 @@ fn push_num(out: &mut String, v: f64) {
     }
     let abs = tenths.unsigned_abs();
     let _ = write!(out, "{}", abs / 10);
-    if abs % 10 != 0 {
+    if !abs.is_multiple_of(10) {
         out.push('.');
         out.push(char::from(b'0' + (abs % 10) as u8));
     }

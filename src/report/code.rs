@@ -1,20 +1,24 @@
-//! The run page's code and notebook sections: what the snapshot changed against its base.
-//!
-//! Interim: lists the changed files. The unified patches come from the diff module and the
-//! notebook diffs from the notebook engine once those are merged (they are not copied here).
+//! The run page's code and notebook sections: the snapshot against its base commit, through the
+//! diff module (unified patches; notebooks cell by cell) and the notebook engine (each changed
+//! notebook rendered and diffed on a page of its own).
 
 use serde::Serialize;
 
-use crate::git::{FileChange, Oid};
-use crate::store::record::RECORD_DIR;
+use super::{Context, Error};
+use crate::diff::{CodeOptions, FileStatus, diff_tree_code};
+use crate::git::Oid;
+use crate::notebook;
 use crate::store::{Run, Store};
+
+/// A run page shows at most this many patch lines; the rest is `git diff` away.
+const MAX_PATCH_LINES: usize = 4000;
 
 #[derive(Debug, Default, Serialize)]
 pub struct CodeView {
     pub files: Vec<FileView>,
     pub insertions: usize,
     pub deletions: usize,
-    /// Why there is nothing to compare (no base in this clone).
+    /// Why there is nothing (or not everything) to show.
     pub note: Option<String>,
 }
 
@@ -39,6 +43,17 @@ pub struct NotebookView {
     pub href: Option<String>,
 }
 
+#[derive(Serialize)]
+struct NotebookPage<'a> {
+    site: &'a super::SiteInfo,
+    root: &'static str,
+    canonical: Option<String>,
+    run_id: &'a str,
+    run_name: &'a str,
+    path: &'a str,
+    fragment: String,
+}
+
 /// The base commit's tree, or why there is none to compare with.
 fn base_tree(store: &Store, run: &Run) -> Result<Oid, String> {
     match run.record.base.as_deref() {
@@ -50,27 +65,107 @@ fn base_tree(store: &Store, run: &Run) -> Result<Oid, String> {
     }
 }
 
-/// Returns the code section and the notebook list of a run page.
-pub fn sections(store: &Store, run: &Run, tree: Oid) -> Result<(CodeView, Vec<NotebookView>), super::Error> {
+/// Returns the code section and the notebook list of a run page, writing a page per changed
+/// notebook (`runs/<id>/notebook-<n>.html`) and adding it to `files`.
+pub fn sections(
+    ctx: &Context<'_>,
+    store: &Store,
+    run: &Run,
+    tree: Oid,
+    files: &mut Vec<String>,
+) -> Result<(CodeView, Vec<NotebookView>), Error> {
     let base = match base_tree(store, run) {
         Ok(base) => base,
         Err(note) => return Ok((CodeView { note: Some(note), ..CodeView::default() }, Vec::new())),
     };
-    let changes = store.repo.changed_files(base, tree, RECORD_DIR)?;
+    let diff = diff_tree_code(&store.repo, base, tree, &CodeOptions::default())
+        .map_err(|e| Error::Template(format!("cannot diff run {}: {e}", run.id())))?;
+    let mut view = CodeView { insertions: diff.insertions, deletions: diff.deletions, ..CodeView::default() };
+    let mut budget = MAX_PATCH_LINES;
     let mut notebooks = Vec::new();
-    let files = changes
-        .into_iter()
-        .map(|(change, path)| {
-            let change = match change {
-                FileChange::Added => "added",
-                FileChange::Modified => "modified",
-                FileChange::Deleted => "deleted",
-            };
-            if path.ends_with(".ipynb") {
-                notebooks.push(NotebookView { path: path.clone(), summary: format!("({change})"), href: None });
-            }
-            FileView { change, path, note: None, patch: Vec::new() }
-        })
-        .collect();
-    Ok((CodeView { files, ..CodeView::default() }, notebooks))
+    for file in diff.files {
+        let change = match file.status {
+            FileStatus::Added => "added",
+            FileStatus::Deleted => "deleted",
+            FileStatus::Modified => "modified",
+        };
+        if file.path.ends_with(".ipynb") {
+            notebooks.push(notebook_page(ctx, store, run, (base, tree), &file.path, notebooks.len() + 1, files)?);
+        }
+        let lines: Vec<&str> = file.patch.lines().collect();
+        let shown = lines.len().min(budget);
+        budget -= shown;
+        let note = match (file.note, shown < lines.len()) {
+            (note, false) => note,
+            (_, true) => Some(format!("{} more lines not shown: git diff shows them", lines.len() - shown)),
+        };
+        let patch = lines[..shown].iter().map(|l| PatchLine { kind: line_kind(l), text: (*l).to_owned() }).collect();
+        view.files.push(FileView { change, path: file.path, note, patch });
+    }
+    Ok((view, notebooks))
+}
+
+fn line_kind(line: &str) -> &'static str {
+    if line.starts_with("+++") || line.starts_with("---") {
+        "header"
+    } else if line.starts_with('+') {
+        "add"
+    } else if line.starts_with('-') {
+        "remove"
+    } else if line.starts_with("@@") {
+        "hunk"
+    } else {
+        "context"
+    }
+}
+
+/// Renders one notebook of the snapshot against the base's version through the notebook engine
+/// (an added notebook against an empty one). HTML outputs stay in sandboxed frames.
+fn notebook_page(
+    ctx: &Context<'_>,
+    store: &Store,
+    run: &Run,
+    (base, tree): (Oid, Oid),
+    path: &str,
+    n: usize,
+    files: &mut Vec<String>,
+) -> Result<NotebookView, Error> {
+    const EMPTY: &[u8] = br#"{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}"#;
+    let (old, new) = (store.repo.read_path(base, path)?, store.repo.read_path(tree, path)?);
+    let Some(new) = new else {
+        return Ok(NotebookView { path: path.to_owned(), summary: "deleted".into(), href: None });
+    };
+    let parsed = notebook::parse(old.as_deref().unwrap_or(EMPTY)).and_then(|o| Ok((o, notebook::parse(&new)?)));
+    let (old_nb, new_nb) = match parsed {
+        Ok(pair) => pair,
+        Err(e) => return Ok(NotebookView { path: path.to_owned(), summary: format!("not readable: {e}"), href: None }),
+    };
+    let diff = notebook::diff(&old_nb, &new_nb, &notebook::Options::default());
+    let s = diff.summary();
+    let summary = format!(
+        "{}: {} added, {} deleted, {} modified, {} unchanged cells",
+        if old.is_some() { "modified" } else { "added" },
+        s.added,
+        s.deleted,
+        s.modified,
+        s.unchanged
+    );
+    let base_label =
+        run.record.base.as_deref().map_or("(empty)".to_owned(), |b| format!("{}:{path}", &b[..b.len().min(12)]));
+    let labels = notebook::Labels { old: base_label, new: format!("run {}:{path}", run.id()) };
+    let id = run.id().as_str();
+    let page_path = format!("runs/{id}/notebook-{n}.html");
+    let page = NotebookPage {
+        site: ctx.info,
+        root: "../../",
+        canonical: ctx.canonical(&page_path),
+        run_id: id,
+        run_name: &run.record.name,
+        path,
+        fragment: notebook::render_html_fragment(&diff, &labels),
+    };
+    let html = ctx.options.templates.render("notebook.html", &page)?;
+    ctx.site.write(&page_path, html.as_bytes())?;
+    files.push(page_path);
+    Ok(NotebookView { path: path.to_owned(), summary, href: Some(format!("{id}/notebook-{n}.html")) })
 }

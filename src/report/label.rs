@@ -2,10 +2,9 @@
 //! query language (`{name}`, `{params.x}`, `{tags}`, `{metrics.y:max}`); `{{` and `}}` are
 //! literal braces. Templates are checked before anything is read, so a typo is a usage error.
 
+use crate::query::{CellStyle, Field, field_cell};
 use crate::store::Run;
 use crate::ui::UsageError;
-
-use super::fields::{self, Field};
 
 /// A parsed label template.
 #[derive(Debug, Clone)]
@@ -47,8 +46,13 @@ impl LabelTemplate {
                     )
                 })?;
                 let name = tail[1..end].trim();
-                let field = Field::parse(name)
-                    .map_err(|e| UsageError::with_hint(format!("--label `{text}`: {}", e.message), e.hint))?;
+                let field = Field::parse(name, 0).map_err(|e| {
+                    let message = format!("--label `{text}`: {}", e.message);
+                    match e.hint {
+                        Some(hint) => UsageError::with_hint(message, hint),
+                        None => UsageError::new(message),
+                    }
+                })?;
                 if !literal.is_empty() {
                     parts.push(Part::Text(std::mem::take(&mut literal)));
                 }
@@ -63,13 +67,22 @@ impl LabelTemplate {
         Ok(Self { parts })
     }
 
-    /// Returns the label of `run`; a field the run lacks shows as `–`.
+    /// Returns the label of `run`, fields shown as `ls` shows them (times in UTC, so the site
+    /// is the same wherever it is built); a field the run lacks shows as `–`.
     pub fn render(&self, run: &Run, now: jiff::Timestamp) -> String {
+        let style = CellStyle { human: true, tz: jiff::tz::TimeZone::UTC };
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 Part::Text(text) => out.push_str(text),
-                Part::Field(field) => out.push_str(&fields::display(field, run, now).unwrap_or_else(|| "–".into())),
+                Part::Field(field) => {
+                    let value = field.get(run, now);
+                    if value.is_missing() {
+                        out.push('–');
+                    } else {
+                        out.push_str(&field_cell(&value, field, &style).text);
+                    }
+                }
             }
         }
         out

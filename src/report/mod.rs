@@ -12,7 +12,6 @@ mod code;
 mod compare_page;
 mod data;
 mod error;
-mod fields;
 mod format;
 mod html;
 mod index_page;

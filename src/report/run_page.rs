@@ -189,7 +189,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
     let artifacts = artifacts(ctx, store, run, &mut files)?;
     let log = log(ctx, store, run, tree, &mut files)?;
     let env = env(store, tree)?;
-    let (code, notebooks) = code::sections(store, run, tree)?;
+    let (code, notebooks) = code::sections(ctx, store, run, tree, &mut files)?;
 
     let view = run_view(run, ctx.now);
     let label = ctx.options.label.render(run, ctx.now);

@@ -9,7 +9,7 @@ use sha2::{Digest as _, Sha256};
 use super::Error;
 
 /// Built-in templates: name and source.
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 9] = [
     ("base.html", include_str!("../../templates/base.html")),
     ("index.html", include_str!("../../templates/index.html")),
     ("run.html", include_str!("../../templates/run.html")),
@@ -18,6 +18,7 @@ const TEMPLATES: [(&str, &str); 8] = [
     ("compare-app.html", include_str!("../../templates/compare-app.html")),
     ("legend.html", include_str!("../../templates/legend.html")),
     ("chart.html", include_str!("../../templates/chart.html")),
+    ("notebook.html", include_str!("../../templates/notebook.html")),
 ];
 
 /// Built-in assets, copied into `assets/`.
@@ -77,15 +78,18 @@ impl Templates {
             hasher.update(source.as_bytes());
             env.add_template_owned(name, source)?;
         }
-        let mut assets = Vec::new();
+        // The notebook engine's stylesheet, for the notebook pages.
+        let mut assets = vec![("assets/nbdiff.css", read("assets/nbdiff.css", crate::notebook::STYLESHEET)?)];
         for (name, builtin) in ASSETS {
             let mut source = read(name, builtin)?;
             if name.ends_with(".css") {
                 source.push_str(&super::ansi::palette_css());
             }
+            assets.push((name, source));
+        }
+        for (name, source) in &assets {
             hasher.update(name.as_bytes());
             hasher.update(source.as_bytes());
-            assets.push((name, source));
         }
         Ok(Self { env, assets, fingerprint: hex::encode(hasher.finalize()) })
     }

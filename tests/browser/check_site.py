@@ -251,6 +251,17 @@ class Checker:
         b.screenshot(os.path.join(self.shots, f"{self.label}-run-xss.png"))
         self.audit("run page", start)
 
+        # Its notebook, rendered by the notebook engine: HTML outputs sit in sandboxed frames,
+        # where their scripts are blocked (Chromium logs that; it is the point) and no dialog opens.
+        start = self.load(f"runs/{xss_run}/notebook-1.html")
+        frames = b.evaluate("Array.from(document.querySelectorAll('iframe')).map(f => f.getAttribute('sandbox'))")
+        if not frames or any(f != "" for f in frames):
+            self.fail("notebook page", f"expected sandboxed frames without permissions, found {frames}")
+        if b.evaluate("document.querySelectorAll('.nbdiff .nbd-cell').length") == 0:
+            self.fail("notebook page", "no notebook cell is shown")
+        b.screenshot(os.path.join(self.shots, f"{self.label}-notebook.png"))
+        self.audit("notebook page", start, allow_blocked_frames=True)
+
         # A normal run page: charts with axes, a coloured log.
         start = self.load(f"runs/{other_runs[0]}.html")
         charts = b.evaluate("document.querySelectorAll('svg.chart').length")

@@ -4,8 +4,8 @@
 
 mod common;
 
-mod compare;
 mod browser;
+mod compare;
 mod crash;
 mod demo;
 mod diff;

@@ -34,6 +34,13 @@ pub fn env_with_runs() -> TestEnv {
         env.run(["run", "-n", name, "-p", &format!("lr={lr}"), "--", "python3", "train.py"]).success();
     }
     env.run(["tag", "baseline", "baseline"]).success();
+    // The hostile run also has uncommitted code and a notebook whose HTML output has a script.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/notebooks");
+    std::fs::copy(fixtures.join("hostile--1.ipynb"), env.repo.join("nb.ipynb")).unwrap();
+    env.git(["add", "nb.ipynb"]);
+    env.git(["commit", "-q", "-m", "notebook"]);
+    std::fs::copy(fixtures.join("hostile--2.ipynb"), env.repo.join("nb.ipynb")).unwrap();
+    env.write("src/model.py", "W = 2  # <b>uncommitted</b>\n");
     env.run([
         "snapshot",
         "-n",
@@ -174,6 +181,38 @@ fn every_user_string_is_escaped_and_every_page_has_a_policy() {
     assert!(!data.contains("</script>") && data.contains("\\u003c/script>"), "{data}");
     let runs_js = std::fs::read_to_string(site.join("data/runs.js")).unwrap();
     assert!(!runs_js.contains('<'), "data/runs.js holds no raw `<`");
+}
+
+#[test]
+fn run_pages_show_the_code_diff_and_notebooks_against_the_base() {
+    let env = env_with_runs();
+    env.run(["report", "-o", "../site"]).success();
+    let xss = id_of(&env, XSS_NAME);
+    let site = site(&env);
+    let page = std::fs::read_to_string(site.join(format!("runs/{xss}.html"))).unwrap();
+    assert!(page.contains("<code>src/model.py</code>"), "the changed file is listed");
+    assert!(page.contains("<span class=\"remove\">-W = 1</span>"), "its patch is shown");
+    assert!(page.contains("<span class=\"add\">+W = 2  # &lt;b&gt;uncommitted&lt;/b&gt;</span>"), "escaped");
+    assert!(page.contains(&format!("<a href=\"{xss}/notebook-1.html\">nb.ipynb</a>")), "the notebook has a page");
+    let notebook = std::fs::read_to_string(site.join(format!("runs/{xss}/notebook-1.html"))).unwrap();
+    assert!(notebook.contains("class=\"nbdiff\""), "rendered by the notebook engine");
+    assert!(notebook.contains("<iframe class=\"nbd-html\" sandbox=\"\""), "HTML outputs only in sandboxed frames");
+    assert!(!notebook.contains("<script>"), "no script of the notebook is in the page");
+    assert!(notebook.contains("Content-Security-Policy"));
+    assert!(site.join("assets/nbdiff.css").is_file());
+}
+
+#[test]
+fn where_selects_runs_with_the_ls_language() {
+    let env = env_with_runs();
+    env.run(["report", "-o", "../site", "--where", "params.lr < 0.2 and status = completed"]).success();
+    let site = site(&env);
+    let index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert_eq!(index.matches("<input type=\"checkbox\" name=\"run\"").count(), 2, "baseline and slow");
+    assert!(site.join(format!("runs/{}.html", id_of(&env, "slow"))).is_file());
+    assert!(!site.join(format!("runs/{}.html", id_of(&env, "fast"))).exists());
+    let out = env.run(["report", "-o", "../site", "--where", "params.lr <"]);
+    assert!(out.failure(2).contains("invalid --where"), "{out}");
 }
 
 #[test]
