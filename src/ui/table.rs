@@ -90,8 +90,12 @@ fn render_terminal(table: &Table, width: Option<usize>, header: Style, out: &mut
 fn shrink_to_fit(widths: &mut [usize], columns: &[String], limit: usize) {
     let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
     while total(widths) > limit {
-        let Some((i, _)) =
-            widths.iter().enumerate().filter(|(i, w)| **w > columns[*i].width().max(6)).max_by_key(|(_, w)| **w)
+        // An `id` column is never cut: a cut id cannot be copied into the next command.
+        let Some((i, _)) = widths
+            .iter()
+            .enumerate()
+            .filter(|(i, w)| columns[*i] != "id" && **w > columns[*i].width().max(6))
+            .max_by_key(|(_, w)| **w)
         else {
             break;
         };
@@ -206,9 +210,10 @@ mod tests {
 
     #[test]
     fn terminal_table_truncates_to_width() {
-        let text = rendered(Format::Table, Some(20));
-        assert!(text.lines().all(|l| l.width() <= 20), "{text}");
+        let text = rendered(Format::Table, Some(22));
+        assert!(text.lines().all(|l| l.width() <= 22), "{text}");
         assert!(text.contains('…'), "{text}");
+        assert!(text.contains("k3m9x2qa") && text.contains("z9z9z9z9"), "ids are never cut:\n{text}");
     }
 
     #[test]

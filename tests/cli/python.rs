@@ -82,3 +82,31 @@ fn snapshot_from_python_records_a_run() {
     assert_eq!(run["params"]["lr"], 0.05);
     assert_eq!(run["metrics"]["acc"]["last"], 0.91);
 }
+
+#[test]
+fn workflow_example_sweeps_through_its_entry_point() {
+    let env = TestEnv::new();
+    let example = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/workflow"));
+    for name in ["exp.toml", "train.py", ".gitignore"] {
+        std::fs::copy(example.join(name), env.repo.join(name)).unwrap();
+    }
+    env.git(["add", "."]);
+    env.git(["commit", "-q", "-m", "example"]);
+    let out = env
+        .cmd()
+        .args(["run", "train", "-p", "lr=[0.3,0.1]", "-p", "epochs=30", "-j", "2", "--format", "json"])
+        .env("PYTHONPATH", python_dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let runs = env.run(["ls", "--format", "json"]).json();
+    assert_eq!(runs.as_array().unwrap().len(), 2);
+    for run in runs.as_array().unwrap() {
+        assert_eq!(run["entry"], "train");
+        assert_eq!(run["metrics"]["loss"]["count"], 30);
+        assert!(run["metrics"]["w"]["last"].as_f64().unwrap() > 2.5, "{run}");
+    }
+    assert_eq!(env.run(["artifacts", "@", "--format", "json"]).json()[0]["path"], "model.json");
+    let out = env.run(["run", "train", "-p", "lr=2"]);
+    assert!(out.failure(2).contains("param `lr` must be at most 1.0, not 2.0"), "{out}");
+}
