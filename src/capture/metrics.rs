@@ -313,6 +313,7 @@ impl<'de> serde::Deserialize<'de> for AnyValue {
 /// Finds `key=value` and `key: value` numbers in a line of output.
 pub fn scrape(line: &str) -> Vec<(String, f64)> {
     static PATTERN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    // A constant pattern, compiled by the `scraping` unit test: it cannot fail at run time.
     let pattern = PATTERN.get_or_init(|| {
         regex::Regex::new(
             r"(?:^|[\s,;(\[{|])([A-Za-z_][A-Za-z0-9_./\-]*)\s*[:=]\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf|-inf)(?:$|[\s,;)\]}|%])",

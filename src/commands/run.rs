@@ -154,6 +154,7 @@ pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitSta
         ..Request::default()
     };
     if grids.is_empty() {
+        // expand_grid always returns `base` itself when there are no grids: one plan, never none.
         let plan = plans.into_iter().next().expect("no grids give exactly one combination");
         return run_one(ui, &store, request(plan, args.record.name.clone(), None, true));
     }

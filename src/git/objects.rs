@@ -216,25 +216,19 @@ impl Repo {
     /// Lists the files that differ between two trees (by content or mode), sorted by path,
     /// leaving out everything below `skip` (a directory such as `.git-exp`).
     pub fn changed_files(&self, from: Oid, to: Oid, skip: &str) -> Result<Vec<(FileChange, String)>> {
-        let index = |tree| -> Result<std::collections::BTreeMap<String, (Oid, FileMode)>> {
-            Ok(self
-                .list_files(tree)?
-                .into_iter()
-                .filter(|f| !(f.path == skip || f.path.starts_with(&format!("{skip}/"))))
-                .map(|f| (f.path, (f.blob, f.mode)))
-                .collect())
-        };
-        let (old, new) = (index(from)?, index(to)?);
-        let mut out = Vec::new();
-        for (path, entry) in &new {
-            match old.get(path) {
-                None => out.push((FileChange::Added, path.clone())),
-                Some(previous) if previous != entry => out.push((FileChange::Modified, path.clone())),
-                Some(_) => {}
-            }
-        }
-        out.extend(old.keys().filter(|p| !new.contains_key(*p)).map(|p| (FileChange::Deleted, p.clone())));
-        out.sort_by(|a, b| a.1.cmp(&b.1));
+        // Built on diff_trees, which skips subtrees that did not change; submodules stay out
+        // (they are left as the base has them everywhere else too).
+        let changes = self.diff_trees(from, to, &[skip])?;
+        let is_file = |e: &Option<super::DiffEntry>| e.as_ref().is_some_and(|e| e.kind != super::FileKind::Submodule);
+        let out = changes
+            .into_iter()
+            .filter_map(|c| match (is_file(&c.old), is_file(&c.new)) {
+                (false, true) => Some((FileChange::Added, c.path)),
+                (true, false) => Some((FileChange::Deleted, c.path)),
+                (true, true) => Some((FileChange::Modified, c.path)),
+                (false, false) => None,
+            })
+            .collect();
         Ok(out)
     }
 }

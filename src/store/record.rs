@@ -243,6 +243,7 @@ impl RunRecord {
     }
 
     fn to_table(&self) -> toml::Table {
+        // Strings, numbers, booleans and tables of them: nothing TOML cannot represent.
         toml::Table::try_from(self).expect("run records always serialise to TOML")
     }
 
