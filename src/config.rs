@@ -22,6 +22,9 @@ pub struct Config {
     pub entry: toml::Table,
     #[serde(default)]
     pub blobs: BlobsConfig,
+    /// `[metrics]`: which way each metric should go (`"val/acc" = "max"`, `loss = "min"`).
+    #[serde(default)]
+    pub metrics: std::collections::BTreeMap<String, crate::diff::Goal>,
 }
 
 /// `[blobs]`: where blobs are shared (`git config exp.blobs` overrides it per clone).
@@ -205,6 +208,11 @@ mod tests {
         let blobs = Config::parse("[blobs]\nremote = \"s3://b/p\"\n").expect("blobs section");
         assert_eq!(blobs.blobs.remote.as_deref(), Some("s3://b/p"));
         assert!(Config::parse("[blobs]\nremot = \"x\"\n").is_err());
+        let goals = Config::parse("[metrics]\n\"val/acc\" = \"max\"\nloss = \"min\"\n").expect("goals");
+        assert_eq!(goals.metrics.get("val/acc"), Some(&crate::diff::Goal::Max));
+        assert_eq!(goals.metrics.get("loss"), Some(&crate::diff::Goal::Min));
+        let err = Config::parse("[metrics]\nloss = \"down\"\n").expect_err("bad goal");
+        assert!(err.to_string().contains("down"), "{err}");
         let err = Config::parse("[snapshot]\nexclud = []\n").expect_err("typo");
         assert!(err.to_string().contains("exclud"), "{err}");
         assert!(err.to_string().contains("line"), "{err}");

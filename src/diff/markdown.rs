@@ -3,8 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::text::{arrow_delta, bytes, code_summary, opt_number, param_text, place, relative_text};
-use super::{CheckOutcome, RunDiff, Side};
+use super::code::short;
+use super::text::{bytes, code_summary, opt_number, param_text, place, relative_text, signed};
+use super::{CheckOutcome, RunDiff, Side, Verdict};
 use crate::query::format_duration;
 use crate::ui::escape_markdown_cell as esc;
 
@@ -18,6 +19,10 @@ pub struct MarkdownOptions {
     pub report_url: Option<String>,
     /// The command that reproduces the diff, named in the comment for readers who want more.
     pub command: Option<String>,
+    /// Branch names of A and B when CI named them; else the runs' recorded branches.
+    pub branches: [Option<String>; 2],
+    /// How the sides were found (`git exp diff` without sides), shown below the sides.
+    pub how: Option<String>,
 }
 
 /// Renders the comment.
@@ -33,15 +38,25 @@ fn write_markdown(
     checks: &[CheckOutcome],
     options: &MarkdownOptions,
 ) -> std::fmt::Result {
-    writeln!(md, "### git-exp: {} → {}\n", esc(&diff.a.name), esc(&diff.b.name))?;
-    writeln!(md, "{}\n", headline(diff, checks))?;
+    let failed = checks.iter().filter(|c| c.failed).count();
+    let mark = match (checks.is_empty(), failed) {
+        (true, _) => "",
+        (false, 0) => "✅ ",
+        (false, _) => "❌ ",
+    };
+    let [branch_a, branch_b] = &options.branches;
+    writeln!(md, "### {mark}git-exp: {} → {}\n", title(&diff.a, branch_a), title(&diff.b, branch_b))?;
+    // The verdict first: what a reviewer must act on.
+    write_checks(md, checks)?;
+    writeln!(md, "{}\n", headline(diff))?;
 
     writeln!(md, "| | run | status | duration | code |")?;
     writeln!(md, "| --- | --- | --- | ---: | --- |")?;
     for (label, side) in [("A", &diff.a), ("B", &diff.b)] {
+        let dirty = if side.dirty { " ⚠️ uncommitted changes" } else { "" };
         writeln!(
             md,
-            "| **{label}** | {} {} | {} | {} | {} |",
+            "| **{label}** | {} {} | {} | {} | {}{dirty} |",
             run_link(side, options),
             esc(&side.name),
             esc(&side.status),
@@ -49,21 +64,28 @@ fn write_markdown(
             esc(&place(side))
         )?;
     }
+    let mut notes = Vec::new();
+    if let Some(how) = &options.how {
+        notes.push(format!("Sides: {}", esc(how)));
+    }
     for (label, side) in [("A", &diff.a), ("B", &diff.b)] {
         if let Some(reason) = &side.picked {
-            writeln!(md, "\n{label} picked: {}", esc(reason))?;
+            notes.push(format!("{label} picked: {}", esc(reason)));
         }
+    }
+    if !notes.is_empty() {
+        writeln!(md, "\n<sub>{}</sub>", notes.join("<br>"))?;
     }
 
     write_values(md, diff)?;
-    write_checks(md, checks)?;
     write_code(md, diff, options)?;
     write_env_and_artifacts(md, diff)?;
 
     let mut footer = Vec::new();
     // With an `{id}` placeholder the runs themselves are linked above.
-    if let Some(url) = options.report_url.as_ref().filter(|u| !u.contains("{id}")) {
-        footer.push(format!("[Full report]({})", link_target(url)));
+    if let Some(url) = &options.report_url {
+        let url = url.replace("{id}", &diff.b.id);
+        footer.push(format!("[Full report]({})", link_target(&url)));
     }
     if let Some(command) = &options.command {
         footer.push(format!("reproduce with {}", code_span(command)));
@@ -74,13 +96,26 @@ fn write_markdown(
     Ok(())
 }
 
-/// One line: what changed, in numbers, and whether the checks passed.
-fn headline(diff: &RunDiff, checks: &[CheckOutcome]) -> String {
+/// `` `feature/x` (abc1234) ``: the branch (or the run's name) and the commit the run is on.
+fn title(side: &Side, branch: &Option<String>) -> String {
+    let name = branch.as_deref().or(side.branch.as_deref()).unwrap_or(&side.name);
+    let commit = side.base.as_deref().map(|b| format!(" ({})", short(b))).unwrap_or_default();
+    let dirty = if side.dirty { " ⚠️" } else { "" };
+    format!("{}{commit}{dirty}", code_span(name))
+}
+
+/// One line: what changed, in numbers.
+fn headline(diff: &RunDiff) -> String {
     let mut parts = Vec::new();
-    let n = diff.params.len();
-    parts.push(if n == 1 { "1 param changed".to_owned() } else { format!("{n} params changed") });
     let changed = diff.metrics.iter().filter(|m| m.changed()).count();
     parts.push(format!("{changed} of {} metrics changed", diff.metrics.len()));
+    let better = count_verdicts(diff, Verdict::Better);
+    let worse = count_verdicts(diff, Verdict::Worse);
+    if better + worse > 0 {
+        parts.push(format!("{better} better, {worse} worse"));
+    }
+    let n = diff.params.len();
+    parts.push(if n == 1 { "1 param changed".to_owned() } else { format!("{n} params changed") });
     parts.push(if diff.code.files.is_empty() { "code unchanged".to_owned() } else { code_summary(diff) });
     if diff.a.status != diff.b.status {
         parts.push(format!("status {} → {}", esc(&diff.a.status), esc(&diff.b.status)));
@@ -91,56 +126,92 @@ fn headline(diff: &RunDiff, checks: &[CheckOutcome]) -> String {
     if !diff.artifacts.is_empty() {
         parts.push(format!("{} artifacts changed", diff.artifacts.len()));
     }
-    let failed = checks.iter().filter(|c| c.failed).count();
-    if !checks.is_empty() {
-        parts.push(if failed == 0 {
-            format!("✅ {} checks passed", checks.len())
-        } else {
-            format!("❌ {failed} of {} checks failed", checks.len())
-        });
-    }
     format!("**{}**", parts.join(" · "))
 }
 
+/// Metrics (by their last value) judged `verdict` by their goal.
+fn count_verdicts(diff: &RunDiff, verdict: Verdict) -> usize {
+    diff.metrics.iter().filter(|m| m.rollups.first().and_then(|r| r.verdict) == Some(verdict)).count()
+}
+
+/// Changed params and the metric rollups that differ; the unchanged rest in a collapsed block.
 fn write_values(md: &mut String, diff: &RunDiff) -> std::fmt::Result {
     if diff.params.is_empty() && diff.metrics.is_empty() {
         return writeln!(md, "\nNo params or metrics to compare.");
     }
-    writeln!(md, "\n| | A | B | Δ | Δ% |")?;
-    writeln!(md, "| --- | ---: | ---: | ---: | ---: |")?;
+    let mut changed = Vec::new();
+    let mut unchanged = Vec::new();
     for p in &diff.params {
         let side = |v: Option<&toml::Value>| if v.is_some() { esc(&param_text(v)) } else { "—".to_owned() };
-        writeln!(md, "| params.{} | {} | {} | | |", esc(&p.key), side(p.a.as_ref()), side(p.b.as_ref()))?;
+        let field = format!("params.{}", p.key);
+        changed.push(format!("| {} | {} | {} | | |", code_span(&field), side(p.a.as_ref()), side(p.b.as_ref())));
     }
     for metric in &diff.metrics {
         for r in &metric.rollups {
-            // Full field names: what `--fail-if` and `ls --columns` take.
-            let name = super::RunDiff::metric_field(&metric.key, r.rollup).to_string();
-            let delta = arrow_delta(r.delta);
-            // Unchanged rows are there for context; changed ones stand out in bold.
-            let (delta, rel) = if r.changed() {
-                (bold(&delta), bold(&relative_text(r.relative)))
+            // Full field names, as `--fail-if` and `ls --columns` take them; one value for
+            // metrics logged once.
+            let name = if metric.rollups.len() == 1 {
+                format!("metrics.{}", metric.key)
             } else {
-                (delta, relative_text(r.relative))
+                super::RunDiff::metric_field(&metric.key, r.rollup).to_string()
             };
             let side = |v: Option<f64>| if v.is_some() { opt_number(v) } else { "—".to_owned() };
-            writeln!(md, "| {} | {} | {} | {delta} | {rel} |", esc(&name), side(r.a), side(r.b))?;
+            let delta = marked_delta(r);
+            let row = format!(
+                "| {} | {} | {} | {delta} | {} |",
+                code_span(&name),
+                side(r.a),
+                side(r.b),
+                relative_text(r.relative)
+            );
+            if r.changed() { changed.push(row) } else { unchanged.push(row) }
         }
     }
+    let header = "| | A | B | Δ | Δ% |\n| --- | ---: | ---: | ---: | ---: |";
+    if changed.is_empty() {
+        writeln!(md, "\nNo params or metrics changed.")?;
+    } else {
+        writeln!(md, "\n{header}\n{}", changed.join("\n"))?;
+    }
+    if !unchanged.is_empty() {
+        let n = unchanged.len();
+        let what = if n == 1 { "1 unchanged value".to_owned() } else { format!("{n} unchanged values") };
+        writeln!(md, "\n<details><summary>{what}</summary>\n\n{header}\n{}\n\n</details>", unchanged.join("\n"))?;
+    }
     Ok(())
+}
+
+/// `✅ +0.02` or `❌ -0.1` by the metric's goal; a bare signed change without one.
+fn marked_delta(r: &super::RollupChange) -> String {
+    let text = signed(r.delta);
+    match r.verdict {
+        Some(Verdict::Better) => format!("✅ {text}"),
+        Some(Verdict::Worse) => format!("❌ {text}"),
+        _ => text,
+    }
 }
 
 fn write_checks(md: &mut String, checks: &[CheckOutcome]) -> std::fmt::Result {
     if checks.is_empty() {
         return Ok(());
     }
-    writeln!(md, "\n**Checks**\n")?;
-    for check in checks {
+    let failed = checks.iter().filter(|c| c.failed).count();
+    if failed == 0 {
+        writeln!(md, "**✅ {} passed**\n", plural_checks(checks.len()))?;
+    } else {
+        writeln!(md, "**❌ {failed} of {} failed**\n", plural_checks(checks.len()))?;
+    }
+    // Failed checks first.
+    for check in checks.iter().filter(|c| c.failed).chain(checks.iter().filter(|c| !c.failed)) {
         let mark = if check.failed { "❌ failed" } else { "✅ passed" };
         let values: Vec<String> = check.values.iter().map(|v| esc(v)).collect();
         writeln!(md, "- {mark}: {} ({})", code_span(&check.condition), values.join("; "))?;
     }
-    Ok(())
+    writeln!(md)
+}
+
+fn plural_checks(n: usize) -> String {
+    if n == 1 { "1 check".to_owned() } else { format!("{n} checks") }
 }
 
 fn write_code(md: &mut String, diff: &RunDiff, options: &MarkdownOptions) -> std::fmt::Result {
@@ -248,10 +319,6 @@ fn code_span(text: &str) -> String {
 
 fn longest_backtick_run(text: &str) -> usize {
     text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
-}
-
-fn bold(text: &str) -> String {
-    if text.is_empty() { String::new() } else { format!("**{text}**") }
 }
 
 #[cfg(test)]

@@ -7,8 +7,10 @@ mod compare;
 mod env;
 mod error;
 mod gate;
+mod goals;
 mod markdown;
 mod pick;
+mod review;
 mod text;
 
 #[cfg(test)]
@@ -23,9 +25,11 @@ pub use code::{CodeDiff, CodeOptions, FileStatus, diff_tree_code};
 pub use compare::compare_table;
 pub use env::EnvChange;
 pub use error::Error;
-pub use gate::{Check, CheckOutcome, evaluate_checks};
+pub use gate::{Check, CheckOutcome, GateOptions, closest, evaluate_checks};
+pub use goals::{Goal, GoalArg, Verdict, merge_goals};
 pub use markdown::{MarkdownOptions, render_markdown};
-pub use pick::{Pick, parse_sides, resolve_side};
+pub use pick::{Choice, Located, Pick, locate, parse_sides, pick_side, require_own_run};
+pub use review::{CiEnv, review_sides};
 pub use text::{Palette, render_text};
 
 use crate::query::{Field, Rollup, flat_param_keys, lookup_param};
@@ -59,6 +63,10 @@ pub struct Side {
     pub base: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub branch: Option<String>,
+    /// The run was recorded with uncommitted changes: its code is not its base commit's.
+    pub dirty: bool,
+    /// What the run is a run of: an entry point, a command or a snapshot.
+    pub kind: String,
     /// Why this run was chosen, when a git revision chose it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub picked: Option<String>,
@@ -74,6 +82,8 @@ impl Side {
             duration: run.record.duration(now),
             base: run.record.base.clone(),
             branch: run.record.branch.clone(),
+            dirty: run.record.dirty,
+            kind: pick::run_kind(run),
             picked,
         }
     }
@@ -91,6 +101,9 @@ pub struct ParamChange {
 #[derive(Debug, Clone, Serialize)]
 pub struct MetricChange {
     pub key: String,
+    /// Which way the metric should go, from exp.toml's `[metrics]` or `--goal`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goal: Option<Goal>,
     pub rollups: Vec<RollupChange>,
 }
 
@@ -114,12 +127,17 @@ pub struct RollupChange {
     /// (B − A) / |A|; absent when A is 0 or either side is missing.
     #[serde(serialize_with = "opt_float")]
     pub relative: Option<f64>,
+    /// Better or worse by the metric's goal; absent without a goal or a change to judge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
 }
 
 impl RollupChange {
-    pub fn new(rollup: Rollup, a: Option<f64>, b: Option<f64>) -> Self {
+    pub fn new(rollup: Rollup, a: Option<f64>, b: Option<f64>, goal: Option<Goal>) -> Self {
         let (delta, relative) = delta(a, b);
-        Self { rollup, a, b, delta, relative }
+        // `count` has no direction: more values logged is neither better nor worse.
+        let verdict = goal.filter(|_| rollup != Rollup::Count).and_then(|g| g.judge(delta));
+        Self { rollup, a, b, delta, relative, verdict }
     }
 
     /// True unless both sides hold the same value (NaN equals NaN here: nothing changed).
@@ -165,6 +183,8 @@ pub fn rollups_for(a: Option<u64>, b: Option<u64>) -> &'static [Rollup] {
 #[derive(Debug, Clone, Default)]
 pub struct DiffOptions {
     pub code: CodeOptions,
+    /// Metric goals, by key.
+    pub goals: std::collections::BTreeMap<String, Goal>,
 }
 
 /// Computes the diff from run `a` to run `b`.
@@ -181,7 +201,7 @@ pub fn diff_runs(
         a: Side::new(a, now, picked_a),
         b: Side::new(b, now, picked_b),
         params: param_changes(a, b),
-        metrics: metric_changes(a, b),
+        metrics: metric_changes(a, b, &options.goals),
         code: code::diff_code(store, a, b, &options.code)?,
         env: env::diff_env(store, a, b)?,
         artifacts: artifact_changes(&store.artifacts(a)?.artifacts, &store.artifacts(b)?.artifacts),
@@ -212,16 +232,17 @@ fn same_param(a: Option<&toml::Value>, b: Option<&toml::Value>) -> bool {
 }
 
 /// Every metric of either run with the rollups worth showing.
-pub fn metric_changes(a: &Run, b: &Run) -> Vec<MetricChange> {
+pub fn metric_changes(a: &Run, b: &Run, goals: &std::collections::BTreeMap<String, Goal>) -> Vec<MetricChange> {
     let keys: BTreeSet<&String> = a.record.metrics.keys().chain(b.record.metrics.keys()).collect();
     keys.into_iter()
         .map(|key| {
             let (ma, mb) = (a.record.metrics.get(key), b.record.metrics.get(key));
+            let goal = goals.get(key.as_str()).copied();
             let rollups = rollups_for(ma.map(|m| m.count), mb.map(|m| m.count))
                 .iter()
-                .map(|&r| RollupChange::new(r, ma.map(|m| r.of(m)), mb.map(|m| r.of(m))))
+                .map(|&r| RollupChange::new(r, ma.map(|m| r.of(m)), mb.map(|m| r.of(m)), goal))
                 .collect();
-            MetricChange { key: key.clone(), rollups }
+            MetricChange { key: key.clone(), goal, rollups }
         })
         .collect()
 }

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use super::Error;
 use super::code::short;
 use crate::git::{Oid, Repo};
-use crate::query::{Field, Value};
+use crate::query::{Field, Filter, Value};
 use crate::store::{Run, Status};
 
 /// How many first-parent ancestors are searched for runs before giving up.
@@ -57,18 +57,73 @@ pub struct RevisionSide {
 pub struct Picked<'a> {
     pub run: &'a Run,
     pub reason: String,
+    /// First-parent steps from the revision to the commit the run is based on.
+    pub steps: usize,
 }
 
-/// Finds the run that stands for `side` among `runs` (newest first).
+/// Which runs may stand for a side: completed ones matching every `--where` filter, with the
+/// metrics the gate reads and, unless turned off, comparable with the other side's run.
+#[derive(Debug, Default)]
+pub struct Choice<'r> {
+    pub filters: Vec<Filter>,
+    /// Metric keys a run must have (those named in `--fail-if`).
+    pub metrics: Vec<String>,
+    /// A run chosen for the other side: candidates must be of its kind (`comparable`).
+    pub like: Option<&'r Run>,
+}
+
+impl Choice<'_> {
+    pub fn accepts(&self, run: &Run) -> bool {
+        run.status == Status::Completed
+            && self.filters.iter().all(|f| f.matches(run))
+            && self.metrics.iter().all(|key| run.record.metrics.contains_key(key))
+            && self.like.is_none_or(|other| comparable(run, other))
+    }
+
+    /// What the choice asks for beyond a completed run, in words, for errors.
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.filters.is_empty() {
+            parts.push("matching --where".to_owned());
+        }
+        if !self.metrics.is_empty() {
+            let names: Vec<String> = self.metrics.iter().map(|k| format!("`metrics.{k}`")).collect();
+            parts.push(format!("with {}", names.join(", ")));
+        }
+        if let Some(other) = self.like {
+            parts.push(format!("of the same kind as {} ({})", other.record.id, run_kind(other)));
+        }
+        parts.join(", ")
+    }
+}
+
+/// What a run is a run of: its entry point, else its command (the template, without the
+/// params filled in), else a snapshot. Runs of one kind are comparable.
+pub fn run_kind(run: &Run) -> String {
+    let record = &run.record;
+    if let Some(entry) = &record.entry {
+        return format!("entry {entry}");
+    }
+    let words = if record.command_template.is_empty() { &record.command } else { &record.command_template };
+    if words.is_empty() { "a snapshot".to_owned() } else { format!("`{}`", crate::store::record::shell_join(words)) }
+}
+
+pub fn comparable(a: &Run, b: &Run) -> bool {
+    run_kind(a) == run_kind(b)
+}
+
+/// Finds the run that stands for `side` among `runs` (newest first): of the runs `choice`
+/// accepts on the nearest commit that has some, the clean ones if there are any.
 pub fn pick_for_commit<'a>(
     repo: &Repo,
     runs: &'a [Run],
     side: &RevisionSide,
     pick: &Pick,
+    choice: &Choice<'_>,
     now: Timestamp,
 ) -> Result<Picked<'a>, Error> {
     let mut by_base: HashMap<&str, Vec<&Run>> = HashMap::new();
-    for run in runs.iter().filter(|r| r.status == Status::Completed) {
+    for run in runs.iter().filter(|r| choice.accepts(r)) {
         if let Some(base) = &run.record.base {
             by_base.entry(base.as_str()).or_default().push(run);
         }
@@ -85,8 +140,31 @@ pub fn pick_for_commit<'a>(
             // A walk that ended before its limit ran out of history; in a shallow clone that
             // may be the clone's edge rather than the first commit.
             shallow: ancestors.len() < MAX_WALK && repo.is_shallow(),
+            choice: choice.describe(),
         });
     };
+    // Uncommitted changes make a run's code differ from its commit: clean runs stand for a
+    // commit better, when there are any.
+    let clean: Vec<&Run> = candidates.iter().copied().filter(|r| !r.record.dirty).collect();
+    let dirty_left_out = if clean.is_empty() { 0 } else { candidates.len() - clean.len() };
+    let candidates = if clean.is_empty() { candidates.clone() } else { clean };
+    let mut picked = choose(&candidates, side, steps, commit, pick, now)?;
+    if dirty_left_out > 0 {
+        let plural = if dirty_left_out == 1 { "run" } else { "runs" };
+        picked.reason.push_str(&format!(" ({dirty_left_out} {plural} with uncommitted changes passed over)"));
+    }
+    picked.steps = steps;
+    Ok(picked)
+}
+
+fn choose<'a>(
+    candidates: &[&'a Run],
+    side: &RevisionSide,
+    steps: usize,
+    commit: Oid,
+    pick: &Pick,
+    now: Timestamp,
+) -> Result<Picked<'a>, Error> {
     let place = if steps == 0 {
         format!("based on {} ({})", side.label, short(&commit.to_string()))
     } else {
@@ -103,7 +181,7 @@ pub fn pick_for_commit<'a>(
     match pick {
         Pick::Latest => {
             let reason = if count == 1 { format!("{of} {place}") } else { format!("newest of {of} {place}") };
-            Ok(Picked { run: candidates[0], reason })
+            Ok(Picked { run: candidates[0], reason, steps })
         }
         Pick::Best(field) | Pick::Worst(field) => {
             let best = matches!(pick, Pick::Best(_));
@@ -123,7 +201,7 @@ pub fn pick_for_commit<'a>(
             let value = crate::query::format_number(value);
             let reason =
                 if count == 1 { format!("{of} {place}") } else { format!("{word} {field} ({value}) of {of} {place}") };
-            Ok(Picked { run, reason })
+            Ok(Picked { run, reason, steps })
         }
     }
 }
@@ -161,19 +239,20 @@ pub fn parse_sides(a: &str, b: Option<&str>) -> Result<[SideSpec; 2], String> {
     }
 }
 
-/// Resolves a side to a run, and says why that run when a revision chose it.
-pub fn resolve_side<'a>(
-    repo: &Repo,
-    runs: &'a [Run],
-    spec: &SideSpec,
-    pick: &Pick,
-    now: Timestamp,
-) -> anyhow::Result<(&'a Run, Option<String>)> {
+/// A side as located before picking: a run given as such, or a commit to pick a run for.
+#[derive(Debug, Clone)]
+pub enum Located<'a> {
+    Run(&'a Run),
+    Revision(RevisionSide),
+}
+
+/// Finds the run or the commit a side names.
+pub fn locate<'a>(repo: &Repo, runs: &'a [Run], spec: &SideSpec) -> anyhow::Result<Located<'a>> {
     let side = match spec {
         SideSpec::RunOrRevision(text) => {
             let run_spec: crate::store::RunSpec = text.parse().map_err(|e: String| anyhow::anyhow!(e))?;
             match run_spec.resolve(runs) {
-                Ok(run) => return Ok((run, None)),
+                Ok(run) => return Ok(Located::Run(run)),
                 Err(crate::store::Error::NoMatch { .. }) => {}
                 Err(other) => return Err(other.into()),
             }
@@ -188,6 +267,42 @@ pub fn resolve_side<'a>(
             RevisionSide { label: format!("the merge base of {left} and {right}"), commit }
         }
     };
-    let picked = pick_for_commit(repo, runs, &side, pick, now)?;
-    Ok((picked.run, Some(picked.reason)))
+    Ok(Located::Revision(side))
+}
+
+/// The run of a located side and, when a revision chose it, why.
+pub fn pick_side<'a>(
+    repo: &Repo,
+    runs: &'a [Run],
+    side: &Located<'a>,
+    pick: &Pick,
+    choice: &Choice<'_>,
+    now: Timestamp,
+) -> Result<(&'a Run, Option<String>), Error> {
+    match side {
+        Located::Run(run) => Ok((run, None)),
+        Located::Revision(revision) => {
+            let picked = pick_for_commit(repo, runs, revision, pick, choice, now)?;
+            Ok((picked.run, Some(picked.reason)))
+        }
+    }
+}
+
+/// `--require-run`: the head's run must be based on a commit of the change itself, one the
+/// base side does not contain; a run found by walking back into the base is not the change's.
+pub fn require_own_run(repo: &Repo, base: &Located<'_>, head: &Located<'_>, run: &Run) -> Result<(), Error> {
+    let Located::Revision(head) = head else { return Ok(()) };
+    let base_commit = match base {
+        Located::Run(run) => run.record.base.as_deref().and_then(|b| b.parse::<Oid>().ok()),
+        Located::Revision(side) => Some(side.commit),
+    };
+    let run_base = run.record.base.as_deref().and_then(|b| b.parse::<Oid>().ok());
+    let own = match (run_base, base_commit) {
+        (Some(run_base), Some(base_commit)) => !repo.is_ancestor(run_base, base_commit),
+        _ => true,
+    };
+    if own {
+        return Ok(());
+    }
+    Err(Error::NoRunOfItsOwn { label: head.label.clone(), commit: short(&head.commit.to_string()), run: run.record.id.to_string() })
 }

@@ -16,7 +16,7 @@ fn model() -> RunDiff {
         a: side(a),
         b: side(b),
         params: param_changes(a, b),
-        metrics: metric_changes(a, b),
+        metrics: metric_changes(a, b, &Default::default()),
         code: CodeDiff::default(),
         env: Vec::new(),
         artifacts: Vec::new(),
@@ -79,9 +79,9 @@ fn deltas_and_what_counts_as_a_change() {
     assert_eq!(delta(Some(-2.0), Some(-1.0)), (Some(1.0), Some(0.5)), "relative to |A|");
     assert_eq!(delta(Some(0.0), Some(1.0)), (Some(1.0), None), "no relative change from zero");
     assert_eq!(delta(None, Some(1.0)), (None, None));
-    assert!(!RollupChange::new(Rollup::Last, Some(f64::NAN), Some(f64::NAN)).changed());
-    assert!(RollupChange::new(Rollup::Last, Some(1.0), Some(f64::NAN)).changed());
-    assert!(!RollupChange::new(Rollup::Last, None, None).changed());
+    assert!(!RollupChange::new(Rollup::Last, Some(f64::NAN), Some(f64::NAN), None).changed());
+    assert!(RollupChange::new(Rollup::Last, Some(1.0), Some(f64::NAN), None).changed());
+    assert!(!RollupChange::new(Rollup::Last, None, None, None).changed());
     assert_eq!(rollups_for(Some(1), None), &[Rollup::Last]);
     assert_eq!(rollups_for(Some(1), Some(2)).len(), 4);
 }

@@ -6,7 +6,7 @@ use anstyle::Style;
 use unicode_width::UnicodeWidthStr as _;
 
 use super::code::short;
-use super::{CheckOutcome, RunDiff, Side};
+use super::{CheckOutcome, RunDiff, Side, Verdict};
 use crate::query::{format_duration, format_number};
 
 /// Styles for the parts of a diff (plain when colour is off).
@@ -50,6 +50,7 @@ pub fn render_text(diff: &RunDiff, checks: &[CheckOutcome], palette: &Palette, o
     if !diff.metrics.is_empty() {
         writeln!(out, "\n{h}metrics{h:#}")?;
         let mut rows = vec![["", "A", "B", "Δ", "Δ%"].map(str::to_owned).to_vec()];
+        let mut styles = vec![Style::new()];
         for metric in &diff.metrics {
             for r in &metric.rollups {
                 let name = if metric.rollups.len() == 1 {
@@ -57,16 +58,25 @@ pub fn render_text(diff: &RunDiff, checks: &[CheckOutcome], palette: &Palette, o
                 } else {
                     format!("{}:{}", metric.key, r.rollup.as_str())
                 };
+                // With a goal, a change reads better or worse (and is coloured so) rather
+                // than just up or down.
+                let (word, style) = match r.verdict {
+                    Some(Verdict::Better) => ("better", palette.added),
+                    Some(Verdict::Worse) => ("worse", palette.removed),
+                    _ => ("", Style::new()),
+                };
                 rows.push(vec![
                     name,
                     opt_number(r.a),
                     opt_number(r.b),
-                    arrow_delta(r.delta),
+                    signed(r.delta),
                     relative_text(r.relative),
+                    word.to_owned(),
                 ]);
+                styles.push(style);
             }
         }
-        write_aligned(out, &rows, "  ", &[1, 2, 3, 4])?;
+        write_styled(out, &rows, &styles, &[1, 2, 3, 4])?;
     }
 
     write_code(diff, palette, out)?;
@@ -168,7 +178,8 @@ pub fn code_summary(diff: &RunDiff) -> String {
 }
 
 fn side_cells(side: &Side) -> [String; 5] {
-    [side.id.clone(), side.name.clone(), side.status.clone(), format_duration(side.duration), place(side)]
+    let dirty = if side.dirty { " (uncommitted changes)" } else { "" };
+    [side.id.clone(), side.name.clone(), side.status.clone(), format_duration(side.duration), format!("{}{dirty}", place(side))]
 }
 
 /// Where a run started: `feature/x @ abc1234`.
@@ -210,13 +221,11 @@ pub fn opt_number(v: Option<f64>) -> String {
     v.map_or(String::new(), format_number)
 }
 
-/// `▲ +0.02`, `▼ -0.5`, `= 0`; empty when a side is missing.
-pub fn arrow_delta(delta: Option<f64>) -> String {
+/// `+0.02`, `-0.5`, `0`; empty when a side is missing.
+pub fn signed(delta: Option<f64>) -> String {
     match delta {
         None => String::new(),
-        Some(d) if d > 0.0 => format!("▲ +{}", format_number(d)),
-        Some(d) if d < 0.0 => format!("▼ {}", format_number(d)),
-        Some(0.0) => "= 0".to_owned(),
+        Some(d) if d > 0.0 => format!("+{}", format_number(d)),
         Some(d) => format_number(d),
     }
 }
@@ -254,6 +263,17 @@ pub fn bytes(n: u64) -> String {
         unit += 1;
     }
     if unit == 0 { format!("{n} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+}
+
+/// Writes rows as `write_aligned` does (indented by two spaces), each line in its style.
+fn write_styled(out: &mut dyn Write, rows: &[Vec<String>], styles: &[Style], right: &[usize]) -> io::Result<()> {
+    let mut buf = Vec::new();
+    write_aligned(&mut buf, rows, "  ", right)?;
+    let text = String::from_utf8_lossy(&buf);
+    for (line, style) in text.lines().zip(styles.iter().chain(std::iter::repeat(&Style::new()))) {
+        writeln!(out, "{style}{line}{style:#}")?;
+    }
+    Ok(())
 }
 
 /// Writes rows with each column padded to its widest cell, the columns in `right` aligned

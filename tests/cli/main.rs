@@ -16,6 +16,7 @@ mod ls;
 mod nbdiff;
 mod python;
 mod report;
+mod review;
 mod run;
 mod sharing;
 mod workflow;
