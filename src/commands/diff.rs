@@ -4,7 +4,9 @@ use std::collections::BTreeSet;
 
 use crate::commands::{Ctx, ExitStatus};
 use crate::config::Config;
-use crate::diff::{self, Check, Choice, CodeOptions, DiffOptions, GateOptions, GoalArg, Located, MarkdownOptions, Palette, Pick};
+use crate::diff::{
+    self, Check, Choice, CodeOptions, DiffOptions, GateOptions, GoalArg, Located, MarkdownOptions, Palette, Pick,
+};
 use crate::query::{self, CellStyle, Filter};
 use crate::ui::{Cell, Format, Table, Ui, UsageError};
 
@@ -85,7 +87,10 @@ pub fn cmd_diff(ui: &mut Ui, ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<ExitS
     let sides = match &args.a {
         Some(a) => {
             if args.base.is_some() {
-                return Err(UsageError::new("--base names the base of the change checked out here: give it without sides").into());
+                return Err(UsageError::new(
+                    "--base names the base of the change checked out here: give it without sides",
+                )
+                .into());
             }
             Some(diff::parse_sides(a, args.b.as_deref()).map_err(UsageError::new)?)
         }

@@ -21,7 +21,9 @@ pub enum Error {
     NotRevision { spec: String },
     #[error("{what} is not in this clone")]
     MissingCommit { what: String, sha: String },
-    #[error("`{label}` ({commit}) has no run of its own: the nearest run, {run}, is based on a commit of the base side")]
+    #[error(
+        "`{label}` ({commit}) has no run of its own: the nearest run, {run}, is based on a commit of the base side"
+    )]
     NoRunOfItsOwn { label: String, commit: String, run: String },
     /// `--fail-if` conditions that held; each entry is the condition and the values it read.
     #[error("{} failed: {}", checks(failed.len()), failed.join("; "))]

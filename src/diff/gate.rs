@@ -26,7 +26,8 @@ enum CheckKind {
 
 impl Check {
     pub fn parse(text: &str, now: Timestamp) -> Result<Self, query::Error> {
-        let kind = if text.trim() == "worse" { CheckKind::Worse } else { CheckKind::Expr(query::parse_gate(text, now)?) };
+        let kind =
+            if text.trim() == "worse" { CheckKind::Worse } else { CheckKind::Expr(query::parse_gate(text, now)?) };
         Ok(Self { text: text.to_owned(), kind })
     }
 
@@ -105,14 +106,7 @@ pub fn evaluate_checks(
 }
 
 /// `worse`: every metric with a goal that either run has, judged by its last value.
-fn worse(
-    check: &Check,
-    a: &Run,
-    b: &Run,
-    options: GateOptions<'_>,
-    now: Timestamp,
-    style: &CellStyle,
-) -> CheckOutcome {
+fn worse(check: &Check, a: &Run, b: &Run, options: GateOptions<'_>, now: Timestamp, style: &CellStyle) -> CheckOutcome {
     let mut failed = false;
     let mut values = Vec::new();
     for (key, goal) in options.goals {

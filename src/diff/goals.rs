@@ -61,8 +61,9 @@ impl FromStr for GoalArg {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        let (key, goal) =
-            s.rsplit_once('=').ok_or_else(|| format!("`{s}` is not a goal: write KEY=max or KEY=min, as in loss=min"))?;
+        let (key, goal) = s
+            .rsplit_once('=')
+            .ok_or_else(|| format!("`{s}` is not a goal: write KEY=max or KEY=min, as in loss=min"))?;
         let key = key.trim().strip_prefix("metrics.").unwrap_or(key.trim());
         if key.is_empty() {
             return Err(format!("`{s}` names no metric: write KEY=max or KEY=min, as in loss=min"));

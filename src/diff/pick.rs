@@ -304,5 +304,9 @@ pub fn require_own_run(repo: &Repo, base: &Located<'_>, head: &Located<'_>, run:
     if own {
         return Ok(());
     }
-    Err(Error::NoRunOfItsOwn { label: head.label.clone(), commit: short(&head.commit.to_string()), run: run.record.id.to_string() })
+    Err(Error::NoRunOfItsOwn {
+        label: head.label.clone(),
+        commit: short(&head.commit.to_string()),
+        run: run.record.id.to_string(),
+    })
 }

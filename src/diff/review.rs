@@ -35,7 +35,8 @@ impl CiEnv {
     }
 
     pub fn from_fn(get: impl Fn(&str) -> Option<String>) -> Self {
-        let vars = VARS.iter().filter_map(|&name| get(name).filter(|v| !v.trim().is_empty()).map(|v| (name, v))).collect();
+        let vars =
+            VARS.iter().filter_map(|&name| get(name).filter(|v| !v.trim().is_empty()).map(|v| (name, v))).collect();
         Self { vars }
     }
 
@@ -155,11 +156,7 @@ fn commit_named(repo: &Repo, sha: &str, what: &str) -> Result<Oid, Error> {
 }
 
 fn present(repo: &Repo, id: Oid, what: &str) -> Result<(), Error> {
-    if repo.has_object(id) {
-        Ok(())
-    } else {
-        Err(Error::MissingCommit { what: what.to_owned(), sha: id.to_string() })
-    }
+    if repo.has_object(id) { Ok(()) } else { Err(Error::MissingCommit { what: what.to_owned(), sha: id.to_string() }) }
 }
 
 #[cfg(test)]

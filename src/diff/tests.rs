@@ -107,7 +107,8 @@ fn gates_compare_changes() {
     let (a, b) = (&runs[0], &runs[1]);
     let outcome = |text: &str| {
         let check = Check::parse(text, now()).unwrap_or_else(|e| panic!("{text}: {}", e.message));
-        evaluate_checks(&[check], a, b, now()).remove(0)
+        let goals = std::collections::BTreeMap::new();
+        evaluate_checks(&[check], a, b, GateOptions { goals: &goals, allow_missing: true }, now()).remove(0)
     };
     let cases: &[(&str, bool)] = &[
         ("metrics.acc:last < -0.01", true),
@@ -185,10 +186,23 @@ fn markdown_is_compact_escaped_and_bounded() {
     let md = render_markdown(
         &diff,
         &[outcome],
-        &MarkdownOptions { report_url: Some("https://r.io/x y".into()), command: Some("git exp diff a b".into()) },
+        &MarkdownOptions {
+            report_url: Some("https://r.io/x y".into()),
+            command: Some("git exp diff a b".into()),
+            ..MarkdownOptions::default()
+        },
     );
-    assert!(md.starts_with("### git-exp: abl-lr → &lt;script&gt;x&lt;/script&gt;\\|\\[link\\](http://evil)\n"), "{md}");
-    assert!(md.contains("**6 params changed · 2 of 2 metrics changed · 3 files changed, +3 -0 · status completed → failed · ❌ 1 of 1 checks failed**"), "{md}");
+    assert!(
+        md.starts_with("### ❌ git-exp: `main` (1111111) → `feature/x` ⚠️\n\n**❌ 1 of 1 check failed**\n"),
+        "{md}"
+    );
+    assert!(md.contains("&lt;script&gt;x&lt;/script&gt;\\|\\[link\\](http://evil)"), "{md}");
+    assert!(
+        md.contains(
+            "**2 of 2 metrics changed · 6 params changed · 3 files changed, +3 -0 · status completed → failed**"
+        ),
+        "{md}"
+    );
     assert!(md.contains("| f0\\_x.py | modified | 1 | 0 |"), "{md}");
     assert!(md.contains("\n`````diff\n"), "the fence outgrows the patch's backticks\n{md}");
     assert!(md.contains("1 more patches left out to keep this comment short; `git exp diff a b` shows them."), "{md}");
@@ -219,12 +233,12 @@ fn text_rendering_lists_every_section() {
     let squeezed: Vec<String> = text.lines().map(squeeze).collect();
     for expected in [
         "A aaaa0001 abl-lr completed 5m00s main @ 1111111",
-        "B bbbb0002 brave-otter failed 30s feature/x",
+        "B bbbb0002 brave-otter failed 30s feature/x (uncommitted changes)",
         "status completed → failed",
         "duration 5m00s → 30s (-4m30s, -90.0%)",
         "params.lr 0.001 → 0.1",
         "params.layers 4 → (none) (removed)",
-        "acc:last 0.93 0.6 ▼ -0.33 -35.5%",
+        "acc:last 0.93 0.6 -0.33 -35.5%",
         "code unchanged",
         "pip-freeze.txt numpy 1.26.0 → 2.0.0",
         "FAILED status != completed",

@@ -179,7 +179,13 @@ pub fn code_summary(diff: &RunDiff) -> String {
 
 fn side_cells(side: &Side) -> [String; 5] {
     let dirty = if side.dirty { " (uncommitted changes)" } else { "" };
-    [side.id.clone(), side.name.clone(), side.status.clone(), format_duration(side.duration), format!("{}{dirty}", place(side))]
+    [
+        side.id.clone(),
+        side.name.clone(),
+        side.status.clone(),
+        format_duration(side.duration),
+        format!("{}{dirty}", place(side)),
+    ]
 }
 
 /// Where a run started: `feature/x @ abc1234`.

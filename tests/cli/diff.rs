@@ -89,7 +89,7 @@ fn fail_if_passes_and_fails() {
         env.run(args)
     };
     // acc rose by 0.03 and loss by 10 %
-    let out = gate(&["metrics.acc:last < -0.01", "status != completed", "metrics.f1:last < 0"]);
+    let out = gate(&["metrics.acc:last < -0.01", "status != completed"]);
     assert_eq!(out.stderr, "");
     assert!(out.success().contains("checks\n  passed  metrics.acc:last < -0.01\n"), "{out}");
     let out = gate(&["metrics.acc:last < -0.01", "metrics.loss:last > +5%"]);
@@ -102,12 +102,18 @@ fn fail_if_passes_and_fails() {
     assert!(out.failure(1).starts_with("error: 2 checks failed: `metrics.acc:last > 0.01` (metrics.acc:last 0.9 → 0.93 (+0.03, +3.3%)); `metrics.loss:last >= +10% or params.lr < 0` (metrics.loss:last 0.3 → 0.33 (+0.03, +10.0%); params.lr 0.1 → 0.01 (-0.09, -90.0%))\n"), "{out}");
     let md = env.run(["diff", &base, &tuned, "--format", "md", "--fail-if", "metrics.loss:last > +5%"]);
     assert_eq!(md.code, 1);
-    assert!(md.stdout.contains("❌ 1 of 1 checks failed"), "{md}");
+    assert!(md.stdout.contains("**❌ 1 of 1 check failed**"), "{md}");
     assert!(
         md.stdout.contains("- ❌ failed: `metrics.loss:last > +5%` (metrics.loss:last 0.3 → 0.33 (+0.03, +10.0%))"),
         "{md}"
     );
 
+    // A misspelt metric is a usage error naming the closest names, not a silent pass.
+    let out = gate(&["metrics.acc_:last < 0"]);
+    assert_eq!(
+        out.failure(2),
+        "error: no run has the metric `acc_` that --fail-if `metrics.acc_:last < 0` reads\nhint: did you mean `metrics.acc`?\n"
+    );
     let out = gate(&["metrics.acc:last < -1% and"]);
     assert_eq!(
         out.failure(2),
@@ -276,7 +282,7 @@ fn revisions_without_runs_and_bad_sides() {
     let out = env.run_in(&shallow, &[], ["diff", "HEAD", "feat-bad"]);
     let err = out.failure(1);
     assert!(
-        err.contains("or on any of its 1 first-parent ancestors (the history of this shallow clone ends there)\nhint: fetch more history with `git fetch --unshallow`"),
+        err.contains("or on any of its 1 first-parent ancestors (the history of this shallow clone ends there)\nhint: fetch the history with `git fetch --unshallow origin`"),
         "{out}"
     );
     let out = env.run(["diff", "main...lonely"]);
@@ -288,7 +294,7 @@ fn revisions_without_runs_and_bad_sides() {
     let out = env.run(["diff", "main", "HEAD", "--pick", "best:metrics.acc:avg"]);
     assert!(out.failure(2).contains("unknown rollup `avg` in `metrics.acc:avg`"), "{out}");
     let out = env.run(["diff", "main", "feature/x", "--pick", "best:metrics.f1"]);
-    assert!(out.failure(1).starts_with("error: none of the 1 completed runs based on"), "{out}");
+    assert!(out.failure(1).starts_with("error: none of the 2 completed runs based on"), "{out}");
 }
 
 /// The workflow's `--fail-if` options, read from the example itself so that the test runs what
@@ -338,9 +344,9 @@ fn github_actions_example_runs_on_a_local_repository() {
     let out = exp_diff_script(&env, &ci, "comment.md", &gates);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let comment = std::fs::read_to_string(ci.join("comment.md")).unwrap();
-    assert!(comment.starts_with("### git-exp: baseline → better\n"), "{comment}");
-    assert!(comment.contains("✅ 2 checks passed"), "{comment}");
-    assert!(comment.contains("| metrics.acc:last | 0.9 | 0.92 | **▲ +0.02** | **+2.2%** |"), "{comment}");
+    assert!(comment.starts_with("### ✅ git-exp: `main` ("), "{comment}");
+    assert!(comment.contains("**✅ 2 checks passed**"), "{comment}");
+    assert!(comment.contains("| `metrics.acc` | 0.9 | 0.92 | +0.02 | +2.2% |"), "{comment}");
     assert!(comment.contains("+W = 5"), "{comment}");
 
     // A regression pushed later fails the gate; the comment still says what happened.
@@ -354,6 +360,6 @@ fn github_actions_example_runs_on_a_local_repository() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("error: 2 checks failed: `metrics.acc:last < -0.01`"), "{stderr}");
     let comment = std::fs::read_to_string(ci.join("comment.md")).unwrap();
-    assert!(comment.contains("❌ 2 of 2 checks failed"), "{comment}");
-    assert!(comment.contains("baseline → worse"), "{comment}");
+    assert!(comment.contains("**❌ 2 of 2 checks failed**"), "{comment}");
+    assert!(comment.contains("| **B** | `"), "{comment}");
 }

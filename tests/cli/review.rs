@@ -55,7 +55,10 @@ impl Github {
             env.git_in(&ci, ["fetch", "-q", "origin", "+refs/pull/1/merge:refs/remotes/pull/1/merge"]);
         } else {
             let depth = format!("--depth={depth}");
-            env.git_in(&ci, ["fetch", "-q", "--no-tags", &depth, "origin", "+refs/pull/1/merge:refs/remotes/pull/1/merge"]);
+            env.git_in(
+                &ci,
+                ["fetch", "-q", "--no-tags", &depth, "origin", "+refs/pull/1/merge:refs/remotes/pull/1/merge"],
+            );
         }
         env.git_in(&ci, ["checkout", "-q", "--detach", "refs/remotes/pull/1/merge"]);
         ci
@@ -77,9 +80,17 @@ fn github_merge_commit_full_history() {
     let head = env.git_in(&ci, ["rev-parse", "--short=7", "HEAD^2"]).trim().to_owned();
     let out = gate(&env, &ci, &[("GITHUB_REF", "refs/pull/1/merge")], &["--format", "md"]);
     let err = out.failure(1);
-    assert!(err.contains("is refs/pull/1/merge, as GitHub checks out a pull request: comparing its second parent"), "{out}");
+    assert!(
+        err.contains("is refs/pull/1/merge, as GitHub checks out a pull request: comparing its second parent"),
+        "{out}"
+    );
     assert!(err.contains(&format!("({head}, the head)")), "{out}");
-    assert!(err.contains("error: 1 check failed: `metrics.val/acc:last < -0.01` (metrics.val/acc:last 0.8 → 0.7 (-0.1, -12.5%))"), "{out}");
+    assert!(
+        err.contains(
+            "error: 1 check failed: `metrics.val/acc:last < -0.01` (metrics.val/acc:last 0.8 → 0.7 (-0.1, -12.5%))"
+        ),
+        "{out}"
+    );
     assert!(out.stdout.starts_with("### ❌ git-exp: `main`"), "{out}");
     println!("{out}");
 }
