@@ -92,5 +92,59 @@ fn github_merge_commit_full_history() {
         "{out}"
     );
     assert!(out.stdout.starts_with("### ❌ git-exp: `main`"), "{out}");
-    println!("{out}");
+}
+
+#[test]
+fn github_merge_commit_depth_one() {
+    let env = TestEnv::with_commit();
+    let github = Github::new(&env, "0.90");
+    let ci = github.checkout(&env, "ci1", 1);
+    env.run_in(&ci, &[], ["-q", "fetch", "origin"]).success();
+    // The base branch's tip is not in a depth-1 clone: the error names the fetch to add.
+    let out = gate(&env, &ci, &[], &[]);
+    assert_eq!(
+        out.failure(1).lines().last().unwrap(),
+        "hint: fetch the history with `git fetch --unshallow origin` before `git exp diff` (actions/checkout: `fetch-depth: 0`; GitLab: `GIT_DEPTH: 0`)"
+    );
+    env.git_in(&ci, ["fetch", "-q", "--unshallow", "origin"]);
+    // After it, the improvement passes.
+    let out = gate(&env, &ci, &[], &[]);
+    assert!(out.success().contains("B picked: the only completed run based on HEAD^2"), "{out}");
+    assert!(out.stdout.contains("passed  metrics.val/acc:last < -0.01"), "{out}");
+}
+
+#[test]
+fn head_sha_and_gitlab_checkouts() {
+    let env = TestEnv::with_commit();
+    Github::new(&env, "0.70");
+    let remote = env.root.join("github.git");
+    let ci = env.root.join("head");
+    env.git(["clone", "-q", "--branch", "feature/x", remote.to_str().unwrap(), ci.to_str().unwrap()]);
+    env.run_in(&ci, &[], ["-q", "fetch", "origin"]).success();
+    // The head sha checked out: the base comes from GITHUB_BASE_REF.
+    let out = gate(&env, &ci, &[("GITHUB_BASE_REF", "main")], &[]);
+    assert!(out.failure(1).contains("1 check failed: `metrics.val/acc:last < -0.01`"), "{out}");
+    let out = gate(&env, &ci, &[], &[]);
+    assert!(out.failure(1).contains("is not a merge commit and no base was named"), "{out}");
+    // GitLab merge-request pipeline: CI_COMMIT_SHA is the head, the diff base the merge base.
+    let head = env.git_in(&ci, ["rev-parse", "HEAD"]).trim().to_owned();
+    let base = env.git_in(&ci, ["merge-base", "HEAD", "origin/main"]).trim().to_owned();
+    let vars = [
+        ("CI_MERGE_REQUEST_IID", "3"),
+        ("CI_COMMIT_SHA", head.as_str()),
+        ("CI_MERGE_REQUEST_DIFF_BASE_SHA", base.as_str()),
+    ];
+    let out = gate(&env, &ci, &vars, &[]);
+    let err = out.failure(1);
+    assert!(err.starts_with("GitLab merge request !3: the head is CI_COMMIT_SHA"), "{out}");
+    assert!(err.contains("1 check failed"), "{out}");
+    // An improvement passes; a head without runs of its own fails --require-run.
+    let out = env.run_in(&ci, &vars, ["diff", "--require-run", "--fail-if", "metrics.val/acc:last > 1"]);
+    out.success();
+    env.write("x", "");
+    env.git_in(&ci, ["commit", "-q", "--allow-empty", "-m", "no runs here"]);
+    // A commit after the branch's runs still has a run of the change itself.
+    env.run_in(&ci, &[("GITHUB_BASE_REF", "main")], ["diff", "--require-run"]).success();
+    let out = env.run_in(&ci, &[("GITHUB_BASE_REF", "feature/x")], ["diff", "--require-run"]);
+    assert!(out.stderr.contains("has no run of its own"), "{out}");
 }
