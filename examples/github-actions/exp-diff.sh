@@ -18,11 +18,13 @@ shift 2
 # sides), artifacts stay on the blob remote.
 git exp -q fetch origin
 
-# BASE...HEAD compares the runs of the merge base (what the branch started from) with the runs
-# of the pull request's head; each side is the newest completed run based on that commit or on
-# its nearest ancestor that has one, and the comment says which run was picked and why.
+# Without sides, `git exp diff` compares the change checked out here: on `pull_request` GitHub
+# checks out its merge commit (refs/pull/N/merge), whose second parent is the pull request's
+# head; a checkout of the head itself is compared with BASE. Each side is the newest comparable
+# completed run based on that commit or its nearest ancestor with one, and the comment says
+# which run was picked and why.
 status=0
-git exp diff "$base...HEAD" --format md "$@" > "$comment" || status=$?
+git exp diff --base "$base" --format md "$@" > "$comment" || status=$?
 if [ ! -s "$comment" ]; then
     # No comment was written: there was nothing to compare (no runs yet) or an error.
     echo "git-exp could not compare runs for this pull request (exit status $status); see the job log." > "$comment"

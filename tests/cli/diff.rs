@@ -358,7 +358,7 @@ fn github_actions_example_runs_on_a_local_repository() {
     let out = exp_diff_script(&env, &ci, "comment.md", &gates);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.starts_with("error: 2 checks failed: `metrics.acc:last < -0.01`"), "{stderr}");
+    assert!(stderr.contains("\nerror: 2 checks failed: `metrics.acc:last < -0.01`"), "{stderr}");
     let comment = std::fs::read_to_string(ci.join("comment.md")).unwrap();
     assert!(comment.contains("**❌ 2 of 2 checks failed**"), "{comment}");
     assert!(comment.contains("| **B** | `"), "{comment}");
