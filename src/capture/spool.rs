@@ -47,7 +47,8 @@ fn state(child_pid: Option<u32>) -> SpoolState {
     SpoolState { pid: std::process::id(), hostname: hostname(), heartbeat: crate::clock::now().as_second(), child_pid }
 }
 
-/// The protocol variables the command gets (DESIGN.md §2).
+/// The protocol variables the command gets: its run id and the files it reads parameters from and
+/// writes metrics and artifacts to (the protocol in docs/FORMAT.md).
 pub fn child_env(spool: &Path, id: &RunId) -> Vec<(String, String)> {
     let path = |name: &str| spool.join(name).to_string_lossy().into_owned();
     vec![

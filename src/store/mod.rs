@@ -29,7 +29,7 @@ pub const RUNS_PREFIX: &str = "refs/git-exp/runs/";
 pub const TRASH_PREFIX: &str = "refs/git-exp/trash/";
 
 /// Loose run refs past this are packed (about 0.1 s per 1,000; listing 10k loose refs costs
-/// ~100 ms more than packed ones, see notes-gix.md).
+/// ~100 ms more than packed ones, measured with gix).
 const LOOSE_REFS_BEFORE_PACKING: usize = 1000;
 
 /// A recorded run: the commit its ref points at and the record in it.

@@ -26,7 +26,10 @@ fn id_of(env: &TestEnv, name: &str) -> String {
 #[test]
 fn the_report_works_in_a_real_browser() {
     let Some(chromium) = chromium() else {
-        eprintln!("SKIPPED the_report_works_in_a_real_browser: no chromium on PATH (apt-get install chromium)");
+        crate::common::missing_tool(
+            "the_report_works_in_a_real_browser",
+            "no chromium on PATH (apt-get install chromium)",
+        );
         return;
     };
     let env = env_with_runs();

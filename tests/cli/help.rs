@@ -16,10 +16,13 @@ fn every_command_has_help_ending_in_examples() {
         .filter(|c| c != "help")
         .collect();
     assert!(commands.len() >= 15, "{text}");
+    // Every help text is a snapshot, so a change to one shows in review (INSTA_UPDATE=always).
+    insta::assert_snapshot!("help_git_exp", text);
     for command in commands {
         let help = env.run([command.as_str(), "--help"]);
         let help = help.success();
         assert!(help.contains("Examples:\n  git exp "), "`git exp {command} --help` lacks examples:\n{help}");
+        insta::assert_snapshot!(format!("help_{command}"), help);
     }
     assert!(env.run(["-h"]).success().len() < text.len(), "-h is the short form");
     assert_eq!(env.run(["nope"]).code, 2);

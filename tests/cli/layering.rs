@@ -13,7 +13,8 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-/// Only src/git/ may use gix or spawn git (CONVENTIONS.md §4).
+/// Only src/git/ may use gix or spawn git: one module knows git's quirks (hermetic config, error
+/// wording, shallow clones), so every other module works on domain types.
 #[test]
 fn only_the_git_module_talks_to_git() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");

@@ -266,7 +266,10 @@ impl Drop for S3Server {
 fn s3_blob_remote_round_trip() {
     let Some(server) = S3Server::start() else {
         // .ci/run installs moto; only a machine without it gets here.
-        eprintln!("SKIPPED s3_blob_remote_round_trip: `moto_server` is not installed (pip install 'moto[server]')");
+        crate::common::missing_tool(
+            "s3_blob_remote_round_trip",
+            "`moto_server` is not installed or did not start (pip install 'moto[server]')",
+        );
         return;
     };
     let team = Team::new();

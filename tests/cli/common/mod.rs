@@ -1,9 +1,20 @@
 //! The shared test environment: a temporary home with a hermetic git config, a repository made
-//! by real `git init`, a clock that ticks one second per call and a seed per call.
+//! by real `git init`, a clock that moves one minute forward per call and a seed per call.
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+/// A test that needs a tool the machine lacks: on CI (`CI` set) the test fails, since a skip there
+/// would pass as `ok` and hide that nothing was checked; elsewhere it prints why and the caller
+/// returns early.
+#[track_caller]
+pub fn missing_tool(test: &str, reason: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: {reason}, and CI is set: tests that need a tool must run on CI");
+    }
+    eprintln!("SKIPPED {test}: {reason}");
+}
 
 pub const FIXED_DATE: &str = "2026-11-23T10:00:00+00:00";
 
