@@ -10,6 +10,7 @@ mod clock;
 mod commands;
 mod config;
 mod diff;
+mod format;
 mod git;
 mod ids;
 mod notebook;

@@ -238,14 +238,7 @@ fn short(text: &str) -> String {
 
 /// Formats a byte count (`1.2 MiB`).
 pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 { format!("{n} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+    crate::format::bytes(n)
 }
 
 /// Flattens nested params into dotted keys, in key order.

@@ -261,25 +261,7 @@ fn trim_zeros(text: &str) -> &str {
 
 /// Formats seconds for people: `850ms`, `42s`, `5m12s`, `1h02m`, `3d04h`.
 pub fn format_duration(seconds: f64) -> String {
-    if !seconds.is_finite() {
-        return crate::store::record::float::name(seconds).to_owned();
-    }
-    let sign = if seconds < 0.0 { "-" } else { "" };
-    let s = seconds.abs();
-    if s < 1.0 {
-        return format!("{sign}{}ms", (s * 1000.0).round());
-    }
-    let total = s.round() as u64;
-    let (d, h, m, sec) = (total / 86400, total / 3600 % 24, total / 60 % 60, total % 60);
-    if d > 0 {
-        format!("{sign}{d}d{h:02}h")
-    } else if h > 0 {
-        format!("{sign}{h}h{m:02}m")
-    } else if m > 0 {
-        format!("{sign}{m}m{sec:02}s")
-    } else {
-        format!("{sign}{sec}s")
-    }
+    crate::format::duration(seconds)
 }
 
 /// Formats an instant for people, to the minute, in `tz`: `2026-11-23 10:05`.
