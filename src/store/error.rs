@@ -17,9 +17,18 @@ pub enum Error {
     InTrash { id: String },
     #[error("run {id} kept changing while it was being updated; gave up after {tries} tries")]
     Contended { id: String, tries: u32 },
+    #[error("`{name}` is not a valid branch name")]
+    InvalidRefName { name: String },
+    #[error("branch `{name}` already exists")]
+    BranchExists { name: String },
 }
 
 impl Error {
+    /// True when the user's input was at fault (exit status 2).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Error::InvalidRefName { .. } | Error::BranchExists { .. })
+    }
+
     /// A next step for the user, shown as `hint:`.
     pub fn hint(&self) -> Option<String> {
         match self {

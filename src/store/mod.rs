@@ -1,6 +1,7 @@
 //! The run store: run refs, run commits, the record inside them, run-spec resolution and the
 //! listing cache. Everything above it speaks in [`Run`]s.
 
+mod branch;
 mod cache;
 mod error;
 mod list;
