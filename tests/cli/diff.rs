@@ -1,8 +1,7 @@
-//! `git exp diff`: two runs, git revisions picking runs, markdown for pull requests, CI gates,
-//! and the GitHub Actions example run on a local repository.
+//! `git exp diff`: two runs, git revisions picking runs, markdown for pull requests, CI gates
+//! (the GitHub Action's review step is tested in review.rs).
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::common::TestEnv;
 
@@ -297,69 +296,44 @@ fn revisions_without_runs_and_bad_sides() {
     assert!(out.failure(1).starts_with("error: none of the 2 completed runs based on"), "{out}");
 }
 
-/// The workflow's `--fail-if` options, read from the example itself so that the test runs what
-/// the workflow runs.
-fn workflow_gates() -> Vec<String> {
-    let workflow = include_str!("../../examples/github-actions/experiments.yml");
-    workflow
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("--fail-if '"))
-        .map(|rest| rest.trim_end_matches('\'').to_owned())
-        .collect()
-}
-
-fn exp_diff_script(env: &TestEnv, dir: &Path, comment: &str, gates: &[String]) -> std::process::Output {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/github-actions/exp-diff.sh");
-    let bin_dir = Path::new(assert_cmd::cargo::cargo_bin!("git-exp")).parent().unwrap().to_owned();
-    let mut cmd = Command::new("bash");
-    env.hermetic(&mut cmd);
-    let path =
-        std::env::join_paths([bin_dir].into_iter().chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())));
-    cmd.env("PATH", path.unwrap()).current_dir(dir).arg(script).args(["origin/main", comment]);
-    for gate in gates {
-        cmd.args(["--fail-if", gate]);
-    }
-    cmd.output().unwrap()
-}
-
+/// Gate semantics: a metric missing on a side fails its check (unless --allow-missing); goals
+/// judge changes better or worse and `--fail-if worse` gates them; runs with uncommitted changes
+/// are marked in text, markdown and JSON and passed over for clean ones; --where narrows sides.
 #[test]
-fn github_actions_example_runs_on_a_local_repository() {
+fn missing_metrics_goals_dirty_marks_and_where() {
     let env = TestEnv::with_commit();
-    let gates = workflow_gates();
-    assert_eq!(gates, ["metrics.acc:last < -0.01", "metrics.loss:last > +5%"]);
-    // A developer records runs on main and on a feature branch and pushes both with the runs.
-    let origin = env.root.join("origin.git");
-    env.git(["init", "-q", "--bare", origin.to_str().unwrap()]);
-    env.git(["remote", "add", "origin", origin.to_str().unwrap()]);
-    env.snapshot(&["-n", "baseline", "--metric", "acc=0.9", "--metric", "loss=0.30"]);
-    env.git(["checkout", "-q", "-b", "feature/x"]);
-    env.write("src/model.py", "W = 5\n");
-    env.git(["commit", "-q", "-am", "bigger W"]);
-    env.snapshot(&["-n", "better", "--metric", "acc=0.92", "--metric", "loss=0.29"]);
-    env.git(["push", "-q", "origin", "main", "feature/x", "refs/git-exp/runs/*:refs/git-exp/runs/*"]);
+    env.snapshot(&["-n", "a", "-p", "model=x", "--metric", "acc=0.9", "--metric", "loss=0.3"]);
+    env.write("README.md", "# changed, not committed\n");
+    env.snapshot(&["-n", "b", "-p", "model=x", "--metric", "acc=0.85"]);
 
-    // CI checks out the pull request's head; the script fetches the runs and compares.
-    let ci = env.root.join("ci");
-    env.git(["clone", "-q", "--branch", "feature/x", origin.to_str().unwrap(), ci.to_str().unwrap()]);
-    let out = exp_diff_script(&env, &ci, "comment.md", &gates);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let comment = std::fs::read_to_string(ci.join("comment.md")).unwrap();
-    assert!(comment.starts_with("### ✅ git-exp: `main` ("), "{comment}");
-    assert!(comment.contains("**✅ 2 checks passed**"), "{comment}");
-    assert!(comment.contains("| `metrics.acc` | 0.9 | 0.92 | +0.02 | +2.2% |"), "{comment}");
-    assert!(comment.contains("+W = 5"), "{comment}");
+    let out = env.run(["diff", "a", "b", "--fail-if", "metrics.loss:last > +5%"]);
+    assert_eq!(
+        out.failure(1),
+        "error: 1 check failed: `metrics.loss:last > +5%` (metrics.loss:last 0.3 → (none); metrics.loss:last is missing in B (run 6xqcqc8z))\n"
+    );
+    assert!(out.stdout.contains("B  6xqcqc8z  b  completed"), "{out}");
+    assert!(out.stdout.contains(" (uncommitted changes)\n"), "{out}");
+    env.run(["diff", "a", "b", "--fail-if", "metrics.loss:last > +5%", "--allow-missing"]).success();
 
-    // A regression pushed later fails the gate; the comment still says what happened.
-    env.write("src/model.py", "W = 6\n");
-    env.git(["commit", "-q", "-am", "even bigger W"]);
-    env.snapshot(&["-n", "worse", "--metric", "acc=0.85", "--metric", "loss=0.40"]);
-    env.git(["push", "-q", "origin", "feature/x", "refs/git-exp/runs/*:refs/git-exp/runs/*"]);
-    env.git_in(&ci, ["pull", "-q", "--ff-only"]);
-    let out = exp_diff_script(&env, &ci, "comment.md", &gates);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("\nerror: 2 checks failed: `metrics.acc:last < -0.01`"), "{stderr}");
-    let comment = std::fs::read_to_string(ci.join("comment.md")).unwrap();
-    assert!(comment.contains("**❌ 2 of 2 checks failed**"), "{comment}");
-    assert!(comment.contains("| **B** | `"), "{comment}");
+    let md = env.run(["diff", "a", "b", "--goal", "acc=max", "--fail-if", "worse", "--format", "md"]);
+    assert!(md.failure(1).contains("`worse` (metrics.acc:last 0.9 → 0.85 (-0.05, -5.6%): worse (goal max))"));
+    assert!(md.stdout.contains("| `metrics.acc` | 0.9 | 0.85 | ❌ -0.05 | -5.6% |"), "{md}");
+    assert!(md.stdout.contains("⚠️ uncommitted changes |"), "{md}");
+    // A goal in exp.toml does the same; a metric that went the right way passes.
+    env.write("exp.toml", "[metrics]\nacc = \"min\"\n");
+    let json = env.run(["diff", "a", "b", "--fail-if", "worse", "--format", "json"]);
+    let json = json.json();
+    assert_eq!(json["b"]["dirty"], true);
+    assert_eq!(json["metrics"][0]["goal"], "min");
+    assert_eq!(json["metrics"][0]["rollups"][0]["verdict"], "better");
+
+    // On revisions, the clean run is preferred and --where narrows both sides.
+    env.git(["add", "-A"]);
+    env.git(["commit", "-q", "-m", "two"]);
+    env.snapshot(&["-n", "c", "-p", "model=y", "--metric", "acc=0.95"]);
+    let out = env.run(["diff", "HEAD~1", "HEAD"]);
+    assert!(out.stdout.contains("A picked: the only completed run based on HEAD~1"), "{out}");
+    assert!(out.stdout.contains("(1 run with uncommitted changes passed over)"), "{out}");
+    let out = env.run(["diff", "HEAD~1", "HEAD", "--where", "params.model = \"x\""]);
+    assert!(out.stderr.contains("warning: both sides are run"), "{out}");
 }

@@ -148,3 +148,96 @@ fn head_sha_and_gitlab_checkouts() {
     let out = env.run_in(&ci, &[("GITHUB_BASE_REF", "feature/x")], ["diff", "--require-run"]);
     assert!(out.stderr.contains("has no run of its own"), "{out}");
 }
+
+/// A stand-in for `gh` (GitHub's API is not reachable from tests): keeps the pull request's
+/// comments as files in `dir`, answers the listing the action makes, and logs every call.
+fn fake_gh(env: &TestEnv) -> PathBuf {
+    let bin = env.root.join("fake-gh");
+    std::fs::create_dir_all(bin.join("comments")).unwrap();
+    let script = r#"#!/usr/bin/env bash
+dir="$(dirname "$0")"
+all="$*"
+echo "$all" >> "$dir/calls.log"
+case "$all" in
+  *--paginate*)
+    for f in "$dir"/comments/*; do
+      [ -e "$f" ] || continue
+      if head -n 1 "$f" | grep -q '^<!-- git-exp review -->$'; then basename "$f"; fi
+    done ;;
+  *"-X PATCH"*)
+    id="${all##*comments/}"; id="${id%% *}"
+    cp "${all##*body=@}" "$dir/comments/$id" ;;
+  *"-X POST"*)
+    n=$(( $(ls "$dir/comments" | wc -l) + 100 ))
+    cp "${all##*body=@}" "$dir/comments/$n" ;;
+esac
+"#;
+    std::fs::write(bin.join("gh"), script).unwrap();
+    std::process::Command::new("chmod").arg("+x").arg(bin.join("gh")).status().unwrap();
+    bin
+}
+
+/// Runs action/review.sh as action.yml does, with `git-exp` and the fake `gh` on PATH.
+fn action_review(env: &TestEnv, ci: &Path, gh: &Path, fail_if: &str) -> std::process::Output {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin_dir = Path::new(assert_cmd::cargo::cargo_bin!("git-exp")).parent().unwrap().to_owned();
+    let mut cmd = std::process::Command::new("bash");
+    env.hermetic(&mut cmd);
+    let system_path = std::env::var_os("PATH").unwrap();
+    let path = [gh.to_owned(), bin_dir].into_iter().chain(std::env::split_paths(&system_path));
+    cmd.env("PATH", std::env::join_paths(path).unwrap())
+        .env("GITHUB_REF", "refs/pull/1/merge")
+        .env("GITHUB_REPOSITORY", "you/project")
+        .env("GITHUB_OUTPUT", ci.join("outputs"))
+        .env("EXP_PR_NUMBER", "1")
+        .env("EXP_FAIL_IF", fail_if)
+        .current_dir(ci)
+        .arg(root.join("action/review.sh"));
+    cmd.output().unwrap()
+}
+
+/// The inputs of the shipped workflow's `fail-if:` block, read from the example itself.
+fn workflow_fail_if() -> String {
+    let workflow = include_str!("../../examples/github-actions/experiments.yml");
+    let block = workflow.split("fail-if: |\n").nth(1).expect("experiments.yml has a fail-if block");
+    block.lines().take_while(|l| l.starts_with("            ")).map(|l| format!("{}\n", l.trim())).collect()
+}
+
+#[test]
+fn composite_action_posts_one_comment_and_fails_on_a_regression() {
+    let env = TestEnv::with_commit();
+    let fail_if = workflow_fail_if();
+    assert_eq!(fail_if, "metrics.val/acc:last < -0.01\nmetrics.loss:last > +5%\n");
+    let github = Github::new(&env, "0.70");
+    let ci = github.checkout(&env, "ci", 0);
+    let gh = fake_gh(&env);
+
+    // The regression fails the step after the comment is posted.
+    let out = action_review(&env, &ci, &gh, &fail_if);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error: 1 check failed: `metrics.val/acc:last < -0.01`"), "{stderr}");
+    let outputs = std::fs::read_to_string(ci.join("outputs")).unwrap();
+    assert!(outputs.contains("status=failed\n"), "{outputs}");
+    let posted = std::fs::read_to_string(gh.join("comments/100")).unwrap();
+    assert!(posted.starts_with("<!-- git-exp review -->\n### ❌ git-exp: `main`"), "{posted}");
+    assert!(posted.contains("**❌ 1 of 2 checks failed**"), "{posted}");
+
+    // A fix pushed to the branch: the same comment is edited, and the step passes.
+    let work = env.root.join("work");
+    env.git(["clone", "-q", "--branch", "feature/x", github.remote.to_str().unwrap(), work.to_str().unwrap()]);
+    env.git_in(&work, ["commit", "-q", "--allow-empty", "-m", "fix"]);
+    env.run_in(&work, &[], ["snapshot", "-n", "fixed", "--metric", "val/acc=0.85", "--metric", "loss=0.4"]).success();
+    env.git_in(&work, ["push", "-q", "origin", "feature/x", "refs/git-exp/runs/*:refs/git-exp/runs/*"]);
+    github.open_pull_request(&env);
+    let ci = github.checkout(&env, "ci2", 0);
+    let out = action_review(&env, &ci, &gh, &fail_if);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_dir(gh.join("comments")).unwrap().count(), 1);
+    let edited = std::fs::read_to_string(gh.join("comments/100")).unwrap();
+    assert!(edited.starts_with("<!-- git-exp review -->\n### ✅ git-exp: `main`"), "{edited}");
+    let calls = std::fs::read_to_string(gh.join("calls.log")).unwrap();
+    assert!(calls.contains("api --silent -X PATCH repos/you/project/issues/comments/100 -F body=@"), "{calls}");
+    let outputs = std::fs::read_to_string(ci.join("outputs")).unwrap();
+    assert!(outputs.contains("status=passed\n"), "{outputs}");
+}
