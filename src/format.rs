@@ -1,6 +1,6 @@
 //! Formatting for people: numbers, durations, bytes and plurals, in one place so every human
-//! output (terminal, markdown, HTML) agrees. JSON and CSV never go through here: they keep full
-//! precision and types.
+//! output (terminal, markdown, HTML) agrees. JSON and CSV never go through the people formats:
+//! they keep full precision and types, written by [`exact`].
 //!
 //! A leaf module: it depends on nothing else in the crate but the float names of the record format.
 
@@ -29,6 +29,20 @@ pub fn number(v: f64) -> String {
 
 fn trim_zeros(text: &str) -> &str {
     if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { text }
+}
+
+/// Writes a value so that it reads back exactly (`nan`, `inf`, `-inf` by name).
+pub fn exact(value: f64) -> String {
+    if value.is_finite() {
+        // Debug formatting of f64 is the shortest text that reads back to the same value.
+        let mut buf = format!("{value:?}");
+        if buf.ends_with(".0") {
+            buf.truncate(buf.len() - 2);
+        }
+        buf
+    } else {
+        crate::store::record::float::name(value).to_owned()
+    }
 }
 
 /// Formats seconds for people: `850ms`, `42s`, `5m12s`, `1h02m`, `3d04h`.
@@ -79,6 +93,13 @@ pub fn count(n: usize, singular: &str, plural: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exact_values_round_trip_through_text() {
+        for v in [0.1, 1.0 / 3.0, 1e-300, 123456789.0, -2.5] {
+            assert_eq!(exact(v).parse::<f64>().unwrap(), v);
+        }
+    }
 
     #[test]
     fn small_numbers_keep_their_exponent() {

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use serde::Deserialize;
 
 use super::params::{self, Params};
+use crate::store::view;
 use crate::ui::UsageError;
 
 /// One `[entry.<name>]` table.
@@ -123,18 +124,18 @@ impl Entry {
             let _ = write!(text, "\n  {key:<width$}  {:<5}", spec.kind.name());
             match &spec.default {
                 Some(d) => {
-                    let _ = write!(text, "  default {}", params::display_value(d));
+                    let _ = write!(text, "  default {}", view::display_value(d));
                 }
                 None => text.push_str("  required"),
             }
             if let Some(min) = spec.min {
-                let _ = write!(text, "  min {}", params::format_float(min).trim_end_matches(".0"));
+                let _ = write!(text, "  min {}", view::format_float(min).trim_end_matches(".0"));
             }
             if let Some(max) = spec.max {
-                let _ = write!(text, "  max {}", params::format_float(max).trim_end_matches(".0"));
+                let _ = write!(text, "  max {}", view::format_float(max).trim_end_matches(".0"));
             }
             if let Some(choices) = &spec.choices {
-                let shown: Vec<String> = choices.iter().map(params::display_value).collect();
+                let shown: Vec<String> = choices.iter().map(view::display_value).collect();
                 let _ = write!(text, "  one of {}", shown.join(", "));
             }
             if let Some(help) = &spec.help {
@@ -148,7 +149,7 @@ impl Entry {
 impl ParamSpec {
     /// Converts `value` to this param's type and checks its limits.
     fn check(&self, key: &str, value: &toml::Value) -> Result<toml::Value, String> {
-        let wrong = |what: &str| format!("param `{key}` must be {what}, not `{}`", params::display_value(value));
+        let wrong = |what: &str| format!("param `{key}` must be {what}, not `{}`", view::display_value(value));
         let typed = match (self.kind, value) {
             (Kind::Float, toml::Value::Float(_)) => value.clone(),
             (Kind::Float, toml::Value::Integer(i)) => toml::Value::Float(*i as f64),
@@ -160,7 +161,7 @@ impl ParamSpec {
             (Kind::Str | Kind::Path, toml::Value::String(_)) => value.clone(),
             // `-p name=3` types the value as a number; for a string param it is the text.
             (Kind::Str | Kind::Path, toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::Boolean(_)) => {
-                toml::Value::String(params::display_value(value))
+                toml::Value::String(view::display_value(value))
             }
             (Kind::Str | Kind::Path, _) => return Err(wrong("a string")),
         };
@@ -174,8 +175,8 @@ impl ParamSpec {
         {
             return Err(format!(
                 "param `{key}` must be at least {}, not {}",
-                params::display_value(&toml::Value::Float(min)),
-                params::display_value(&typed)
+                view::display_value(&toml::Value::Float(min)),
+                view::display_value(&typed)
             ));
         }
         if let (Some(n), Some(max)) = (number, self.max)
@@ -183,18 +184,18 @@ impl ParamSpec {
         {
             return Err(format!(
                 "param `{key}` must be at most {}, not {}",
-                params::display_value(&toml::Value::Float(max)),
-                params::display_value(&typed)
+                view::display_value(&toml::Value::Float(max)),
+                view::display_value(&typed)
             ));
         }
         if let Some(choices) = &self.choices
-            && !choices.iter().any(|c| params::display_value(c) == params::display_value(&typed))
+            && !choices.iter().any(|c| view::display_value(c) == view::display_value(&typed))
         {
-            let shown: Vec<String> = choices.iter().map(params::display_value).collect();
+            let shown: Vec<String> = choices.iter().map(view::display_value).collect();
             return Err(format!(
                 "param `{key}` must be one of {}, not `{}`",
                 shown.join(", "),
-                params::display_value(&typed)
+                view::display_value(&typed)
             ));
         }
         Ok(typed)

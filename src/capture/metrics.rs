@@ -7,35 +7,9 @@ use std::fmt::Write as _;
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
+use crate::format;
 use crate::store::MetricSummary;
-
-/// Longest metric key accepted.
-const MAX_KEY_LEN: usize = 200;
-
-/// Returns why `key` is not a valid metric key, if it is not.
-pub fn check_key(key: &str) -> Result<(), String> {
-    if key.is_empty() || key.len() > MAX_KEY_LEN {
-        return Err(format!("metric key `{}` must be 1 to {MAX_KEY_LEN} characters", truncated(key)));
-    }
-    if let Some(bad) = key.chars().find(|c| !(c.is_ascii_alphanumeric() || "_.-/".contains(*c))) {
-        return Err(format!("metric key `{}` has `{bad}`: use letters, digits and _ . - /", truncated(key)));
-    }
-    if key.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
-        return Err(format!("metric key `{}` has an empty, `.` or `..` segment", truncated(key)));
-    }
-    Ok(())
-}
-
-fn truncated(text: &str) -> String {
-    if text.len() <= 40 {
-        return text.to_owned();
-    }
-    let mut end = 40;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
-}
+use crate::store::record::check_metric_key as check_key;
 
 /// One metric series being collected.
 #[derive(Debug, Default)]
@@ -73,7 +47,7 @@ impl Series {
             self.sum += value;
             self.finite += 1;
         }
-        let _ = writeln!(self.csv, "{step},{},{time:.3}", format_value(value));
+        let _ = writeln!(self.csv, "{step},{},{time:.3}", format::exact(value));
     }
 
     fn summary(&self) -> MetricSummary {
@@ -87,20 +61,6 @@ impl Series {
             max: self.max,
             mean: if self.finite == 0 { f64::NAN } else { self.sum / self.finite as f64 },
         }
-    }
-}
-
-/// Writes a value so that it reads back exactly (`nan`, `inf`, `-inf` by name).
-pub fn format_value(value: f64) -> String {
-    if value.is_finite() {
-        // Debug formatting of f64 is the shortest text that reads back to the same value.
-        let mut buf = format!("{value:?}");
-        if buf.ends_with(".0") {
-            buf.truncate(buf.len() - 2);
-        }
-        buf
-    } else {
-        crate::store::record::float::name(value).to_owned()
     }
 }
 
@@ -390,17 +350,6 @@ mod tests {
     }
 
     #[test]
-    fn key_rules() {
-        for ok in ["loss", "train/loss", "a.b-c_d", "sys/cpu_percent"] {
-            assert_eq!(check_key(ok), Ok(()), "{ok}");
-        }
-        let long = "x".repeat(201);
-        for bad in ["", "a//b", "/a", "a/", "../x", "a/./b", "a b", "ü", long.as_str()] {
-            assert!(check_key(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
     fn scraping() {
         assert_eq!(
             scrape("epoch 3: loss=0.25 acc: 0.9, lr=1e-3 step=7"),
@@ -408,12 +357,5 @@ mod tests {
         );
         assert!(scrape("version=1.2.3 url=http://x").is_empty());
         assert!(scrape("time: 12:30").is_empty());
-    }
-
-    #[test]
-    fn values_round_trip_through_text() {
-        for v in [0.1, 1.0 / 3.0, 1e-300, 123456789.0, -2.5] {
-            assert_eq!(format_value(v).parse::<f64>().unwrap(), v);
-        }
     }
 }

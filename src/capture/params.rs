@@ -201,28 +201,6 @@ pub fn lookup<'a>(params: &'a Params, key: &str) -> Option<&'a toml::Value> {
     Some(value)
 }
 
-/// Shows a param value as a user would type it.
-pub fn display_value(value: &toml::Value) -> String {
-    match value {
-        toml::Value::String(s) => s.clone(),
-        toml::Value::Float(f) => format_float(*f),
-        other => other.to_string(),
-    }
-}
-
-/// Formats a float briefly but exactly (`0.1`, `1e-05`, `3.0`).
-pub fn format_float(f: f64) -> String {
-    if f.is_nan() {
-        "nan".into()
-    } else if f.is_infinite() {
-        if f > 0.0 { "inf".into() } else { "-inf".into() }
-    } else if f == f.trunc() && f.abs() < 1e15 {
-        format!("{f:.1}")
-    } else {
-        format!("{f}")
-    }
-}
-
 /// Replaces `{name}` in each word of `command` with the param's value; `{{` and `}}` are literal
 /// braces. An unknown name is an error naming it: a typo (`{lrr}`) must not run silently.
 pub fn substitute(command: &[String], params: &Params) -> Result<Vec<String>, UsageError> {
@@ -265,7 +243,7 @@ fn substitute_word(word: &str, params: &Params) -> Result<String, UsageError> {
                     },
                 )
             })?;
-            out.push_str(&display_value(value));
+            out.push_str(&crate::store::view::display_value(value));
         }
         rest = &tail[end + 1..];
     }
@@ -317,7 +295,7 @@ mod tests {
         insert(&mut params, "opt.lr", toml::Value::Float(0.5));
         insert(&mut params, "opt.name", toml::Value::String("sgd".into()));
         assert_eq!(lookup(&params, "opt.lr"), Some(&toml::Value::Float(0.5)));
-        assert_eq!(lookup(&params, "opt.name").map(display_value), Some("sgd".into()));
+        assert_eq!(lookup(&params, "opt.name").map(crate::store::view::display_value), Some("sgd".into()));
     }
 
     #[test]
@@ -331,12 +309,5 @@ mod tests {
         assert_eq!(substitute(&cmd, &params).unwrap(), expected);
         let err = substitute(&["{missing}".to_owned()], &params).unwrap_err();
         assert_eq!(err.message, "the command uses `{missing}` but there is no param `missing`");
-    }
-
-    #[test]
-    fn float_display() {
-        assert_eq!(format_float(3.0), "3.0");
-        assert_eq!(format_float(0.1), "0.1");
-        assert_eq!(format_float(1e-5), "0.00001");
     }
 }

@@ -1,7 +1,6 @@
 use std::path::{Component, Path, PathBuf};
 
 use crate::blobs::BlobStore;
-use crate::commands::show::human_bytes;
 use crate::commands::{Ctx, ExitStatus};
 use crate::store::{Artifact, RunSpec};
 use crate::ui::{Cell, Table, Ui};
@@ -47,7 +46,7 @@ pub fn cmd_artifacts(ui: &mut Ui, ctx: &Ctx, args: &ArtifactsArgs) -> anyhow::Re
         for a in selected {
             table.rows.push(vec![
                 Cell::text(a.path.clone()),
-                Cell::new(a.size.into(), human_bytes(a.size)),
+                Cell::new(a.size.into(), crate::format::bytes(a.size)),
                 Cell::text(a.sha256.clone()),
             ]);
         }

@@ -53,7 +53,7 @@ pub fn cmd_metrics(ui: &mut Ui, ctx: &Ctx, args: &MetricsArgs) -> anyhow::Result
         table.columns.push("key".into());
     }
     table.columns.extend(["step", "value", "time"].map(String::from));
-    let fmt = crate::capture::metrics::format_value;
+    let fmt = crate::format::exact;
     for (key, points) in &series {
         for p in points {
             let mut row = Vec::with_capacity(4);

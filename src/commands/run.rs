@@ -176,7 +176,11 @@ pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitSta
     let summaries: Vec<String> = swept
         .iter()
         .map(|values| {
-            values.iter().map(|(k, v)| format!("{k}={}", params::display_value(v))).collect::<Vec<_>>().join(" ")
+            values
+                .iter()
+                .map(|(k, v)| format!("{k}={}", crate::store::view::display_value(v)))
+                .collect::<Vec<_>>()
+                .join(" ")
         })
         .collect();
     writeln!(ui.status(), "Sweep {sweep}: {total} runs, {} at a time", args.jobs.max(1))?;
@@ -264,11 +268,9 @@ fn print_summary(
                 vec![Cell::text(""), Cell::text(""), Cell::text(status), Cell::text("")]
             }
         };
-        row.extend(
-            values
-                .iter()
-                .map(|(_, v)| Cell::new(serde_json::to_value(v).unwrap_or_default(), params::display_value(v))),
-        );
+        row.extend(values.iter().map(|(_, v)| {
+            Cell::new(serde_json::to_value(v).unwrap_or_default(), crate::store::view::display_value(v))
+        }));
         table.rows.push(row);
     }
     ui.print_table(&table)?;

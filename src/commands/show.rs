@@ -3,10 +3,10 @@ use std::io::Write;
 use anstyle::{AnsiColor, Style};
 use serde_json::json;
 
-use crate::capture::params::display_value;
 use crate::commands::{Ctx, ExitStatus};
 use crate::git::FileChange;
 use crate::store::record::{OUTPUT_LOG, RECORD_DIR};
+use crate::store::view::{display_value, flatten};
 use crate::store::{Run, RunSpec, Store};
 use crate::ui::{Format, Ui};
 
@@ -76,16 +76,12 @@ impl Details {
             }
         }
         let artifacts = store.artifacts(run)?.artifacts;
-        let (changes, base_note) = match run.record.base.as_deref() {
-            None => (store.repo.changed_files(store.repo.empty_tree(), tree, RECORD_DIR)?, None),
-            Some(base) => match crate::git::Oid::from_hex(base.as_bytes()).ok().filter(|b| store.repo.has_object(*b)) {
-                Some(base) => {
-                    let base_tree = store.repo.commit_info(base)?.tree;
-                    (store.repo.changed_files(base_tree, tree, RECORD_DIR)?, None)
-                }
-                None => (Vec::new(), Some(format!("base commit {base} is not in this repository (shallow clone?)"))),
-            },
+        let base = store.base(run)?;
+        let changes = match base.tree(store) {
+            Some(base_tree) => store.repo.changed_files(base_tree, tree, RECORD_DIR)?,
+            None => Vec::new(),
         };
+        let base_note = base.note();
         let log = store.repo.read_path(tree, OUTPUT_LOG)?.unwrap_or_default();
         let text = String::from_utf8_lossy(&log);
         let lines: Vec<&str> = text.lines().collect();
@@ -174,7 +170,7 @@ fn print_text(ui: &mut Ui, run: &Run, d: &Details) -> anyhow::Result<()> {
     if !r.metrics.is_empty() {
         writeln!(out, "\n{bold}metrics{bold:#}")?;
         let width = r.metrics.keys().map(|k| k.len()).max().unwrap_or(0);
-        let fmt = crate::capture::metrics::format_value;
+        let fmt = crate::format::exact;
         writeln!(out, "  {:<width$}  {:<16}  {:>8}  {:>10}  {:>10}  {:>10}", "key", "", "count", "last", "min", "max")?;
         for (key, m) in &r.metrics {
             let spark = d.sparklines.iter().find(|(k, _)| k == key).map_or("", |(_, s)| s.as_str());
@@ -194,7 +190,13 @@ fn print_text(ui: &mut Ui, run: &Run, d: &Details) -> anyhow::Result<()> {
     if !d.artifacts.is_empty() {
         writeln!(out, "\n{bold}artifacts{bold:#}")?;
         for a in &d.artifacts {
-            writeln!(out, "  {}  {}  sha256:{}", a.path, human_bytes(a.size), &a.sha256[..12.min(a.sha256.len())])?;
+            writeln!(
+                out,
+                "  {}  {}  sha256:{}",
+                a.path,
+                crate::format::bytes(a.size),
+                &a.sha256[..12.min(a.sha256.len())]
+            )?;
         }
     }
     if !d.changes.is_empty() || d.base_note.is_some() {
@@ -236,30 +238,6 @@ fn short(text: &str) -> String {
     crate::ui::table_truncate(text, 10)
 }
 
-/// Formats a byte count (`1.2 MiB`).
-pub fn human_bytes(n: u64) -> String {
-    crate::format::bytes(n)
-}
-
-/// Flattens nested params into dotted keys, in key order.
-pub fn flatten(params: &std::collections::BTreeMap<String, toml::Value>) -> Vec<(String, &toml::Value)> {
-    fn walk<'a>(prefix: &str, value: &'a toml::Value, out: &mut Vec<(String, &'a toml::Value)>) {
-        match value {
-            toml::Value::Table(table) => {
-                for (k, v) in table {
-                    walk(&format!("{prefix}.{k}"), v, out);
-                }
-            }
-            other => out.push((prefix.to_owned(), other)),
-        }
-    }
-    let mut out = Vec::new();
-    for (k, v) in params {
-        walk(k, v, &mut out);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,11 +248,5 @@ mod tests {
         assert_eq!(sparkline(&[1.0; 100], 4), "▄▄▄▄");
         assert_eq!(sparkline(&[f64::NAN], 4), "");
         assert_eq!(sparkline(&(0..1000).map(f64::from).collect::<Vec<_>>(), 4).chars().count(), 4);
-    }
-
-    #[test]
-    fn bytes() {
-        assert_eq!(human_bytes(512), "512 B");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
     }
 }

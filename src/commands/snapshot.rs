@@ -1,4 +1,4 @@
-use crate::capture::{self, Request, metrics};
+use crate::capture::{self, Request};
 use crate::commands::run::RecordArgs;
 use crate::commands::{Ctx, ExitStatus};
 use crate::ui::{Ui, UsageError};
@@ -26,7 +26,7 @@ pub struct SnapshotArgs {
 
 fn parse_metric(text: &str) -> Result<(String, f64), String> {
     let (key, value) = text.split_once('=').ok_or_else(|| format!("`{text}` is not a metric: expected KEY=NUMBER"))?;
-    metrics::check_key(key)?;
+    crate::store::record::check_metric_key(key)?;
     let number = match value.trim() {
         "nan" => f64::NAN,
         "inf" => f64::INFINITY,

@@ -56,13 +56,8 @@ struct NotebookPage<'a> {
 
 /// The base commit's tree, or why there is none to compare with.
 fn base_tree(store: &Store, run: &Run) -> Result<Oid, String> {
-    match run.record.base.as_deref() {
-        None => Ok(store.repo.empty_tree()),
-        Some(base) => match Oid::from_hex(base.as_bytes()).ok().filter(|b| store.repo.has_object(*b)) {
-            Some(base) => store.repo.commit_info(base).map(|c| c.tree).map_err(|e| e.to_string()),
-            None => Err(format!("The base commit {base} is not in this repository (a shallow clone?).")),
-        },
-    }
+    let base = store.base(run).map_err(|e| e.to_string())?;
+    base.tree(store).ok_or_else(|| base.note().unwrap_or_default())
 }
 
 /// Returns the code section and the notebook list of a run page, writing a page per changed

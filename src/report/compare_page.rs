@@ -10,10 +10,8 @@ use super::chart::{self, Line, line_style};
 use super::format::{duration, number};
 use super::run_page::{ChartView, chart_note};
 use super::{Context, Error, data};
-use crate::capture::metrics::check_key;
-use crate::capture::params::display_value;
-use crate::commands::show::flatten;
-use crate::store::record::METRICS_DIR;
+use crate::store::record::{METRICS_DIR, check_metric_key};
+use crate::store::view::{display_value, flatten};
 use crate::store::{Run, Store, parse_series_csv};
 
 /// A comparison page that was written (or kept), for the index's list.
@@ -93,7 +91,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, group: &[Run]) -> Result<Written,
     let mut charts = Vec::new();
     let keys: BTreeSet<&String> = group.iter().flat_map(|r| r.record.metrics.keys()).collect();
     for key in keys {
-        if check_key(key).is_err() {
+        if check_metric_key(key).is_err() {
             continue;
         }
         let mut lines = Vec::new();

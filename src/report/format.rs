@@ -8,7 +8,7 @@ pub use crate::query::{format_duration as duration, format_number as number};
 
 /// The exact number, as it reads back (for `data-v` sort keys and CSV).
 pub fn exact(v: f64) -> String {
-    crate::capture::metrics::format_value(v)
+    crate::format::exact(v)
 }
 
 /// A time in UTC to the second: the report must read the same wherever it was built.

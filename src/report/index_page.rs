@@ -8,9 +8,8 @@ use serde::Serialize;
 use super::compare_page::Written;
 use super::format::{duration, exact};
 use super::{Context, Error, chart, data};
-use crate::capture::params::display_value;
-use crate::commands::show::flatten;
 use crate::store::Run;
+use crate::store::view::{display_value, flatten};
 
 #[derive(Serialize)]
 struct Column {

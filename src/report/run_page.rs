@@ -12,11 +12,9 @@ use super::data;
 use super::format::{duration, number, time};
 use super::{Context, Error, ansi};
 use crate::blobs::BlobStore;
-use crate::capture::metrics::check_key;
-use crate::capture::params::display_value;
-use crate::commands::show::{flatten, human_bytes};
 use crate::git::Oid;
-use crate::store::record::{METRICS_DIR, OUTPUT_LOG, RECORD_DIR};
+use crate::store::record::{METRICS_DIR, OUTPUT_LOG, RECORD_DIR, check_metric_key};
+use crate::store::view::{display_value, flatten};
 use crate::store::{Artifact, ArtifactManifest, Run, Store, parse_series_csv};
 
 /// The log shown on the page stops at this many bytes (its head and tail); the whole log is a
@@ -150,7 +148,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
     let mut browser = BTreeMap::new();
     for metric in run.record.metrics.keys() {
         // Keys come from a record that may have been edited by hand: never a path outside.
-        if check_key(metric).is_err() {
+        if check_metric_key(metric).is_err() {
             continue;
         }
         let Some(bytes) = store.repo.read_path(tree, &format!("{METRICS_DIR}/{metric}.csv"))? else { continue };
@@ -292,7 +290,7 @@ fn artifacts(ctx: &Context<'_>, store: &Store, run: &Run, files: &mut Vec<String
     for a in manifest.artifacts {
         let mut view = ArtifactView {
             name: a.path.rsplit('/').next().unwrap_or(&a.path).to_owned(),
-            size: human_bytes(a.size),
+            size: crate::format::bytes(a.size),
             sha256: a.sha256.clone(),
             href: None,
             image: None,
@@ -301,8 +299,10 @@ fn artifacts(ctx: &Context<'_>, store: &Store, run: &Run, files: &mut Vec<String
         };
         let ext = extension(&a.path);
         if a.size > ctx.options.max_artifact_size {
-            view.note =
-                Some(format!("larger than {}: not copied into the site", human_bytes(ctx.options.max_artifact_size)));
+            view.note = Some(format!(
+                "larger than {}: not copied into the site",
+                crate::format::bytes(ctx.options.max_artifact_size)
+            ));
         } else {
             match copy_artifact(ctx, &blobs, &a, &ext, files) {
                 Ok(rel) => {
@@ -379,11 +379,11 @@ fn log(
         (None, &text[..], 0)
     };
     Ok(Some(LogView {
-        size: human_bytes(bytes.len() as u64),
+        size: crate::format::bytes(bytes.len() as u64),
         recorded_cut: run.record.output.as_ref().is_some_and(|o| o.truncated),
         href: format!("../{href}"),
         head,
-        omitted: human_bytes(omitted as u64),
+        omitted: crate::format::bytes(omitted as u64),
         html: ansi::to_html(tail),
     }))
 }

@@ -17,13 +17,7 @@ impl Store {
         let tree =
             repo.write_tree(repo.commit_info(run.commit)?.tree, &[TreeEdit::Remove { path: RECORD_DIR.into() }])?;
         let r = &run.record;
-        let parents: Vec<Oid> = r
-            .base
-            .as_deref()
-            .and_then(|b| Oid::from_hex(b.as_bytes()).ok())
-            .filter(|b| repo.has_object(*b))
-            .into_iter()
-            .collect();
+        let parents: Vec<Oid> = self.base(run)?.commit().into_iter().collect();
         let mut message = format!("Code of run {} ({})\n", r.id, r.name);
         if !r.command.is_empty() {
             message.push_str(&format!("\n{}\n", shell_join(&r.command)));

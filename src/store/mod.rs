@@ -1,6 +1,7 @@
 //! The run store: run refs, run commits, the record inside them, run-spec resolution and the
 //! listing cache. Everything above it speaks in [`Run`]s.
 
+pub mod base;
 mod branch;
 mod cache;
 mod error;
@@ -10,6 +11,7 @@ pub mod record;
 mod series;
 mod spec;
 pub mod spool;
+pub mod view;
 mod write;
 
 use std::path::{Path, PathBuf};

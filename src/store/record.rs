@@ -318,6 +318,34 @@ mod opt_timestamp {
     }
 }
 
+/// Longest metric key accepted.
+const MAX_METRIC_KEY_LEN: usize = 200;
+
+/// Returns why `key` is not a valid metric key, if it is not.
+pub fn check_metric_key(key: &str) -> Result<(), String> {
+    if key.is_empty() || key.len() > MAX_METRIC_KEY_LEN {
+        return Err(format!("metric key `{}` must be 1 to {MAX_METRIC_KEY_LEN} characters", truncated(key)));
+    }
+    if let Some(bad) = key.chars().find(|c| !(c.is_ascii_alphanumeric() || "_.-/".contains(*c))) {
+        return Err(format!("metric key `{}` has `{bad}`: use letters, digits and _ . - /", truncated(key)));
+    }
+    if key.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
+        return Err(format!("metric key `{}` has an empty, `.` or `..` segment", truncated(key)));
+    }
+    Ok(())
+}
+
+fn truncated(text: &str) -> String {
+    if text.len() <= 40 {
+        return text.to_owned();
+    }
+    let mut end = 40;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
 /// Summary floats: finite values as numbers, non-finite ones as the strings `"nan"`, `"inf"` and
 /// `"-inf"`, so that they survive JSON (the listing cache, `--format json`) as well as TOML.
 pub mod float {
@@ -372,6 +400,17 @@ pub mod float {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metric_key_rules() {
+        for ok in ["loss", "train/loss", "a.b-c_d", "sys/cpu_percent"] {
+            assert_eq!(check_metric_key(ok), Ok(()), "{ok}");
+        }
+        let long = "x".repeat(201);
+        for bad in ["", "a//b", "/a", "a/", "../x", "a/./b", "a b", "ü", long.as_str()] {
+            assert!(check_metric_key(bad).is_err(), "{bad}");
+        }
+    }
 
     const EXAMPLE: &str = r#"schema = 1
 id = "k3m9x2qa"

@@ -33,6 +33,104 @@ fn only_the_git_module_talks_to_git() {
     assert!(offenders.is_empty(), "gix or git used outside src/git/: {offenders:?}");
 }
 
+/// What each module of src/ must not use, read from its `crate::` paths. docs/ARCHITECTURE.md
+/// explains the layers; a new edge that breaks one belongs in a shared lower module instead.
+const RULES: &[(&str, &[&str])] = &[
+    // Pages and diffs are computed from stored runs: they never run anything or reach for a command.
+    ("report", &["commands", "capture", "share"]),
+    ("diff", &["commands", "capture", "report", "share"]),
+    ("share", &["commands", "capture", "report", "diff"]),
+    // The domain core under them.
+    ("store", &["commands", "capture", "report", "diff", "share", "query", "notebook"]),
+    ("query", &["commands", "capture", "report", "diff", "share", "notebook"]),
+    ("notebook", &["commands", "capture", "report", "diff", "share", "store", "query"]),
+    ("blobs", &["commands", "capture", "report", "diff", "share", "store", "query", "notebook"]),
+    // Leaf modules.
+    ("git", &["commands", "capture", "report", "diff", "share", "store", "query", "notebook", "blobs", "ui"]),
+    ("format", &["commands", "capture", "report", "diff", "share", "query", "notebook", "blobs", "ui"]),
+];
+
+/// Only these may use commands/: the entry point, the argument parser and the commands themselves.
+const MAY_USE_COMMANDS: &[&str] = &["main", "cli", "commands"];
+
+/// The top-level modules a source text names through `crate::` (`crate::a::b`, `crate::{a, b}`).
+/// Comment lines are skipped; test code counts, as a test reaching into a command is a layer leak too.
+fn crate_modules(text: &str) -> std::collections::BTreeSet<String> {
+    let code: String = text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+    let ident = |s: &str| s.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>();
+    let mut out = std::collections::BTreeSet::new();
+    for (at, _) in code.match_indices("crate::") {
+        let rest = &code[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // Top-level names of the group only: `crate::{a::{b, c}, d}` uses a and d.
+            let mut depth = 0;
+            let mut start = true;
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => start = true,
+                    c if start && !c.is_whitespace() => {
+                        out.insert(ident(&group[i..]));
+                        start = false;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            out.insert(ident(rest));
+        }
+    }
+    out.remove("");
+    out
+}
+
+/// The top-level module a file of src/ belongs to: `report` for src/report/x.rs, `cli` for src/cli.rs.
+fn module_of(src: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(src).unwrap();
+    let first = rel.components().next().unwrap().as_os_str().to_string_lossy().into_owned();
+    first.strip_suffix(".rs").map(str::to_owned).unwrap_or(first)
+}
+
+#[test]
+fn the_scanner_sees_every_form_of_crate_path() {
+    let text = "use crate::commands::show::flatten;\n// crate::capture in a comment\nlet x = crate::format::bytes(1);\nuse crate::{store::{Run, view}, ui};";
+    let found: Vec<String> = crate_modules(text).into_iter().collect();
+    assert_eq!(found, ["commands", "format", "store", "ui"]);
+}
+
+/// The layers hold: each rule of `RULES` and `MAY_USE_COMMANDS`, over every file of src/.
+#[test]
+fn modules_keep_to_their_layers() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut offenders = std::collections::BTreeSet::new();
+    for file in &files {
+        let module = module_of(&src, file);
+        let used = crate_modules(&std::fs::read_to_string(file).unwrap());
+        let rel = file.strip_prefix(&src).unwrap().display().to_string();
+        if used.contains("commands") && !MAY_USE_COMMANDS.contains(&module.as_str()) {
+            offenders.insert(format!("{rel} uses commands"));
+        }
+        for (_, banned) in RULES.iter().filter(|(m, _)| *m == module) {
+            for name in banned.iter().filter(|b| used.contains(**b)) {
+                offenders.insert(format!("{rel} uses {name}"));
+            }
+        }
+    }
+    // Every rule names a module that exists, so a rename cannot silently disable it.
+    for (module, _) in RULES {
+        assert!(src.join(module).is_dir() || src.join(format!("{module}.rs")).is_file(), "no module {module}");
+    }
+    assert!(
+        offenders.is_empty(),
+        "layer rules broken (see docs/ARCHITECTURE.md):\n{}",
+        offenders.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}
+
 /// Every file in tests/cli/ is a module of this binary (jj's test_no_forgotten_test_files).
 #[test]
 fn no_forgotten_test_files() {

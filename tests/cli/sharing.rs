@@ -162,7 +162,13 @@ fn shallow_partial_fetch_lists_runs_whose_base_is_missing() {
     assert!(!has_base.unwrap().success(), "the base commit must be missing for this test to mean anything");
     let shown = team.show(&b, &id);
     assert_eq!(shown["base"], first.trim());
-    assert!(shown["base_note"].as_str().unwrap().contains("not in this repository"), "{shown}");
+    // `show` and `report` say the same thing about the missing base.
+    let note = format!("base commit {} is not in this repository (shallow clone?)", first.trim());
+    assert_eq!(shown["base_note"], note.as_str(), "{shown}");
+    let site = env.root.join("site-b");
+    team.run(&b, &["report", "-o", site.to_str().unwrap()]).success();
+    let page = std::fs::read_to_string(site.join(format!("runs/{id}.html"))).unwrap();
+    assert!(page.contains(&note), "{page}");
     let ls = team.run(&b, &["ls", "--format", "json"]).json();
     assert_eq!(ls[0]["id"], id.as_str());
 }

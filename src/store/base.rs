@@ -1,0 +1,56 @@
+//! A run's base commit: where its code diff starts. The record only names it, and a shallow clone
+//! or a run fetched without its history may lack it, so every view asks here and says the same.
+
+use super::{Result, Run, Store};
+use crate::git::Oid;
+
+/// Where a run's code starts, as far as this repository knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Base {
+    /// The run recorded no base (made in a repository without commits): its code starts from the
+    /// empty tree.
+    Empty,
+    /// The base commit and its tree.
+    Commit { commit: Oid, tree: Oid },
+    /// The record names a base this repository does not have (or a malformed one, as written).
+    Missing { base: String },
+}
+
+impl Base {
+    /// The tree to compare the run's code with, if there is one.
+    pub fn tree(&self, store: &Store) -> Option<Oid> {
+        match self {
+            Base::Empty => Some(store.repo.empty_tree()),
+            Base::Commit { tree, .. } => Some(*tree),
+            Base::Missing { .. } => None,
+        }
+    }
+
+    /// The base commit, when this repository has it.
+    pub fn commit(&self) -> Option<Oid> {
+        match self {
+            Base::Commit { commit, .. } => Some(*commit),
+            Base::Empty | Base::Missing { .. } => None,
+        }
+    }
+
+    /// Why there is no code diff, for a missing base: one wording for `show`, `report` and JSON.
+    pub fn note(&self) -> Option<String> {
+        match self {
+            Base::Missing { base } => Some(format!("base commit {base} is not in this repository (shallow clone?)")),
+            Base::Empty | Base::Commit { .. } => None,
+        }
+    }
+}
+
+impl Store {
+    /// Looks up the base commit `run` records. A missing base is a value, not an error: the rest of
+    /// the run still shows.
+    pub fn base(&self, run: &Run) -> Result<Base> {
+        let Some(base) = run.record.base.as_deref() else { return Ok(Base::Empty) };
+        match Oid::from_hex(base.as_bytes()).ok().filter(|b| self.repo.has_object(*b)) {
+            Some(commit) => Ok(Base::Commit { commit, tree: self.repo.commit_info(commit)?.tree }),
+            None => Ok(Base::Missing { base: base.to_owned() }),
+        }
+    }
+}
