@@ -9,6 +9,7 @@ pub const SIGNIFICANT: usize = 6;
 
 /// Formats a number with at most `SIGNIFICANT` significant digits, keeping the exponent for very
 /// small or very large values so `1.147e-6` never reads as `1.15`.
+#[allow(dead_code)] // callers move here in the next step of the output refactor
 pub fn number(v: f64) -> String {
     if !v.is_finite() {
         return crate::store::record::float::name(v).to_owned();
@@ -66,7 +67,6 @@ pub fn bytes(n: u64) -> String {
 }
 
 /// `1 artifact`, `2 artifacts`: a count with its noun, plural by adding `s` unless `plural` is given.
-#[allow(dead_code)] // callers move here in the next step of the output refactor
 pub fn count(n: usize, singular: &str, plural: Option<&str>) -> String {
     match (n, plural) {
         (1, _) => format!("1 {singular}"),
