@@ -35,10 +35,7 @@ fn a_format_the_command_cannot_print_is_a_usage_error() {
     let out = env.run(["show", "@", "--format", "csv"]);
     assert_eq!(out.code, 2, "{out}");
     assert_eq!(out.stdout, "");
-    assert_eq!(
-        out.stderr,
-        "error: `show` cannot print --format csv\nhint: `show` prints --format table, json\n"
-    );
+    assert_eq!(out.stderr, "error: `show` cannot print --format csv\nhint: `show` prints --format table, json\n");
 
     // A command that prints no data takes no --format, and does nothing when given one.
     let refs = env.git(["for-each-ref", "refs/git-exp/"]);
