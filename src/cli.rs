@@ -34,7 +34,7 @@ pub struct GlobalArgs {
     /// Run as if started in DIR
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub directory: Option<PathBuf>,
-    /// Output format [default: table on a terminal, json when piped]
+    /// Output format (docs/OUTPUT.md) [default: table (text), piped or not]
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,
     /// When to use colours

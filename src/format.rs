@@ -81,7 +81,6 @@ pub fn bytes(n: u64) -> String {
 }
 
 /// `1 artifact`, `2 artifacts`: a count with its noun, plural by adding `s` unless `plural` is given.
-#[allow(dead_code)] // callers move here in the next step of the output refactor
 pub fn count(n: usize, singular: &str, plural: Option<&str>) -> String {
     match (n, plural) {
         (1, _) => format!("1 {singular}"),

@@ -83,10 +83,10 @@ pub fn cmd_apply(ui: &mut Ui, ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Exi
     } else {
         writeln!(
             ui.status(),
-            "Applied the code of run {} ({}) to {} files; `git diff` shows the changes.",
+            "Applied the code of run {} ({}) to {}; `git diff` shows the changes.",
             run.id(),
             run.record.name,
-            plan.len()
+            crate::format::count(plan.len(), "file", None)
         )?;
     }
     Ok(ExitStatus::Success)

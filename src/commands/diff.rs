@@ -162,7 +162,7 @@ pub fn cmd_diff(ui: &mut Ui, ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<ExitS
     let gate = GateOptions { goals: &options.goals, allow_missing: args.allow_missing };
     let outcomes = diff::evaluate_checks(&checks, a, b, gate, now);
 
-    match ui.format_or(Format::Table) {
+    match ui.format() {
         Format::Table => {
             let palette = Palette {
                 heading: ui.style(anstyle::Style::new().bold()),

@@ -43,6 +43,12 @@ pub fn cmd_export(ui: &mut Ui, ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<E
             done.absent
         ));
     }
-    writeln!(ui.status(), "Exported {} runs and {} blobs to {}.", done.runs, done.blobs, dest.display())?;
+    writeln!(
+        ui.status(),
+        "Exported {} and {} to {}.",
+        crate::format::count(done.runs, "run", None),
+        crate::format::count(done.blobs, "blob", None),
+        dest.display()
+    )?;
     Ok(ExitStatus::Success)
 }

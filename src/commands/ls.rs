@@ -9,8 +9,9 @@ use crate::ui::{Format, Ui, UsageError};
 /// metrics.KEY[:first|last|min|max|mean|count] and host.KEY. The filter language is described in
 /// docs/QUERY.md.
 ///
-/// With --format json (the default when piped) each run is printed whole, unless --columns,
-/// --all-columns or --hide-unchanged choose columns: then each row is an object keyed by field.
+/// The output is a table, piped or not. With --format json each run is printed whole, unless
+/// --columns, --all-columns or --hide-unchanged choose columns: then each row is an object keyed
+/// by field.
 ///
 /// Examples:
 ///   git exp ls

@@ -36,7 +36,7 @@ use anyhow::Context as _;
 
 use crate::cli::{Cli, Command};
 use crate::store::Store;
-use crate::ui::Ui;
+use crate::ui::{Format, Ui};
 
 /// How a command ended, beyond plain success.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +76,10 @@ pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
         None => std::env::current_dir().context("cannot read the current directory")?,
     };
     let ctx = Ctx { cwd };
+    // Checked before anything runs: a format the command cannot print is a usage error (exit 2),
+    // not an option silently ignored.
+    let (name, supported) = formats(&cli.command);
+    ui.select_format(name, supported)?;
     match &cli.command {
         Command::Init(args) => init::cmd_init(ui, &ctx, args),
         Command::Run(args) => run::cmd_run(ui, &ctx, args),
@@ -106,5 +110,42 @@ pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Import(args) => import::cmd_import(ui, &ctx, args),
         Command::Completions(args) => completions::cmd_completions(ui, &ctx, args),
         Command::Man(args) => completions::cmd_man(ui, &ctx, args),
+    }
+}
+
+/// The command's name and the `--format`s it can print (docs/OUTPUT.md): every format where it
+/// prints a table, text or json where its text is not a table, none where it prints only status.
+fn formats(command: &Command) -> (&'static str, &'static [Format]) {
+    match command {
+        // `run` prints a table only for sweeps, but a sweep's summary takes any format.
+        Command::Run(_) => ("run", Format::ALL),
+        Command::Ls(_) => ("ls", Format::ALL),
+        Command::Compare(_) => ("compare", Format::ALL),
+        Command::Diff(_) => ("diff", Format::ALL),
+        Command::Metrics(_) => ("metrics", Format::ALL),
+        Command::Artifacts(_) => ("artifacts", Format::ALL),
+        Command::Show(_) => ("show", Format::TEXT_JSON),
+        Command::Nbdiff(_) => ("nbdiff", Format::TEXT_JSON),
+        Command::Init(_) => ("init", Format::NONE),
+        Command::Snapshot(_) => ("snapshot", Format::NONE),
+        Command::Tag(_) => ("tag", Format::NONE),
+        Command::Note(_) => ("note", Format::NONE),
+        Command::Rename(_) => ("rename", Format::NONE),
+        Command::Rm(_) => ("rm", Format::NONE),
+        Command::Restore(_) => ("restore", Format::NONE),
+        Command::Recover(_) => ("recover", Format::NONE),
+        Command::Gc(_) => ("gc", Format::NONE),
+        Command::Report(_) => ("report", Format::NONE),
+        Command::Rerun(_) => ("rerun", Format::NONE),
+        Command::Apply(_) => ("apply", Format::NONE),
+        Command::Branch(_) => ("branch", Format::NONE),
+        Command::Demo(_) => ("demo", Format::NONE),
+        Command::Push(_) => ("push", Format::NONE),
+        Command::Fetch(_) => ("fetch", Format::NONE),
+        Command::Pull(_) => ("pull", Format::NONE),
+        Command::Export(_) => ("export", Format::NONE),
+        Command::Import(_) => ("import", Format::NONE),
+        Command::Completions(_) => ("completions", Format::NONE),
+        Command::Man(_) => ("man", Format::NONE),
     }
 }

@@ -86,13 +86,8 @@ pub fn cmd_nbdiff(ui: &mut Ui, ctx: &Ctx, args: &NbdiffArgs) -> anyhow::Result<E
     if args.install || args.uninstall {
         return install(ui, ctx, args);
     }
-    let json = match ui.format_or(Format::Table) {
-        Format::Table => false,
-        Format::Json => true,
-        other => {
-            return Err(UsageError::new(format!("nbdiff prints a diff or json, not {other:?}").to_lowercase()).into());
-        }
-    };
+    // `dispatch` allowed text or json only.
+    let json = ui.format() == Format::Json;
     let options = options(args);
     let mut sources = Sources { ctx, store: None };
     let (old, new, labels) = match &args.git_driver {

@@ -141,9 +141,9 @@ pub fn cmd_report(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs) -> anyhow::Result<E
     let shown = args.output.display();
     writeln!(
         ui.status(),
-        "Wrote a report of {} runs to {shown}: {} files written, {} unchanged, {} removed.",
-        runs.len(),
-        summary.written,
+        "Wrote a report of {} to {shown}: {} written, {} unchanged, {} removed.",
+        crate::format::count(runs.len(), "run", None),
+        crate::format::count(summary.written, "file", None),
         summary.unchanged,
         summary.removed
     )?;

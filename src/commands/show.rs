@@ -31,7 +31,7 @@ pub fn cmd_show(ui: &mut Ui, ctx: &Ctx, args: &ShowArgs) -> anyhow::Result<ExitS
     let store = ctx.store()?;
     let run = store.resolve(&args.run)?;
     let details = Details::read(&store, &run, args.tail)?;
-    if ui.format_or(Format::Table) == Format::Json {
+    if ui.format() == Format::Json {
         let mut value = run.to_json(crate::clock::now());
         value["artifacts"] = json!(details.artifacts);
         value["code_changes"] =

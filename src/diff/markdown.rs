@@ -121,10 +121,10 @@ fn headline(diff: &RunDiff) -> String {
         parts.push(format!("status {} → {}", esc(&diff.a.status), esc(&diff.b.status)));
     }
     if !diff.env.is_empty() {
-        parts.push(format!("{} environment changes", diff.env.len()));
+        parts.push(crate::format::count(diff.env.len(), "environment change", None));
     }
     if !diff.artifacts.is_empty() {
-        parts.push(format!("{} artifacts changed", diff.artifacts.len()));
+        parts.push(format!("{} changed", crate::format::count(diff.artifacts.len(), "artifact", None)));
     }
     format!("**{}**", parts.join(" · "))
 }

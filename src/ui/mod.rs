@@ -13,14 +13,40 @@ pub use table::{Cell, Table, escape_markdown_cell, truncate as table_truncate};
 
 use crate::cli::{ColorWhen, GlobalArgs};
 
-/// Output format of read commands.
+/// Output format of read commands (docs/OUTPUT.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Text for people: aligned tables, or the command's own text layout
+    #[value(alias = "text")]
     Table,
+    /// Everything the command knows, keys as in FORMAT.md
     Json,
+    /// The table for programs, comma-separated
     Csv,
+    /// The table for programs, tab-separated
     Tsv,
+    /// Markdown (a table, or the diff's pull-request comment)
     Md,
+}
+
+impl Format {
+    /// Every format, for commands that print a table (all renderers take any table).
+    pub const ALL: &[Format] = &[Format::Table, Format::Json, Format::Csv, Format::Tsv, Format::Md];
+    /// Text or JSON, for commands whose text is not a table (`show`, `nbdiff`).
+    pub const TEXT_JSON: &[Format] = &[Format::Table, Format::Json];
+    /// Nothing: the command prints status lines only.
+    pub const NONE: &[Format] = &[];
+
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
+            Format::Md => "md",
+        }
+    }
 }
 
 /// Everything a command writes goes through here.
@@ -28,7 +54,9 @@ pub struct Ui {
     out: io::BufWriter<AutoStream<io::Stdout>>,
     err: AutoStream<io::Stderr>,
     sink: Sink,
-    format: Option<Format>,
+    /// What `--format` asked for; `format` is what the command prints, once `select_format` checked it.
+    requested: Option<Format>,
+    format: Format,
     quiet: bool,
     stdout_tty: bool,
     stderr_tty: bool,
@@ -54,7 +82,8 @@ impl Ui {
             out: io::BufWriter::new(AutoStream::new(io::stdout(), ColorChoice::AlwaysAnsi)),
             err: AutoStream::new(io::stderr(), ColorChoice::AlwaysAnsi),
             sink: Sink,
-            format: global.format,
+            requested: global.format,
+            format: Format::Table,
             quiet: global.quiet,
             stdout_tty,
             stderr_tty,
@@ -80,14 +109,34 @@ impl Ui {
         let _ = writeln!(self.err, "{style}warning{style:#}: {message}");
     }
 
-    /// The format asked for, else `table` on a terminal and `json` when piped.
-    pub fn format(&self) -> Format {
-        self.format.unwrap_or(if self.stdout_tty { Format::Table } else { Format::Json })
+    /// Checks `--format` against the formats `command` can print (none: it prints no data) and
+    /// settles the output format: text unless `--format` says otherwise, piped or not, as git and
+    /// gh do. Scripts ask for `--format json`; output that changed shape under a pipe would make
+    /// `git exp ls | less` and `git exp ls > runs.txt` differ from what the terminal showed.
+    pub fn select_format(&mut self, command: &str, supported: &[Format]) -> Result<(), UsageError> {
+        match self.requested {
+            None => self.format = Format::Table,
+            Some(format) if supported.contains(&format) => self.format = format,
+            Some(format) if supported.is_empty() => {
+                return Err(UsageError::with_hint(
+                    format!("`{command}` prints no data: --format {} does not apply", format.name()),
+                    format!("drop --format from `git exp {command}`"),
+                ));
+            }
+            Some(format) => {
+                let names: Vec<&str> = supported.iter().map(|f| f.name()).collect();
+                return Err(UsageError::with_hint(
+                    format!("`{command}` cannot print --format {}", format.name()),
+                    format!("`{command}` prints --format {}", names.join(", ")),
+                ));
+            }
+        }
+        Ok(())
     }
 
-    /// The format asked for, else `default` (for commands whose natural output is not a table).
-    pub fn format_or(&self, default: Format) -> Format {
-        self.format.unwrap_or(default)
+    /// The output format `select_format` settled on (text until then).
+    pub fn format(&self) -> Format {
+        self.format
     }
 
     /// Returns the width to fit tables to: `COLUMNS`, the terminal's width, or none when piped.

@@ -14,6 +14,7 @@ mod help;
 mod layering;
 mod ls;
 mod nbdiff;
+mod output;
 mod python;
 mod report;
 mod review;

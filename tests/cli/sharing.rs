@@ -325,7 +325,7 @@ fn bundle_round_trip_into_a_repository_without_remotes() {
     env.run(["tag", &id, "keep"]).success();
     let bundle = env.root.join("runs.tar.zst");
     let out = env.run(["export", bundle.to_str().unwrap(), &id]);
-    assert!(out.stderr.contains("Exported 1 runs and 1 blobs"), "{out}");
+    assert!(out.stderr.contains("Exported 1 run and 1 blob"), "{out}");
 
     let other = env.root.join("other");
     std::fs::create_dir_all(&other).unwrap();
