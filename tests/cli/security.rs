@@ -187,3 +187,48 @@ fn fetch_refuses_a_hostile_run_whole() {
     assert_eq!(refs, "", "nothing of the run is kept");
     assert!(!clone.join(".git/hooks/post-checkout").exists());
 }
+
+#[test]
+fn import_refuses_a_bundle_holding_a_hostile_run() {
+    let env = TestEnv::with_commit();
+    let id = env.snapshot(&["-n", "base"]);
+    let hook = dir_with_file(&env, "sub", ".Git/hooks/post-merge", "#!/bin/sh\n");
+    make_hostile(&env, &id, &[hook], &[]);
+    let bundle = env.root.join("runs.tar.zst");
+    env.run(["export", bundle.to_str().unwrap(), &id]).success();
+
+    let other = env.root.join("other");
+    env.git_in(&env.root, ["clone", "-q", env.repo.to_str().unwrap(), other.to_str().unwrap()]);
+    let out = env.run_in(&other, &[], ["import", bundle.to_str().unwrap()]);
+    let err = out.failure(1);
+    assert!(err.contains(&format!("run {id}: unsafe path `sub/.Git/hooks/post-merge`")), "{out}");
+    let refs = env.git_in(&other, ["for-each-ref", "--format=%(refname)", "refs/git-exp/"]);
+    assert_eq!(refs, "", "nothing of the run is kept");
+}
+
+#[test]
+fn rerun_does_not_check_out_a_hostile_run() {
+    let env = TestEnv::with_commit();
+    env.run(["run", "-n", "base", "--", "true"]).success();
+    let id = env.run_ids()[0].clone();
+    let escape = dir_with_file(&env, "git~1", "hooks/pre-commit", "x\n");
+    make_hostile(&env, &id, &[escape], &[]);
+    let before = guarded(&env);
+    let out = env.run(["rerun", &id]);
+    let err = out.failure(1);
+    // rerun writes a tree from the run's first (with its params), and gix refuses the name there,
+    // before the checkout's own check; either way the error names the entry.
+    let line = err.lines().find(|l| l.starts_with("error:")).unwrap_or_default();
+    assert!(line.contains("`git~1") || line.contains("\"git~1\""), "{out}");
+    assert_eq!(guarded(&env), before);
+    assert!(!std::env::temp_dir().join(format!("git-exp-{id}")).exists(), "no checkout was made");
+}
+
+#[test]
+fn deeply_nested_where_is_a_usage_error() {
+    let env = TestEnv::with_commit();
+    env.snapshot(&["-n", "base"]);
+    let deep = format!("{}status = completed{}", "(".repeat(5_000), ")".repeat(5_000));
+    let out = env.run(["ls", "--where", &deep]);
+    assert!(out.failure(2).contains("invalid --where: the expression nests deeper than 64 levels"), "{out}");
+}
