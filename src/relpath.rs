@@ -106,6 +106,8 @@ pub enum PrepareError {
 /// full target; the caller writes the file itself (replacing a link there, never following it).
 pub fn prepare(root: &Path, path: &str) -> Result<PathBuf, PrepareError> {
     let rel = check(path)?;
+    // `root` is the user's choice (`artifacts -o new/dir`): created as asked, links and all.
+    std::fs::create_dir_all(root).map_err(|source| PrepareError::Io { dir: root.to_path_buf(), source })?;
     let mut dir = root.to_path_buf();
     let mut parents = rel.components().collect::<Vec<_>>();
     parents.pop();
@@ -204,5 +206,8 @@ mod tests {
         assert_eq!(prepare(&root, "a/b/c").expect("plain path"), root.join("a/b/c"));
         assert!(root.join("a/b").is_dir());
         assert!(matches!(prepare(&root, "../x"), Err(PrepareError::Unsafe(_))));
+        let fresh = tmp.path().join("new/out");
+        assert_eq!(prepare(&fresh, "sub/model.pt").expect("a new root is created"), fresh.join("sub/model.pt"));
+        assert!(fresh.join("sub").is_dir());
     }
 }
