@@ -129,6 +129,18 @@ pub fn prepare(root: &Path, path: &str) -> Result<PathBuf, PrepareError> {
     Ok(root.join(rel))
 }
 
+/// The first directory of `path` below `root` that now is a symbolic link, if any: lets a
+/// command refuse before it writes anything, where [`prepare`] refuses file by file.
+pub fn link_in_the_way(root: &Path, path: &str) -> Option<PathBuf> {
+    let mut dir = root.to_path_buf();
+    let mut parents = Path::new(path).components().collect::<Vec<_>>();
+    parents.pop();
+    parents.into_iter().find_map(|c| {
+        dir.push(c);
+        is_link(&dir).then(|| dir.clone())
+    })
+}
+
 fn is_link(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }

@@ -68,6 +68,15 @@ pub fn cmd_apply(ui: &mut Ui, ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Exi
     }
     let files: std::collections::HashMap<String, crate::git::TreeFile> =
         repo.list_files(run_tree)?.into_iter().map(|f| (f.path.clone(), f)).collect();
+    // Refuse before writing anything if a link in the working tree is in the way (writing
+    // refuses it too, file by file, but by then other files would be written).
+    if let Some(link) = plan.iter().find_map(|(_, path)| crate::relpath::link_in_the_way(&root, path)) {
+        anyhow::bail!(
+            "cannot apply run {}: `{}` is a symbolic link; refusing to write through it",
+            run.id(),
+            link.display()
+        );
+    }
     for (change, path) in &plan {
         match files.get(path) {
             Some(file) => repo.write_file(file, &root)?,
