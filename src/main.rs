@@ -15,6 +15,7 @@ mod git;
 mod ids;
 mod notebook;
 mod query;
+mod relpath;
 mod report;
 mod share;
 mod store;

@@ -40,6 +40,10 @@ pub fn cmd_apply(ui: &mut Ui, ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Exi
         repo.changed_files(code.base_tree, worktree, RECORD_DIR)?.into_iter().map(|(_, p)| p).collect();
     let head_files: HashSet<String> = repo.list_files(code.base_tree)?.into_iter().map(|f| f.path).collect();
     let changes = repo.changed_files(worktree, run_tree, RECORD_DIR)?;
+    // A run is untrusted: refuse it whole, before writing anything, if any path is unsafe.
+    for (_, path) in &changes {
+        crate::relpath::check(path).map_err(|e| anyhow::anyhow!("cannot apply run {}: {e}", run.id()))?;
+    }
 
     let mut plan = Vec::new();
     let mut at_risk = Vec::new();
@@ -64,11 +68,19 @@ pub fn cmd_apply(ui: &mut Ui, ctx: &Ctx, args: &ApplyArgs) -> anyhow::Result<Exi
     }
     let files: std::collections::HashMap<String, crate::git::TreeFile> =
         repo.list_files(run_tree)?.into_iter().map(|f| (f.path.clone(), f)).collect();
+    // Refuse before writing anything if a link in the working tree is in the way (writing
+    // refuses it too, file by file, but by then other files would be written).
+    if let Some(link) = plan.iter().find_map(|(_, path)| crate::relpath::link_in_the_way(&root, path)) {
+        anyhow::bail!(
+            "cannot apply run {}: `{}` is a symbolic link; refusing to write through it",
+            run.id(),
+            link.display()
+        );
+    }
     for (change, path) in &plan {
-        let target = root.join(path);
         match files.get(path) {
-            Some(file) => repo.write_file(file, &target)?,
-            None => std::fs::remove_file(&target)
+            Some(file) => repo.write_file(file, &root)?,
+            None => std::fs::remove_file(root.join(path))
                 .or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) })?,
         }
         let mark = match change {

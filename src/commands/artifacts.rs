@@ -1,4 +1,4 @@
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::blobs::BlobStore;
 use crate::commands::{Ctx, ExitStatus};
@@ -56,8 +56,11 @@ pub fn cmd_artifacts(ui: &mut Ui, ctx: &Ctx, args: &ArtifactsArgs) -> anyhow::Re
     let blobs = BlobStore::new(store.blob_dir());
     let dir = ctx.cwd.join(dir);
     // Check every path before writing anything: a hand-edited manifest must not write outside.
-    let targets =
-        selected.iter().map(|a| safe_join(&dir, &a.path).map(|p| (*a, p))).collect::<anyhow::Result<Vec<_>>>()?;
+    let targets = selected
+        .iter()
+        .map(|a| crate::relpath::check(&a.path).map(|p| (*a, p)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("cannot extract the artifacts of run {}: {e}", run.id()))?;
     // Blobs of a fetched run live on the blob remote until first needed.
     let absent: Vec<String> = targets.iter().map(|(a, _)| a.sha256.clone()).filter(|s| !blobs.has(s)).collect();
     let mut unavailable = Vec::new();
@@ -74,9 +77,13 @@ pub fn cmd_artifacts(ui: &mut Ui, ctx: &Ctx, args: &ArtifactsArgs) -> anyhow::Re
     let bar = ui.progress(targets.len() as u64, "extracting");
     let mut extracted = 0;
     let mut failed = 0;
-    for (artifact, target) in &targets {
+    for (artifact, _) in &targets {
+        // Directories are created one at a time, never through a link (the blob itself is
+        // renamed into place, which replaces a link there rather than following it).
+        let target = crate::relpath::prepare(&dir, &artifact.path)
+            .map_err(|e| anyhow::anyhow!("cannot extract the artifacts of run {}: {e}", run.id()))?;
         // One unavailable artifact must not cost the others.
-        match blobs.extract(&artifact.sha256, target) {
+        match blobs.extract(&artifact.sha256, &target) {
             Ok(_) => extracted += 1,
             Err(e) => {
                 let e = unavailable
@@ -97,12 +104,4 @@ pub fn cmd_artifacts(ui: &mut Ui, ctx: &Ctx, args: &ArtifactsArgs) -> anyhow::Re
         anyhow::bail!("{failed} of {} artifacts of run {} could not be extracted", targets.len(), run.id());
     }
     Ok(ExitStatus::Success)
-}
-
-/// Joins a manifest path under `dir`, refusing absolute paths and `..`.
-fn safe_join(dir: &Path, rel: &str) -> anyhow::Result<PathBuf> {
-    let path = Path::new(rel);
-    let ok = !rel.is_empty() && path.components().all(|c| matches!(c, Component::Normal(_)));
-    anyhow::ensure!(ok, "artifact path `{rel}` is not a plain relative path; refusing to write it");
-    Ok(dir.join(path))
 }

@@ -27,6 +27,9 @@ pub enum Error {
     GitTooOld { found: String },
     #[error("{what}: {detail}")]
     Git { what: String, detail: String },
+    /// A path from a run that must not be written (see `relpath`).
+    #[error(transparent)]
+    UnsafePath(#[from] crate::relpath::PrepareError),
     #[error("{what}: {source}")]
     Io {
         what: String,
@@ -46,6 +49,12 @@ fn rejected_list(refs: &[(String, String)]) -> String {
         _ => why.to_owned(),
     };
     refs.iter().map(|(name, why)| format!("{name}: {}", describe(why))).collect::<Vec<_>>().join("; ")
+}
+
+impl From<crate::relpath::UnsafePath> for Error {
+    fn from(e: crate::relpath::UnsafePath) -> Self {
+        Self::UnsafePath(e.into())
+    }
 }
 
 impl Error {

@@ -235,46 +235,52 @@ impl Repo {
 
 impl Repo {
     /// Writes every file of `tree` below `dir` (which must not exist yet), leaving out the
-    /// directory `skip`. Blobs are written as stored: no smudge filters, links as links.
-    /// Returns the paths written.
+    /// directory `skip`. Blobs are written as stored: no smudge filters, links as links. Every
+    /// path is checked before anything is written (a run is untrusted). Returns the paths written.
     pub fn write_tree_to(&self, tree: Oid, dir: &std::path::Path, skip: &str) -> Result<Vec<String>> {
+        let files: Vec<TreeFile> = self
+            .list_files(tree)?
+            .into_iter()
+            .filter(|f| f.path != skip && !f.path.starts_with(&format!("{skip}/")))
+            .collect();
+        for file in &files {
+            crate::relpath::check(&file.path)?;
+        }
         std::fs::create_dir(dir).map_err(|e| Error::io(format!("cannot create `{}`", dir.display()), e))?;
         let mut written = Vec::new();
-        let files = self.list_files(tree)?;
         for file in files {
-            if file.path == skip || file.path.starts_with(&format!("{skip}/")) {
-                continue;
-            }
-            self.write_file(&file, &dir.join(&file.path))?;
+            self.write_file(&file, dir)?;
             written.push(file.path);
         }
         Ok(written)
     }
 
-    /// Writes one file of a tree to `target` (creating directories), replacing what is there.
-    pub fn write_file(&self, file: &TreeFile, target: &std::path::Path) -> Result<()> {
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Error::io(format!("cannot create `{}`", parent.display()), e))?;
-        }
+    /// Writes one file of a tree at its path below `root` (creating directories), replacing what
+    /// is there. The path is checked with git's rules and no directory on the way may be a
+    /// symbolic link: a run must not write outside `root` or into `.git`.
+    pub fn write_file(&self, file: &TreeFile, root: &std::path::Path) -> Result<()> {
+        let target = crate::relpath::prepare(root, &file.path)?;
+        let target = target.as_path();
         let data = self.read_blob(file.blob)?;
         let io = |e| Error::io(format!("cannot write `{}`", target.display()), e);
-        if std::fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink()) {
+        // Replace a link (or anything) there rather than write through it.
+        if std::fs::symlink_metadata(target).is_ok_and(|m| !m.is_dir()) {
             std::fs::remove_file(target).map_err(io)?;
         }
         match file.mode {
             #[cfg(unix)]
             FileMode::Link => {
-                let _ = std::fs::remove_file(target);
                 std::os::unix::fs::symlink(String::from_utf8_lossy(&data).as_ref(), target).map_err(io)?;
             }
             _ => {
-                std::fs::write(target, &data).map_err(io)?;
+                // create_new: never open through a link created meanwhile.
+                let mut out = std::fs::OpenOptions::new().write(true).create_new(true).open(target).map_err(io)?;
+                std::io::Write::write_all(&mut out, &data).map_err(io)?;
                 #[cfg(unix)]
                 {
                     use std::os::unix::fs::PermissionsExt as _;
                     let mode = if file.mode == FileMode::Executable { 0o755 } else { 0o644 };
-                    std::fs::set_permissions(target, std::fs::Permissions::from_mode(mode)).map_err(io)?;
+                    out.set_permissions(std::fs::Permissions::from_mode(mode)).map_err(io)?;
                 }
             }
         }

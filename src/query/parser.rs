@@ -31,6 +31,10 @@ pub enum Mode {
     Gate,
 }
 
+/// How deeply `(` and `not` may nest. The parser, the evaluator and dropping a [`Pred`] all
+/// recurse, so an expression from a script or a shared alias must not be able to exhaust the stack.
+pub const MAX_DEPTH: usize = 64;
+
 const KEYWORDS: &[&str] = &["and", "or", "not", "in", "contains", "exists", "ago"];
 const OPERATORS: &str = "=, !=, <, <=, >, >=, ~, !~, in, not in, contains, exists";
 
@@ -40,6 +44,8 @@ pub struct Parser<'t> {
     mode: Mode,
     now: Timestamp,
     tz: &'t TimeZone,
+    /// `(` and `not` currently open.
+    depth: usize,
 }
 
 impl<'t> Parser<'t> {
@@ -49,7 +55,7 @@ impl<'t> Parser<'t> {
             return Err(Error::new(0..text.len(), "the expression is empty")
                 .with_hint("write a condition such as `params.lr < 0.01`"));
         }
-        let mut parser = Parser { tokens, pos: 0, mode, now, tz };
+        let mut parser = Parser { tokens, pos: 0, mode, now, tz, depth: 0 };
         let pred = parser.or()?;
         let next = parser.peek();
         match &next.tok {
@@ -99,6 +105,25 @@ impl<'t> Parser<'t> {
     }
 
     fn unary(&mut self) -> Result<Pred, Error> {
+        let nests = self.at_keyword("not") || self.peek().tok == Tok::LParen;
+        if !nests {
+            return self.condition();
+        }
+        if self.depth == MAX_DEPTH {
+            return Err(Error::new(
+                self.peek().span.clone(),
+                format!("the expression nests deeper than {MAX_DEPTH} levels"),
+            )
+            .with_hint("use fewer parentheses or `not`s"));
+        }
+        self.depth += 1;
+        let pred = self.nested();
+        self.depth -= 1;
+        pred
+    }
+
+    /// `"not" unary | "(" expr ")"`.
+    fn nested(&mut self) -> Result<Pred, Error> {
         if self.at_keyword("not") {
             self.next();
             return Ok(Pred::Not(Box::new(self.unary()?)));

@@ -457,3 +457,13 @@ fn since_reads_durations_and_dates() {
     let err = parse_since("lately", now()).expect_err("not a time");
     assert_eq!(err.message, "`lately` is neither a duration nor a date");
 }
+
+#[test]
+fn nesting_is_limited_not_a_stack_overflow() {
+    let deep = |n: usize| format!("{}status = completed{}", "(".repeat(n), ")".repeat(n));
+    assert_eq!(matching(&deep(parser::MAX_DEPTH)), Ok(vec!["abl-lr".to_owned()]));
+    let err = matching(&deep(5_000)).unwrap_err();
+    assert_eq!(err, "the expression nests deeper than 64 levels @64..65 (hint: use fewer parentheses or `not`s)");
+    let nots = format!("{}status = completed", "not ".repeat(5_000));
+    assert!(matching(&nots).unwrap_err().starts_with("the expression nests deeper than 64 levels"));
+}

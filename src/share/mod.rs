@@ -185,7 +185,27 @@ pub fn integrate(store: &Store, prefix: &str) -> anyhow::Result<FetchReport> {
     let mut report = FetchReport::default();
     let local: std::collections::HashMap<RunId, crate::git::Oid> =
         store.staged_runs(RUNS_PREFIX)?.into_iter().collect();
-    for (id, tip) in store.staged_runs(prefix)? {
+    let staged = store.staged_runs(prefix)?;
+    // Runs from a remote or a bundle are untrusted: one whose tree holds a path that `apply`,
+    // `--isolate` or `rerun` must not write is refused whole, before any run is integrated, and
+    // its staging ref is dropped so that nothing of it stays reachable.
+    let mut refused = Vec::new();
+    for (id, tip) in &staged {
+        if local.get(id) != Some(tip)
+            && let Err(e) = check_tree(store, *tip)
+        {
+            store.repo.delete_ref(&format!("{prefix}{id}"), *tip)?;
+            refused.push(format!("run {id}: {e}"));
+        }
+    }
+    if !refused.is_empty() {
+        anyhow::bail!(
+            "refusing {} run(s) holding unsafe paths, nothing was integrated: {}",
+            refused.len(),
+            refused.join("; ")
+        );
+    }
+    for (id, tip) in staged {
         if local.get(&id) == Some(&tip) {
             report.unchanged += 1;
             continue;
@@ -199,6 +219,15 @@ pub fn integrate(store: &Store, prefix: &str) -> anyhow::Result<FetchReport> {
         }
     }
     Ok(report)
+}
+
+/// Checks every path of the tree of commit `tip` with git's rules (see `relpath`).
+fn check_tree(store: &Store, tip: crate::git::Oid) -> anyhow::Result<()> {
+    let tree = store.repo.commit_info(tip)?.tree;
+    for file in store.repo.list_files(tree)? {
+        crate::relpath::check(&file.path)?;
+    }
+    Ok(())
 }
 
 /// Writes the fetch summary and what the user should know about merges and trashed runs.

@@ -19,5 +19,6 @@ mod python;
 mod report;
 mod review;
 mod run;
+mod security;
 mod sharing;
 mod workflow;

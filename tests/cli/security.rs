@@ -1,0 +1,237 @@
+//! Hostile runs, built by hand with real git (`hash-object`, `mktree`, `commit-tree`,
+//! `update-ref`): a run is untrusted input, and no path in it may write into `.git` or outside
+//! the directory it is written to.
+
+use std::path::Path;
+
+use crate::common::TestEnv;
+
+/// Replaces the tree of run `id` by its tree plus `extra` `mktree` lines (`<mode> <type> <oid>\t<name>`),
+/// keeping its parents and message; returns the new commit.
+fn make_hostile(env: &TestEnv, id: &str, extra: &[String], replace: &[(&str, String)]) -> String {
+    let refname = format!("refs/git-exp/runs/{id}");
+    let mut lines: Vec<String> = env
+        .git(["ls-tree", &refname])
+        .lines()
+        .filter(|l| !replace.iter().any(|(name, _)| l.ends_with(&format!("\t{name}"))))
+        .map(str::to_owned)
+        .collect();
+    lines.extend(replace.iter().map(|(_, line)| line.clone()));
+    lines.extend(extra.iter().cloned());
+    let tree = mktree(env, &lines);
+    let parents = env.git(["log", "-1", "--format=%P", &refname]);
+    let message = env.git(["log", "-1", "--format=%B", &refname]);
+    let mut args = vec!["commit-tree".to_owned(), tree, "-m".to_owned(), message];
+    for p in parents.split_whitespace() {
+        args.extend(["-p".to_owned(), p.to_owned()]);
+    }
+    let commit = env.git(args).trim().to_owned();
+    env.git(["update-ref", &refname, &commit]);
+    commit
+}
+
+fn mktree(env: &TestEnv, lines: &[String]) -> String {
+    let list = env.root.join("mktree.txt");
+    std::fs::write(&list, lines.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+    let mut cmd = std::process::Command::new("git");
+    env.hermetic(&mut cmd);
+    let out = cmd
+        .current_dir(&env.repo)
+        .arg("mktree")
+        .stdin(std::fs::File::open(&list).unwrap())
+        .output()
+        .expect("git mktree runs");
+    assert!(out.status.success(), "git mktree failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn blob(env: &TestEnv, content: &str) -> String {
+    let file = env.root.join("blob.txt");
+    std::fs::write(&file, content).unwrap();
+    env.git(["hash-object", "-w", file.to_str().unwrap()]).trim().to_owned()
+}
+
+/// A tree `name/<file>` holding one executable file: `040000 tree <oid>\t<name>`.
+fn dir_with_file(env: &TestEnv, name: &str, file: &str, content: &str) -> String {
+    let b = blob(env, content);
+    let (first, rest) = file.split_once('/').map_or((file, None), |(a, b)| (a, Some(b)));
+    let inner = match rest {
+        None => format!("100755 blob {b}\t{first}"),
+        Some(rest) => dir_with_file(env, first, rest, content),
+    };
+    format!("040000 tree {}\t{name}", mktree(env, &[inner]))
+}
+
+/// Digests of what a hostile run must not change: `.git/config`, the hooks directory and the
+/// listing of the directory holding the repository.
+fn guarded(env: &TestEnv) -> String {
+    let config = std::fs::read_to_string(env.repo.join(".git/config")).unwrap();
+    let hooks = listing(&env.repo.join(".git/hooks"));
+    let parent = listing(env.repo.parent().unwrap());
+    format!("{config}\n--hooks\n{hooks}\n--parent\n{parent}")
+}
+
+fn listing(dir: &Path) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    names.sort();
+    names.join("\n")
+}
+
+#[test]
+fn apply_refuses_a_run_that_writes_a_hook() {
+    let env = TestEnv::with_commit();
+    let id = env.snapshot(&["-n", "base"]);
+    let hook = dir_with_file(&env, ".git", "hooks/post-checkout", "#!/bin/sh\ntouch pwned\n");
+    make_hostile(&env, &id, &[hook], &[]);
+    let before = guarded(&env);
+    let user = env.user_state();
+
+    let out = env.run(["apply", &id, "--force"]);
+    let err = out.failure(1);
+    assert!(
+        err.contains(&format!(
+            "cannot apply run {id}: unsafe path `.git/hooks/post-checkout` in a run: it names a `.git` directory"
+        )),
+        "{out}"
+    );
+    assert_eq!(err.lines().filter(|l| l.starts_with("error:")).count(), 1, "{out}");
+    assert!(!env.repo.join(".git/hooks/post-checkout").exists());
+    assert_eq!(guarded(&env), before);
+    assert_eq!(env.user_state(), user, "nothing of the run was written");
+}
+
+#[test]
+fn apply_refuses_other_spellings_of_git_and_dot_dot() {
+    for name in [".GIT", ".git.", "git~1", ".."] {
+        let env = TestEnv::with_commit();
+        let id = env.snapshot(&["-n", "base"]);
+        let entry = dir_with_file(&env, name, "pwned", "x\n");
+        make_hostile(&env, &id, &[entry], &[]);
+        let before = guarded(&env);
+        let out = env.run(["apply", &id, "--force"]);
+        let err = out.failure(1);
+        assert!(err.contains(&format!("cannot apply run {id}: unsafe path `{name}/pwned`")), "{name}: {out}");
+        assert_eq!(guarded(&env), before, "{name}");
+        assert!(!env.repo.parent().unwrap().join("pwned").exists(), "{name}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn apply_does_not_write_through_a_link_in_the_working_tree() {
+    let env = TestEnv::with_commit();
+    let id = env.snapshot(&["-n", "base"]);
+    let entry = dir_with_file(&env, "out", "evil.txt", "x\n");
+    make_hostile(&env, &id, &[entry], &[]);
+    let outside = env.root.join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, env.repo.join("out")).unwrap();
+
+    let out = env.run(["apply", &id, "--force"]);
+    let err = out.failure(1);
+    assert!(
+        err.contains(&format!("cannot apply run {id}: `{}` is a symbolic link", env.repo.join("out").display())),
+        "{out}"
+    );
+    assert_eq!(listing(&outside), "", "nothing written through the link");
+}
+
+#[test]
+fn artifacts_output_refuses_a_manifest_path_into_git() {
+    let env = TestEnv::with_commit();
+    let id = env.snapshot(&["-n", "base"]);
+    let sha = "25c550936f21c4296a23d833cf4fd2cf31e8d0311e603a884d15a2d375653580";
+    let manifest = blob(&env, &format!("[[artifact]]\npath = \".git/config\"\nsha256 = \"{sha}\"\nsize = 5\n"));
+    let refname = format!("refs/git-exp/runs/{id}");
+    let record: Vec<String> = env.git(["ls-tree", &format!("{refname}:.git-exp")]).lines().map(str::to_owned).collect();
+    let mut record: Vec<String> = record.into_iter().filter(|l| !l.ends_with("\tartifacts.toml")).collect();
+    record.push(format!("100644 blob {manifest}\tartifacts.toml"));
+    let record_tree = mktree(&env, &record);
+    make_hostile(&env, &id, &[], &[(".git-exp", format!("040000 tree {record_tree}\t.git-exp"))]);
+    let before = guarded(&env);
+
+    let out = env.run(["artifacts", &id, "-o", "."]);
+    let err = out.failure(1);
+    assert!(
+        err.contains(&format!(
+            "cannot extract the artifacts of run {id}: unsafe path `.git/config` in a run: it names a `.git` directory"
+        )),
+        "{out}"
+    );
+    assert_eq!(guarded(&env), before);
+}
+
+#[test]
+fn fetch_refuses_a_hostile_run_whole() {
+    let env = TestEnv::with_commit();
+    let remote = env.root.join("remote.git");
+    env.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
+    let url = format!("file://{}", remote.display());
+    env.git(["remote", "add", "origin", &url]);
+    env.git(["push", "-q", "origin", "main"]);
+    let id = env.snapshot(&["-n", "base"]);
+    let hook = dir_with_file(&env, ".git", "hooks/post-checkout", "#!/bin/sh\ntouch pwned\n");
+    make_hostile(&env, &id, &[hook], &[]);
+    env.git(["push", "-q", "origin", &format!("refs/git-exp/runs/{id}")]);
+
+    let clone = env.root.join("clone");
+    env.git_in(&env.root, ["clone", "-q", &url, clone.to_str().unwrap()]);
+    let out = env.run_in(&clone, &[], ["fetch"]);
+    let err = out.failure(1);
+    assert!(
+        err.contains(&format!(
+            "run {id}: unsafe path `.git/hooks/post-checkout` in a run: it names a `.git` directory"
+        )),
+        "{out}"
+    );
+    let refs = env.git_in(&clone, ["for-each-ref", "--format=%(refname)", "refs/git-exp/"]);
+    assert_eq!(refs, "", "nothing of the run is kept");
+    assert!(!clone.join(".git/hooks/post-checkout").exists());
+}
+
+#[test]
+fn import_refuses_a_bundle_holding_a_hostile_run() {
+    let env = TestEnv::with_commit();
+    let id = env.snapshot(&["-n", "base"]);
+    let hook = dir_with_file(&env, "sub", ".Git/hooks/post-merge", "#!/bin/sh\n");
+    make_hostile(&env, &id, &[hook], &[]);
+    let bundle = env.root.join("runs.tar.zst");
+    env.run(["export", bundle.to_str().unwrap(), &id]).success();
+
+    let other = env.root.join("other");
+    env.git_in(&env.root, ["clone", "-q", env.repo.to_str().unwrap(), other.to_str().unwrap()]);
+    let out = env.run_in(&other, &[], ["import", bundle.to_str().unwrap()]);
+    let err = out.failure(1);
+    assert!(err.contains(&format!("run {id}: unsafe path `sub/.Git/hooks/post-merge`")), "{out}");
+    let refs = env.git_in(&other, ["for-each-ref", "--format=%(refname)", "refs/git-exp/"]);
+    assert_eq!(refs, "", "nothing of the run is kept");
+}
+
+#[test]
+fn rerun_does_not_check_out_a_hostile_run() {
+    let env = TestEnv::with_commit();
+    env.run(["run", "-n", "base", "--", "true"]).success();
+    let id = env.run_ids()[0].clone();
+    let escape = dir_with_file(&env, "git~1", "hooks/pre-commit", "x\n");
+    make_hostile(&env, &id, &[escape], &[]);
+    let before = guarded(&env);
+    let out = env.run(["rerun", &id]);
+    let err = out.failure(1);
+    // rerun writes a tree from the run's first (with its params), and gix refuses the name there,
+    // before the checkout's own check; either way the error names the entry.
+    let line = err.lines().find(|l| l.starts_with("error:")).unwrap_or_default();
+    assert!(line.contains("`git~1") || line.contains("\"git~1\""), "{out}");
+    assert_eq!(guarded(&env), before);
+    assert!(!std::env::temp_dir().join(format!("git-exp-{id}")).exists(), "no checkout was made");
+}
+
+#[test]
+fn deeply_nested_where_is_a_usage_error() {
+    let env = TestEnv::with_commit();
+    env.snapshot(&["-n", "base"]);
+    let deep = format!("{}status = completed{}", "(".repeat(5_000), ")".repeat(5_000));
+    let out = env.run(["ls", "--where", &deep]);
+    assert!(out.failure(2).contains("invalid --where: the expression nests deeper than 64 levels"), "{out}");
+}
