@@ -17,6 +17,7 @@ mod nbdiff;
 mod python;
 mod report;
 mod review;
+mod robust;
 mod run;
 mod sharing;
 mod workflow;
