@@ -68,10 +68,15 @@ pub fn cmd_gc(ui: &mut Ui, ctx: &Ctx, args: &GcArgs) -> anyhow::Result<ExitStatu
 
 /// What blob pruning did.
 enum Pruned {
-    Blobs { count: usize, bytes: u64 },
+    Blobs {
+        count: usize,
+        bytes: u64,
+    },
     /// Some runs could not be read (a newer schema, a hand-broken run.toml), so which blobs
     /// they refer to is unknown: none were deleted.
-    Refused { unreadable: Vec<String> },
+    Refused {
+        unreadable: Vec<String>,
+    },
 }
 
 fn prune_blobs(store: &Store, dry_run: bool) -> anyhow::Result<Pruned> {

@@ -70,7 +70,8 @@ impl Repo {
     /// a loose ref that vanishes mid-listing is found in packed-refs, or was deleted. gix's own
     /// iterator reads packed-refs first and would miss or fail on such a ref.
     pub fn refs_with_prefix(&self, prefix: &str) -> Result<Vec<(String, Oid)>> {
-        let list_error = |e: &dyn std::fmt::Display| Error::Git { what: "cannot list refs".into(), detail: e.to_string() };
+        let list_error =
+            |e: &dyn std::fmt::Display| Error::Git { what: "cannot list refs".into(), detail: e.to_string() };
         let store = &self.repo.refs;
         let relative: &gix::path::RelativePath = prefix.try_into().map_err(|e| list_error(&e))?;
         let mut found = std::collections::BTreeMap::new();
@@ -82,7 +83,9 @@ impl Repo {
                     }
                 }
                 // Listed, then gone before it was read: packed (read below) or deleted.
-                Err(e) if e.downcast_any_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound) => {}
+                Err(e)
+                    if e.downcast_any_ref::<std::io::Error>()
+                        .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound) => {}
                 Err(e) => return Err(Error::Git { what: "cannot read ref".into(), detail: e.to_string() }),
             }
         }
