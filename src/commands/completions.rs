@@ -20,7 +20,11 @@ pub struct CompletionsArgs {
 pub fn cmd_completions(ui: &mut Ui, _ctx: &Ctx, args: &CompletionsArgs) -> anyhow::Result<ExitStatus> {
     let mut command = Cli::command();
     // Completions are for the `git-exp` binary; git completes `git exp` through it.
-    clap_complete::generate(args.shell, &mut command, "git-exp", ui.out());
+    // clap_complete panics on a write error, so render to memory first: a closed pipe
+    // (`git exp completions bash | head -1`) then surfaces as an io error main treats as success.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "git-exp", &mut script);
+    ui.out().write_all(&script)?;
     Ok(ExitStatus::Success)
 }
 

@@ -44,12 +44,19 @@ pub fn cmd_gc(ui: &mut Ui, ctx: &Ctx, args: &GcArgs) -> anyhow::Result<ExitStatu
             deleted_runs += 1;
         }
     }
-    let (blobs_deleted, bytes) = prune_blobs(&store, args.dry_run)?;
     let verb = if args.dry_run { "Would delete" } else { "Deleted" };
-    writeln!(
-        ui.status(),
-        "{verb} {deleted_runs} runs from the trash and {blobs_deleted} unreferenced blobs ({bytes} bytes)."
-    )?;
+    match prune_blobs(&store, args.dry_run)? {
+        Pruned::Blobs { count, bytes } => writeln!(
+            ui.status(),
+            "{verb} {deleted_runs} runs from the trash and {count} unreferenced blobs ({bytes} bytes)."
+        )?,
+        Pruned::Refused { unreadable } => {
+            for name in &unreadable {
+                ui.warn(format_args!("cannot read {name}; keeping every blob, since it may refer to any of them"));
+            }
+            writeln!(ui.status(), "{verb} {deleted_runs} runs from the trash; deleted no blobs.")?;
+        }
+    }
     if !args.dry_run {
         let packed = store.repo.pack_refs(crate::store::RUNS_PREFIX)?;
         if packed > 0 {
@@ -59,9 +66,27 @@ pub fn cmd_gc(ui: &mut Ui, ctx: &Ctx, args: &GcArgs) -> anyhow::Result<ExitStatu
     Ok(ExitStatus::Success)
 }
 
-fn prune_blobs(store: &Store, dry_run: bool) -> anyhow::Result<(usize, u64)> {
+/// What blob pruning did.
+enum Pruned {
+    Blobs {
+        count: usize,
+        bytes: u64,
+    },
+    /// Some runs could not be read (a newer schema, a hand-broken run.toml), so which blobs
+    /// they refer to is unknown: none were deleted.
+    Refused {
+        unreadable: Vec<String>,
+    },
+}
+
+fn prune_blobs(store: &Store, dry_run: bool) -> anyhow::Result<Pruned> {
+    let (runs, trash) = (store.list()?, store.list_trash()?);
+    let unreadable: Vec<String> = runs.unreadable.into_iter().chain(trash.unreadable).collect();
+    if !unreadable.is_empty() {
+        return Ok(Pruned::Refused { unreadable });
+    }
     let mut referenced = HashSet::new();
-    for run in store.list()?.runs.iter().chain(store.list_trash()?.runs.iter()) {
+    for run in runs.runs.iter().chain(trash.runs.iter()) {
         referenced.extend(store.artifacts(run)?.artifacts.into_iter().map(|a| a.sha256));
         if let Some(blob) = run.record.output.as_ref().and_then(|o| o.blob.clone()) {
             referenced.insert(blob);
@@ -81,5 +106,5 @@ fn prune_blobs(store: &Store, dry_run: bool) -> anyhow::Result<(usize, u64)> {
         }
         count += 1;
     }
-    Ok((count, bytes))
+    Ok(Pruned::Blobs { count, bytes })
 }

@@ -64,19 +64,39 @@ impl Repo {
     }
 
     /// Returns `(name, target)` of every ref starting with `prefix`, sorted by name.
+    ///
+    /// Safe against a concurrent `git pack-refs --prune`, which writes packed-refs and then
+    /// deletes the loose files: loose refs are read first and packed-refs after (git's order), so
+    /// a loose ref that vanishes mid-listing is found in packed-refs, or was deleted. gix's own
+    /// iterator reads packed-refs first and would miss or fail on such a ref.
     pub fn refs_with_prefix(&self, prefix: &str) -> Result<Vec<(String, Oid)>> {
-        let platform = self.repo.references().map_err(|e| Error::git("cannot list refs", &e))?;
-        let iter = platform.prefixed(prefix).map_err(|e| Error::git("cannot list refs", &e))?;
-        let mut out = Vec::new();
-        for reference in iter {
-            let reference =
-                reference.map_err(|e| Error::Git { what: "cannot read ref".into(), detail: e.to_string() })?;
-            if let Some(id) = reference.target().try_id() {
-                out.push((reference.name().as_bstr().to_string(), id.to_owned()));
+        let list_error =
+            |e: &dyn std::fmt::Display| Error::Git { what: "cannot list refs".into(), detail: e.to_string() };
+        let store = &self.repo.refs;
+        let relative: &gix::path::RelativePath = prefix.try_into().map_err(|e| list_error(&e))?;
+        let mut found = std::collections::BTreeMap::new();
+        for reference in store.iter_prefixed_packed(relative, None).map_err(|e| list_error(&e))? {
+            match reference {
+                Ok(reference) => {
+                    if let Some(id) = reference.target.try_id() {
+                        found.insert(reference.name.as_bstr().to_string(), id.to_owned());
+                    }
+                }
+                // Listed, then gone before it was read: packed (read below) or deleted.
+                Err(e)
+                    if e.downcast_any_ref::<std::io::Error>()
+                        .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound) => {}
+                Err(e) => return Err(Error::Git { what: "cannot read ref".into(), detail: e.to_string() }),
             }
         }
-        out.sort();
-        Ok(out)
+        // A fresh read, not gix's cached snapshot, which may predate the loose refs read above.
+        if let Some(packed) = store.open_packed_buffer().map_err(|e| list_error(&e))? {
+            for reference in packed.iter_prefixed(prefix.into()).map_err(|e| list_error(&e))? {
+                let reference = reference.map_err(|e| list_error(&e))?;
+                found.entry(reference.name.as_bstr().to_string()).or_insert_with(|| reference.target());
+            }
+        }
+        Ok(found.into_iter().collect())
     }
 
     /// Returns the target of `name`, or `None` if it does not exist.

@@ -12,6 +12,9 @@ pub struct Listing {
     pub runs: Vec<Run>,
     /// One line per run that was skipped or read with a problem.
     pub warnings: Vec<String>,
+    /// Refs of runs that could not be read (and are not in `runs`): whatever they refer to is
+    /// unknown, so nothing may be deleted on the grounds that no run needs it.
+    pub unreadable: Vec<String>,
 }
 
 /// Reading more misses than this in one listing is worth spreading over threads.
@@ -50,6 +53,7 @@ impl Store {
         };
 
         let mut warnings = Vec::new();
+        let mut unreadable = Vec::new();
         let had_misses = !fresh.is_empty();
         for (name, oid, result) in fresh {
             match result {
@@ -63,7 +67,10 @@ impl Store {
                     }
                     cached.insert(oid, record);
                 }
-                Err(message) => warnings.push(message),
+                Err(message) => {
+                    warnings.push(message);
+                    unreadable.push(name);
+                }
             }
         }
 
@@ -84,7 +91,7 @@ impl Store {
             // Only entries of current refs are kept, so the cache never grows without bound.
             let _ = cache::save(self.dir(), runs.iter().map(|r| (r.commit, &r.record)));
         }
-        Ok(Listing { runs, warnings })
+        Ok(Listing { runs, warnings, unreadable })
     }
 }
 

@@ -184,7 +184,10 @@ impl Ui {
 
     /// Writes a JSON value to stdout, pretty-printed, with a trailing newline.
     pub fn print_json(&mut self, value: &impl serde::Serialize) -> anyhow::Result<()> {
-        serde_json::to_writer_pretty(&mut self.out, value)?;
+        // serde_json's error hides the io::Error it wraps from `source()` (it reports the io
+        // error's own source instead), so a closed pipe would print `error: Broken pipe`; the
+        // conversion gives the original io::Error back.
+        serde_json::to_writer_pretty(&mut self.out, value).map_err(io::Error::from)?;
         writeln!(self.out)?;
         Ok(())
     }
@@ -284,8 +287,22 @@ fn hints(err: &anyhow::Error) -> Vec<String> {
 }
 
 /// Returns true if the error is a closed stdout (`git exp ls | head`), which is not a failure.
+///
+/// Writers that wrap the io::Error without exposing it through `source()` (serde_json, csv)
+/// are recognised too, so a command that forgets to unwrap one still ends quietly.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
+    let broken = |kind: Option<io::ErrorKind>| kind == Some(io::ErrorKind::BrokenPipe);
+    err.chain().any(|e| {
+        if let Some(e) = e.downcast_ref::<io::Error>() {
+            broken(Some(e.kind()))
+        } else if let Some(e) = e.downcast_ref::<serde_json::Error>() {
+            broken(e.io_error_kind())
+        } else if let Some(e) = e.downcast_ref::<csv::Error>() {
+            matches!(e.kind(), csv::ErrorKind::Io(io) if broken(Some(io.kind())))
+        } else {
+            false
+        }
+    })
 }
 
 /// Prints a clap error and returns its exit code: 0 for `--help`/`--version`, else 2.

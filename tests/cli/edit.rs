@@ -228,3 +228,42 @@ fn gc_prunes_only_old_unreferenced_blobs() {
     env.run(["artifacts", "@", "-o", "../out"]).success();
     assert_eq!(std::fs::read_to_string(env.root.join("out/m.bin")).unwrap(), "kept");
 }
+
+#[test]
+fn gc_keeps_every_blob_while_a_run_cannot_be_read() {
+    let env = TestEnv::with_commit();
+    env.write("a.py", "import os, sys\nopen(os.environ['GIT_EXP_ARTIFACTS'] + '/m.bin', 'w').write(sys.argv[1])\n");
+    env.run(["run", "--", "python3", "a.py", "from-the-future"]).success();
+    let future = env.run_ids()[0].clone();
+    env.run(["run", "--", "python3", "a.py", "dropped"]).success();
+    env.run(["rm", "@"]).success();
+    let blobs = env.repo.join(".git/git-exp/blobs/sha256");
+    let all = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .flat_map(|d| std::fs::read_dir(d.path()).unwrap().flatten().map(|f| f.path()))
+            .collect()
+    };
+    for blob in all(&blobs) {
+        let status = std::process::Command::new("touch").args(["-d", "2020-01-01"]).arg(&blob).status().unwrap();
+        assert!(status.success());
+    }
+    // A newer git-exp wrote this run: this one cannot tell which blobs it refers to.
+    edit_record(&env, &future, |text| text.replace("schema = 1", "schema = 2"));
+    let out = env.run(["gc", "--trash-days", "0"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stderr.contains(&format!("warning: cannot read refs/git-exp/runs/{future}; keeping every blob")),
+        "{out}"
+    );
+    assert!(out.stderr.contains("Deleted 1 runs from the trash; deleted no blobs."), "{out}");
+    assert_eq!(all(&blobs).len(), 2, "{out}");
+
+    // Once the run reads again, the unreferenced blob goes and the run's own stays.
+    edit_record(&env, &future, |text| text.replace("schema = 2", "schema = 1"));
+    let out = env.run(["gc"]);
+    assert!(out.stderr.contains("and 1 unreferenced blobs"), "{out}");
+    env.run(["artifacts", &future, "-o", "../out"]).success();
+    assert_eq!(std::fs::read_to_string(env.root.join("out/m.bin")).unwrap(), "from-the-future");
+}

@@ -18,6 +18,7 @@ mod output;
 mod python;
 mod report;
 mod review;
+mod robust;
 mod run;
 mod security;
 mod sharing;

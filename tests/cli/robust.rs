@@ -1,0 +1,136 @@
+//! Robustness: listing while refs are packed, closed pipes, gc next to runs it cannot read.
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::common::TestEnv;
+
+const COPIES: usize = 300;
+
+/// `COPIES` distinct commits with the tree of `run` (the message differs), written in one `git`.
+fn copies_of(env: &TestEnv, run: &str, tag: &str) -> Vec<String> {
+    let commit = env.git(["cat-file", "commit", run]);
+    let dir = env.root.join(format!("copies-{tag}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let paths: Vec<String> = (0..COPIES)
+        .map(|i| {
+            let path = dir.join(i.to_string());
+            std::fs::write(&path, format!("{commit}copy {tag} {i}\n")).unwrap();
+            path.to_str().unwrap().to_owned()
+        })
+        .collect();
+    let mut cmd = Command::new("git");
+    env.hermetic(&mut cmd);
+    let mut child = cmd
+        .current_dir(&env.repo)
+        .args(["hash-object", "-t", "commit", "-w", "--stdin-paths"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all((paths.join("\n") + "\n").as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn ls_and_report_see_every_run_while_refs_are_being_packed() {
+    let env = TestEnv::with_commit();
+    let id = env.snapshot(&["-n", "base", "--metric", "acc=0.9"]);
+    let run = format!("refs/git-exp/runs/{id}");
+    let (a, b) = (copies_of(&env, &run, "a"), copies_of(&env, &run, "b"));
+    let packer_env = TestEnvRefs { repo: env.repo.clone(), home: env.home.clone() };
+    packer_env.update(&a);
+
+    // In the background, refs keep moving between loose files and packed-refs: each round
+    // rewrites every copy ref as a loose file, then packs and prunes them.
+    let stop = Arc::new(AtomicBool::new(false));
+    let packer = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let mut rounds = 0;
+            while !stop.load(Ordering::Relaxed) {
+                packer_env.update(if rounds % 2 == 0 { &b } else { &a });
+                packer_env.pack();
+                rounds += 1;
+            }
+            rounds
+        })
+    };
+    for round in 0..20 {
+        let out = env.run(["ls", "--format", "json"]);
+        assert_eq!(out.code, 0, "round {round}\n{out}");
+        assert_eq!(out.json().as_array().unwrap().len(), COPIES + 1, "round {round}\n{out}");
+        assert!(!out.stderr.contains("skipping"), "round {round}\n{out}");
+        if round % 5 == 0 {
+            let site = env.root.join(format!("site-{round}"));
+            let out = env.run(["report", "-o", site.to_str().unwrap()]);
+            assert_eq!(out.code, 0, "report, round {round}\n{out}");
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let rounds = packer.join().unwrap();
+    assert!(rounds > 0);
+}
+
+/// The repository, for the packing thread (a TestEnv is not `Send`): git with the same
+/// hermetic config.
+struct TestEnvRefs {
+    repo: std::path::PathBuf,
+    home: std::path::PathBuf,
+}
+
+impl TestEnvRefs {
+    fn git(&self) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap())
+            .env("HOME", &self.home)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", self.home.join(".gitconfig"))
+            .current_dir(&self.repo);
+        cmd
+    }
+
+    fn update(&self, oids: &[String]) {
+        let mut child = self.git().args(["update-ref", "--stdin"]).stdin(Stdio::piped()).spawn().unwrap();
+        let script: String =
+            oids.iter().enumerate().map(|(i, oid)| format!("update refs/git-exp/runs/copy{i:04} {oid}\n")).collect();
+        child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+        assert!(child.wait().unwrap().success());
+    }
+
+    fn pack(&self) {
+        assert!(self.git().args(["pack-refs", "--all", "--prune"]).status().unwrap().success());
+    }
+}
+
+#[test]
+fn every_format_ends_quietly_on_a_closed_pipe() {
+    let env = TestEnv::with_commit();
+    // Enough points that the output is far larger than a pipe's buffer.
+    let script = r#"awk 'BEGIN { for (i = 0; i < 50000; i++) print "{\"loss\": " i "}" }' >> "$GIT_EXP_METRICS""#;
+    env.run(["run", "--", "sh", "-c", script]).success();
+    for format in ["json", "csv", "tsv", "md", "table"] {
+        let mut child = env
+            .cmd()
+            .args(["metrics", "@", "loss", "--format", format])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        reader.read_line(&mut first).unwrap();
+        assert!(!first.is_empty(), "{format}: no output");
+        drop(reader);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{format}: {stderr}");
+        assert!(stderr.is_empty(), "{format}: {stderr}");
+    }
+}
