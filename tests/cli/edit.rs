@@ -197,6 +197,23 @@ fn edit_record(env: &TestEnv, id: &str, edit: impl Fn(String) -> String) {
     git(&["update-ref", &reference, &commit]);
 }
 
+/// The files of the blob store below `dir` (`sha256/<2 hex>/<rest>`).
+fn blob_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .flat_map(|d| std::fs::read_dir(d.path()).unwrap().flatten().map(|f| f.path()))
+        .collect()
+}
+
+/// Makes every blob older than gc's grace period.
+fn age_blobs(dir: &std::path::Path) {
+    for blob in blob_files(dir) {
+        let status = std::process::Command::new("touch").args(["-d", "2020-01-01"]).arg(&blob).status().unwrap();
+        assert!(status.success());
+    }
+}
+
 #[test]
 fn gc_prunes_only_old_unreferenced_blobs() {
     let env = TestEnv::with_commit();
@@ -204,18 +221,8 @@ fn gc_prunes_only_old_unreferenced_blobs() {
     env.run(["run", "--", "python3", "a.py", "kept"]).success();
     env.run(["run", "--", "python3", "a.py", "dropped"]).success();
     let blobs = env.repo.join(".git/git-exp/blobs/sha256");
-    let all = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
-        std::fs::read_dir(dir)
-            .unwrap()
-            .flatten()
-            .flat_map(|d| std::fs::read_dir(d.path()).unwrap().flatten().map(|f| f.path()))
-            .collect()
-    };
-    assert_eq!(all(&blobs).len(), 2);
-    for blob in all(&blobs) {
-        let status = std::process::Command::new("touch").args(["-d", "2020-01-01"]).arg(&blob).status().unwrap();
-        assert!(status.success());
-    }
+    assert_eq!(blob_files(&blobs).len(), 2);
+    age_blobs(&blobs);
     env.run(["rm", "@"]).success();
     let out = env.run(["gc"]);
     assert!(
@@ -224,7 +231,7 @@ fn gc_prunes_only_old_unreferenced_blobs() {
     );
     let out = env.run(["gc", "--trash-days", "0"]);
     assert!(out.stderr.contains("Deleted 1 runs from the trash and 1 unreferenced blobs"), "{out}");
-    assert_eq!(all(&blobs).len(), 1);
+    assert_eq!(blob_files(&blobs).len(), 1);
     env.run(["artifacts", "@", "-o", "../out"]).success();
     assert_eq!(std::fs::read_to_string(env.root.join("out/m.bin")).unwrap(), "kept");
 }
@@ -238,17 +245,7 @@ fn gc_keeps_every_blob_while_a_run_cannot_be_read() {
     env.run(["run", "--", "python3", "a.py", "dropped"]).success();
     env.run(["rm", "@"]).success();
     let blobs = env.repo.join(".git/git-exp/blobs/sha256");
-    let all = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
-        std::fs::read_dir(dir)
-            .unwrap()
-            .flatten()
-            .flat_map(|d| std::fs::read_dir(d.path()).unwrap().flatten().map(|f| f.path()))
-            .collect()
-    };
-    for blob in all(&blobs) {
-        let status = std::process::Command::new("touch").args(["-d", "2020-01-01"]).arg(&blob).status().unwrap();
-        assert!(status.success());
-    }
+    age_blobs(&blobs);
     // A newer git-exp wrote this run: this one cannot tell which blobs it refers to.
     edit_record(&env, &future, |text| text.replace("schema = 1", "schema = 2"));
     let out = env.run(["gc", "--trash-days", "0"]);
@@ -258,7 +255,7 @@ fn gc_keeps_every_blob_while_a_run_cannot_be_read() {
         "{out}"
     );
     assert!(out.stderr.contains("Deleted 1 runs from the trash; deleted no blobs."), "{out}");
-    assert_eq!(all(&blobs).len(), 2, "{out}");
+    assert_eq!(blob_files(&blobs).len(), 2, "{out}");
 
     // Once the run reads again, the unreferenced blob goes and the run's own stays.
     edit_record(&env, &future, |text| text.replace("schema = 2", "schema = 1"));
