@@ -2,6 +2,7 @@ use std::path::PathBuf;
 
 use crate::blobs::BlobStore;
 use crate::commands::{Ctx, ExitStatus};
+use crate::format::count;
 use crate::store::{Artifact, RunSpec};
 use crate::ui::{Cell, Table, Ui};
 
@@ -99,7 +100,13 @@ pub fn cmd_artifacts(ui: &mut Ui, ctx: &Ctx, args: &ArtifactsArgs) -> anyhow::Re
         bar.inc(1);
     }
     bar.finish_and_clear();
-    writeln!(ui.status(), "Extracted {extracted} artifacts of run {} into {}.", run.id(), dir.display())?;
+    writeln!(
+        ui.status(),
+        "Extracted {} of run {} into {}.",
+        count(extracted, "artifact", None),
+        run.id(),
+        dir.display()
+    )?;
     if failed > 0 {
         anyhow::bail!("{failed} of {} artifacts of run {} could not be extracted", targets.len(), run.id());
     }

@@ -3,6 +3,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::blobs::BlobStore;
 use crate::commands::{Ctx, ExitStatus};
+use crate::format::count;
 use crate::store::Store;
 use crate::ui::Ui;
 
@@ -46,15 +47,17 @@ pub fn cmd_gc(ui: &mut Ui, ctx: &Ctx, args: &GcArgs) -> anyhow::Result<ExitStatu
     }
     let verb = if args.dry_run { "Would delete" } else { "Deleted" };
     match prune_blobs(&store, args.dry_run)? {
-        Pruned::Blobs { count, bytes } => writeln!(
+        Pruned::Blobs { count: count_blobs, bytes } => writeln!(
             ui.status(),
-            "{verb} {deleted_runs} runs from the trash and {count} unreferenced blobs ({bytes} bytes)."
+            "{verb} {} from the trash and {} ({bytes} bytes).",
+            count(deleted_runs, "run", None),
+            count(count_blobs, "unreferenced blob", None)
         )?,
         Pruned::Refused { unreadable } => {
             for name in &unreadable {
                 ui.warn(format_args!("cannot read {name}; keeping every blob, since it may refer to any of them"));
             }
-            writeln!(ui.status(), "{verb} {deleted_runs} runs from the trash; deleted no blobs.")?;
+            writeln!(ui.status(), "{verb} {} from the trash; deleted no blobs.", count(deleted_runs, "run", None))?;
         }
     }
     if !args.dry_run {

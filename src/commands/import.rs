@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use crate::commands::{Ctx, ExitStatus};
+use crate::format::count;
 use crate::share::{self, bundle};
 use crate::ui::Ui;
 
@@ -25,6 +26,6 @@ pub fn cmd_import(ui: &mut Ui, ctx: &Ctx, args: &ImportArgs) -> anyhow::Result<E
     let (report, blobs) = bundle::import(ui, &store, &src)?;
     let name = args.file.display().to_string();
     share::print_fetch(ui, &name, &report)?;
-    writeln!(ui.status(), "Imported {blobs} blobs.")?;
+    writeln!(ui.status(), "Imported {}.", count(blobs, "blob", None))?;
     Ok(ExitStatus::Success)
 }

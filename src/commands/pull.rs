@@ -1,5 +1,6 @@
 use crate::blobs::BlobStore;
 use crate::commands::{Ctx, ExitStatus};
+use crate::format::count;
 use crate::share;
 use crate::store::Store;
 use crate::ui::Ui;
@@ -51,9 +52,9 @@ pub fn download_blobs(ui: &mut Ui, store: &Store, runs: &[crate::store::Run]) ->
     }
     let Some(remote) = share::blob_remote(store)? else {
         ui.warn(format!(
-            "{} blobs of these runs cannot be downloaded: no blob remote is configured \
+            "{} of these runs cannot be downloaded: no blob remote is configured \
              (git config exp.blobs <dir or s3://bucket/prefix>)",
-            shas.len()
+            count(shas.len(), "blob", None)
         ));
         return Ok(ExitStatus::Success);
     };
@@ -61,8 +62,8 @@ pub fn download_blobs(ui: &mut Ui, store: &Store, runs: &[crate::store::Run]) ->
     let (done, missing) = share::download(ui, &local, &remote, &shas)?;
     writeln!(
         ui.status(),
-        "Downloaded {} blobs from {} ({} already here).",
-        done.moved,
+        "Downloaded {} from {} ({} already here).",
+        count(done.moved, "blob", None),
         remote.describe(),
         done.skipped
     )?;

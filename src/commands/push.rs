@@ -1,5 +1,6 @@
 use crate::blobs::BlobStore;
 use crate::commands::{Ctx, ExitStatus};
+use crate::format::count;
 use crate::git::RefOutcome;
 use crate::share;
 use crate::store::Run;
@@ -57,16 +58,16 @@ pub fn cmd_push(ui: &mut Ui, ctx: &Ctx, args: &PushArgs) -> anyhow::Result<ExitS
                 let done = share::upload(ui, &local, &blob_remote, &shas)?;
                 writeln!(
                     ui.status(),
-                    "Uploaded {} blobs to {} ({} already there).",
-                    done.moved,
+                    "Uploaded {} to {} ({} already there).",
+                    count(done.moved, "blob", None),
                     blob_remote.describe(),
                     done.skipped
                 )?;
             }
             None => ui.warn(format!(
-                "{} blobs stay in this clone: no blob remote is configured \
+                "{} stay in this clone: no blob remote is configured \
                  (git config exp.blobs <dir or s3://bucket/prefix>)",
-                shas.len()
+                count(shas.len(), "blob", None)
             )),
         }
     }
@@ -74,6 +75,6 @@ pub fn cmd_push(ui: &mut Ui, ctx: &Ctx, args: &PushArgs) -> anyhow::Result<ExitS
     let refspecs: Vec<String> = runs.iter().map(|r| format!("{0}:{0}", r.ref_name())).collect();
     let pushed = store.repo.push(&remote, &refspecs)?;
     let fresh = pushed.iter().filter(|r| r.outcome != RefOutcome::UpToDate).count();
-    writeln!(ui.status(), "Pushed {fresh} runs to {remote} ({} up to date).", pushed.len() - fresh)?;
+    writeln!(ui.status(), "Pushed {} to {remote} ({} up to date).", count(fresh, "run", None), pushed.len() - fresh)?;
     Ok(ExitStatus::Success)
 }

@@ -183,7 +183,12 @@ pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitSta
                 .join(" ")
         })
         .collect();
-    writeln!(ui.status(), "Sweep {sweep}: {total} runs, {} at a time", args.jobs.max(1))?;
+    writeln!(
+        ui.status(),
+        "Sweep {sweep}: {}, {} at a time",
+        crate::format::count(total, "run", None),
+        args.jobs.max(1)
+    )?;
     ui.flush();
     let results = sweep::run_all(&ctx.cwd, requests, args.jobs, args.fail_fast, |event| match event {
         sweep::Event::Started { index, id, name } => {

@@ -91,7 +91,7 @@ fn tag_note_rename_rm_restore_gc() {
     env.run(["rm", &id]).success();
 
     let out = env.run(["gc", "--dry-run", "--trash-days", "0"]);
-    assert!(out.stderr.contains("Would delete 1 runs from the trash"), "{out}");
+    assert!(out.stderr.contains("Would delete 1 run from the trash"), "{out}");
     let kept = snapshot(&env, &["-n", "kept"]);
     let out = env.run(["gc", "--trash-days", "0"]);
     assert!(out.stderr.contains("Packed 1 run refs."), "{out}");
@@ -230,7 +230,7 @@ fn gc_prunes_only_old_unreferenced_blobs() {
         "trash still refers to it\n{out}"
     );
     let out = env.run(["gc", "--trash-days", "0"]);
-    assert!(out.stderr.contains("Deleted 1 runs from the trash and 1 unreferenced blobs"), "{out}");
+    assert!(out.stderr.contains("Deleted 1 run from the trash and 1 unreferenced blob"), "{out}");
     assert_eq!(blob_files(&blobs).len(), 1);
     env.run(["artifacts", "@", "-o", "../out"]).success();
     assert_eq!(std::fs::read_to_string(env.root.join("out/m.bin")).unwrap(), "kept");
@@ -254,13 +254,13 @@ fn gc_keeps_every_blob_while_a_run_cannot_be_read() {
         out.stderr.contains(&format!("warning: cannot read refs/git-exp/runs/{future}; keeping every blob")),
         "{out}"
     );
-    assert!(out.stderr.contains("Deleted 1 runs from the trash; deleted no blobs."), "{out}");
+    assert!(out.stderr.contains("Deleted 1 run from the trash; deleted no blobs."), "{out}");
     assert_eq!(blob_files(&blobs).len(), 2, "{out}");
 
     // Once the run reads again, the unreferenced blob goes and the run's own stays.
     edit_record(&env, &future, |text| text.replace("schema = 2", "schema = 1"));
     let out = env.run(["gc"]);
-    assert!(out.stderr.contains("and 1 unreferenced blobs"), "{out}");
+    assert!(out.stderr.contains("and 1 unreferenced blob ("), "{out}");
     env.run(["artifacts", &future, "-o", "../out"]).success();
     assert_eq!(std::fs::read_to_string(env.root.join("out/m.bin")).unwrap(), "from-the-future");
 }

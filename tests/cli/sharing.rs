@@ -66,7 +66,7 @@ fn push_fetch_pull_and_lazy_artifacts_between_two_clones() {
     let out = env.run(["push"]);
     let err = &out.stderr;
     assert!(out.success().is_empty(), "push writes status to stderr only\n{out}");
-    assert!(err.contains("Uploaded 1 blobs") && err.contains("Pushed 1 runs to origin"), "{out}");
+    assert!(err.contains("Uploaded 1 blob") && err.contains("Pushed 1 run to origin"), "{out}");
     assert_eq!(env.user_state(), before, "push leaves branches, index and HEAD alone");
     let on_remote = env.git_in(&team.remote, ["for-each-ref", "--format=%(refname)", "refs/git-exp/"]);
     assert_eq!(on_remote.trim(), format!("refs/git-exp/runs/{id}"));
@@ -292,7 +292,7 @@ fn s3_blob_remote_round_trip() {
     let vars = server.vars();
 
     let out = env.run_in(&env.repo, &vars, ["push"]);
-    assert!(out.stderr.contains("Uploaded 1 blobs to s3://exp-bucket/team/runs (0 already there)"), "{out}");
+    assert!(out.stderr.contains("Uploaded 1 blob to s3://exp-bucket/team/runs (0 already there)"), "{out}");
     assert!(!out.stderr.contains("testing"), "credentials never appear in output");
     let out = env.run_in(&env.repo, &vars, ["push"]);
     assert!(out.stderr.contains("Uploaded 0 blobs") && out.stderr.contains("1 already there"), "{out}");
@@ -331,7 +331,7 @@ fn bundle_round_trip_into_a_repository_without_remotes() {
     std::fs::create_dir_all(&other).unwrap();
     env.git_in(&other, ["init", "-q"]);
     let out = team.run(&other, &["import", bundle.to_str().unwrap()]);
-    assert!(out.stderr.contains("1 new") && out.stderr.contains("Imported 1 blobs."), "{out}");
+    assert!(out.stderr.contains("1 new") && out.stderr.contains("Imported 1 blob."), "{out}");
     let shown = team.show(&other, &id);
     assert_eq!(shown["tags"], serde_json::json!(["keep"]));
     team.run(&other, &["artifacts", &id, "-o", "out"]).success();
