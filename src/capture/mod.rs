@@ -260,14 +260,3 @@ impl Started {
         Ok(Executed { run, ended, spawn_error, notices })
     }
 }
-
-/// Formats a duration in seconds for status lines (`0.4s`, `1m 12s`, `2h 3m`).
-pub fn human_duration(seconds: f64) -> String {
-    if seconds < 60.0 {
-        format!("{seconds:.1}s")
-    } else if seconds < 3600.0 {
-        format!("{}m {}s", (seconds / 60.0) as u64, (seconds % 60.0) as u64)
-    } else {
-        format!("{}h {}m", (seconds / 3600.0) as u64, ((seconds % 3600.0) / 60.0) as u64)
-    }
-}

@@ -199,7 +199,7 @@ pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitSta
                 for notice in &done.notices {
                     ui.warn(notice);
                 }
-                let took = capture::human_duration(done.run.record.duration(crate::clock::now()));
+                let took = crate::format::duration(done.run.record.duration(crate::clock::now()));
                 let (status, id, name) = (done.run.status, done.run.id(), &done.run.record.name);
                 let _ = writeln!(ui.status(), "[{}/{total}] {status} {id} ({name}) after {took}", index + 1);
             }
@@ -228,7 +228,7 @@ pub fn run_one(ui: &mut Ui, store: &crate::store::Store, request: Request) -> an
         ui.report(&anyhow::anyhow!("{message}"));
     }
     let run = &executed.run;
-    let took = capture::human_duration(run.record.duration(crate::clock::now()));
+    let took = crate::format::duration(run.record.duration(crate::clock::now()));
     let how = match (run.record.exit_code, run.record.signal) {
         (_, Some(sig)) => format!(" (killed by signal {sig})"),
         (Some(code), _) if code != 0 => format!(" (exit code {code})"),
@@ -264,7 +264,7 @@ fn print_summary(
                     Cell::text(done.run.id().to_string()),
                     Cell::text(done.run.record.name.clone()),
                     Cell::text(done.run.status.as_str()),
-                    Cell::new(seconds.into(), capture::human_duration(seconds)),
+                    Cell::new(seconds.into(), crate::format::duration(seconds)),
                 ]
             }
             Some(Err(_)) | None => {

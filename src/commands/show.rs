@@ -132,7 +132,7 @@ fn print_text(ui: &mut Ui, run: &Run, d: &Details) -> anyhow::Result<()> {
     if r.cwd != "." {
         field(out, "cwd", &r.cwd)?;
     }
-    let duration = crate::capture::human_duration(r.duration(now));
+    let duration = crate::format::duration(r.duration(now));
     field(out, "started", &format!("{} ({duration})", crate::clock::rfc3339(r.started)))?;
     match (r.exit_code, r.signal) {
         (_, Some(sig)) => field(out, "exit", &format!("killed by signal {sig}"))?,
