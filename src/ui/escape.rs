@@ -11,16 +11,21 @@ use std::fmt::Write as _;
 /// `\r`, `\n`, else `\xNN` (C0 and DEL) or `\u{NN}` (C1). Borrowed when there is nothing to
 /// escape, which is almost always: this runs on every table cell.
 pub fn visible(s: &str) -> Cow<'_, str> {
-    escape(s, false)
+    escape(s, |_| false)
 }
 
 /// Like [`visible`] but keeps `\n`, for text that is meant to span lines (a note, output lines).
 pub fn visible_lines(s: &str) -> Cow<'_, str> {
-    escape(s, true)
+    escape(s, |c| c == '\n')
 }
 
-fn escape(s: &str, keep_newlines: bool) -> Cow<'_, str> {
-    let needs = |c: char| c.is_control() && !(keep_newlines && c == '\n');
+/// Like [`visible`] but keeps `\t`, for lines of code (a patch), where tabs are indentation.
+pub fn visible_code(s: &str) -> Cow<'_, str> {
+    escape(s, |c| c == '\t')
+}
+
+fn escape(s: &str, keep: fn(char) -> bool) -> Cow<'_, str> {
+    let needs = |c: char| c.is_control() && !keep(c);
     if !s.chars().any(needs) {
         return Cow::Borrowed(s);
     }
@@ -70,6 +75,7 @@ mod tests {
     #[test]
     fn lines_keep_newlines_only() {
         assert_eq!(visible_lines("a\n\x1b[2Jb\r"), "a\n\\e[2Jb\\r");
+        assert_eq!(visible_code("\tx\x1b[2J"), "\tx\\e[2J");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use anstream::AutoStream;
 pub use anstream::ColorChoice;
 use anstyle::{AnsiColor, Style};
 
-pub use escape::{visible, visible_lines};
+pub use escape::{visible, visible_code, visible_lines};
 pub use table::{Cell, Table, escape_markdown_cell, truncate as table_truncate};
 
 use crate::cli::{ColorWhen, GlobalArgs};

@@ -246,8 +246,13 @@ fn text_output_shows_terminal_escapes_instead_of_sending_them() {
     let a = env.snapshot(&["-n", &name, "-t", TITLE, "-m", TITLE, "-p", "msg=\x1b[2J", "--metric", "acc=0.9"]);
     let b = env.snapshot(&["-n", "plain", "-p", "msg=ok", "--metric", "acc=0.8"]);
 
-    for args in [vec!["ls"], vec!["ls", "-c", "id,name,tags,note,params.msg"], vec!["show", &a], vec!["compare", &a, &b]]
-    {
+    for args in [
+        vec!["ls"],
+        vec!["ls", "-c", "id,name,tags,note,params.msg"],
+        vec!["show", &a],
+        vec!["compare", &a, &b],
+        vec!["diff", &a, &b],
+    ] {
         let out = env.run(&args);
         let text = out.success();
         assert!(!text.contains('\x1b') && !text.contains('\x07'), "{args:?} sent a control character:\n{out}");
