@@ -218,7 +218,7 @@ impl Ui {
             shown.push_str(&text);
         }
         for hint in hints(err) {
-            let _ = writeln!(self.err, "hint: {}", visible(&hint));
+            let _ = writeln!(self.err, "hint: {}", visible_lines(&hint));
         }
     }
 }
