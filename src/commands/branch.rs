@@ -29,6 +29,11 @@ pub fn cmd_branch(ui: &mut Ui, ctx: &Ctx, args: &BranchArgs) -> anyhow::Result<E
         if e.is_usage() { anyhow::Error::new(UsageError::new(e.to_string())) } else { e.into() }
     })?;
     let r = &run.record;
-    writeln!(ui.status(), "Created branch {name} at {commit} with the code of run {} ({}).", r.id, r.name)?;
+    writeln!(
+        ui.status(),
+        "Created branch {name} at {commit} with the code of run {} ({}).",
+        r.id,
+        crate::ui::visible(&r.name)
+    )?;
     Ok(ExitStatus::Success)
 }

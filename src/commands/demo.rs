@@ -119,6 +119,6 @@ fn record(ui: &mut Ui, store: &Store, dir: &Path, name: &str, values: &[&str], t
     };
     let executed = capture::start(store, request)?.execute(store)?;
     let run = &executed.run;
-    writeln!(ui.status(), "Recorded run {} ({}): {}", run.id(), run.record.name, run.status)?;
+    writeln!(ui.status(), "Recorded run {} ({}): {}", run.id(), crate::ui::visible(&run.record.name), run.status)?;
     Ok(())
 }

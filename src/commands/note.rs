@@ -31,6 +31,6 @@ pub fn cmd_note(ui: &mut Ui, ctx: &Ctx, args: &NoteArgs) -> anyhow::Result<ExitS
             record.note.clone_from(&args.text);
         }
     })?;
-    writeln!(ui.status(), "Updated the note of {} ({}).", run.id(), run.record.name)?;
+    writeln!(ui.status(), "Updated the note of {} ({}).", run.id(), crate::ui::visible(&run.record.name))?;
     Ok(ExitStatus::Success)
 }

@@ -24,6 +24,12 @@ pub fn cmd_rename(ui: &mut Ui, ctx: &Ctx, args: &RenameArgs) -> anyhow::Result<E
     let run = store.resolve(&args.run)?;
     let old = run.record.name.clone();
     let run = store.update_run(run.id(), "rename", &[], |record| record.name = name.to_owned())?;
-    writeln!(ui.status(), "Renamed {} from {old} to {}.", run.id(), run.record.name)?;
+    writeln!(
+        ui.status(),
+        "Renamed {} from {} to {}.",
+        run.id(),
+        crate::ui::visible(&old),
+        crate::ui::visible(&run.record.name)
+    )?;
     Ok(ExitStatus::Success)
 }

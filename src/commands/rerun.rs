@@ -91,6 +91,6 @@ pub fn cmd_rerun(ui: &mut Ui, ctx: &Ctx, args: &RerunArgs) -> anyhow::Result<Exi
         dir: ctx.cwd.clone(),
         ..Request::default()
     };
-    writeln!(ui.status(), "Re-running {} ({}) in a checkout of its code", r.id, r.name)?;
+    writeln!(ui.status(), "Re-running {} ({}) in a checkout of its code", r.id, crate::ui::visible(&r.name))?;
     run_one(ui, &store, request)
 }

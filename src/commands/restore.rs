@@ -20,7 +20,7 @@ pub fn cmd_restore(ui: &mut Ui, ctx: &Ctx, args: &RestoreArgs) -> anyhow::Result
     let runs = args.runs.iter().map(|spec| spec.resolve(&trash.runs)).collect::<Result<Vec<_>, _>>()?;
     for run in runs {
         store.restore(run)?;
-        writeln!(ui.status(), "Restored run {} ({}).", run.id(), run.record.name)?;
+        writeln!(ui.status(), "Restored run {} ({}).", run.id(), crate::ui::visible(&run.record.name))?;
     }
     Ok(ExitStatus::Success)
 }

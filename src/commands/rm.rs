@@ -29,7 +29,7 @@ pub fn cmd_rm(ui: &mut Ui, ctx: &Ctx, args: &RmArgs) -> anyhow::Result<ExitStatu
             ui.status(),
             "Moved run {} ({}) to the trash; `git exp restore {}` brings it back.",
             run.id(),
-            run.record.name,
+            crate::ui::visible(&run.record.name),
             run.id()
         )?;
     }

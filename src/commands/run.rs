@@ -192,7 +192,13 @@ pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitSta
     ui.flush();
     let results = sweep::run_all(&ctx.cwd, requests, args.jobs, args.fail_fast, |event| match event {
         sweep::Event::Started { index, id, name } => {
-            let _ = writeln!(ui.status(), "[{}/{total}] started {id} ({name}) {}", index + 1, summaries[*index]);
+            let _ = writeln!(
+                ui.status(),
+                "[{}/{total}] started {id} ({}) {}",
+                index + 1,
+                crate::ui::visible(name),
+                crate::ui::visible(&summaries[*index])
+            );
         }
         sweep::Event::Finished { index, outcome } => match outcome.as_ref() {
             Ok(done) => {
@@ -201,7 +207,12 @@ pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitSta
                 }
                 let took = crate::format::duration(done.run.record.duration(crate::clock::now()));
                 let (status, id, name) = (done.run.status, done.run.id(), &done.run.record.name);
-                let _ = writeln!(ui.status(), "[{}/{total}] {status} {id} ({name}) after {took}", index + 1);
+                let _ = writeln!(
+                    ui.status(),
+                    "[{}/{total}] {status} {id} ({}) after {took}",
+                    index + 1,
+                    crate::ui::visible(name)
+                );
             }
             Err(message) => {
                 ui.warn(format!("[{}/{total}] could not record {}: {message}", index + 1, summaries[*index]));
@@ -217,7 +228,7 @@ pub fn run_one(ui: &mut Ui, store: &crate::store::Store, request: Request) -> an
     for notice in &started.notices {
         ui.warn(notice);
     }
-    writeln!(ui.status(), "Recording run {} ({})", started.run.id(), started.run.record.name)?;
+    writeln!(ui.status(), "Recording run {} ({})", started.run.id(), crate::ui::visible(&started.run.record.name))?;
     ui.flush();
     let executed = started.execute(store)?;
     store.maintain();
@@ -234,7 +245,14 @@ pub fn run_one(ui: &mut Ui, store: &crate::store::Store, request: Request) -> an
         (Some(code), _) if code != 0 => format!(" (exit code {code})"),
         _ => String::new(),
     };
-    writeln!(ui.status(), "Run {} ({}) {}{how} after {took}: {}", run.id(), run.record.name, run.status, run.commit)?;
+    writeln!(
+        ui.status(),
+        "Run {} ({}) {}{how} after {took}: {}",
+        run.id(),
+        crate::ui::visible(&run.record.name),
+        run.status,
+        run.commit
+    )?;
     Ok(match executed.ended.shell_code() {
         0 => ExitStatus::Success,
         code => ExitStatus::Child(code),

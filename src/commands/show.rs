@@ -8,7 +8,7 @@ use crate::git::FileChange;
 use crate::store::record::{OUTPUT_LOG, RECORD_DIR};
 use crate::store::view::{display_value, flatten};
 use crate::store::{Run, RunSpec, Store};
-use crate::ui::{Format, Ui};
+use crate::ui::{Format, Ui, visible, visible_lines};
 
 /// Show a run: record, params, metrics, artifacts, code changes and output
 ///
@@ -124,8 +124,9 @@ fn print_text(ui: &mut Ui, run: &Run, d: &Details) -> anyhow::Result<()> {
     let r = &run.record;
     let now = crate::clock::now();
     let out = ui.out();
-    writeln!(out, "{bold}run {} ({}){bold:#}  {status_style}{}{status_style:#}", r.id, r.name, run.status)?;
-    let field = |out: &mut dyn Write, name: &str, value: &str| writeln!(out, "{name:<10}{value}");
+    // Everything below came from a run: control characters are shown, never sent to the terminal.
+    writeln!(out, "{bold}run {} ({}){bold:#}  {status_style}{}{status_style:#}", r.id, visible(&r.name), run.status)?;
+    let field = |out: &mut dyn Write, name: &str, value: &str| writeln!(out, "{name:<10}{}", visible_lines(value));
     if !r.command.is_empty() {
         field(out, "command", &crate::store::record::shell_join(&r.command))?;
     }
@@ -164,7 +165,7 @@ fn print_text(ui: &mut Ui, run: &Run, d: &Details) -> anyhow::Result<()> {
     if !r.params.is_empty() {
         writeln!(out, "\n{bold}params{bold:#}")?;
         for (key, value) in flatten(&r.params) {
-            writeln!(out, "  {key} = {}", display_value(value))?;
+            writeln!(out, "  {} = {}", visible(&key), visible(&display_value(value)))?;
         }
     }
     if !r.metrics.is_empty() {
@@ -176,7 +177,8 @@ fn print_text(ui: &mut Ui, run: &Run, d: &Details) -> anyhow::Result<()> {
             let spark = d.sparklines.iter().find(|(k, _)| k == key).map_or("", |(_, s)| s.as_str());
             writeln!(
                 out,
-                "  {key:<width$}  {spark:<16}  {:>8}  {:>10}  {:>10}  {:>10}",
+                "  {:<width$}  {spark:<16}  {:>8}  {:>10}  {:>10}  {:>10}",
+                visible(key),
                 m.count,
                 short(&fmt(m.last)),
                 short(&fmt(m.min)),
@@ -193,7 +195,7 @@ fn print_text(ui: &mut Ui, run: &Run, d: &Details) -> anyhow::Result<()> {
             writeln!(
                 out,
                 "  {}  {}  sha256:{}",
-                a.path,
+                visible(&a.path),
                 crate::format::bytes(a.size),
                 &a.sha256[..12.min(a.sha256.len())]
             )?;
@@ -202,7 +204,7 @@ fn print_text(ui: &mut Ui, run: &Run, d: &Details) -> anyhow::Result<()> {
     if !d.changes.is_empty() || d.base_note.is_some() {
         writeln!(out, "\n{bold}code changes vs base{bold:#}")?;
         if let Some(note) = &d.base_note {
-            writeln!(out, "  ({note})")?;
+            writeln!(out, "  ({})", visible(note))?;
         }
         for (change, path) in &d.changes {
             let mark = match change {
@@ -210,13 +212,13 @@ fn print_text(ui: &mut Ui, run: &Run, d: &Details) -> anyhow::Result<()> {
                 FileChange::Modified => 'M',
                 FileChange::Deleted => 'D',
             };
-            writeln!(out, "  {mark} {path}")?;
+            writeln!(out, "  {mark} {}", visible(path))?;
         }
     }
     if !r.skipped.is_empty() {
         writeln!(out, "\n{bold}left out of the snapshot{bold:#}")?;
         for s in &r.skipped {
-            writeln!(out, "  {} ({})", s.path, s.reason)?;
+            writeln!(out, "  {} ({})", visible(&s.path), s.reason)?;
         }
     }
     if !d.tail.is_empty() {
@@ -228,7 +230,7 @@ fn print_text(ui: &mut Ui, run: &Run, d: &Details) -> anyhow::Result<()> {
             if cut { ", log was cut" } else { "" }
         )?;
         for line in &d.tail {
-            writeln!(out, "  {line}")?;
+            writeln!(out, "  {}", visible(line))?;
         }
     }
     Ok(())

@@ -58,7 +58,7 @@ pub fn cmd_snapshot(ui: &mut Ui, ctx: &Ctx, args: &SnapshotArgs) -> anyhow::Resu
     for notice in notices {
         ui.warn(notice);
     }
-    writeln!(ui.status(), "Recorded snapshot {} ({}): {}", run.id(), run.record.name, run.commit)?;
+    writeln!(ui.status(), "Recorded snapshot {} ({}): {}", run.id(), crate::ui::visible(&run.record.name), run.commit)?;
     writeln!(ui.out(), "{}", run.id())?;
     Ok(ExitStatus::Success)
 }

@@ -42,6 +42,12 @@ pub fn cmd_tag(ui: &mut Ui, ctx: &Ctx, args: &TagArgs) -> anyhow::Result<ExitSta
         }
     })?;
     let tags = if run.record.tags.is_empty() { "(no tags)".to_owned() } else { run.record.tags.join(", ") };
-    writeln!(ui.status(), "Tags of {} ({}): {tags}", run.id(), run.record.name)?;
+    writeln!(
+        ui.status(),
+        "Tags of {} ({}): {}",
+        run.id(),
+        crate::ui::visible(&run.record.name),
+        crate::ui::visible(&tags)
+    )?;
     Ok(ExitStatus::Success)
 }

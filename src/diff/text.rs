@@ -8,6 +8,7 @@ use unicode_width::UnicodeWidthStr as _;
 use super::code::short;
 use super::{CheckOutcome, RunDiff, Side, Verdict};
 use crate::query::{format_duration, format_number};
+use crate::ui::{visible, visible_code};
 
 /// Styles for the parts of a diff (plain when colour is off).
 #[derive(Debug, Clone, Copy, Default)]
@@ -33,7 +34,7 @@ pub fn render_text(diff: &RunDiff, checks: &[CheckOutcome], palette: &Palette, o
     write_aligned(out, &sides, "", &[])?;
     for (label, side) in [("A", &diff.a), ("B", &diff.b)] {
         if let Some(reason) = &side.picked {
-            writeln!(out, "{label} picked: {reason}")?;
+            writeln!(out, "{label} picked: {}", visible(reason))?;
         }
     }
 
@@ -114,7 +115,7 @@ pub fn render_text(diff: &RunDiff, checks: &[CheckOutcome], palette: &Palette, o
             let (style, word) = if check.failed { (palette.removed, "FAILED") } else { (palette.added, "passed") };
             writeln!(out, "  {style}{word}{style:#}  {}", check.condition)?;
             for value in &check.values {
-                writeln!(out, "          {value}")?;
+                writeln!(out, "          {}", visible(value))?;
             }
         }
     }
@@ -128,7 +129,7 @@ fn write_code(diff: &RunDiff, palette: &Palette, out: &mut dyn Write) -> io::Res
         return writeln!(out, "\n{h}code{h:#}  unchanged");
     }
     writeln!(out, "\n{h}code{h:#}  {}", code_summary(diff))?;
-    let width = code.files.iter().map(|f| f.path.width()).max().unwrap_or(0);
+    let width = code.files.iter().map(|f| visible(&f.path).width()).max().unwrap_or(0);
     for file in &code.files {
         let counts = match &file.note {
             Some(note) => note.clone(),
@@ -147,13 +148,15 @@ fn write_code(diff: &RunDiff, palette: &Palette, out: &mut dyn Write) -> io::Res
             super::FileStatus::Deleted => " (deleted)",
             super::FileStatus::Modified => "",
         };
-        let pad = width - file.path.width();
+        let path = visible(&file.path);
+        let pad = width.saturating_sub(path.width());
         let total = file.insertions + file.deletions;
-        writeln!(out, "  {}{} | {total:>4} {counts}{status}", file.path, " ".repeat(pad))?;
+        writeln!(out, "  {path}{} | {total:>4} {counts}{status}", " ".repeat(pad))?;
     }
     for file in code.files.iter().filter(|f| !f.patch.is_empty()) {
         writeln!(out)?;
-        writeln!(out, "{h}diff --git a/{} b/{}{h:#}", file.path, file.path)?;
+        let path = visible(&file.path);
+        writeln!(out, "{h}diff --git a/{path} b/{path}{h:#}")?;
         for line in file.patch.lines() {
             let style = match line.as_bytes().first() {
                 _ if line.starts_with("+++") || line.starts_with("---") => h,
@@ -164,7 +167,7 @@ fn write_code(diff: &RunDiff, palette: &Palette, out: &mut dyn Write) -> io::Res
                 Some(b'#') if line.starts_with("## ") => h,
                 _ => Style::new(),
             };
-            writeln!(out, "{style}{line}{style:#}")?;
+            writeln!(out, "{style}{}{style:#}", visible_code(line))?;
         }
     }
     Ok(())
@@ -286,9 +289,11 @@ fn write_styled(out: &mut dyn Write, rows: &[Vec<String>], styles: &[Style], rig
 /// right (numbers), every line starting with `indent`.
 fn write_aligned(out: &mut dyn Write, rows: &[Vec<String>], indent: &str, right: &[usize]) -> io::Result<()> {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    // Cells hold names, params and values from runs: control characters are shown, never sent.
+    let rows: Vec<Vec<_>> = rows.iter().map(|r| r.iter().map(|c| visible(c)).collect()).collect();
     let widths: Vec<usize> =
         (0..columns).map(|i| rows.iter().filter_map(|r| r.get(i)).map(|c| c.width()).max().unwrap_or(0)).collect();
-    for row in rows {
+    for row in &rows {
         let mut line = indent.to_owned();
         for (i, cell) in row.iter().enumerate() {
             let pad = " ".repeat(widths[i] - cell.width());

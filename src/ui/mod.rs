@@ -1,6 +1,7 @@
 //! Terminal output: the data stream (stdout), the status stream (stderr), colours, progress,
 //! output formats and error reports. Commands write through [`Ui`] only.
 
+mod escape;
 mod table;
 
 use std::io::{self, IsTerminal as _, Write};
@@ -9,6 +10,7 @@ use anstream::AutoStream;
 pub use anstream::ColorChoice;
 use anstyle::{AnsiColor, Style};
 
+pub use escape::{visible, visible_code, visible_lines};
 pub use table::{Cell, Table, escape_markdown_cell, truncate as table_truncate};
 
 use crate::cli::{ColorWhen, GlobalArgs};
@@ -216,7 +218,7 @@ impl Ui {
             shown.push_str(&text);
         }
         for hint in hints(err) {
-            let _ = writeln!(self.err, "hint: {hint}");
+            let _ = writeln!(self.err, "hint: {}", visible_lines(&hint));
         }
     }
 }
@@ -233,8 +235,10 @@ impl Write for Sink {
     }
 }
 
+/// An error's text on one line, control characters shown: errors name inputs, and an input
+/// (a run name, a path from a run) may hold terminal escapes.
 fn one_line(text: &str) -> String {
-    text.replace('\n', " ")
+    visible(&text.replace('\n', " ")).into_owned()
 }
 
 /// An error in what the user typed (bad `-p`, bad `--where`): exit code 2, like clap's.

@@ -7,6 +7,7 @@ use serde_json::Value;
 use unicode_width::UnicodeWidthStr as _;
 
 use super::Format;
+use super::escape::visible_lines;
 
 /// A table cell: the typed value (for JSON) and how it is shown.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,10 +59,14 @@ fn render_terminal(table: &Table, width: Option<usize>, header: Style, out: &mut
     if ncols == 0 {
         return Ok(());
     }
-    let mut widths: Vec<usize> = table.columns.iter().map(|c| c.width()).collect();
-    for row in &table.rows {
+    // Cells come from runs: control characters are shown, never sent (newlines stay, so that
+    // `truncate` still cuts a multi-line note at its first line).
+    let columns: Vec<_> = table.columns.iter().map(|c| visible_lines(c)).collect();
+    let rows: Vec<Vec<_>> = table.rows.iter().map(|r| r.iter().map(|c| visible_lines(&c.text)).collect()).collect();
+    let mut widths: Vec<usize> = columns.iter().map(|c| c.width()).collect();
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.text.width().min(MAX_CELL));
+            *w = (*w).max(cell.width().min(MAX_CELL));
         }
     }
     if let Some(limit) = width {
@@ -78,9 +83,9 @@ fn render_terminal(table: &Table, width: Option<usize>, header: Style, out: &mut
         }
         writeln!(out, "{style}{}{style:#}", text.trim_end())
     };
-    line(&mut table.columns.iter().map(String::as_str), out, header)?;
-    for row in &table.rows {
-        line(&mut row.iter().map(|c| c.text.as_str()), out, Style::new())?;
+    line(&mut columns.iter().map(|c| c.as_ref()), out, header)?;
+    for row in &rows {
+        line(&mut row.iter().map(|c| c.as_ref()), out, Style::new())?;
     }
     Ok(())
 }
@@ -162,6 +167,8 @@ fn render_markdown(table: &Table, out: &mut dyn Write) -> io::Result<()> {
 /// Escapes text for a GitHub-flavoured markdown table cell: no HTML, no pipes, no line breaks,
 /// no emphasis or link syntax taken from user strings.
 pub fn escape_markdown_cell(text: &str) -> String {
+    // Control characters are shown first, so a pasted comment or a terminal never gets them.
+    let text = super::escape::visible(text);
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {

@@ -235,3 +235,40 @@ fn deeply_nested_where_is_a_usage_error() {
     let out = env.run(["ls", "--where", &deep]);
     assert!(out.failure(2).contains("invalid --where: the expression nests deeper than 64 levels"), "{out}");
 }
+
+/// A name, tag, note and param holding terminal escapes (retitle the terminal, clear the screen)
+/// are shown as `\e…` in text output, never sent; JSON keeps the raw strings for programs.
+#[test]
+fn text_output_shows_terminal_escapes_instead_of_sending_them() {
+    const TITLE: &str = "\x1b]0;pwned\x07";
+    let env = TestEnv::with_commit();
+    let name = format!("evil{TITLE}");
+    let a = env.snapshot(&["-n", &name, "-t", TITLE, "-m", TITLE, "-p", "msg=\x1b[2J", "--metric", "acc=0.9"]);
+    let b = env.snapshot(&["-n", "plain", "-p", "msg=ok", "--metric", "acc=0.8"]);
+
+    for args in [
+        vec!["ls"],
+        vec!["ls", "-c", "id,name,tags,note,params.msg"],
+        vec!["show", &a],
+        vec!["compare", &a, &b],
+        vec!["diff", &a, &b],
+    ] {
+        let out = env.run(&args);
+        let text = out.success();
+        assert!(!text.contains('\x1b') && !text.contains('\x07'), "{args:?} sent a control character:\n{out}");
+        assert!(!out.stderr.contains('\x1b'), "{args:?}:\n{out}");
+        assert!(text.contains("\\e]0;pwned\\a"), "{args:?} does not show the escape:\n{out}");
+    }
+    let shown = env.run(["show", &a]);
+    assert!(shown.success().contains("\\e[2J"), "{shown}");
+    let md = env.run(["ls", "--format", "md"]);
+    assert!(!md.success().contains('\x1b'), "{md}");
+
+    let json = env.run(["ls", "--format", "json"]).json();
+    let run = json.as_array().expect("ls prints an array").iter().find(|r| r["id"] == a.as_str()).expect("run listed");
+    assert_eq!(run["name"], name.as_str(), "json keeps the raw name");
+
+    let tagged = env.run(["tag", &a, "more"]);
+    tagged.success();
+    assert!(!tagged.stderr.contains('\x1b') && tagged.stderr.contains("\\e]0;pwned\\a"), "{tagged}");
+}
