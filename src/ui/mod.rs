@@ -107,6 +107,10 @@ impl Ui {
     /// Writes a `warning: …` line to stderr, even under `-q` (as git does).
     pub fn warn(&mut self, message: impl std::fmt::Display) {
         let style = self.err_style(AnsiColor::Yellow.on_default().bold());
+        // Warnings quote names, paths and remote messages from runs: never let them reach the
+        // terminal as control sequences.
+        let message = message.to_string();
+        let message = escape::visible_lines(&message);
         // A failed write to stderr has nowhere better to be reported.
         let _ = writeln!(self.err, "{style}warning{style:#}: {message}");
     }

@@ -271,4 +271,8 @@ fn text_output_shows_terminal_escapes_instead_of_sending_them() {
     let tagged = env.run(["tag", &a, "more"]);
     tagged.success();
     assert!(!tagged.stderr.contains('\x1b') && tagged.stderr.contains("\\e]0;pwned\\a"), "{tagged}");
+    // Warnings quote run names too: `diff` of a run with itself warns naming it.
+    let same = env.run(["diff", &a, &a]);
+    assert!(same.stderr.starts_with("warning: both sides are run"), "{same}");
+    assert!(!same.stderr.contains('\x1b') && same.stderr.contains("\\e]0;pwned\\a"), "{same}");
 }
