@@ -190,18 +190,19 @@ pub fn integrate(store: &Store, prefix: &str) -> anyhow::Result<FetchReport> {
     // `--isolate` or `rerun` must not write is refused whole, before any run is integrated, and
     // its staging ref is dropped so that nothing of it stays reachable.
     let mut refused = Vec::new();
+    let mut safe_trees = std::collections::HashSet::new();
     for (id, tip) in &staged {
         if local.get(id) != Some(tip)
-            && let Err(e) = check_tree(store, *tip)
+            && let Some(unsafe_path) = store.unsafe_path(*tip, &mut safe_trees)?
         {
-            store.repo.delete_ref(&format!("{prefix}{id}"), *tip)?;
-            refused.push(format!("run {id}: {e}"));
+            store.drop_staged(&format!("{prefix}{id}"), *tip)?;
+            refused.push(format!("run {id}: {unsafe_path}"));
         }
     }
     if !refused.is_empty() {
         anyhow::bail!(
-            "refusing {} run(s) holding unsafe paths, nothing was integrated: {}",
-            refused.len(),
+            "refusing {} holding unsafe paths, nothing was integrated: {}",
+            crate::format::count(refused.len(), "run", None),
             refused.join("; ")
         );
     }
@@ -219,15 +220,6 @@ pub fn integrate(store: &Store, prefix: &str) -> anyhow::Result<FetchReport> {
         }
     }
     Ok(report)
-}
-
-/// Checks every path of the tree of commit `tip` with git's rules (see `relpath`).
-fn check_tree(store: &Store, tip: crate::git::Oid) -> anyhow::Result<()> {
-    let tree = store.repo.commit_info(tip)?.tree;
-    for file in store.repo.list_files(tree)? {
-        crate::relpath::check(&file.path)?;
-    }
-    Ok(())
 }
 
 /// Writes the fetch summary and what the user should know about merges and trashed runs.

@@ -7,6 +7,7 @@ use super::write::ref_name;
 use super::{Result, Store, TRASH_PREFIX};
 use crate::git::{self, Oid, TreeEdit};
 use crate::ids::RunId;
+use std::collections::HashSet;
 
 /// What happened to one fetched run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +121,28 @@ impl Store {
         let tree = self.repo.write_tree(tree, &[TreeEdit::File { path: RUN_TOML.into(), blob }])?;
         let message = format!("{}\nMerged the edits of two clones.\n", merged.commit_message());
         Ok(self.repo.write_commit(tree, &[ours, theirs], &message, crate::clock::now().as_second())?)
+    }
+
+    /// The first path in the tree of staged run commit `tip` that must never be written (git's
+    /// rules, see `relpath`), or `None`. Trees already in `safe` are not listed again: the runs
+    /// of a project share most of their trees, so a fetch of thousands of runs lists each once.
+    pub fn unsafe_path(&self, tip: Oid, safe: &mut HashSet<Oid>) -> Result<Option<crate::relpath::UnsafePath>> {
+        let tree = self.repo.commit_info(tip)?.tree;
+        if safe.contains(&tree) {
+            return Ok(None);
+        }
+        for file in self.repo.list_files(tree)? {
+            if let Err(unsafe_path) = crate::relpath::check(&file.path) {
+                return Ok(Some(unsafe_path));
+            }
+        }
+        safe.insert(tree);
+        Ok(None)
+    }
+
+    /// Drops a staged run ref (one refused on fetch or import), if it still points at `tip`.
+    pub fn drop_staged(&self, name: &str, tip: Oid) -> Result<()> {
+        Ok(self.repo.delete_ref(name, tip)?)
     }
 
     /// Run ids and tips under a staging namespace such as `refs/git-exp/remotes/origin/runs/`.
