@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::git::SnapshotOptions;
+use crate::store::SnapshotOptions;
 
 pub const FILE: &str = "exp.toml";
 

@@ -7,7 +7,6 @@ use std::time::SystemTime;
 
 use anyhow::Context as _;
 
-use crate::store::record::RECORD_DIR;
 use crate::store::{Run, Store};
 
 /// A temporary checkout of a run's code (without `.git-exp/`).
@@ -22,10 +21,8 @@ impl Checkout {
     /// inside `.git`, where git commands of the program would not find a work tree).
     pub fn create(store: &Store, run: &Run) -> anyhow::Result<Self> {
         let dir = std::env::temp_dir().join(format!("git-exp-{}", run.id()));
-        let tree = store.repo.commit_info(run.commit)?.tree;
         let paths = store
-            .repo
-            .write_tree_to(tree, &dir, RECORD_DIR)
+            .check_out_to(run, &dir)
             .with_context(|| format!("cannot check out the code of run {} into {}", run.id(), dir.display()))?;
         let written = paths.into_iter().map(|p| dir.join(p)).map(|p| (p.clone(), stamp(&p))).collect();
         Ok(Self { dir, written })

@@ -19,9 +19,9 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::config::Config;
-use crate::git::{CodeSnapshot, Oid};
 use crate::ids::IdSource;
 use crate::store::record::{RunRecord, SCHEMA, Status};
+use crate::store::{CodeSnapshot, Oid};
 use crate::store::{NewRun, Run, Store};
 
 pub use child::Ended;
@@ -81,11 +81,11 @@ struct Prepared {
 fn prepare(store: &Store, request: &Request, status: Status) -> anyhow::Result<(Prepared, Vec<String>)> {
     let (code, base, branch, dirty, cwd) = match &request.code {
         CodeSource::WorkingTree => {
-            let config = Config::load(store.repo.workdir())?;
-            let code = store.repo.snapshot_code(&config.snapshot_options()?)?;
-            let head = store.repo.head()?;
+            let config = Config::load(store.workdir())?;
+            let code = store.snapshot_code(&config.snapshot_options()?)?;
+            let head = store.head()?;
             let dirty = code.dirty();
-            (code, head.commit.map(|c| c.to_string()), head.branch, dirty, store.repo.prefix())
+            (code, head.commit.map(|c| c.to_string()), head.branch, dirty, store.prefix())
         }
         CodeSource::Run { tree, base, branch, dirty, cwd } => {
             let code = CodeSnapshot { base_tree: *tree, edits: vec![], skipped: vec![] };
@@ -206,7 +206,7 @@ impl Started {
     pub fn execute(self, store: &Store) -> anyhow::Result<Executed> {
         let Started { run, spool, request, checkout, .. } = self;
         let series = Arc::new(Mutex::new(SeriesSet::default()));
-        let config = Config::load(store.repo.workdir())?;
+        let config = Config::load(store.workdir())?;
         let env = spool::child_env(&spool, run.id());
 
         let pip = spool::start_env_capture(&spool, &request.command, &config);

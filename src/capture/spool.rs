@@ -240,7 +240,7 @@ pub fn metric_files(store: &Store, series: &SeriesSet) -> anyhow::Result<Vec<Rec
     series
         .files()
         .map(|(key, csv)| {
-            Ok(RecordFile { path: format!("metrics/{key}.csv"), blob: store.repo.write_blob(csv.as_bytes())? })
+            Ok(RecordFile { path: format!("metrics/{key}.csv"), blob: store.write_blob(csv.as_bytes())? })
         })
         .collect()
 }
@@ -259,7 +259,7 @@ pub fn finalize(
     let mut files = metric_files(store, series)?;
 
     let (log, output) = bounded_output(&spool.join(OUTPUT_FILE), config.output.max_size, &blobs)?;
-    files.push(RecordFile { path: "output.log".into(), blob: store.repo.write_blob(&log)? });
+    files.push(RecordFile { path: "output.log".into(), blob: store.write_blob(&log)? });
 
     let (manifest, skipped) = store_artifacts(&spool.join(ARTIFACTS_DIR), &blobs)?;
     if !skipped.is_empty() {
@@ -267,7 +267,7 @@ pub fn finalize(
     }
     if !manifest.artifacts.is_empty() {
         let text = toml::to_string(&manifest).context("cannot write artifacts.toml")?;
-        files.push(RecordFile { path: "artifacts.toml".into(), blob: store.repo.write_blob(text.as_bytes())? });
+        files.push(RecordFile { path: "artifacts.toml".into(), blob: store.write_blob(text.as_bytes())? });
     }
     if let Ok(entries) = std::fs::read_dir(spool.join(ENV_DIR)) {
         let mut names: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect();
@@ -275,7 +275,7 @@ pub fn finalize(
         for path in names {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let data = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            files.push(RecordFile { path: format!("env/{name}"), blob: store.repo.write_blob(&data)? });
+            files.push(RecordFile { path: format!("env/{name}"), blob: store.write_blob(&data)? });
         }
     }
     if series.malformed > 0 {

@@ -42,8 +42,7 @@ pub fn cmd_demo(ui: &mut Ui, ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<ExitS
     {
         std::fs::write(dir.join(name), text).with_context(|| format!("cannot write {name}"))?;
     }
-    crate::git::init_repository(&dir)?;
-    crate::git::commit_all(&dir, "Demo: logistic regression on synthetic data")?;
+    crate::store::setup::init_with_commit(&dir, "Demo: logistic regression on synthetic data")?;
     let store = Store::open(&dir)?;
 
     let runs: [(&str, &[&str], &[&str]); 4] = [

@@ -108,7 +108,7 @@ pub fn cmd_diff(ui: &mut Ui, ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<ExitS
         .collect::<Result<Vec<_>, _>>()?;
 
     let store = ctx.store()?;
-    let goals = diff::merge_goals(&Config::load(store.repo.workdir())?.metrics, &args.goal);
+    let goals = diff::merge_goals(&Config::load(store.workdir())?.metrics, &args.goal);
     if checks.iter().any(Check::is_worse) && goals.is_empty() {
         return Err(UsageError::with_hint(
             "`--fail-if worse` needs metric goals, and none are set",
@@ -124,9 +124,9 @@ pub fn cmd_diff(ui: &mut Ui, ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<ExitS
 
     let mut markdown = MarkdownOptions { report_url: args.report_url.clone(), ..MarkdownOptions::default() };
     let (side_a, side_b) = match &sides {
-        Some([a, b]) => (diff::locate(&store.repo, &listing.runs, a)?, diff::locate(&store.repo, &listing.runs, b)?),
+        Some([a, b]) => (diff::locate(&store, &listing.runs, a)?, diff::locate(&store, &listing.runs, b)?),
         None => {
-            let review = diff::review_sides(&store.repo, &diff::CiEnv::from_process(), args.base.as_deref())?;
+            let review = diff::review_sides(&store, &diff::CiEnv::from_process(), args.base.as_deref())?;
             writeln!(ui.status(), "{}.", review.how)?;
             markdown.branches = [review.base_branch, review.head_branch];
             markdown.how = Some(review.how);
@@ -144,16 +144,16 @@ pub fn cmd_diff(ui: &mut Ui, ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<ExitS
         metrics: if comparable { required.clone() } else { Vec::new() },
         like: explicit_a.filter(|_| comparable),
     };
-    let (b, picked_b) = diff::pick_side(&store.repo, &listing.runs, &side_b, &args.pick, &choice_b, now)?;
+    let (b, picked_b) = diff::pick_side(&store, &listing.runs, &side_b, &args.pick, &choice_b, now)?;
     if args.require_run {
-        diff::require_own_run(&store.repo, &side_a, &side_b, b)?;
+        diff::require_own_run(&store, &side_a, &side_b, b)?;
     }
     let choice_a = Choice {
         filters,
         metrics: if comparable { required } else { Vec::new() },
         like: Some(b).filter(|_| comparable),
     };
-    let (a, picked_a) = diff::pick_side(&store.repo, &listing.runs, &side_a, &args.pick, &choice_a, now)?;
+    let (a, picked_a) = diff::pick_side(&store, &listing.runs, &side_a, &args.pick, &choice_a, now)?;
     if a.record.id == b.record.id {
         ui.warn(format_args!("both sides are run {} ({}): there is nothing to compare", a.record.id, a.record.name));
     }

@@ -27,9 +27,9 @@ pub struct FetchArgs {
 pub fn cmd_fetch(ui: &mut Ui, ctx: &Ctx, args: &FetchArgs) -> anyhow::Result<ExitStatus> {
     let store = ctx.store()?;
     if args.configure {
-        store.repo.check_remote(&args.remote)?;
+        store.check_remote(&args.remote)?;
         let refspec = share::fetch_refspec(&args.remote);
-        if store.repo.add_fetch_refspec(&args.remote, &refspec)? {
+        if store.add_fetch_refspec(&args.remote, &refspec)? {
             writeln!(ui.status(), "Added `{refspec}` to remote.{}.fetch.", args.remote)?;
         }
     }

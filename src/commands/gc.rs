@@ -37,10 +37,10 @@ pub fn cmd_gc(ui: &mut Ui, ctx: &Ctx, args: &GcArgs) -> anyhow::Result<ExitStatu
     let trash = store.list_trash()?;
     let mut deleted_runs = 0;
     for run in &trash.runs {
-        let since = store.repo.reflog_time(&run.ref_name()).unwrap_or(i64::MIN);
+        let since = store.trashed_at(run).unwrap_or(i64::MIN);
         if now - since >= (args.trash_days * 86_400) as i64 {
             if !args.dry_run {
-                store.repo.delete_ref(&run.ref_name(), run.commit)?;
+                store.purge(run)?;
             }
             deleted_runs += 1;
         }
@@ -61,7 +61,7 @@ pub fn cmd_gc(ui: &mut Ui, ctx: &Ctx, args: &GcArgs) -> anyhow::Result<ExitStatu
         }
     }
     if !args.dry_run {
-        let packed = store.repo.pack_refs(crate::store::RUNS_PREFIX)?;
+        let packed = store.pack_run_refs()?;
         if packed > 0 {
             writeln!(ui.status(), "Packed {packed} run refs.")?;
         }

@@ -28,7 +28,7 @@ vars = []
 
 pub fn cmd_init(ui: &mut Ui, ctx: &Ctx, _args: &InitArgs) -> anyhow::Result<ExitStatus> {
     let store = ctx.store()?;
-    let root = store.repo.workdir().ok_or(crate::git::Error::Bare)?;
+    let root = store.worktree_root()?;
     let path = root.join(crate::config::FILE);
     if path.exists() {
         writeln!(ui.status(), "{} already exists; left as it is.", path.display())?;

@@ -32,11 +32,11 @@ pub fn cmd_metrics(ui: &mut Ui, ctx: &Ctx, args: &MetricsArgs) -> anyhow::Result
         let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
         anyhow::bail!("run {} ({}) has no metric `{missing}` (it has: {known})", run.id(), run.record.name);
     }
-    let tree = store.repo.commit_info(run.commit)?.tree;
+    let tree = store.run_tree(&run)?;
     let mut series: Vec<(String, Vec<Point>)> = Vec::new();
     for key in keys {
         let path = format!("{METRICS_DIR}/{key}.csv");
-        let bytes = store.repo.read_path(tree, &path)?.with_context(|| format!("run {} has no {path}", run.id()))?;
+        let bytes = store.read_file(tree, &path)?.with_context(|| format!("run {} has no {path}", run.id()))?;
         let points = parse_series_csv(&String::from_utf8_lossy(&bytes))
             .map_err(|e| anyhow::anyhow!("{RECORD_DIR}/metrics/{key}.csv of run {}: {e}", run.id()))?;
         series.push((key, points));

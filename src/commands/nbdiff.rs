@@ -3,9 +3,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use crate::commands::{Ctx, ExitStatus};
-use crate::git::{self, DiffDriver, Repo, Scope};
 use crate::notebook::{self, Labels, Notebook, Options, Palette};
-use crate::store::{RunSpec, Store};
+use crate::store::{DiffDriver, RunSpec, Scope, Store};
 use crate::ui::{Format, Ui, UsageError};
 
 /// Show the differences between two Jupyter notebooks
@@ -198,14 +197,14 @@ impl Sources<'_> {
             }
         };
         let store = &*self.store.insert(store);
-        let file = from_root(&store.repo, file);
+        let file = from_root(store, file);
         let run_spec = rev.parse::<RunSpec>().ok();
         // `@` and `@~N` name runs everywhere in git-exp (git's `@` is spelled `HEAD` here).
         if !matches!(run_spec, Some(RunSpec::Newest(_))) {
-            if let Ok(bytes) = store.repo.rev_parse_blob(&format!("{rev}:{file}")) {
+            if let Ok(bytes) = store.resolve_blob(&format!("{rev}:{file}")) {
                 return Ok(bytes);
             }
-            if store.repo.rev_parse_commit(rev).is_ok() {
+            if store.resolve_commit(rev).is_ok() {
                 anyhow::bail!("`{spec}`: revision `{rev}` has no file `{file}`");
             }
         }
@@ -221,12 +220,12 @@ impl Sources<'_> {
 
 /// Paths after `rev:` are relative to the repository root, as in git, except `./` and `../`
 /// ones, which are relative to the current directory (also as in git).
-fn from_root(repo: &Repo, file: &str) -> String {
+fn from_root(store: &Store, file: &str) -> String {
     if !(file.starts_with("./") || file.starts_with("../")) {
         return file.to_owned();
     }
     let mut parts: Vec<&str> = Vec::new();
-    let prefix = repo.prefix();
+    let prefix = store.prefix();
     for part in prefix.split('/').chain(file.split('/')) {
         match part {
             "" | "." => {}
@@ -274,14 +273,14 @@ fn install(ui: &mut Ui, ctx: &Ctx, args: &NbdiffArgs) -> anyhow::Result<ExitStat
     let driver = DiffDriver { name: DRIVER, command: &command, pattern: "*.ipynb" };
     let config = if args.global { "global git config" } else { "repository's git config" };
     if args.install {
-        let change = git::install_diff_driver(&ctx.cwd, scope, &driver)?;
+        let change = crate::store::setup::install_diff_driver(&ctx.cwd, scope, &driver)?;
         let file = change.attributes_file.display();
         let verb = |changed: bool| if changed { "Added" } else { "Kept" };
         writeln!(ui.status(), "{} `*.ipynb diff={DRIVER}` in {file}.", verb(change.attributes_changed))?;
         writeln!(ui.status(), "{} diff.{DRIVER}.command = {command} in the {config}.", verb(change.config_changed))?;
         writeln!(ui.status(), "`git diff` now shows notebooks with git exp nbdiff; `--uninstall` undoes this.")?;
     } else {
-        let change = git::uninstall_diff_driver(&ctx.cwd, scope, &driver)?;
+        let change = crate::store::setup::uninstall_diff_driver(&ctx.cwd, scope, &driver)?;
         let file = change.attributes_file.display();
         if change.attributes_changed {
             writeln!(ui.status(), "Removed `*.ipynb diff={DRIVER}` from {file}.")?;

@@ -26,7 +26,7 @@ pub struct PullArgs {
 pub fn cmd_pull(ui: &mut Ui, ctx: &Ctx, args: &PullArgs) -> anyhow::Result<ExitStatus> {
     let store = ctx.store()?;
     let (remote, specs, remote_given) = share::split_remote(&store, &args.args);
-    store.repo.check_remote(&remote)?;
+    store.check_remote(&remote)?;
     let report = share::fetch(&store, &remote)?;
     share::print_fetch(ui, &remote, &report)?;
     let listing = store.list()?.runs;

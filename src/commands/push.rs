@@ -1,8 +1,8 @@
 use crate::blobs::BlobStore;
 use crate::commands::{Ctx, ExitStatus};
 use crate::format::count;
-use crate::git::RefOutcome;
 use crate::share;
+use crate::store::RefOutcome;
 use crate::store::Run;
 use crate::ui::{Ui, UsageError};
 
@@ -43,7 +43,7 @@ pub fn cmd_push(ui: &mut Ui, ctx: &Ctx, args: &PushArgs) -> anyhow::Result<ExitS
         writeln!(ui.status(), "No runs to push.")?;
         return Ok(ExitStatus::Success);
     }
-    store.repo.check_remote(&remote)?;
+    store.check_remote(&remote)?;
 
     let mut shas = Vec::new();
     for run in &runs {
@@ -73,7 +73,7 @@ pub fn cmd_push(ui: &mut Ui, ctx: &Ctx, args: &PushArgs) -> anyhow::Result<ExitS
     }
 
     let refspecs: Vec<String> = runs.iter().map(|r| format!("{0}:{0}", r.ref_name())).collect();
-    let pushed = store.repo.push(&remote, &refspecs)?;
+    let pushed = store.push(&remote, &refspecs)?;
     let fresh = pushed.iter().filter(|r| r.outcome != RefOutcome::UpToDate).count();
     writeln!(ui.status(), "Pushed {} to {remote} ({} up to date).", count(fresh, "run", None), pushed.len() - fresh)?;
     Ok(ExitStatus::Success)

@@ -22,7 +22,7 @@ pub struct RecoverArgs {
 
 pub fn cmd_recover(ui: &mut Ui, ctx: &Ctx, args: &RecoverArgs) -> anyhow::Result<ExitStatus> {
     let store = ctx.store()?;
-    let config = Config::load(store.repo.workdir())?;
+    let config = Config::load(store.workdir())?;
     let listing = store.list()?;
     let runs: Vec<_> = if args.runs.is_empty() {
         listing.runs.iter().filter(|r| r.record.status == Status::Running && r.status == Status::Crashed).collect()

@@ -110,7 +110,7 @@ pub fn cmd_report(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs) -> anyhow::Result<E
     runs.sort_by(|a, b| b.record.started.cmp(&a.record.started).then_with(|| a.record.id.cmp(&b.record.id)));
 
     let title = args.title.clone().unwrap_or_else(|| {
-        let root = store.repo.workdir().unwrap_or(store.repo.common_dir());
+        let root = store.root();
         root.file_name().map_or_else(|| "Experiments".to_owned(), |n| n.to_string_lossy().into_owned())
     });
     let out = ctx.cwd.join(&args.output);

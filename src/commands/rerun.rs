@@ -68,7 +68,7 @@ pub fn cmd_rerun(ui: &mut Ui, ctx: &Ctx, args: &RerunArgs) -> anyhow::Result<Exi
             (run_params, r.command.clone())
         }
     };
-    let tree = store.repo.commit_info(old.commit)?.tree;
+    let tree = store.run_tree(&old)?;
     let request = Request {
         name: args.name.clone(),
         tags: args.tags.clone(),

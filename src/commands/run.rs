@@ -119,7 +119,7 @@ pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitSta
         }
         (None, false) => (args.command.clone(), None),
         (Some(name), true) => {
-            let config = Config::load(store.repo.workdir())?;
+            let config = Config::load(store.workdir())?;
             let entry = entry::find(&config.entry, name)?;
             (entry.template(name)?, Some((name.clone(), entry)))
         }

@@ -4,7 +4,7 @@ use anstyle::{AnsiColor, Style};
 use serde_json::json;
 
 use crate::commands::{Ctx, ExitStatus};
-use crate::git::FileChange;
+use crate::store::FileChange;
 use crate::store::record::{OUTPUT_LOG, RECORD_DIR};
 use crate::store::view::{display_value, flatten};
 use crate::store::{Run, RunSpec, Store};
@@ -62,14 +62,14 @@ const SPARKLINE_MAX_POINTS: u64 = 200_000;
 
 impl Details {
     fn read(store: &Store, run: &Run, tail: usize) -> anyhow::Result<Self> {
-        let tree = store.repo.commit_info(run.commit)?.tree;
+        let tree = store.run_tree(run)?;
         let mut sparklines = Vec::new();
         for (key, summary) in &run.record.metrics {
             if summary.count > SPARKLINE_MAX_POINTS {
                 continue;
             }
             let path = format!("{RECORD_DIR}/metrics/{key}.csv");
-            if let Some(bytes) = store.repo.read_path(tree, &path)?
+            if let Some(bytes) = store.read_file(tree, &path)?
                 && let Ok(points) = crate::store::parse_series_csv(&String::from_utf8_lossy(&bytes))
             {
                 sparklines.push((key.clone(), sparkline(&points.iter().map(|p| p.value).collect::<Vec<_>>(), 16)));
@@ -78,11 +78,11 @@ impl Details {
         let artifacts = store.artifacts(run)?.artifacts;
         let base = store.base(run)?;
         let changes = match base.tree(store) {
-            Some(base_tree) => store.repo.changed_files(base_tree, tree, RECORD_DIR)?,
+            Some(base_tree) => store.changed_files(base_tree, tree, RECORD_DIR)?,
             None => Vec::new(),
         };
         let base_note = base.note();
-        let log = store.repo.read_path(tree, OUTPUT_LOG)?.unwrap_or_default();
+        let log = store.read_file(tree, OUTPUT_LOG)?.unwrap_or_default();
         let text = String::from_utf8_lossy(&log);
         let lines: Vec<&str> = text.lines().collect();
         let tail = lines[lines.len().saturating_sub(tail)..].iter().map(|s| (*s).to_owned()).collect();

@@ -3,11 +3,10 @@
 
 use serde::Serialize;
 
-use crate::git::{DiffEntry, FileKind, Oid, Repo, TreeChange, unified_diff};
 use crate::notebook;
-use crate::store::Run;
 use crate::store::Store;
 use crate::store::record::RECORD_DIR;
+use crate::store::{DiffEntry, FileKind, Oid, Run, TreeChange, unified_diff};
 
 /// Files bigger than this are summarised, not diffed: a diff of them would not be read.
 const MAX_DIFF_BYTES: usize = 1 << 20;
@@ -54,18 +53,18 @@ pub struct FileDiff {
 
 /// Compares the code snapshots of two runs.
 pub fn diff_code(store: &Store, a: &Run, b: &Run, options: &CodeOptions) -> anyhow::Result<CodeDiff> {
-    let tree_a = store.repo.commit_info(a.commit)?.tree;
-    let tree_b = store.repo.commit_info(b.commit)?.tree;
-    diff_tree_code(&store.repo, tree_a, tree_b, options)
+    let tree_a = store.run_tree(a)?;
+    let tree_b = store.run_tree(b)?;
+    diff_tree_code(store, tree_a, tree_b, options)
 }
 
 /// Compares the code of two trees, leaving out the record (the report compares a run with its
 /// base commit this way).
-pub fn diff_tree_code(repo: &Repo, tree_a: Oid, tree_b: Oid, options: &CodeOptions) -> anyhow::Result<CodeDiff> {
-    let changes = repo.diff_trees(tree_a, tree_b, &[RECORD_DIR])?;
+pub fn diff_tree_code(store: &Store, tree_a: Oid, tree_b: Oid, options: &CodeOptions) -> anyhow::Result<CodeDiff> {
+    let changes = store.diff_trees(tree_a, tree_b, &[RECORD_DIR])?;
     let mut diff = CodeDiff::default();
     for change in changes {
-        let file = file_diff(repo, change, options);
+        let file = file_diff(store, change, options);
         diff.insertions += file.insertions;
         diff.deletions += file.deletions;
         diff.files.push(file);
@@ -73,7 +72,7 @@ pub fn diff_tree_code(repo: &Repo, tree_a: Oid, tree_b: Oid, options: &CodeOptio
     Ok(diff)
 }
 
-fn file_diff(repo: &Repo, change: TreeChange, options: &CodeOptions) -> FileDiff {
+fn file_diff(store: &Store, change: TreeChange, options: &CodeOptions) -> FileDiff {
     let status = match (&change.old, &change.new) {
         (None, _) => FileStatus::Added,
         (_, None) => FileStatus::Deleted,
@@ -92,7 +91,7 @@ fn file_diff(repo: &Repo, change: TreeChange, options: &CodeOptions) -> FileDiff
         file.note = Some(note);
         return file;
     }
-    let read = |side: Option<DiffEntry>| side.map(|e| repo.read_blob(e.id)).transpose();
+    let read = |side: Option<DiffEntry>| side.map(|e| store.read_blob(e.id)).transpose();
     // A partial clone may lack blobs: say so rather than fail the whole diff.
     let (Ok(old), Ok(new)) = (read(change.old), read(change.new)) else {
         file.note = Some("content not in this clone".into());

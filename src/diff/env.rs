@@ -24,15 +24,15 @@ pub struct EnvChange {
 /// Compares the environment captures of two runs; a run without one counts as empty.
 pub fn diff_env(store: &Store, a: &Run, b: &Run) -> anyhow::Result<Vec<EnvChange>> {
     let env_tree = |run: &Run| -> anyhow::Result<_> {
-        let tree = store.repo.commit_info(run.commit)?.tree;
-        Ok(store.repo.subtree(tree, ENV_DIR)?.unwrap_or_else(|| store.repo.empty_tree()))
+        let tree = store.run_tree(run)?;
+        Ok(store.subtree_or_empty(tree, ENV_DIR)?)
     };
-    let changes = store.repo.diff_trees(env_tree(a)?, env_tree(b)?, &[])?;
+    let changes = store.diff_trees(env_tree(a)?, env_tree(b)?, &[])?;
     let mut out = Vec::new();
     for change in changes {
-        let read = |side: Option<crate::git::DiffEntry>| -> anyhow::Result<String> {
+        let read = |side: Option<crate::store::DiffEntry>| -> anyhow::Result<String> {
             Ok(match side {
-                Some(e) => String::from_utf8_lossy(&store.repo.read_blob(e.id)?).into_owned(),
+                Some(e) => String::from_utf8_lossy(&store.read_blob(e.id)?).into_owned(),
                 None => String::new(),
             })
         };

@@ -8,9 +8,8 @@ use jiff::Timestamp;
 
 use super::Error;
 use super::code::short;
-use crate::git::{Oid, Repo};
 use crate::query::{Field, Filter, Value};
-use crate::store::{Run, Status};
+use crate::store::{Oid, Run, Status, Store};
 
 /// How many first-parent ancestors are searched for runs before giving up.
 pub const MAX_WALK: usize = 1000;
@@ -115,7 +114,7 @@ pub fn comparable(a: &Run, b: &Run) -> bool {
 /// Finds the run that stands for `side` among `runs` (newest first): of the runs `choice`
 /// accepts on the nearest commit that has some, the clean ones if there are any.
 pub fn pick_for_commit<'a>(
-    repo: &Repo,
+    store: &Store,
     runs: &'a [Run],
     side: &RevisionSide,
     pick: &Pick,
@@ -128,7 +127,7 @@ pub fn pick_for_commit<'a>(
             by_base.entry(base.as_str()).or_default().push(run);
         }
     }
-    let ancestors = repo.ancestors(side.commit, MAX_WALK);
+    let ancestors = store.first_parent_ancestors(side.commit, MAX_WALK);
     let found = ancestors.iter().enumerate().find_map(|(steps, commit)| {
         by_base.get(commit.to_string().as_str()).map(|candidates| (steps, *commit, candidates))
     });
@@ -139,7 +138,7 @@ pub fn pick_for_commit<'a>(
             walked: ancestors.len(),
             // A walk that ended before its limit ran out of history; in a shallow clone that
             // may be the clone's edge rather than the first commit.
-            shallow: ancestors.len() < MAX_WALK && repo.is_shallow(),
+            shallow: ancestors.len() < MAX_WALK && store.is_shallow(),
             choice: choice.describe(),
         });
     };
@@ -247,7 +246,7 @@ pub enum Located<'a> {
 }
 
 /// Finds the run or the commit a side names.
-pub fn locate<'a>(repo: &Repo, runs: &'a [Run], spec: &SideSpec) -> anyhow::Result<Located<'a>> {
+pub fn locate<'a>(store: &Store, runs: &'a [Run], spec: &SideSpec) -> anyhow::Result<Located<'a>> {
     let side = match spec {
         SideSpec::RunOrRevision(text) => {
             let run_spec: crate::store::RunSpec = text.parse().map_err(|e: String| anyhow::anyhow!(e))?;
@@ -256,14 +255,14 @@ pub fn locate<'a>(repo: &Repo, runs: &'a [Run], spec: &SideSpec) -> anyhow::Resu
                 Err(crate::store::Error::NoMatch { .. }) => {}
                 Err(other) => return Err(other.into()),
             }
-            let commit = repo.rev_parse_commit(text).map_err(|_| Error::NotRunOrRevision { spec: text.clone() })?;
+            let commit = store.resolve_commit(text).map_err(|_| Error::NotRunOrRevision { spec: text.clone() })?;
             RevisionSide { label: text.clone(), commit }
         }
-        SideSpec::Revision(text) => RevisionSide { label: text.clone(), commit: repo.rev_parse_commit(text)? },
+        SideSpec::Revision(text) => RevisionSide { label: text.clone(), commit: store.resolve_commit(text)? },
         SideSpec::MergeBase(left, right) => {
-            let (l, r) = (repo.rev_parse_commit(left)?, repo.rev_parse_commit(right)?);
+            let (l, r) = (store.resolve_commit(left)?, store.resolve_commit(right)?);
             let no_base = || Error::NoMergeBase { left: left.clone(), right: right.clone() };
-            let commit = repo.merge_base(l, r)?.ok_or_else(no_base)?;
+            let commit = store.merge_base(l, r)?.ok_or_else(no_base)?;
             RevisionSide { label: format!("the merge base of {left} and {right}"), commit }
         }
     };
@@ -272,7 +271,7 @@ pub fn locate<'a>(repo: &Repo, runs: &'a [Run], spec: &SideSpec) -> anyhow::Resu
 
 /// The run of a located side and, when a revision chose it, why.
 pub fn pick_side<'a>(
-    repo: &Repo,
+    store: &Store,
     runs: &'a [Run],
     side: &Located<'a>,
     pick: &Pick,
@@ -282,7 +281,7 @@ pub fn pick_side<'a>(
     match side {
         Located::Run(run) => Ok((run, None)),
         Located::Revision(revision) => {
-            let picked = pick_for_commit(repo, runs, revision, pick, choice, now)?;
+            let picked = pick_for_commit(store, runs, revision, pick, choice, now)?;
             Ok((picked.run, Some(picked.reason)))
         }
     }
@@ -290,7 +289,7 @@ pub fn pick_side<'a>(
 
 /// `--require-run`: the head's run must be based on a commit of the change itself, one the
 /// base side does not contain; a run found by walking back into the base is not the change's.
-pub fn require_own_run(repo: &Repo, base: &Located<'_>, head: &Located<'_>, run: &Run) -> Result<(), Error> {
+pub fn require_own_run(store: &Store, base: &Located<'_>, head: &Located<'_>, run: &Run) -> Result<(), Error> {
     let Located::Revision(head) = head else { return Ok(()) };
     let base_commit = match base {
         Located::Run(run) => run.record.base.as_deref().and_then(|b| b.parse::<Oid>().ok()),
@@ -298,7 +297,7 @@ pub fn require_own_run(repo: &Repo, base: &Located<'_>, head: &Located<'_>, run:
     };
     let run_base = run.record.base.as_deref().and_then(|b| b.parse::<Oid>().ok());
     let own = match (run_base, base_commit) {
-        (Some(run_base), Some(base_commit)) => !repo.is_ancestor(run_base, base_commit),
+        (Some(run_base), Some(base_commit)) => !store.is_ancestor(run_base, base_commit),
         _ => true,
     };
     if own {

@@ -6,7 +6,7 @@
 use super::Error;
 use super::code::short;
 use super::pick::RevisionSide;
-use crate::git::{Oid, Repo};
+use crate::store::{Oid, Store};
 
 /// The variables of the CI environment that tell the sides apart; empty ones count as unset.
 #[derive(Debug, Clone, Default)]
@@ -57,23 +57,23 @@ pub struct ReviewSides {
 }
 
 /// Finds the base and head of the change checked out here; `base` is `--base`, if given.
-pub fn review_sides(repo: &Repo, env: &CiEnv, base: Option<&str>) -> Result<ReviewSides, Error> {
+pub fn review_sides(store: &Store, env: &CiEnv, base: Option<&str>) -> Result<ReviewSides, Error> {
     if let Some(iid) = env.get("CI_MERGE_REQUEST_IID") {
-        return gitlab_sides(repo, env, iid, base);
+        return gitlab_sides(store, env, iid, base);
     }
-    let head = repo.rev_parse_commit("HEAD").map_err(|_| Error::NoHead)?;
-    let parents = repo.commit_info(head).map(|c| c.parents).unwrap_or_default();
+    let head = store.resolve_commit("HEAD").map_err(|_| Error::NoHead)?;
+    let parents = store.parents(head).unwrap_or_default();
     let base_branch = env.get("GITHUB_BASE_REF").map(str::to_owned);
     let head_branch = env.get("GITHUB_HEAD_REF").map(str::to_owned);
     if let [first, second] = parents[..] {
         // GitHub's merge commit: the first parent is the base branch's tip, the second the
         // pull request's head (the merge of head into base).
         for (parent, which) in [(first, "first"), (second, "second")] {
-            present(repo, parent, &format!("the {which} parent of HEAD ({})", short(&head.to_string())))?;
+            present(store, parent, &format!("the {which} parent of HEAD ({})", short(&head.to_string())))?;
         }
         let from = env.get("GITHUB_REF").filter(|r| r.starts_with("refs/pull/")).unwrap_or("a merge commit");
         let base_side = match base {
-            Some(text) => revision(repo, text)?,
+            Some(text) => revision(store, text)?,
             None => RevisionSide { label: "HEAD^1".into(), commit: first },
         };
         let how = format!(
@@ -93,7 +93,7 @@ pub fn review_sides(repo: &Repo, env: &CiEnv, base: Option<&str>) -> Result<Revi
     let Some(text) = base.map(str::to_owned).or(guessed) else {
         return Err(Error::NoBase { head: short(&head.to_string()) });
     };
-    let base_side = revision(repo, &text)?;
+    let base_side = revision(store, &text)?;
     let how = format!(
         "HEAD ({}) is the head; the base is {text} ({})",
         short(&head.to_string()),
@@ -106,7 +106,7 @@ pub fn review_sides(repo: &Repo, env: &CiEnv, base: Option<&str>) -> Result<Revi
 /// A GitLab merge-request pipeline. In a merged-results pipeline HEAD is the merge result and
 /// the `*_BRANCH_SHA` variables name head and target; otherwise HEAD is the head and the diff
 /// base is the merge base.
-fn gitlab_sides(repo: &Repo, env: &CiEnv, iid: &str, base: Option<&str>) -> Result<ReviewSides, Error> {
+fn gitlab_sides(store: &Store, env: &CiEnv, iid: &str, base: Option<&str>) -> Result<ReviewSides, Error> {
     let (head_var, head_sha) = match env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") {
         Some(sha) => ("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", sha.to_owned()),
         None => match env.get("CI_COMMIT_SHA") {
@@ -114,9 +114,9 @@ fn gitlab_sides(repo: &Repo, env: &CiEnv, iid: &str, base: Option<&str>) -> Resu
             None => ("HEAD", "HEAD".to_owned()),
         },
     };
-    let head = commit_named(repo, &head_sha, head_var)?;
+    let head = commit_named(store, &head_sha, head_var)?;
     let base_side = match base {
-        Some(text) => revision(repo, text)?,
+        Some(text) => revision(store, text)?,
         None => {
             let found = ["CI_MERGE_REQUEST_TARGET_BRANCH_SHA", "CI_MERGE_REQUEST_DIFF_BASE_SHA"]
                 .into_iter()
@@ -124,7 +124,7 @@ fn gitlab_sides(repo: &Repo, env: &CiEnv, iid: &str, base: Option<&str>) -> Resu
             let Some((var, sha)) = found else {
                 return Err(Error::NoBase { head: short(&head.to_string()) });
             };
-            RevisionSide { label: var.to_owned(), commit: commit_named(repo, sha, var)? }
+            RevisionSide { label: var.to_owned(), commit: commit_named(store, sha, var)? }
         }
     };
     let how = format!(
@@ -142,21 +142,21 @@ fn gitlab_sides(repo: &Repo, env: &CiEnv, iid: &str, base: Option<&str>) -> Resu
     })
 }
 
-fn revision(repo: &Repo, text: &str) -> Result<RevisionSide, Error> {
-    let commit = repo.rev_parse_commit(text).map_err(|_| Error::NotRevision { spec: text.to_owned() })?;
+fn revision(store: &Store, text: &str) -> Result<RevisionSide, Error> {
+    let commit = store.resolve_commit(text).map_err(|_| Error::NotRevision { spec: text.to_owned() })?;
     Ok(RevisionSide { label: text.to_owned(), commit })
 }
 
 /// The commit a CI variable names, which a shallow clone may not have.
-fn commit_named(repo: &Repo, sha: &str, what: &str) -> Result<Oid, Error> {
-    match repo.rev_parse_commit(sha) {
+fn commit_named(store: &Store, sha: &str, what: &str) -> Result<Oid, Error> {
+    match store.resolve_commit(sha) {
         Ok(id) => Ok(id),
         Err(_) => Err(Error::MissingCommit { what: format!("{what} ({})", short(sha)), sha: sha.to_owned() }),
     }
 }
 
-fn present(repo: &Repo, id: Oid, what: &str) -> Result<(), Error> {
-    if repo.has_object(id) { Ok(()) } else { Err(Error::MissingCommit { what: what.to_owned(), sha: id.to_string() }) }
+fn present(store: &Store, id: Oid, what: &str) -> Result<(), Error> {
+    if store.has_object(id) { Ok(()) } else { Err(Error::MissingCommit { what: what.to_owned(), sha: id.to_string() }) }
 }
 
 #[cfg(test)]

@@ -16,13 +16,13 @@ mod transport;
 use std::path::{Path, PathBuf};
 
 pub use cli::{commit_all, init_repository};
-pub use config::{DiffDriver, Scope, install_diff_driver, uninstall_diff_driver};
+pub use config::{DiffDriver, DriverChange, Scope, install_diff_driver, uninstall_diff_driver};
 pub use diff::{DiffEntry, FileKind, TreeChange, unified_diff};
 pub use error::Error;
 pub use gix::ObjectId as Oid;
 pub use objects::{FileChange, TreeEdit, TreeFile};
 pub use snapshot::{CodeSnapshot, Skipped, SnapshotOptions};
-pub use transport::RefOutcome;
+pub use transport::{FetchedRef, PushedRef, RefOutcome};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -9,7 +9,7 @@ use crate::store::{RunRecord, Status};
 
 fn run(toml: &str, status: Status) -> Run {
     let record = RunRecord::from_toml(toml).expect("test record parses");
-    let commit = crate::git::Oid::from_hex(&[b'0'; 40]).expect("hex");
+    let commit = crate::store::Oid::from_hex(&[b'0'; 40]).expect("hex");
     Run { commit, record, status, in_trash: false }
 }
 

@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::{Context, Error};
 use crate::diff::{CodeOptions, FileStatus, diff_tree_code};
-use crate::git::Oid;
 use crate::notebook;
+use crate::store::Oid;
 use crate::store::{Run, Store};
 
 /// A run page shows at most this many patch lines; the rest is `git diff` away.
@@ -73,7 +73,7 @@ pub fn sections(
         Ok(base) => base,
         Err(note) => return Ok((CodeView { note: Some(note), ..CodeView::default() }, Vec::new())),
     };
-    let diff = diff_tree_code(&store.repo, base, tree, &CodeOptions::default())
+    let diff = diff_tree_code(store, base, tree, &CodeOptions::default())
         .map_err(|e| Error::Template(format!("cannot diff run {}: {e}", run.id())))?;
     let mut view = CodeView { insertions: diff.insertions, deletions: diff.deletions, ..CodeView::default() };
     let mut budget = MAX_PATCH_LINES;
@@ -126,7 +126,7 @@ fn notebook_page(
     files: &mut Vec<String>,
 ) -> Result<NotebookView, Error> {
     const EMPTY: &[u8] = br#"{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}"#;
-    let (old, new) = (store.repo.read_path(base, path)?, store.repo.read_path(tree, path)?);
+    let (old, new) = (store.read_file(base, path)?, store.read_file(tree, path)?);
     let Some(new) = new else {
         return Ok(NotebookView { path: path.to_owned(), summary: "deleted".into(), href: None });
     };

@@ -17,8 +17,6 @@ pub enum Error {
     TemplateDir { dir: PathBuf, detail: String },
     #[error(transparent)]
     Store(#[from] crate::store::Error),
-    #[error(transparent)]
-    Git(#[from] crate::git::Error),
 }
 
 impl From<minijinja::Error> for Error {

@@ -12,7 +12,7 @@ use super::data;
 use super::format::{duration, number, time};
 use super::{Context, Error, ansi};
 use crate::blobs::BlobStore;
-use crate::git::Oid;
+use crate::store::Oid;
 use crate::store::record::{METRICS_DIR, OUTPUT_LOG, RECORD_DIR, check_metric_key};
 use crate::store::view::{display_value, flatten};
 use crate::store::{Artifact, ArtifactManifest, Run, Store, parse_series_csv};
@@ -58,7 +58,7 @@ pub struct RunView {
     pub sweep: Option<String>,
     pub rerun_of: Option<String>,
     pub malformed: u64,
-    pub skipped: Vec<crate::git::Skipped>,
+    pub skipped: Vec<crate::store::Skipped>,
     pub params: Vec<KeyValue>,
     pub metrics: Vec<MetricView>,
 }
@@ -142,7 +142,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
         return Ok(());
     }
     let mut files = Vec::new();
-    let tree = store.repo.commit_info(run.commit)?.tree;
+    let tree = store.run_tree(run)?;
 
     let mut charts = Vec::new();
     let mut browser = BTreeMap::new();
@@ -151,7 +151,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
         if check_metric_key(metric).is_err() {
             continue;
         }
-        let Some(bytes) = store.repo.read_path(tree, &format!("{METRICS_DIR}/{metric}.csv"))? else { continue };
+        let Some(bytes) = store.read_file(tree, &format!("{METRICS_DIR}/{metric}.csv"))? else { continue };
         // Full series are most of a site's bytes (1,000 runs x 10 series x 1,000 points is 350 MB
         // of CSV), so they are copied only on request; comparison pages always have theirs.
         let csv = ctx.options.series_csv.then(|| format!("data/{id}/metrics/{metric}.csv"));
@@ -362,7 +362,7 @@ fn log(
     tree: Oid,
     files: &mut Vec<String>,
 ) -> Result<Option<LogView>, Error> {
-    let Some(bytes) = store.repo.read_path(tree, OUTPUT_LOG)? else { return Ok(None) };
+    let Some(bytes) = store.read_file(tree, OUTPUT_LOG)? else { return Ok(None) };
     if bytes.is_empty() {
         return Ok(None);
     }
@@ -406,7 +406,7 @@ fn line_boundary_after(text: &str, at: usize) -> usize {
 
 fn env(store: &Store, tree: Oid) -> Result<EnvView, Error> {
     let mut view = EnvView::default();
-    if let Some(bytes) = store.repo.read_path(tree, &format!("{RECORD_DIR}/env/vars.toml"))?
+    if let Some(bytes) = store.read_file(tree, &format!("{RECORD_DIR}/env/vars.toml"))?
         && let Ok(table) = toml::from_str::<toml::Table>(&String::from_utf8_lossy(&bytes))
     {
         view.vars = table
@@ -414,7 +414,7 @@ fn env(store: &Store, tree: Oid) -> Result<EnvView, Error> {
             .map(|(k, v)| KeyValue { key: k.clone(), value: v.as_str().map_or_else(|| v.to_string(), str::to_owned) })
             .collect();
     }
-    if let Some(bytes) = store.repo.read_path(tree, &format!("{RECORD_DIR}/env/pip-freeze.txt"))? {
+    if let Some(bytes) = store.read_file(tree, &format!("{RECORD_DIR}/env/pip-freeze.txt"))? {
         let text = String::from_utf8_lossy(&bytes).into_owned();
         view.pip_count = text.lines().filter(|l| !l.trim().is_empty()).count();
         view.pip_freeze = (!text.trim().is_empty()).then_some(text);

@@ -84,7 +84,7 @@ pub fn export(ui: &mut Ui, store: &Store, runs: &[Run], dest: &Path) -> anyhow::
     let staging = Staging::new(store, "export")?;
     let refs: Vec<String> = runs.iter().map(Run::ref_name).collect();
     let git_bundle = staging.0.join(RUNS_BUNDLE);
-    store.repo.bundle_create(&git_bundle, &refs)?;
+    store.bundle_create(&git_bundle, &refs)?;
 
     let mut sizes: BTreeMap<String, u64> = BTreeMap::new();
     for run in runs {
@@ -262,7 +262,7 @@ pub fn import(ui: &mut Ui, store: &Store, src: &Path) -> anyhow::Result<(FetchRe
     if let Some(extra) = blobs.keys().find(|sha| !listed.contains(sha.as_str())) {
         bail!("the bundle holds blob {extra}, which its manifest does not list; nothing was imported");
     }
-    store.repo.bundle_verify(&git_bundle)?;
+    store.bundle_verify(&git_bundle)?;
 
     // Everything checked: now write. Blobs first, so that no run appears without its artifacts.
     let local = BlobStore::new(store.blob_dir());
@@ -279,7 +279,7 @@ pub fn import(ui: &mut Ui, store: &Store, src: &Path) -> anyhow::Result<(FetchRe
     }
     bar.finish_and_clear();
     let path = git_bundle.to_string_lossy().into_owned();
-    store.repo.fetch(&path, &[format!("+{RUNS_PREFIX}*:{IMPORT_PREFIX}*")])?;
+    store.fetch(&path, &[format!("+{RUNS_PREFIX}*:{IMPORT_PREFIX}*")])?;
     let report = super::integrate(store, IMPORT_PREFIX)?;
     Ok((report, blobs.len()))
 }

@@ -32,7 +32,7 @@ pub fn fetch_refspec(remote: &str) -> String {
 /// the run specs and whether the remote was given.
 pub fn split_remote(store: &Store, words: &[String]) -> (String, Vec<String>, bool) {
     match words.split_first() {
-        Some((first, rest)) if store.repo.check_remote(first).is_ok() => (first.clone(), rest.to_vec(), true),
+        Some((first, rest)) if store.check_remote(first).is_ok() => (first.clone(), rest.to_vec(), true),
         _ => ("origin".to_owned(), words.to_vec(), false),
     }
 }
@@ -56,10 +56,10 @@ pub fn resolve_runs(runs: &[Run], specs: &[String], remote_given: bool) -> anyho
 
 /// The blob remote of this clone: `git config exp.blobs`, else `[blobs] remote` in `exp.toml`.
 pub fn blob_remote(store: &Store) -> anyhow::Result<Option<BlobRemote>> {
-    let root = store.repo.workdir().unwrap_or(store.repo.common_dir()).to_owned();
-    let spec = match store.repo.config_string("exp.blobs") {
+    let root = store.root().to_owned();
+    let spec = match store.config_string("exp.blobs") {
         Some(spec) => spec,
-        None => match Config::load(store.repo.workdir())?.blobs.remote {
+        None => match Config::load(store.workdir())?.blobs.remote {
             Some(spec) => spec,
             None => return Ok(None),
         },
@@ -176,14 +176,14 @@ impl FetchReport {
 /// Fetches `remote`'s run refs into the staging namespace and integrates each into the local
 /// runs: new runs are created, behind ones fast-forwarded, diverged ones merged.
 pub fn fetch(store: &Store, remote: &str) -> anyhow::Result<FetchReport> {
-    store.repo.fetch(remote, &[fetch_refspec(remote)])?;
+    store.fetch(remote, &[fetch_refspec(remote)])?;
     integrate(store, &staging_prefix(remote))
 }
 
 /// Integrates every run staged under `prefix`.
 pub fn integrate(store: &Store, prefix: &str) -> anyhow::Result<FetchReport> {
     let mut report = FetchReport::default();
-    let local: std::collections::HashMap<RunId, crate::git::Oid> =
+    let local: std::collections::HashMap<RunId, crate::store::Oid> =
         store.staged_runs(RUNS_PREFIX)?.into_iter().collect();
     let staged = store.staged_runs(prefix)?;
     // Runs from a remote or a bundle are untrusted: one whose tree holds a path that `apply`,

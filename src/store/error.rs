@@ -21,6 +21,8 @@ pub enum Error {
     InvalidRefName { name: String },
     #[error("branch `{name}` already exists")]
     BranchExists { name: String },
+    #[error(transparent)]
+    Apply(#[from] super::checkout::ApplyError),
 }
 
 impl Error {

@@ -4,14 +4,21 @@
 pub mod base;
 mod branch;
 mod cache;
+mod checkout;
 mod error;
+mod history;
 mod list;
 mod merge;
 pub mod record;
+mod remote;
 mod series;
+pub mod setup;
 mod spec;
 pub mod spool;
+mod trash;
+mod tree;
 pub mod view;
+mod workspace;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -23,7 +30,14 @@ pub use series::{Point, parse_series_csv};
 pub use spec::RunSpec;
 pub use write::{NewRun, RecordFile};
 
-use crate::git::{Oid, Repo};
+// The git types the layers above see: values and ids, never the repository handle, so every git
+// operation goes through a `Store` method (the layering test enforces it).
+pub use crate::git::{
+    CodeSnapshot, DiffDriver, DiffEntry, FileChange, FileKind, Oid, RefOutcome, Scope, Skipped, SnapshotOptions,
+    TreeChange, unified_diff,
+};
+
+use crate::git::Repo;
 use crate::ids::RunId;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -104,7 +118,7 @@ pub struct RunJson<'a> {
 
 /// The repository plus git-exp's own directory inside its common dir.
 pub struct Store {
-    pub repo: Repo,
+    repo: Repo,
     dir: PathBuf,
 }
 

@@ -284,8 +284,6 @@ fn hints(err: &anyhow::Error) -> Vec<String> {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<crate::diff::Error>() {
             e.hint()
-        } else if let Some(e) = cause.downcast_ref::<crate::git::Error>() {
-            e.hint()
         } else {
             None
         };

@@ -50,6 +50,10 @@ const RULES: &[(&str, &[&str])] = &[
     ("format", &["commands", "capture", "report", "diff", "share", "query", "notebook", "blobs", "ui"]),
 ];
 
+/// Only these may use git/: the store is the one door to git for everything above it, so git's
+/// errors, shallow clones and object ids are handled once (docs/ARCHITECTURE.md).
+const MAY_USE_GIT: &[&str] = &["store", "git"];
+
 /// Only these may use commands/: the entry point, the argument parser and the commands themselves.
 const MAY_USE_COMMANDS: &[&str] = &["main", "cli", "commands"];
 
@@ -114,6 +118,9 @@ fn modules_keep_to_their_layers() {
         if used.contains("commands") && !MAY_USE_COMMANDS.contains(&module.as_str()) {
             offenders.insert(format!("{rel} uses commands"));
         }
+        if used.contains("git") && !MAY_USE_GIT.contains(&module.as_str()) {
+            offenders.insert(format!("{rel} uses git"));
+        }
         for (_, banned) in RULES.iter().filter(|(m, _)| *m == module) {
             for name in banned.iter().filter(|b| used.contains(**b)) {
                 offenders.insert(format!("{rel} uses {name}"));
@@ -129,6 +136,39 @@ fn modules_keep_to_their_layers() {
         "layer rules broken (see docs/ARCHITECTURE.md):\n{}",
         offenders.into_iter().collect::<Vec<_>>().join("\n")
     );
+}
+
+/// Whether code reads a field named `repo` (`store.repo.x`, `self.repo`), not counting comment
+/// lines or longer names (`.repository`, `.repo_url`).
+fn reads_repo_field(text: &str) -> bool {
+    text.lines().filter(|l| !l.trim_start().starts_with("//")).any(|line| {
+        line.match_indices(".repo")
+            .any(|(at, m)| !line[at + m.len()..].chars().next().is_some_and(|c| c.is_alphanumeric() || c == '_'))
+    })
+}
+
+#[test]
+fn the_repo_field_scanner_sees_field_reads_only() {
+    assert!(reads_repo_field("let t = store.repo.commit_info(c)?;"));
+    assert!(reads_repo_field("f(&store.repo)"));
+    assert!(!reads_repo_field("// store.repo in a comment"));
+    assert!(!reads_repo_field("let url = self.repo_url; let r = x.repository();"));
+}
+
+/// The repository handle is private to the store: nothing outside src/store/ and src/git/ reads a
+/// `repo` field, so every git operation is a `Store` method named for what its caller needs.
+#[test]
+fn only_the_store_holds_the_repository() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|f| !MAY_USE_GIT.contains(&module_of(&src, f).as_str()))
+        .filter(|f| reads_repo_field(&std::fs::read_to_string(f).unwrap()))
+        .map(|f| f.strip_prefix(&src).unwrap().display().to_string())
+        .collect();
+    assert!(offenders.is_empty(), "`.repo` read outside src/store/ and src/git/: {offenders:?}");
 }
 
 /// Every file in tests/cli/ is a module of this binary (jj's test_no_forgotten_test_files).
