@@ -8,6 +8,7 @@ pub mod host;
 mod isolate;
 pub mod metrics;
 pub mod params;
+pub mod plan;
 mod sampler;
 mod spool;
 pub mod sweep;

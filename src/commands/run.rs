@@ -1,12 +1,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::capture::{self, Executed, Request, entry, params, sweep};
+use crate::capture::plan::{self, Planned};
+use crate::capture::{self, Executed, Request, params, sweep};
 use crate::commands::{Ctx, ExitStatus};
-use crate::config::Config;
 use crate::ids::IdSource;
 use crate::store::Status;
-use crate::ui::{Cell, Table, Ui, UsageError};
+use crate::ui::{Cell, Table, Ui};
 
 /// Record a run of a command
 ///
@@ -97,53 +97,17 @@ impl RecordArgs {
     }
 }
 
-/// One run to make: its params and command.
-struct Planned {
-    params: params::Params,
-    command: Vec<String>,
-}
-
 pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitStatus> {
     let (base, grids) = args.record.params(ctx)?;
     let store = ctx.store()?;
-    let (template, entry) = match (&args.entry, args.command.is_empty()) {
-        (Some(_), false) => {
-            return Err(UsageError::new("give an entry point or a command after `--`, not both").into());
-        }
-        (None, true) => {
-            return Err(UsageError::with_hint(
-                "nothing to run: give a command after `--` or an entry point from exp.toml",
-                "git exp run -- python train.py",
-            )
-            .into());
-        }
-        (None, false) => (args.command.clone(), None),
-        (Some(name), true) => {
-            let config = Config::load(store.workdir())?;
-            let entry = entry::find(&config.entry, name)?;
-            (entry.template(name)?, Some((name.clone(), entry)))
-        }
-    };
-    // Every combination is checked before anything runs.
-    let plans = params::expand_grid(&base, &grids)
-        .into_iter()
-        .map(|combo| {
-            let params = match &entry {
-                Some((name, entry)) => entry.resolve_params(name, &combo)?,
-                None => combo,
-            };
-            let command = params::substitute(&template, &params)?;
-            Ok(Planned { params, command })
-        })
-        .collect::<Result<Vec<_>, UsageError>>()?;
-
-    let request = |plan: Planned, name: Option<String>, sweep: Option<String>, echo: bool| Request {
+    let plan = plan::plan(store.workdir(), args.entry.as_deref(), &args.command, &base, &grids)?;
+    let request = |planned: Planned, name: Option<String>, sweep: Option<String>, echo: bool| Request {
         name,
         tags: args.record.tags.clone(),
-        params: plan.params,
-        command: plan.command,
-        template: template.clone(),
-        entry: entry.as_ref().map(|(name, _)| name.clone()),
+        params: planned.params,
+        command: planned.command,
+        template: plan.template.clone(),
+        entry: plan.entry.clone(),
         scrape: args.scrape,
         echo,
         system_interval: (args.system_interval > 0.0).then(|| Duration::from_secs_f64(args.system_interval)),
@@ -155,24 +119,37 @@ pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitSta
     };
     if grids.is_empty() {
         // expand_grid always returns `base` itself when there are no grids: one plan, never none.
-        let plan = plans.into_iter().next().expect("no grids give exactly one combination");
-        return run_one(ui, &store, request(plan, args.record.name.clone(), None, true));
+        let planned = plan.runs.into_iter().next().expect("no grids give exactly one combination");
+        return run_one(ui, &store, request(planned, args.record.name.clone(), None, true));
     }
     let sweep = IdSource::new().run_id().to_string();
-    let total = plans.len();
     let echo = args.jobs <= 1;
-    let requests: Vec<Request> = plans
+    let requests: Vec<Request> = plan
+        .runs
         .into_iter()
         .enumerate()
-        .map(|(i, plan)| {
-            request(plan, args.record.name.as_ref().map(|n| format!("{n}-{}", i + 1)), Some(sweep.clone()), echo)
+        .map(|(i, planned)| {
+            request(planned, args.record.name.as_ref().map(|n| format!("{n}-{}", i + 1)), Some(sweep.clone()), echo)
         })
         .collect();
+    run_sweep(ui, ctx, &store, &sweep, requests, &grids, args)
+}
+
+/// Runs a sweep's `requests`, `--jobs` at a time, printing a line as each starts and ends, then the
+/// summary table.
+fn run_sweep(
+    ui: &mut Ui,
+    ctx: &Ctx,
+    store: &crate::store::Store,
+    sweep: &str,
+    requests: Vec<Request>,
+    grids: &[params::Grid],
+    args: &RunArgs,
+) -> anyhow::Result<ExitStatus> {
+    let total = requests.len();
     // The swept values of each run, for status lines and the summary table.
-    let swept: Vec<Vec<(String, toml::Value)>> = requests
-        .iter()
-        .map(|r| grids.iter().filter_map(|(k, _)| Some((k.clone(), params::lookup(&r.params, k)?.clone()))).collect())
-        .collect();
+    let swept: Vec<Vec<(String, toml::Value)>> =
+        requests.iter().map(|r| plan::swept_values(&r.params, grids)).collect();
     let summaries: Vec<String> = swept
         .iter()
         .map(|values| {
@@ -220,7 +197,7 @@ pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitSta
         },
     });
     store.maintain();
-    print_summary(ui, &results, &grids, &swept)
+    print_summary(ui, &results, grids, &swept)
 }
 
 pub fn run_one(ui: &mut Ui, store: &crate::store::Store, request: Request) -> anyhow::Result<ExitStatus> {

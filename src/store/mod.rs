@@ -5,6 +5,7 @@ pub mod base;
 mod branch;
 mod cache;
 mod checkout;
+mod details;
 mod error;
 mod history;
 mod list;
@@ -23,6 +24,7 @@ mod write;
 
 use std::path::{Path, PathBuf};
 
+pub use details::RunDetails;
 pub use error::Error;
 pub use merge::Integrated;
 pub use record::{Artifact, ArtifactManifest, MetricSummary, RunRecord, Status};
