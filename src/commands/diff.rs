@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use crate::commands::{Ctx, ExitStatus};
 use crate::config::Config;
 use crate::diff::{
-    self, Check, Choice, CodeOptions, DiffOptions, GateOptions, GoalArg, Located, MarkdownOptions, Palette, Pick,
+    self, Check, CodeOptions, DiffOptions, GateOptions, GoalArg, Located, MarkdownOptions, Palette, Pick, PickOptions,
 };
 use crate::query::{self, CellStyle, Filter};
 use crate::ui::{Cell, Format, Table, Ui, UsageError};
@@ -84,29 +84,7 @@ pub struct DiffArgs {
 
 pub fn cmd_diff(ui: &mut Ui, ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
     let now = crate::clock::now();
-    let sides = match &args.a {
-        Some(a) => {
-            if args.base.is_some() {
-                return Err(UsageError::new(
-                    "--base names the base of the change checked out here: give it without sides",
-                )
-                .into());
-            }
-            Some(diff::parse_sides(a, args.b.as_deref()).map_err(UsageError::new)?)
-        }
-        None => None,
-    };
-    let checks = args
-        .fail_if
-        .iter()
-        .map(|text| Check::parse(text, now).map_err(|e| e.into_usage("--fail-if", text)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let filters = args
-        .filters
-        .iter()
-        .map(|text| Filter::parse(text, now).map_err(|e| e.into_usage("--where", text)))
-        .collect::<Result<Vec<_>, _>>()?;
-
+    let (sides, checks, filters) = parse_args(args, now)?;
     let store = ctx.store()?;
     let goals = diff::merge_goals(&Config::load(store.workdir())?.metrics, &args.goal);
     if checks.iter().any(Check::is_worse) && goals.is_empty() {
@@ -123,68 +101,33 @@ pub fn cmd_diff(ui: &mut Ui, ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<ExitS
     let required = gate_metrics(&checks, &listing.runs)?;
 
     let mut markdown = MarkdownOptions { report_url: args.report_url.clone(), ..MarkdownOptions::default() };
-    let (side_a, side_b) = match &sides {
-        Some([a, b]) => (diff::locate(&store, &listing.runs, a)?, diff::locate(&store, &listing.runs, b)?),
+    let sides = match &sides {
+        Some([a, b]) => [diff::locate(&store, &listing.runs, a)?, diff::locate(&store, &listing.runs, b)?],
         None => {
             let review = diff::review_sides(&store, &diff::CiEnv::from_process(), args.base.as_deref())?;
             writeln!(ui.status(), "{}.", review.how)?;
             markdown.branches = [review.base_branch, review.head_branch];
             markdown.how = Some(review.how);
-            (Located::Revision(review.base), Located::Revision(review.head))
+            [Located::Revision(review.base), Located::Revision(review.head)]
         }
     };
-    // B, the side under review, is picked first; A then among runs comparable with B's.
-    let explicit_a = match &side_a {
-        Located::Run(run) => Some(*run),
-        Located::Revision(_) => None,
-    };
-    let comparable = !args.any_run;
-    let choice_b = Choice {
-        filters: filters.clone(),
-        metrics: if comparable { required.clone() } else { Vec::new() },
-        like: explicit_a.filter(|_| comparable),
-    };
-    let (b, picked_b) = diff::pick_side(&store, &listing.runs, &side_b, &args.pick, &choice_b, now)?;
-    if args.require_run {
-        diff::require_own_run(&store, &side_a, &side_b, b)?;
-    }
-    let choice_a = Choice {
+    let pick = PickOptions {
+        pick: &args.pick,
         filters,
-        metrics: if comparable { required } else { Vec::new() },
-        like: Some(b).filter(|_| comparable),
+        metrics: required,
+        any_run: args.any_run,
+        require_run: args.require_run,
     };
-    let (a, picked_a) = diff::pick_side(&store, &listing.runs, &side_a, &args.pick, &choice_a, now)?;
+    let ([a, b], picked) = diff::pick_runs(&store, &listing.runs, &sides, pick, now)?;
     if a.record.id == b.record.id {
         ui.warn(format_args!("both sides are run {} ({}): there is nothing to compare", a.record.id, a.record.name));
     }
     let options = DiffOptions { code: CodeOptions { stat_only: args.stat }, goals };
-    let run_diff = diff::diff_runs(&store, a, b, [picked_a, picked_b], &options, now)?;
+    let run_diff = diff::diff_runs(&store, a, b, picked, &options, now)?;
     let gate = GateOptions { goals: &options.goals, allow_missing: args.allow_missing };
     let outcomes = diff::evaluate_checks(&checks, a, b, gate, now);
-
-    match ui.format() {
-        Format::Table => {
-            let palette = Palette {
-                heading: ui.style(anstyle::Style::new().bold()),
-                added: ui.style(AnsiColor::Green.on_default()),
-                removed: ui.style(AnsiColor::Red.on_default()),
-                hunk: ui.style(AnsiColor::Cyan.on_default()),
-            };
-            diff::render_text(&run_diff, &outcomes, &palette, ui.out())?;
-        }
-        Format::Md => {
-            markdown.command = Some(format!("git exp diff {} {}", a.record.id, b.record.id));
-            write!(ui.out(), "{}", diff::render_markdown(&run_diff, &outcomes, &markdown))?;
-        }
-        Format::Json => {
-            let mut json = serde_json::to_value(&run_diff)?;
-            if let Some(object) = json.as_object_mut() {
-                object.insert("checks".into(), serde_json::to_value(&outcomes)?);
-            }
-            ui.print_json(&json)?;
-        }
-        Format::Csv | Format::Tsv => ui.print_table(&values_table(&run_diff))?,
-    }
+    markdown.command = Some(format!("git exp diff {} {}", a.record.id, b.record.id));
+    print(ui, &run_diff, &outcomes, &markdown)?;
 
     let failed: Vec<String> =
         outcomes.iter().filter(|o| o.failed).map(|o| format!("`{}` ({})", o.condition, o.values.join("; "))).collect();
@@ -195,6 +138,66 @@ pub fn cmd_diff(ui: &mut Ui, ctx: &Ctx, args: &DiffArgs) -> anyhow::Result<ExitS
         return Ok(ExitStatus::Failure);
     }
     Ok(ExitStatus::Success)
+}
+
+/// The sides, `--fail-if` checks and `--where` filters, checked before the repository opens.
+fn parse_args(args: &DiffArgs, now: jiff::Timestamp) -> Result<Parsed, UsageError> {
+    let sides = match &args.a {
+        Some(a) => {
+            if args.base.is_some() {
+                return Err(UsageError::new(
+                    "--base names the base of the change checked out here: give it without sides",
+                ));
+            }
+            Some(diff::parse_sides(a, args.b.as_deref()).map_err(UsageError::new)?)
+        }
+        None => None,
+    };
+    let checks = args
+        .fail_if
+        .iter()
+        .map(|text| Check::parse(text, now).map_err(|e| e.into_usage("--fail-if", text)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let filters = args
+        .filters
+        .iter()
+        .map(|text| Filter::parse(text, now).map_err(|e| e.into_usage("--where", text)))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    Ok((sides, checks, filters))
+}
+
+/// What [`parse_args`] returns.
+type Parsed = (Option<[diff::SideSpec; 2]>, Vec<Check>, Vec<Filter>);
+
+/// Prints the diff in the output format.
+fn print(
+    ui: &mut Ui,
+    run_diff: &diff::RunDiff,
+    outcomes: &[diff::CheckOutcome],
+    markdown: &MarkdownOptions,
+) -> anyhow::Result<()> {
+    match ui.format() {
+        Format::Table => {
+            let palette = Palette {
+                heading: ui.style(anstyle::Style::new().bold()),
+                added: ui.style(AnsiColor::Green.on_default()),
+                removed: ui.style(AnsiColor::Red.on_default()),
+                hunk: ui.style(AnsiColor::Cyan.on_default()),
+            };
+            diff::render_text(run_diff, outcomes, &palette, ui.out())?;
+        }
+        Format::Md => write!(ui.out(), "{}", diff::render_markdown(run_diff, outcomes, markdown))?,
+        Format::Json => {
+            let mut json = serde_json::to_value(run_diff)?;
+            if let Some(object) = json.as_object_mut() {
+                object.insert("checks".into(), serde_json::to_value(outcomes)?);
+            }
+            ui.print_json(&json)?;
+        }
+        Format::Csv | Format::Tsv => ui.print_table(&values_table(run_diff))?,
+    }
+    Ok(())
 }
 
 /// The metric keys `--fail-if` reads; one that no run has is a usage error naming the closest

@@ -28,7 +28,7 @@ pub use error::Error;
 pub use gate::{Check, CheckOutcome, GateOptions, closest, evaluate_checks};
 pub use goals::{Goal, GoalArg, Verdict, merge_goals};
 pub use markdown::{MarkdownOptions, render_markdown};
-pub use pick::{Choice, Located, Pick, locate, parse_sides, pick_side, require_own_run};
+pub use pick::{Located, Pick, PickOptions, SideSpec, locate, parse_sides, pick_runs};
 pub use review::{CiEnv, review_sides};
 pub use text::{Palette, render_text};
 

@@ -309,3 +309,48 @@ pub fn require_own_run(store: &Store, base: &Located<'_>, head: &Located<'_>, ru
         run: run.record.id.to_string(),
     })
 }
+
+/// How `diff` picks the runs that stand for revisions.
+pub struct PickOptions<'p> {
+    /// `--pick`: newest, or best by a metric.
+    pub pick: &'p Pick,
+    /// `--where` filters every candidate must match.
+    pub filters: Vec<Filter>,
+    /// Metric keys a candidate must have (those `--fail-if` reads).
+    pub metrics: Vec<String>,
+    /// `--any-run`: do not require the two runs to be comparable.
+    pub any_run: bool,
+    /// `--require-run`: B's revision must have a run of its own.
+    pub require_run: bool,
+}
+
+/// Picks the runs for the located sides `[a, b]`: B, the side under review, first; A then among
+/// runs comparable with B's (and B among runs comparable with an A given as a run). Returns the
+/// runs and, for a side given as a revision, why its run was picked.
+pub fn pick_runs<'a>(
+    store: &Store,
+    runs: &'a [Run],
+    [side_a, side_b]: &[Located<'a>; 2],
+    options: PickOptions<'_>,
+    now: Timestamp,
+) -> Result<([&'a Run; 2], [Option<String>; 2]), Error> {
+    let explicit_a = match side_a {
+        Located::Run(run) => Some(*run),
+        Located::Revision(_) => None,
+    };
+    let comparable = !options.any_run;
+    let required = |metrics: &Vec<String>| if comparable { metrics.clone() } else { Vec::new() };
+    let choice_b = Choice {
+        filters: options.filters.clone(),
+        metrics: required(&options.metrics),
+        like: explicit_a.filter(|_| comparable),
+    };
+    let (b, picked_b) = pick_side(store, runs, side_b, options.pick, &choice_b, now)?;
+    if options.require_run {
+        require_own_run(store, side_a, side_b, b)?;
+    }
+    let choice_a =
+        Choice { metrics: required(&options.metrics), filters: options.filters, like: Some(b).filter(|_| comparable) };
+    let (a, picked_a) = pick_side(store, runs, side_a, options.pick, &choice_a, now)?;
+    Ok(([a, b], [picked_a, picked_b]))
+}

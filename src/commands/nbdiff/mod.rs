@@ -1,10 +1,15 @@
+//! `git exp nbdiff`: arguments and printing; the sides are read by sides.rs, the git diff
+//! driver is set up by driver.rs, and the diff itself is notebook::diff.
+
+mod driver;
+mod sides;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
 use crate::commands::{Ctx, ExitStatus};
-use crate::notebook::{self, Labels, Notebook, Options, Palette};
-use crate::store::{DiffDriver, RunSpec, Scope, Store};
+use crate::notebook::{self, Labels, Options, Palette};
 use crate::ui::{Format, Ui, UsageError};
 
 /// Show the differences between two Jupyter notebooks
@@ -83,14 +88,14 @@ pub fn cmd_nbdiff(ui: &mut Ui, ctx: &Ctx, args: &NbdiffArgs) -> anyhow::Result<E
         return Err(UsageError::new("--global goes with --install or --uninstall").into());
     }
     if args.install || args.uninstall {
-        return install(ui, ctx, args);
+        return driver::install(ui, ctx, args);
     }
     // `dispatch` allowed text or json only.
     let json = ui.format() == Format::Json;
     let options = options(args);
-    let mut sources = Sources { ctx, store: None };
+    let mut sources = sides::Sources::new(ctx);
     let (old, new, labels) = match &args.git_driver {
-        Some(driver) => match git_driver_sides(driver) {
+        Some(driver) => match sides::git_driver_sides(driver) {
             Ok(sides) => sides,
             Err(err) => {
                 // git stops the whole diff when a driver fails; one bad notebook should not.
@@ -170,143 +175,4 @@ fn ignored_hint(ignored: &notebook::Ignored) -> String {
         parts.push("execution counts");
     }
     format!("the notebooks differ only in ignored parts ({}); `--include all` shows them", parts.join(", "))
-}
-
-/// Reads notebook sides, opening the repository only when a side needs it.
-struct Sources<'c> {
-    ctx: &'c Ctx,
-    store: Option<Store>,
-}
-
-impl Sources<'_> {
-    /// Loads a file, `<rev>:<path>` or `<run>:<path>`. A file on disk wins over the other readings.
-    fn load(&mut self, spec: &str) -> anyhow::Result<Notebook> {
-        let path = self.ctx.cwd.join(spec);
-        let bytes = match (path.exists(), spec.split_once(':')) {
-            (false, Some((rev, file))) if !rev.is_empty() && !file.is_empty() => self.read_revision(spec, rev, file)?,
-            _ => std::fs::read(&path).with_context(|| format!("cannot read `{spec}`"))?,
-        };
-        parse(spec, &bytes)
-    }
-
-    fn read_revision(&mut self, spec: &str, rev: &str, file: &str) -> anyhow::Result<Vec<u8>> {
-        let store = match self.store.take() {
-            Some(store) => store,
-            None => {
-                self.ctx.store().with_context(|| format!("`{spec}` is not a file, and revisions need a repository"))?
-            }
-        };
-        let store = &*self.store.insert(store);
-        let file = from_root(store, file);
-        let run_spec = rev.parse::<RunSpec>().ok();
-        // `@` and `@~N` name runs everywhere in git-exp (git's `@` is spelled `HEAD` here).
-        if !matches!(run_spec, Some(RunSpec::Newest(_))) {
-            if let Ok(bytes) = store.resolve_blob(&format!("{rev}:{file}")) {
-                return Ok(bytes);
-            }
-            if store.resolve_commit(rev).is_ok() {
-                anyhow::bail!("`{spec}`: revision `{rev}` has no file `{file}`");
-            }
-        }
-        let Some(run_spec) = run_spec else {
-            anyhow::bail!("`{spec}` is neither a file, nor a git revision, nor a run");
-        };
-        let run = store
-            .resolve(&run_spec)
-            .with_context(|| format!("`{spec}` is neither a file nor a git revision, and not a run either"))?;
-        store.read_run_file(&run, &file)?.with_context(|| format!("`{spec}`: run {} has no file `{file}`", run.id()))
-    }
-}
-
-/// Paths after `rev:` are relative to the repository root, as in git, except `./` and `../`
-/// ones, which are relative to the current directory (also as in git).
-fn from_root(store: &Store, file: &str) -> String {
-    if !(file.starts_with("./") || file.starts_with("../")) {
-        return file.to_owned();
-    }
-    let mut parts: Vec<&str> = Vec::new();
-    let prefix = store.prefix();
-    for part in prefix.split('/').chain(file.split('/')) {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
-}
-
-/// A parse failure names the side: `error: a.ipynb: invalid JSON at line 3, column 7: ...`.
-#[derive(Debug, thiserror::Error)]
-#[error("{label}: {source}")]
-struct SideError {
-    label: String,
-    source: notebook::Error,
-}
-
-fn parse(label: &str, bytes: &[u8]) -> anyhow::Result<Notebook> {
-    notebook::parse(bytes).map_err(|source| SideError { label: label.to_owned(), source }.into())
-}
-
-/// The sides git passes to an external diff driver: `/dev/null` for an added or deleted file.
-fn git_driver_sides(args: &[String]) -> anyhow::Result<(Notebook, Notebook, Labels)> {
-    let [path, old_file, _, _, new_file, _, _, rest @ ..] = args else {
-        return Err(UsageError::new("--git-driver takes the 7 or 9 arguments git passes").into());
-    };
-    let new_path = rest.first().unwrap_or(path);
-    let read = |file: &str, label: &str| -> anyhow::Result<Notebook> {
-        if file == "/dev/null" {
-            return Ok(Notebook::default());
-        }
-        let bytes = std::fs::read(file).with_context(|| format!("cannot read `{file}` for {label}"))?;
-        parse(label, &bytes)
-    };
-    let labels = Labels { old: format!("a/{path}"), new: format!("b/{new_path}") };
-    Ok((read(old_file, &labels.old)?, read(new_file, &labels.new)?, labels))
-}
-
-fn install(ui: &mut Ui, ctx: &Ctx, args: &NbdiffArgs) -> anyhow::Result<ExitStatus> {
-    let scope = if args.global { Scope::Global } else { Scope::Local };
-    let command = format!("{} nbdiff --git-driver", self_command()?);
-    let driver = DiffDriver { name: DRIVER, command: &command, pattern: "*.ipynb" };
-    let config = if args.global { "global git config" } else { "repository's git config" };
-    if args.install {
-        let change = crate::store::setup::install_diff_driver(&ctx.cwd, scope, &driver)?;
-        let file = change.attributes_file.display();
-        let verb = |changed: bool| if changed { "Added" } else { "Kept" };
-        writeln!(ui.status(), "{} `*.ipynb diff={DRIVER}` in {file}.", verb(change.attributes_changed))?;
-        writeln!(ui.status(), "{} diff.{DRIVER}.command = {command} in the {config}.", verb(change.config_changed))?;
-        writeln!(ui.status(), "`git diff` now shows notebooks with git exp nbdiff; `--uninstall` undoes this.")?;
-    } else {
-        let change = crate::store::setup::uninstall_diff_driver(&ctx.cwd, scope, &driver)?;
-        let file = change.attributes_file.display();
-        if change.attributes_changed {
-            writeln!(ui.status(), "Removed `*.ipynb diff={DRIVER}` from {file}.")?;
-        } else {
-            writeln!(ui.status(), "No `*.ipynb diff={DRIVER}` line in {file}.")?;
-        }
-        if change.config_changed {
-            writeln!(ui.status(), "Removed diff.{DRIVER} from the {config}.")?;
-        } else {
-            writeln!(ui.status(), "No diff.{DRIVER} in the {config}.")?;
-        }
-    }
-    Ok(ExitStatus::Success)
-}
-
-/// How git should call this binary: `git-exp` when that name on PATH is this very binary (it
-/// survives upgrades), else the absolute path, shell-quoted (git runs the command via `sh`).
-fn self_command() -> anyhow::Result<String> {
-    let exe = std::env::current_exe().context("cannot find the git-exp executable")?;
-    let exe = exe.canonicalize().unwrap_or(exe);
-    let on_path = std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| dir.join("git-exp").canonicalize().is_ok_and(|p| p == exe))
-    });
-    if on_path {
-        return Ok("git-exp".to_owned());
-    }
-    let text = exe.to_str().context("the git-exp executable's path is not UTF-8")?;
-    Ok(format!("'{}'", text.replace('\'', r"'\''")))
 }
