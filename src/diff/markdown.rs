@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::code::short;
 use super::text::{bytes, code_summary, opt_number, param_text, place, relative_text, signed};
 use super::{CheckOutcome, RunDiff, Side, Verdict};
-use crate::query::format_duration;
+use crate::format;
 use crate::ui::escape_markdown_cell as esc;
 
 /// GitHub refuses comments longer than 65,536 characters; patches beyond this budget are
@@ -60,7 +60,7 @@ fn write_markdown(
             run_link(side, options),
             esc(&side.name),
             esc(&side.status),
-            format_duration(side.duration),
+            format::duration(side.duration),
             esc(&place(side))
         )?;
     }

@@ -7,7 +7,8 @@ use unicode_width::UnicodeWidthStr as _;
 
 use super::code::short;
 use super::{CheckOutcome, RunDiff, Side, Verdict};
-use crate::query::{format_duration, format_number};
+use crate::format;
+use crate::query::format_number;
 use crate::ui::{visible, visible_code};
 
 /// Styles for the parts of a diff (plain when colour is off).
@@ -186,7 +187,7 @@ fn side_cells(side: &Side) -> [String; 5] {
         side.id.clone(),
         side.name.clone(),
         side.status.clone(),
-        format_duration(side.duration),
+        format::duration(side.duration),
         format!("{}{dirty}", place(side)),
     ]
 }
@@ -204,7 +205,7 @@ pub fn place(side: &Side) -> String {
 
 /// `5m12s → 6m01s (+49s, +15.7%)`, or one value when both are the same.
 fn duration_change(a: f64, b: f64) -> String {
-    let (da, db) = (format_duration(a), format_duration(b));
+    let (da, db) = (format::duration(a), format::duration(b));
     if da == db {
         return da;
     }
@@ -255,7 +256,7 @@ pub fn relative_text(rel: Option<f64>) -> String {
 pub fn delta_text(abs: Option<f64>, rel: Option<f64>, duration: bool) -> String {
     let Some(abs) = abs else { return String::new() };
     let sign = if abs > 0.0 { "+" } else { "" };
-    let abs = if duration { format_duration(abs) } else { format_number(abs) };
+    let abs = if duration { format::duration(abs) } else { format_number(abs) };
     match rel {
         Some(_) => format!("{sign}{abs}, {}", relative_text(rel)),
         None => format!("{sign}{abs}"),

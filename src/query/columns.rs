@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use super::Error;
 use super::field::{Field, Plain, Rollup, flat_param_keys};
 use super::sort::split_list;
-use super::value::{Value, format_duration, format_number, format_number_exact, format_time};
+use super::value::{Value, format_number, format_number_exact, format_time};
 use crate::store::Run;
 use crate::ui::{Cell, Table};
 
@@ -168,7 +168,7 @@ pub fn text(value: &Value<'_>, style: &CellStyle) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Time(t) if style.human => format_time(*t, &style.tz),
         Value::Time(t) => crate::clock::rfc3339(*t),
-        Value::Duration(d) if style.human => format_duration(*d),
+        Value::Duration(d) if style.human => crate::format::duration(*d),
         Value::Duration(d) => format_number_exact((d * 1000.0).round() / 1000.0),
         Value::Strings(items) => items.join(","),
         Value::Array(items) => toml::Value::Array(items.to_vec()).to_string(),

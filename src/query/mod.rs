@@ -30,7 +30,7 @@ pub use field::{Field, Kind, Rollup, flat_param_keys, lookup_param};
 pub use parser::Mode;
 pub use select::Selection;
 pub use sort::{SortKey, parse_sort_keys, sort_runs};
-pub use value::{Literal, Value, format_duration, format_number};
+pub use value::{Literal, Value, format_number};
 
 use crate::store::Run;
 

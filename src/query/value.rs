@@ -259,11 +259,6 @@ fn trim_zeros(text: &str) -> &str {
     if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { text }
 }
 
-/// Formats seconds for people: `850ms`, `42s`, `5m12s`, `1h02m`, `3d04h`.
-pub fn format_duration(seconds: f64) -> String {
-    crate::format::duration(seconds)
-}
-
 /// Formats an instant for people, to the minute, in `tz`: `2026-11-23 10:05`.
 pub fn format_time(ts: Timestamp, tz: &TimeZone) -> String {
     ts.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string()
@@ -371,7 +366,7 @@ mod tests {
             (-90.0, "-1m30s"),
         ];
         for (v, expected) in durations {
-            assert_eq!(format_duration(*v), *expected, "{v}");
+            assert_eq!(crate::format::duration(*v), *expected, "{v}");
         }
     }
 

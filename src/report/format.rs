@@ -4,7 +4,8 @@
 use jiff::Timestamp;
 
 /// Numbers and durations read as `ls` shows them.
-pub use crate::query::{format_duration as duration, format_number as number};
+pub use crate::format::duration;
+pub use crate::query::format_number as number;
 
 /// The exact number, as it reads back (for `data-v` sort keys and CSV).
 pub fn exact(v: f64) -> String {
