@@ -10,6 +10,7 @@ pub const SIGNIFICANT: usize = 6;
 /// Formats a number with at most `SIGNIFICANT` significant digits, keeping the exponent for very
 /// small or very large values so `1.147e-6` never reads as `1.15`.
 #[allow(dead_code)] // callers move here in the next step of the output refactor
+#[must_use]
 pub fn number(v: f64) -> String {
     if !v.is_finite() {
         return crate::store::record::float::name(v).to_owned();
@@ -32,6 +33,7 @@ fn trim_zeros(text: &str) -> &str {
 }
 
 /// Writes a value so that it reads back exactly (`nan`, `inf`, `-inf` by name).
+#[must_use]
 pub fn exact(value: f64) -> String {
     if value.is_finite() {
         // Debug formatting of f64 is the shortest text that reads back to the same value.
@@ -46,6 +48,7 @@ pub fn exact(value: f64) -> String {
 }
 
 /// Formats seconds for people: `850ms`, `42s`, `5m12s`, `1h02m`, `3d04h`.
+#[must_use]
 pub fn duration(seconds: f64) -> String {
     if !seconds.is_finite() {
         return crate::store::record::float::name(seconds).to_owned();
@@ -69,6 +72,7 @@ pub fn duration(seconds: f64) -> String {
 }
 
 /// Formats a byte count in binary units: `512 B`, `1.5 KiB`, `3.0 GiB`.
+#[must_use]
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut value = n as f64;
@@ -81,6 +85,7 @@ pub fn bytes(n: u64) -> String {
 }
 
 /// `1 artifact`, `2 artifacts`: a count with its noun, plural by adding `s` unless `plural` is given.
+#[must_use]
 pub fn count(n: usize, singular: &str, plural: Option<&str>) -> String {
     match (n, plural) {
         (1, _) => format!("1 {singular}"),

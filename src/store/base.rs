@@ -18,6 +18,7 @@ pub enum Base {
 
 impl Base {
     /// The tree to compare the run's code with, if there is one.
+    #[must_use]
     pub fn tree(&self, store: &Store) -> Option<Oid> {
         match self {
             Base::Empty => Some(store.repo.empty_tree()),
@@ -27,6 +28,7 @@ impl Base {
     }
 
     /// The base commit, when this repository has it.
+    #[must_use]
     pub fn commit(&self) -> Option<Oid> {
         match self {
             Base::Commit { commit, .. } => Some(*commit),
@@ -35,6 +37,7 @@ impl Base {
     }
 
     /// Why there is no code diff, for a missing base: one wording for `show`, `report` and JSON.
+    #[must_use]
     pub fn note(&self) -> Option<String> {
         match self {
             Base::Missing { base } => Some(format!("base commit {base} is not in this repository (shallow clone?)")),

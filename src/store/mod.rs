@@ -62,18 +62,21 @@ pub struct Run {
 }
 
 impl Run {
+    #[must_use]
     pub fn id(&self) -> &RunId {
         &self.record.id
     }
 
     /// The run as JSON for `--format json`: the record's fields (FORMAT.md names) with the
     /// shown status, the duration in seconds and the commit id.
+    #[must_use]
     pub fn to_json(&self, now: jiff::Timestamp) -> serde_json::Value {
         serde_json::to_value(self.json_view(now)).unwrap_or_default()
     }
 
     /// What [`Run::to_json`] returns, serialisable without building a JSON tree: listing
     /// 10,000 runs writes them straight out.
+    #[must_use]
     pub fn json_view(&self, now: jiff::Timestamp) -> RunJson<'_> {
         let record = if self.status == self.record.status {
             std::borrow::Cow::Borrowed(&self.record)
@@ -88,6 +91,7 @@ impl Run {
         }
     }
 
+    #[must_use]
     pub fn ref_name(&self) -> String {
         let prefix = if self.in_trash { TRASH_PREFIX } else { RUNS_PREFIX };
         format!("{prefix}{}", self.record.id)
@@ -102,6 +106,7 @@ pub struct SharedStore {
 }
 
 impl SharedStore {
+    #[must_use]
     pub fn open(&self) -> Store {
         Store { repo: self.repo.open(), dir: self.dir.clone() }
     }
@@ -133,23 +138,28 @@ impl Store {
     }
 
     /// Returns a handle worker threads can each open their own store from.
+    #[must_use]
     pub fn shared(&self) -> SharedStore {
         SharedStore { repo: self.repo.shared(), dir: self.dir.clone() }
     }
 
     /// `<git common dir>/git-exp`.
+    #[must_use]
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
+    #[must_use]
     pub fn blob_dir(&self) -> PathBuf {
         self.dir.join("blobs")
     }
 
+    #[must_use]
     pub fn spool_root(&self) -> PathBuf {
         self.dir.join("spool")
     }
 
+    #[must_use]
     pub fn spool_dir(&self, id: &RunId) -> PathBuf {
         self.spool_root().join(id.as_str())
     }
@@ -169,6 +179,7 @@ impl Store {
     }
 
     /// Returns the status to show: a `running` run whose process is gone is `crashed`.
+    #[must_use]
     pub fn effective_status(&self, record: &RunRecord) -> Status {
         if record.status == Status::Running && !spool::is_alive(&self.spool_dir(&record.id)) {
             Status::Crashed

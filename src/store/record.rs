@@ -30,6 +30,7 @@ pub enum Status {
 }
 
 impl Status {
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Running => "running",
@@ -230,6 +231,7 @@ impl RunRecord {
         Ok(record)
     }
 
+    #[must_use]
     pub fn to_toml(&self) -> String {
         // Plain values first, then tables: TOML cannot take a plain key after a table header.
         let is_table = |v: &toml::Value| {
@@ -248,12 +250,14 @@ impl RunRecord {
     }
 
     /// Duration in seconds, up to `now` for a run that has not ended.
+    #[must_use]
     pub fn duration(&self, now: Timestamp) -> f64 {
         let end = self.ended.unwrap_or(now);
         (end.as_millisecond() - self.started.as_millisecond()).max(0) as f64 / 1000.0
     }
 
     /// Returns the message of a run commit: `run <id> (<name>): <status>`, then the command.
+    #[must_use]
     pub fn commit_message(&self) -> String {
         let mut message = format!("run {} ({}): {}\n", self.id, self.name, self.status);
         if !self.command.is_empty() {
@@ -265,12 +269,14 @@ impl RunRecord {
     }
 
     /// Keys in `extra`, i.e. fields this build does not know.
+    #[must_use]
     pub fn unknown_fields(&self) -> Vec<&str> {
         self.extra.keys().map(String::as_str).collect()
     }
 }
 
 /// Joins a command for display, quoting words the shell would split.
+#[must_use]
 pub fn shell_join(words: &[String]) -> String {
     words
         .iter()
@@ -355,6 +361,7 @@ pub mod float {
         if v.is_finite() { s.serialize_f64(*v) } else { s.serialize_str(name(*v)) }
     }
 
+    #[must_use]
     pub fn name(v: f64) -> &'static str {
         if v.is_nan() {
             "nan"

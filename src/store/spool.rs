@@ -29,6 +29,7 @@ pub struct SpoolState {
 }
 
 /// Reads a spool's state, if there is a readable one.
+#[must_use]
 pub fn read_state(spool: &Path) -> Option<SpoolState> {
     let bytes = std::fs::read(spool.join(STATE_FILE)).ok()?;
     serde_json::from_slice(&bytes).ok()
@@ -43,6 +44,7 @@ pub fn write_state(spool: &Path, state: &SpoolState) -> std::io::Result<()> {
 
 /// True if the process that owns the spool is still running: on this host, its pid is alive;
 /// elsewhere, its heartbeat is recent.
+#[must_use]
 pub fn is_alive(spool: &Path) -> bool {
     let Some(state) = read_state(spool) else {
         return false;
@@ -55,6 +57,7 @@ pub fn is_alive(spool: &Path) -> bool {
 }
 
 #[cfg(unix)]
+#[must_use]
 pub fn pid_alive(pid: u32) -> bool {
     let Ok(pid) = i32::try_from(pid) else {
         return false;
@@ -77,11 +80,13 @@ fn is_zombie(pid: i32) -> bool {
 }
 
 #[cfg(not(unix))]
+#[must_use]
 pub fn pid_alive(_pid: u32) -> bool {
     true
 }
 
 /// This machine's host name.
+#[must_use]
 pub fn hostname() -> String {
     nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_else(|| "localhost".into())
 }

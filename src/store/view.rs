@@ -3,6 +3,7 @@
 
 /// Flattens nested params into dotted keys: top-level keys sorted, nested keys in the order the
 /// table keeps them (as written).
+#[must_use]
 pub fn flatten(params: &std::collections::BTreeMap<String, toml::Value>) -> Vec<(String, &toml::Value)> {
     fn walk<'a>(prefix: &str, value: &'a toml::Value, out: &mut Vec<(String, &'a toml::Value)>) {
         match value {
@@ -22,6 +23,7 @@ pub fn flatten(params: &std::collections::BTreeMap<String, toml::Value>) -> Vec<
 }
 
 /// Shows a param value as a user would type it.
+#[must_use]
 pub fn display_value(value: &toml::Value) -> String {
     match value {
         toml::Value::String(s) => s.clone(),
@@ -31,6 +33,7 @@ pub fn display_value(value: &toml::Value) -> String {
 }
 
 /// Formats a float briefly but exactly (`0.1`, `1e-05`, `3.0`).
+#[must_use]
 pub fn format_float(f: f64) -> String {
     if f.is_nan() {
         "nan".into()
