@@ -43,7 +43,7 @@ fn main() -> ExitCode {
         Ok(status) => status.into(),
         Err(err) if ui::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            ui.report(&err);
+            ui.report_with(&err, &commands::error_hint);
             ExitCode::from(if ui::UsageError::in_chain(&err) { 2 } else { 1 })
         }
     }

@@ -70,6 +70,18 @@ impl Ctx {
     }
 }
 
+/// The `hint:` line of an error from the domain modules, for [`Ui::report_with`]: ui sits below
+/// them and cannot name their error types.
+pub fn error_hint(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
+    if let Some(e) = cause.downcast_ref::<crate::store::Error>() {
+        e.hint()
+    } else if let Some(e) = cause.downcast_ref::<crate::diff::Error>() {
+        e.hint()
+    } else {
+        None
+    }
+}
+
 pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
     let cwd = match &cli.global.directory {
         Some(dir) => std::path::absolute(dir).with_context(|| format!("cannot use directory `{}`", dir.display()))?,

@@ -202,8 +202,18 @@ impl Ui {
         let _ = self.out.flush();
     }
 
-    /// Prints an error as git does: `error: …`, then its causes and hints.
+    /// Prints an error as git does: `error: …`, then its causes and the hints of usage errors.
     pub fn report(&mut self, err: &anyhow::Error) {
+        self.report_with(err, &|_| None);
+    }
+
+    /// Prints an error as [`Ui::report`] does, with the hints `hint` finds in its causes: the
+    /// domain modules' errors know their next steps, and ui stays below them.
+    pub fn report_with(
+        &mut self,
+        err: &anyhow::Error,
+        hint: &dyn Fn(&(dyn std::error::Error + 'static)) -> Option<String>,
+    ) {
         let _ = self.out.flush();
         let style = self.err_style(AnsiColor::Red.on_default().bold());
         let _ = writeln!(self.err, "{style}error{style:#}: {}", one_line(&err.to_string()));
@@ -221,7 +231,7 @@ impl Ui {
             let _ = writeln!(self.err, "caused by: {}", one_line(&text));
             shown.push_str(&text);
         }
-        for hint in hints(err) {
+        for hint in hints(err, hint) {
             let _ = writeln!(self.err, "hint: {}", visible_lines(&hint));
         }
     }
@@ -275,19 +285,14 @@ impl UsageError {
     }
 }
 
-fn hints(err: &anyhow::Error) -> Vec<String> {
+fn hints(err: &anyhow::Error, hint: &dyn Fn(&(dyn std::error::Error + 'static)) -> Option<String>) -> Vec<String> {
     let mut out = Vec::new();
     for cause in err.chain() {
-        let hint = if let Some(e) = cause.downcast_ref::<UsageError>() {
-            e.hint.clone()
-        } else if let Some(e) = cause.downcast_ref::<crate::store::Error>() {
-            e.hint()
-        } else if let Some(e) = cause.downcast_ref::<crate::diff::Error>() {
-            e.hint()
-        } else {
-            None
+        let found = match cause.downcast_ref::<UsageError>() {
+            Some(e) => e.hint.clone(),
+            None => hint(cause),
         };
-        out.extend(hint);
+        out.extend(found);
     }
     out
 }

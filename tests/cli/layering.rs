@@ -45,7 +45,8 @@ const RULES: &[(&str, &[&str])] = &[
     ("query", &["commands", "capture", "report", "diff", "share", "notebook"]),
     ("notebook", &["commands", "capture", "report", "diff", "share", "store", "query"]),
     ("blobs", &["commands", "capture", "report", "diff", "share", "store", "query", "notebook"]),
-    // Leaf modules.
+    // Leaf modules. ui prints errors without knowing whose: commands::error_hint finds hints.
+    ("ui", &["capture", "report", "diff", "share", "store", "query", "notebook", "blobs", "git"]),
     ("git", &["commands", "capture", "report", "diff", "share", "store", "query", "notebook", "blobs", "ui"]),
     ("format", &["commands", "capture", "report", "diff", "share", "query", "notebook", "blobs", "ui"]),
 ];
