@@ -1,8 +1,5 @@
-use anyhow::Context as _;
-
 use crate::commands::{Ctx, ExitStatus};
-use crate::store::record::{METRICS_DIR, RECORD_DIR};
-use crate::store::{Point, RunSpec, parse_series_csv};
+use crate::store::{Point, RunSpec};
 use crate::ui::{Cell, Format, Table, Ui};
 
 /// Export metric series at full resolution
@@ -32,13 +29,9 @@ pub fn cmd_metrics(ui: &mut Ui, ctx: &Ctx, args: &MetricsArgs) -> anyhow::Result
         let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
         anyhow::bail!("run {} ({}) has no metric `{missing}` (it has: {known})", run.id(), run.record.name);
     }
-    let tree = store.run_tree(&run)?;
     let mut series: Vec<(String, Vec<Point>)> = Vec::new();
     for key in keys {
-        let path = format!("{METRICS_DIR}/{key}.csv");
-        let bytes = store.read_file(tree, &path)?.with_context(|| format!("run {} has no {path}", run.id()))?;
-        let points = parse_series_csv(&String::from_utf8_lossy(&bytes))
-            .map_err(|e| anyhow::anyhow!("{RECORD_DIR}/metrics/{key}.csv of run {}: {e}", run.id()))?;
+        let points = store.read_series(&run, &key)?;
         series.push((key, points));
     }
     if ui.format() == Format::Json {

@@ -13,7 +13,7 @@ use super::format::{duration, number, time};
 use super::{Context, Error, ansi};
 use crate::blobs::BlobStore;
 use crate::store::Oid;
-use crate::store::record::{METRICS_DIR, OUTPUT_LOG, RECORD_DIR, check_metric_key};
+use crate::store::record::{OUTPUT_LOG, RECORD_DIR, check_metric_key};
 use crate::store::view::{display_value, flatten};
 use crate::store::{Artifact, ArtifactManifest, Run, Store, parse_series_csv};
 
@@ -151,7 +151,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
         if check_metric_key(metric).is_err() {
             continue;
         }
-        let Some(bytes) = store.read_file(tree, &format!("{METRICS_DIR}/{metric}.csv"))? else { continue };
+        let Some(bytes) = store.series_file(tree, metric)? else { continue };
         // Full series are most of a site's bytes (1,000 runs x 10 series x 1,000 points is 350 MB
         // of CSV), so they are copied only on request; comparison pages always have theirs.
         let csv = ctx.options.series_csv.then(|| format!("data/{id}/metrics/{metric}.csv"));

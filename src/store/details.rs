@@ -31,8 +31,7 @@ impl Store {
             if summary.count > SPARKLINE_MAX_POINTS {
                 continue;
             }
-            let path = format!("{RECORD_DIR}/metrics/{key}.csv");
-            if let Some(bytes) = self.read_file(tree, &path)?
+            if let Some(bytes) = self.series_file(tree, key)?
                 && let Ok(points) = super::parse_series_csv(&String::from_utf8_lossy(&bytes))
             {
                 series.push((key.clone(), points.iter().map(|p| p.value).collect()));

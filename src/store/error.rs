@@ -21,6 +21,10 @@ pub enum Error {
     InvalidRefName { name: String },
     #[error("branch `{name}` already exists")]
     BranchExists { name: String },
+    #[error("run {id} has no {path}")]
+    NoSeries { id: String, path: String },
+    #[error("{path} of run {id}: {detail}")]
+    BadSeries { id: String, path: String, detail: String },
     #[error(transparent)]
     Apply(#[from] super::checkout::ApplyError),
 }

@@ -65,3 +65,23 @@ mod tests {
         assert!(parse_series_csv("a,b\n").is_err());
     }
 }
+
+impl super::Store {
+    /// Returns the raw series file of metric `key` in a run's `tree`, if there is one.
+    pub fn series_file(&self, tree: crate::git::Oid, key: &str) -> super::Result<Option<Vec<u8>>> {
+        self.read_file(tree, &format!("{}/{key}.csv", super::record::METRICS_DIR))
+    }
+
+    /// Reads and parses the series of metric `key` of `run`; errors name the run and the file.
+    pub fn read_series(&self, run: &super::Run, key: &str) -> super::Result<Vec<Point>> {
+        let path = format!("{}/{key}.csv", super::record::METRICS_DIR);
+        let bytes = self
+            .series_file(self.run_tree(run)?, key)?
+            .ok_or_else(|| super::Error::NoSeries { id: run.id().to_string(), path: path.clone() })?;
+        parse_series_csv(&String::from_utf8_lossy(&bytes)).map_err(|detail| super::Error::BadSeries {
+            id: run.id().to_string(),
+            path,
+            detail,
+        })
+    }
+}
