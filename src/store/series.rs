@@ -47,25 +47,6 @@ fn parse_value(text: &str) -> Option<f64> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_values_including_non_finite() {
-        let points = parse_series_csv("step,value,time\n0,1.5,10.000\n1,nan,10.5\n2,-inf,11\n").expect("valid");
-        assert_eq!(points.len(), 3);
-        assert!(points[1].value.is_nan());
-        assert_eq!(points[2].value, f64::NEG_INFINITY);
-    }
-
-    #[test]
-    fn reports_bad_rows_by_line() {
-        assert_eq!(parse_series_csv("step,value,time\n0,x,1\n"), Err("line 2: cannot parse `0,x,1`".into()));
-        assert!(parse_series_csv("a,b\n").is_err());
-    }
-}
-
 impl super::Store {
     /// Returns the raw series file of metric `key` in a run's `tree`, if there is one.
     pub fn series_file(&self, tree: crate::git::Oid, key: &str) -> super::Result<Option<Vec<u8>>> {
@@ -83,5 +64,24 @@ impl super::Store {
             path,
             detail,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_values_including_non_finite() {
+        let points = parse_series_csv("step,value,time\n0,1.5,10.000\n1,nan,10.5\n2,-inf,11\n").expect("valid");
+        assert_eq!(points.len(), 3);
+        assert!(points[1].value.is_nan());
+        assert_eq!(points[2].value, f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn reports_bad_rows_by_line() {
+        assert_eq!(parse_series_csv("step,value,time\n0,x,1\n"), Err("line 2: cannot parse `0,x,1`".into()));
+        assert!(parse_series_csv("a,b\n").is_err());
     }
 }
