@@ -67,21 +67,7 @@ pub fn cmd_report(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs) -> anyhow::Result<E
     let max_artifact_size = crate::config::parse_size(&args.max_artifact_size).ok_or_else(|| {
         UsageError::new(format!("--max-artifact-size `{}` is not a size such as 50MiB", args.max_artifact_size))
     })?;
-    let specs = args
-        .compare
-        .iter()
-        .map(|list| {
-            let specs: Vec<RunSpec> =
-                list.split(',').map(|s| s.trim().parse()).collect::<Result<_, String>>().map_err(UsageError::new)?;
-            if specs.len() < 2 {
-                return Err(UsageError::new(format!(
-                    "--compare `{list}` names one run; give two or more, separated by commas"
-                ))
-                .into());
-            }
-            Ok(specs)
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let specs = compare_specs(&args.compare)?;
     let templates = Templates::load(args.templates.as_deref().map(|d| ctx.cwd.join(d)).as_deref())
         .map_err(|e| UsageError::new(e.to_string()))?;
 
@@ -94,20 +80,7 @@ pub fn cmd_report(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs) -> anyhow::Result<E
         .iter()
         .map(|group| group.iter().map(|spec| spec.resolve(&listing.runs).cloned()).collect::<Result<Vec<Run>, _>>())
         .collect::<Result<Vec<_>, _>>()?;
-    let mut runs: Vec<Run> = listing
-        .runs
-        .iter()
-        .filter(|r| args.branch.as_ref().is_none_or(|b| r.record.branch.as_ref() == Some(b)))
-        .filter(|r| filters.iter().all(|f| f.matches(r)))
-        .cloned()
-        .collect();
-    // Compared runs get pages too, so the comparison's links work, whatever the filter.
-    for run in compares.iter().flatten() {
-        if !runs.iter().any(|r| r.commit == run.commit) {
-            runs.push(run.clone());
-        }
-    }
-    runs.sort_by(|a, b| b.record.started.cmp(&a.record.started).then_with(|| a.record.id.cmp(&b.record.id)));
+    let runs = select_runs(&listing.runs, args, &filters, &compares);
 
     let title = args.title.clone().unwrap_or_else(|| {
         let root = store.root();
@@ -152,4 +125,40 @@ pub fn cmd_report(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs) -> anyhow::Result<E
         None => writeln!(ui.status(), "Open {} in a browser.", out.join("index.html").display())?,
     }
     Ok(ExitStatus::Success)
+}
+
+/// The run groups of `--compare A,B[,C…]`, each naming two or more runs.
+fn compare_specs(lists: &[String]) -> anyhow::Result<Vec<Vec<RunSpec>>> {
+    lists
+        .iter()
+        .map(|list| {
+            let specs: Vec<RunSpec> =
+                list.split(',').map(|s| s.trim().parse()).collect::<Result<_, String>>().map_err(UsageError::new)?;
+            if specs.len() < 2 {
+                return Err(UsageError::new(format!(
+                    "--compare `{list}` names one run; give two or more, separated by commas"
+                ))
+                .into());
+            }
+            Ok(specs)
+        })
+        .collect()
+}
+
+/// The runs that get pages, newest first: those on `--branch` matching every `--where` filter,
+/// and the compared runs whatever the filter, so the comparison's links work.
+fn select_runs(all: &[Run], args: &ReportArgs, filters: &[Filter], compares: &[Vec<Run>]) -> Vec<Run> {
+    let mut runs: Vec<Run> = all
+        .iter()
+        .filter(|r| args.branch.as_ref().is_none_or(|b| r.record.branch.as_ref() == Some(b)))
+        .filter(|r| filters.iter().all(|f| f.matches(r)))
+        .cloned()
+        .collect();
+    for run in compares.iter().flatten() {
+        if !runs.iter().any(|r| r.commit == run.commit) {
+            runs.push(run.clone());
+        }
+    }
+    runs.sort_by(|a, b| b.record.started.cmp(&a.record.started).then_with(|| a.record.id.cmp(&b.record.id)));
+    runs
 }
