@@ -446,3 +446,48 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+/// Status lines name remotes, paths and runs from others: a remote path and a run name holding
+/// ESC, BEL and a right-to-left override (U+202E) are shown as `\e`, `\a`, `\u{202e}` by push,
+/// fetch, export and `ls`, and the markdown comment carries none of them either.
+#[test]
+fn status_lines_show_escapes_and_bidi_controls() {
+    const EVIL: &str = "\x1b]0;pwned\x07\u{202e}";
+    const SHOWN: &str = "\\e]0;pwned\\a\\u{202e}";
+    let raw = |text: &str| text.contains('\x1b') || text.contains('\x07') || text.contains('\u{202e}');
+    let env = TestEnv::with_commit();
+    let remote = env.root.join(format!("remote{EVIL}.git"));
+    let remote = remote.to_str().unwrap();
+    env.git(["init", "-q", "--bare", remote]);
+    let a = env.snapshot(&["-n", &format!("evil{EVIL}"), "-p", "lr=0.1"]);
+    let b = env.snapshot(&["-n", "plain", "-p", "lr=0.2"]);
+
+    let pushed = env.run(["push", remote, &a]);
+    pushed.success();
+    assert!(
+        !raw(&pushed.stderr)
+            && pushed
+                .stderr
+                .contains(&format!("Pushed 1 run to {}", env.root.join(format!("remote{SHOWN}.git")).display())),
+        "{pushed}"
+    );
+
+    let clone = env.root.join("clone");
+    env.git_in(&env.root, ["init", "-q", clone.to_str().unwrap()]);
+    let fetched = env.run_in(&clone, &[], ["fetch", remote]);
+    fetched.success();
+    assert!(!raw(&fetched.stderr) && fetched.stderr.contains(&format!("remote{SHOWN}.git: 1 new")), "{fetched}");
+    let listed = env.run_in(&clone, &[], ["ls"]);
+    assert!(!raw(listed.success()) && listed.stdout.contains(&format!("evil{SHOWN}")), "{listed}");
+
+    let bundle = env.root.join(format!("runs{EVIL}.tar.zst"));
+    let exported = env.run(["export", bundle.to_str().unwrap(), &a]);
+    exported.success();
+    assert!(!raw(&exported.stderr) && exported.stderr.contains(&format!("runs{SHOWN}.tar.zst")), "{exported}");
+    let imported = env.run_in(&clone, &[], ["import", bundle.to_str().unwrap()]);
+    imported.success();
+    assert!(!raw(&imported.stderr), "{imported}");
+
+    let md = env.run(["diff", &a, &b, "--format", "md"]);
+    assert!(!raw(md.success()) && md.stdout.contains("u{202e}"), "{md}");
+}
