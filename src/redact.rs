@@ -213,7 +213,8 @@ impl Redactor {
         let mut value_is_secret = false;
         for word in words {
             if value_is_secret && !word.is_empty() && !looks_like_option(word) {
-                out.push(REDACTED.to_owned());
+                // A `{param}` placeholder of a command template is no secret, and `rerun` needs it.
+                out.push(if is_placeholder(word) { word.to_owned() } else { REDACTED.to_owned() });
                 value_is_secret = false;
                 continue;
             }
@@ -225,7 +226,9 @@ impl Redactor {
             value_is_secret = false;
             if looks_like_option(word) {
                 match word.split_once('=') {
-                    Some((name, _)) if self.is_secret(name) => out.push(format!("{name}={REDACTED}")),
+                    Some((name, value)) if self.is_secret(name) && !is_placeholder(value) => {
+                        out.push(format!("{name}={REDACTED}"));
+                    }
                     Some(_) => out.push(urls_in(word).into_owned()),
                     None => {
                         value_is_secret = self.is_secret(word);
@@ -246,6 +249,11 @@ impl Redactor {
         }
         out
     }
+}
+
+/// `{lr}`: a param placeholder of a command template.
+fn is_placeholder(word: &str) -> bool {
+    word.len() > 2 && word.starts_with('{') && word.ends_with('}') && !word[1..word.len() - 1].contains(['{', '}'])
 }
 
 /// `--name`, `-n`, but not `-` (stdin), `--` (end of options) or `-5` (a number).
@@ -334,6 +342,8 @@ mod tests {
         assert_eq!(r.command(&words("env API_TOKEN=abc x --auth")).join(" "), "env API_TOKEN=<redacted> x --auth");
         assert_eq!(r.command(&words("x --no-auth --epochs 3")).join(" "), "x --no-auth --epochs 3");
         assert_eq!(r.command(&words("git clone https://u:pw@h/r")).join(" "), "git clone https://h/r");
+        let template = words("train --token {token} --api-key={key} --password {x}y");
+        assert_eq!(r.command(&template).join(" "), "train --token {token} --api-key={key} --password <redacted>");
         let script = vec!["sh".into(), "-c".into(), "train --secret  s3cr3t --lr 1".into()];
         assert_eq!(r.command(&script)[2], "train --secret  <redacted> --lr 1");
         let custom = Redactor::new(true, &["^hf$".into(), "wandb".into()]).expect("valid regexes");
