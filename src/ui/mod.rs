@@ -345,7 +345,8 @@ mod tests {
     fn the_status_stream_shows_escapes() {
         use std::io::Write as _;
         let mut status = super::Shown(Vec::new());
-        writeln!(status, "Fetched from {}: 1 new.", "/tmp/\x1b]0;t\x07\u{202e}r").expect("writes to a Vec");
+        let remote = "/tmp/\x1b]0;t\x07\u{202e}r";
+        writeln!(status, "Fetched from {remote}: 1 new.").expect("writes to a Vec");
         assert_eq!(String::from_utf8(status.0).expect("utf-8"), "Fetched from /tmp/\\e]0;t\\a\\u{202e}r: 1 new.\n");
     }
 }
