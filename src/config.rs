@@ -25,6 +25,31 @@ pub struct Config {
     /// `[metrics]`: which way each metric should go (`"val/acc" = "max"`, `loss = "min"`).
     #[serde(default)]
     pub metrics: std::collections::BTreeMap<String, crate::diff::Goal>,
+    #[serde(default)]
+    pub redact: RedactConfig,
+}
+
+/// `[redact]`: which values of a recorded command are secrets (see `redact`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedactConfig {
+    /// `false` records commands and `pip freeze` as typed.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Extra option names whose values are secrets: regexes searched, ignoring case, in the name
+    /// without its dashes (`"^hf$"`, `"wandb"`).
+    #[serde(default)]
+    pub patterns: Vec<String>,
+}
+
+impl Default for RedactConfig {
+    fn default() -> Self {
+        Self { enabled: true, patterns: Vec::new() }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `[blobs]`: where blobs are shared (`git config exp.blobs` overrides it per clone).
@@ -126,6 +151,12 @@ impl Config {
         })
     }
 
+    /// The redaction of recorded commands, with `[redact] patterns` compiled.
+    pub fn redactor(&self) -> Result<crate::redact::Redactor, Error> {
+        crate::redact::Redactor::new(self.redact.enabled, &self.redact.patterns)
+            .map_err(|e| Error::Parse { path: FILE.into(), message: e.to_string() })
+    }
+
     /// The snapshot limits, with `exclude` compiled.
     pub fn snapshot_options(&self) -> Result<SnapshotOptions, Error> {
         let mut builder = globset::GlobSetBuilder::new();
@@ -213,6 +244,10 @@ mod tests {
         assert_eq!(goals.metrics.get("loss"), Some(&crate::diff::Goal::Min));
         let err = Config::parse("[metrics]\nloss = \"down\"\n").expect_err("bad goal");
         assert!(err.to_string().contains("down"), "{err}");
+        let redact = Config::parse("[redact]\nenabled = false\npatterns = [\"^hf$\"]\n").expect("redact section");
+        assert!(!redact.redact.enabled && redact.redactor().is_ok());
+        let err = Config::parse("[redact]\npatterns = [\"(\"]\n").expect("parses").redactor().expect_err("bad regex");
+        assert!(err.to_string().starts_with("exp.toml: redact.patterns: `(` is not a regex"), "{err}");
         let err = Config::parse("[snapshot]\nexclud = []\n").expect_err("typo");
         assert!(err.to_string().contains("exclud"), "{err}");
         assert!(err.to_string().contains("line"), "{err}");

@@ -15,6 +15,7 @@ mod git;
 mod ids;
 mod notebook;
 mod query;
+mod redact;
 mod relpath;
 mod report;
 mod share;

@@ -33,7 +33,7 @@ impl BlobRemote {
             && scheme != "file"
         {
             return Err(Error::Remote {
-                remote: spec.into(),
+                remote: crate::redact::url(spec).into_owned(),
                 detail: format!("`{scheme}://` is not supported (use a directory or s3://bucket/prefix)"),
             });
         }

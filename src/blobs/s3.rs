@@ -78,9 +78,15 @@ impl S3Remote {
     }
 
     fn with_settings(url: &str, settings: Settings) -> Result<Self, Error> {
-        let bad = |detail: String| Error::BadRemote { remote: url.into(), detail };
+        // `s3://key:secret@bucket` must not be echoed: messages show the URL redacted.
+        let bad = |detail: String| Error::BadRemote { remote: crate::redact::url(url).into_owned(), detail };
         let rest = url.strip_prefix("s3://").unwrap_or(url);
         let (name, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if name.contains('@') {
+            return Err(bad("credentials do not belong in the URL, where they would be shown and stored; set \
+                 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or use an AWS profile"
+                .into()));
+        }
         if name.is_empty() {
             return Err(bad("no bucket in the URL (s3://bucket/prefix)".into()));
         }
@@ -204,21 +210,25 @@ fn credentials(key: String, secret: String, token: Option<String>) -> Credential
 }
 
 /// Removes a presigned URL's query (key id, signature, session token) from an HTTP client's
-/// error text, which may quote the URL.
+/// error text, which may quote the URL; other URLs in it are redacted as everywhere
+/// (`redact::urls_in`).
 fn redact(detail: &str, url: &str) -> String {
-    match url.split_once('?') {
+    let detail = match url.split_once('?') {
         Some((_, query)) if !query.is_empty() => detail.replace(query, "[signature]"),
         _ => detail.to_owned(),
-    }
+    };
+    crate::redact::urls_in(&detail).into_owned()
 }
 
-/// Returns an endpoint fit for error messages: a `user:password@` part may be a secret.
+/// Returns an endpoint fit for error messages: a `user:password@` part may be a secret. A URL
+/// loses it as git shows URLs (`redact::url`); a `user:password@host` without a scheme too.
 fn shown_endpoint(endpoint: &str) -> String {
-    let rest = endpoint.split_once("://").map_or(endpoint, |(_, rest)| rest);
-    let scheme = &endpoint[..endpoint.len() - rest.len()];
-    let authority = rest.split('/').next().unwrap_or(rest);
+    if endpoint.contains("://") {
+        return crate::redact::url(endpoint).into_owned();
+    }
+    let authority = endpoint.split('/').next().unwrap_or(endpoint);
     match authority.rfind('@') {
-        Some(at) => format!("{scheme}[credentials]{}", &rest[at..]),
+        Some(at) => endpoint[at + 1..].to_owned(),
         None => endpoint.to_owned(),
     }
 }
@@ -370,7 +380,7 @@ mod tests {
         );
         assert_eq!(
             error("s3://b", settings(Some("ftp://user:hunter2@host/x"), None)),
-            "cannot use the blob remote s3://b: the endpoint `ftp://[credentials]@host/x` (AWS_ENDPOINT_URL) is \
+            "cannot use the blob remote s3://b: the endpoint `ftp://host/x` (AWS_ENDPOINT_URL) is \
              not an http:// or https:// URL"
         );
         assert_eq!(
@@ -389,9 +399,12 @@ mod tests {
         let url = "http://h/b/k?X-Amz-Credential=AKIA&X-Amz-Security-Token=T&X-Amz-Signature=S";
         assert_eq!(redact(&format!("bad uri {url}: oops"), url), "bad uri http://h/b/k?[signature]: oops");
         assert_eq!(redact("connection refused", url), "connection refused");
-        assert_eq!(shown_endpoint("https://u:p@host:9000/path"), "https://[credentials]@host:9000/path");
+        assert_eq!(shown_endpoint("https://u:p@host:9000/path"), "https://host:9000/path");
         assert_eq!(shown_endpoint("https://host/a@b"), "https://host/a@b");
-        assert_eq!(shown_endpoint("u:p@host"), "[credentials]@host");
+        assert_eq!(shown_endpoint("u:p@host"), "host");
+        let err = error("s3://AKIAKEY:hunter2@bucket/p", settings(None, None));
+        assert!(!err.contains("hunter2") && !err.contains("AKIAKEY"), "{err}");
+        assert!(err.starts_with("cannot use the blob remote s3://bucket/p: credentials do not belong"), "{err}");
     }
 
     #[test]

@@ -100,6 +100,10 @@ fn prepare(store: &Store, request: &Request, status: Status) -> anyhow::Result<(
         let more = if more > 0 { format!(" and {more} more") } else { String::new() };
         notices.push(format!("left out of the code snapshot: {}{more}", list.join(", ")));
     }
+    // Secrets typed on the command line (`--password …`, `https://user:pw@…`) stay out of the
+    // record, and so out of the commit message, the listing cache and reports; the command
+    // itself still receives them (`request.command` is what is run).
+    let redactor = Config::load(store.workdir())?.redactor()?;
     let mut ids = IdSource::new();
     let id = ids.run_id();
     let named = request.name.is_some();
@@ -109,8 +113,12 @@ fn prepare(store: &Store, request: &Request, status: Status) -> anyhow::Result<(
         id,
         name,
         status,
-        command: request.command.clone(),
-        command_template: if request.template == request.command { vec![] } else { request.template.clone() },
+        command: redactor.command(&request.command),
+        command_template: if request.template == request.command {
+            vec![]
+        } else {
+            redactor.command(&request.template)
+        },
         entry: request.entry.clone(),
         cwd,
         started: crate::clock::now(),

@@ -69,9 +69,12 @@ pub fn start_env_capture(spool: &Path, command: &[String], config: &Config) -> O
         return None;
     }
     let python = host::python_of(command)?;
+    // Index URLs and `pkg @ https://…` lines may carry tokens. A bad `[redact]` pattern has
+    // already failed the run before it started; the built-in redaction is the fallback.
+    let redactor = config.redactor().unwrap_or_default();
     Some(std::thread::spawn(move || {
         if let Some(freeze) = host::pip_freeze(&python) {
-            let _ = std::fs::write(env_dir.join("pip-freeze.txt"), freeze);
+            let _ = std::fs::write(env_dir.join("pip-freeze.txt"), redactor.text(&freeze));
         }
     }))
 }

@@ -27,8 +27,16 @@ pub struct FetchArgs {
 pub fn cmd_fetch(ui: &mut Ui, ctx: &Ctx, args: &FetchArgs) -> anyhow::Result<ExitStatus> {
     let store = ctx.store()?;
     if args.configure {
-        store.check_remote(&args.remote)?;
-        let refspec = share::fetch_refspec(&args.remote);
+        // A URL has no remote.<name>.fetch to add to (and `remote.<url>` would put any
+        // password in it into the config).
+        if !store.remotes().contains(&args.remote) {
+            return Err(crate::ui::UsageError::with_hint(
+                format!("--configure needs a configured remote, not `{}`", share::shown(&args.remote)),
+                "add one with `git remote add <name> <url>`",
+            )
+            .into());
+        }
+        let refspec = share::fetch_refspec(&store, &args.remote);
         if store.add_fetch_refspec(&args.remote, &refspec)? {
             writeln!(ui.status(), "Added `{refspec}` to remote.{}.fetch.", args.remote)?;
         }

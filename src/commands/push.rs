@@ -75,6 +75,7 @@ pub fn cmd_push(ui: &mut Ui, ctx: &Ctx, args: &PushArgs) -> anyhow::Result<ExitS
     let refspecs: Vec<String> = runs.iter().map(|r| format!("{0}:{0}", r.ref_name())).collect();
     let pushed = store.push(&remote, &refspecs)?;
     let fresh = pushed.iter().filter(|r| r.outcome != RefOutcome::UpToDate).count();
+    let remote = share::shown(&remote);
     writeln!(ui.status(), "Pushed {} to {remote} ({} up to date).", count(fresh, "run", None), pushed.len() - fresh)?;
     Ok(ExitStatus::Success)
 }

@@ -43,6 +43,13 @@ pub fn cmd_rerun(ui: &mut Ui, ctx: &Ctx, args: &RerunArgs) -> anyhow::Result<Exi
     let old = store.resolve(&args.run)?;
     let r = &old.record;
     anyhow::ensure!(!r.command.is_empty(), "run {} ({}) is a snapshot: it has no command to run again", r.id, r.name);
+    if r.command.iter().chain(&r.command_template).any(|w| w.contains(crate::redact::REDACTED)) {
+        ui.warn(format!(
+            "the recorded command had secrets replaced by `{}`; they are passed as that text \
+             (give secrets through environment variables, which are not recorded)",
+            crate::redact::REDACTED
+        ));
+    }
     let mut run_params = r.params.clone();
     for (key, value) in &args.params {
         params::insert(&mut run_params, key, value.clone());

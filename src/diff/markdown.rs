@@ -29,7 +29,13 @@ pub struct MarkdownOptions {
 pub fn render_markdown(diff: &RunDiff, checks: &[CheckOutcome], options: &MarkdownOptions) -> String {
     let mut md = String::new();
     let _ = write_markdown(&mut md, diff, checks, options);
-    md
+    // Table cells are escaped as they are written; this catches what is not in a table (the
+    // title's branch or run name, the command, patches): a comment pasted into a terminal or
+    // read on a page must not carry control or bidi characters.
+    match crate::ui::visible_document(&md) {
+        std::borrow::Cow::Borrowed(_) => md,
+        std::borrow::Cow::Owned(shown) => shown,
+    }
 }
 
 fn write_markdown(

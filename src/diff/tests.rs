@@ -209,6 +209,22 @@ fn markdown_is_compact_escaped_and_bounded() {
     assert!(md.contains("[Full report](https://r.io/x%20y)"), "{md}");
     assert!(md.len() < 60_000);
     assert!(!md.contains("<script>"));
+
+    // Outside tables too (the title's branch, patches), control and bidi characters are shown.
+    let mut diff = model();
+    diff.b.branch = Some("feat\u{202e}\x1b[2J".into());
+    diff.code.files = vec![code::FileDiff {
+        path: "f.py".into(),
+        status: FileStatus::Modified,
+        insertions: 1,
+        deletions: 0,
+        binary: false,
+        note: None,
+        patch: "+x = '\u{2066}'\t# \x07\n".into(),
+    }];
+    let md = render_markdown(&diff, &[], &MarkdownOptions::default());
+    assert!(!md.contains(['\u{202e}', '\u{2066}', '\x1b', '\x07']), "{md}");
+    assert!(md.contains("`feat\\u{202e}\\e[2J`") && md.contains("+x = '\\u{2066}'\t# \\a\n"), "{md}");
 }
 
 #[test]

@@ -13,6 +13,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use super::{Error, Oid, Repo, Result};
+use crate::redact;
 
 /// The oldest git whose `fetch --porcelain` we can parse.
 const MIN_GIT: (u32, u32) = (2, 41);
@@ -102,8 +103,12 @@ pub fn parse_fetch(stdout: &str) -> Vec<FetchedRef> {
         .collect()
 }
 
-/// Turns git's stderr after a failed network command into a typed error.
+/// Turns git's stderr after a failed network command into a typed error. The remote and git's
+/// words are redacted (`redact`): git drops userinfo from the URLs it prints, but not every
+/// remote helper does, and a query string keeps its tokens.
 pub fn classify_failure(remote: &str, stderr: &str) -> Error {
+    let remote = &*redact::url(remote);
+    let stderr = &*redact::urls_in(stderr);
     let detail = stderr
         .lines()
         .map(|l| l.trim_start_matches("fatal: ").trim_start_matches("error: ").trim())
@@ -178,7 +183,7 @@ impl Repo {
         if self.remotes().iter().any(|r| r == remote) || looks_like_url(remote) {
             Ok(())
         } else {
-            Err(Error::UnknownRemote { remote: remote.to_owned(), known: self.remotes() })
+            Err(Error::UnknownRemote { remote: redact::url(remote).into_owned(), known: self.remotes() })
         }
     }
 
@@ -201,7 +206,7 @@ impl Repo {
             .map(|r| (r.name.clone(), r.reason.clone().unwrap_or_default()))
             .collect();
         if !rejected.is_empty() {
-            return Err(Error::PushRejected { remote: remote.to_owned(), refs: rejected });
+            return Err(Error::PushRejected { remote: redact::url(remote).into_owned(), refs: rejected });
         }
         if !out.status.success() {
             return Err(classify_failure(remote, &stderr));

@@ -47,27 +47,14 @@ pub fn strip_ansi(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Makes notebook text safe to print on a terminal: escape sequences are removed and other
-/// control characters (except tab) shown in caret notation, as `cat -v` does.
+/// Makes notebook text safe to print on a terminal: escape sequences are removed (they are a
+/// traceback's colours) and other dangerous characters (`ui::is_dangerous`: control characters
+/// but tab, bidi controls) shown as everywhere else in git-exp's text output (`\a`, `\u{202e}`).
 pub fn terminal_safe(text: &str) -> Cow<'_, str> {
-    let stripped = strip_ansi(text);
-    if !stripped.chars().any(|c| c.is_control() && c != '\t') {
-        return stripped;
+    match strip_ansi(text) {
+        Cow::Borrowed(s) => crate::ui::visible_code(s),
+        Cow::Owned(s) => Cow::Owned(crate::ui::visible_code(&s).into_owned()),
     }
-    let mut out = String::with_capacity(stripped.len() + 8);
-    for c in stripped.chars() {
-        match c {
-            '\t' => out.push(c),
-            c if (c as u32) < 0x20 => {
-                out.push('^');
-                out.push(char::from(b'@' + c as u8));
-            }
-            '\x7f' => out.push_str("^?"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
 }
 
 /// Pretty-prints JSON with object keys sorted, so that key order never shows as a change.
@@ -97,7 +84,8 @@ mod tests {
         assert_eq!(strip_ansi("a\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\b"), "alinkb");
         assert_eq!(strip_ansi("trailing \x1b"), "trailing ");
         assert_eq!(strip_ansi("plain"), "plain");
-        assert_eq!(terminal_safe("bell\x07 and\ttab\r"), "bell^G and\ttab^M");
+        assert_eq!(terminal_safe("bell\x07 and\ttab\r"), "bell\\a and\ttab\\r");
+        assert_eq!(terminal_safe("x = \"\u{202e}\" \x7f"), "x = \"\\u{202e}\" \\x7f");
         assert_eq!(terminal_safe("\x1b[1mbold\x1b[0m"), "bold");
     }
 

@@ -186,7 +186,9 @@ fn render_segment(text: &str, pen: &mut Pen, out: &mut String) {
             }
             continue;
         }
-        if c.is_control() && c != '\t' {
+        // As a terminal would, other control characters (and bidi controls, see
+        // `ui::is_dangerous`) are not shown.
+        if crate::ui::is_dangerous(c) && c != '\t' {
             flush(out, plain_start.take(), i, pen, &mut shown, &mut open);
             continue;
         }

@@ -16,6 +16,10 @@ pub fn escape_into(out: &mut String, text: &str) {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // Line breaks and tabs are layout in <pre>; other control characters and bidi
+            // overrides (which would make a run name read backwards) are shown, not applied.
+            '\n' | '\t' | '\r' => out.push(c),
+            c if crate::ui::is_dangerous(c) => out.push_str(&crate::ui::shown_char(c)),
             _ => out.push(c),
         }
     }
@@ -29,5 +33,6 @@ mod tests {
             super::escape("<img src=x onerror='a(1)'>&\""),
             "&lt;img src=x onerror=&#39;a(1)&#39;&gt;&amp;&quot;"
         );
+        assert_eq!(super::escape("a\u{202e}b\x1bc\n"), "a\\u{202e}b\\ec\n");
     }
 }

@@ -13,18 +13,38 @@ use crate::ids::RunId;
 use crate::store::{Integrated, RUNS_PREFIX, Run, Store};
 use crate::ui::Ui;
 
-/// Where fetched run refs land before they are integrated: `refs/git-exp/remotes/<remote>/runs/`.
-pub fn staging_prefix(remote: &str) -> String {
-    // A URL is not a ref name component; keep the characters git allows and that read well.
-    let name: String =
-        remote.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
-    format!("refs/git-exp/remotes/{}/runs/", name.trim_matches('.'))
+/// Where fetched run refs land before they are integrated: `refs/git-exp/remotes/<remote>/runs/`
+/// for a configured remote, `refs/git-exp/remotes/url-<hash>/runs/` for a URL. A URL never
+/// becomes a ref name: it may carry a password (`https://user:pw@host/…`) or a token in its
+/// query, and ref names are listed, pushed and kept by gc. The hash is of the URL as shown
+/// (without userinfo, see `redact::url`), so the same repository stages to the same place
+/// whoever's credentials are in the URL.
+pub fn staging_prefix(store: &Store, remote: &str) -> String {
+    format!("refs/git-exp/remotes/{}/runs/", staging_name(remote, store.remotes().iter().any(|r| r == remote)))
+}
+
+fn staging_name(remote: &str, configured: bool) -> String {
+    if configured {
+        // git checks remote names as ref components; keep the check for hand-edited configs.
+        let name: String =
+            remote.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+        return name.trim_matches('.').to_owned();
+    }
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(crate::redact::url(remote).as_bytes());
+    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("url-{hex}")
 }
 
 /// The fetch refspec for `remote`. The `+` is safe here and only here: the staging refs mirror
 /// the remote as `refs/remotes/*` do; local runs are never force-updated, they are merged.
-pub fn fetch_refspec(remote: &str) -> String {
-    format!("+{RUNS_PREFIX}*:{}*", staging_prefix(remote))
+pub fn fetch_refspec(store: &Store, remote: &str) -> String {
+    format!("+{RUNS_PREFIX}*:{}*", staging_prefix(store, remote))
+}
+
+/// Returns `remote` as messages show it: a URL without its userinfo or query secrets.
+pub fn shown(remote: &str) -> std::borrow::Cow<'_, str> {
+    crate::redact::url(remote)
 }
 
 /// Splits `[REMOTE] [RUN...]`: the first word is the remote if git knows it as one (or it is a
@@ -176,8 +196,8 @@ impl FetchReport {
 /// Fetches `remote`'s run refs into the staging namespace and integrates each into the local
 /// runs: new runs are created, behind ones fast-forwarded, diverged ones merged.
 pub fn fetch(store: &Store, remote: &str) -> anyhow::Result<FetchReport> {
-    store.fetch(remote, &[fetch_refspec(remote)])?;
-    integrate(store, &staging_prefix(remote))
+    store.fetch(remote, &[fetch_refspec(store, remote)])?;
+    integrate(store, &staging_prefix(store, remote))
 }
 
 /// Integrates every run staged under `prefix`.
@@ -224,6 +244,7 @@ pub fn integrate(store: &Store, prefix: &str) -> anyhow::Result<FetchReport> {
 
 /// Writes the fetch summary and what the user should know about merges and trashed runs.
 pub fn print_fetch(ui: &mut Ui, remote: &str, report: &FetchReport) -> anyhow::Result<()> {
+    let remote = shown(remote);
     let (new, updated, merged) = (report.new.len(), report.updated.len(), report.merged.len());
     if new + updated + merged == 0 {
         writeln!(ui.status(), "Runs are up to date with {remote}.")?;

@@ -7,6 +7,12 @@ use crate::git::{FetchedRef, PushedRef};
 
 impl Store {
     /// Checks that `remote` is a configured remote; the error names it.
+    /// The configured remotes' names, sorted.
+    #[must_use]
+    pub fn remotes(&self) -> Vec<String> {
+        self.repo.remotes()
+    }
+
     pub fn check_remote(&self, remote: &str) -> Result<()> {
         Ok(self.repo.check_remote(remote)?)
     }

@@ -1,11 +1,45 @@
 //! Makes untrusted text safe to print on a terminal: control characters are shown, never sent.
 //!
 //! Names, tags, notes, params and paths come from runs that others wrote; printed raw, an
-//! `ESC ] 0 ; … BEL` retitles the terminal and `ESC [ 2 J` clears it. JSON and CSV are data for
-//! programs and keep the raw strings (their encoders escape what their syntax needs).
+//! `ESC ] 0 ; … BEL` retitles the terminal and `ESC [ 2 J` clears it, and a bidi override
+//! (U+202E) makes text read differently from what it is (CVE-2021-42574, "Trojan Source"). JSON
+//! and CSV are data for programs and keep the raw strings (their encoders escape what their
+//! syntax needs).
+//!
+//! [`is_dangerous`] is the one list of such characters: the terminal escaping here, notebook
+//! text (`notebook::text`), the report's HTML (`report::html`, `report::ansi`) and the markdown
+//! comment all use it.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
+
+/// Returns whether `c` must not reach a terminal, a page or a comment as it is: a control
+/// character (C0, DEL, C1) or an invisible bidi control (embeddings, overrides and isolates
+/// U+202A–U+202E and U+2066–U+2069, the marks U+200E, U+200F and U+061C), which reorder the text
+/// around them.
+pub fn is_dangerous(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}')
+}
+
+/// Returns `c` as it is shown in place of a dangerous character: `\e`, `\a`, `\t`, `\r`, `\n`,
+/// else `\xNN` (C0 and DEL) or `\u{NN}` (C1 and bidi controls).
+pub fn shown(c: char) -> String {
+    match c {
+        '\x1b' => "\\e".into(),
+        '\x07' => "\\a".into(),
+        '\t' => "\\t".into(),
+        '\r' => "\\r".into(),
+        '\n' => "\\n".into(),
+        c if u32::from(c) < 0x80 => format!("\\x{:02x}", u32::from(c)),
+        c => format!("\\u{{{:x}}}", u32::from(c)),
+    }
+}
+
+/// Like [`visible`] but keeps `\n` and `\t`, for whole documents (the markdown comment, whose
+/// patches are indented with tabs).
+pub fn visible_document(s: &str) -> Cow<'_, str> {
+    escape(s, |c| c == '\n' || c == '\t')
+}
 
 /// Returns `s` with every control character (C0, DEL, C1) shown as an escape: `\e`, `\a`, `\t`,
 /// `\r`, `\n`, else `\xNN` (C0 and DEL) or `\u{NN}` (C1). Borrowed when there is nothing to
@@ -25,29 +59,16 @@ pub fn visible_code(s: &str) -> Cow<'_, str> {
 }
 
 fn escape(s: &str, keep: fn(char) -> bool) -> Cow<'_, str> {
-    let needs = |c: char| c.is_control() && !keep(c);
+    let needs = |c: char| is_dangerous(c) && !keep(c);
     if !s.chars().any(needs) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if !needs(c) {
+        if needs(c) {
+            out.push_str(&shown(c));
+        } else {
             out.push(c);
-            continue;
-        }
-        match c {
-            '\x1b' => out.push_str("\\e"),
-            '\x07' => out.push_str("\\a"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\n' => out.push_str("\\n"),
-            // Writing to a String cannot fail.
-            c if u32::from(c) < 0x80 => {
-                let _ = write!(out, "\\x{:02x}", u32::from(c));
-            }
-            c => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
         }
     }
     Cow::Owned(out)
@@ -79,9 +100,17 @@ mod tests {
     }
 
     #[test]
-    fn no_control_character_survives() {
-        let all: String = (0u32..0x100).filter_map(char::from_u32).collect();
-        assert!(!visible(&all).chars().any(char::is_control));
-        assert!(!visible_lines(&all).chars().any(|c| c.is_control() && c != '\n'));
+    fn bidi_controls_are_shown() {
+        assert_eq!(visible("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
+        assert_eq!(visible("\u{2066}\u{2069}\u{200f}\u{61c}"), "\\u{2066}\\u{2069}\\u{200f}\\u{61c}");
+        assert_eq!(visible_document("a\n\tb\u{202d}"), "a\n\tb\\u{202d}");
+        assert!(matches!(visible("עברית العربية"), Cow::Borrowed(_)), "right-to-left text itself is fine");
+    }
+
+    #[test]
+    fn no_dangerous_character_survives() {
+        let all: String = (0u32..0x100).chain(0x2000..0x2070).chain([0x61c]).filter_map(char::from_u32).collect();
+        assert!(!visible(&all).chars().any(is_dangerous));
+        assert!(!visible_lines(&all).chars().any(|c| is_dangerous(c) && c != '\n'));
     }
 }

@@ -10,7 +10,7 @@ use anstream::AutoStream;
 pub use anstream::ColorChoice;
 use anstyle::{AnsiColor, Style};
 
-pub use escape::{visible, visible_code, visible_lines};
+pub use escape::{is_dangerous, shown as shown_char, visible, visible_code, visible_document, visible_lines};
 pub use table::{Cell, Table, escape_markdown_cell, truncate as table_truncate};
 
 use crate::cli::{ColorWhen, GlobalArgs};
@@ -55,6 +55,7 @@ impl Format {
 pub struct Ui {
     out: io::BufWriter<AutoStream<io::Stdout>>,
     err: AutoStream<io::Stderr>,
+    status: Shown<AutoStream<io::Stderr>>,
     sink: Sink,
     /// What `--format` asked for; `format` is what the command prints, once `select_format` checked it.
     requested: Option<Format>,
@@ -83,6 +84,7 @@ impl Ui {
         Self {
             out: io::BufWriter::new(AutoStream::new(io::stdout(), ColorChoice::AlwaysAnsi)),
             err: AutoStream::new(io::stderr(), ColorChoice::AlwaysAnsi),
+            status: Shown(AutoStream::new(io::stderr(), ColorChoice::AlwaysAnsi)),
             sink: Sink,
             requested: global.format,
             format: Format::Table,
@@ -99,9 +101,11 @@ impl Ui {
         &mut self.out
     }
 
-    /// The status stream (stderr); a sink under `-q`.
+    /// The status stream (stderr); a sink under `-q`. Status lines name runs, remotes, paths and
+    /// bundle entries, all of which may come from others: the stream itself shows their control
+    /// and bidi characters (`escape::visible_lines`), so no status line can send one.
     pub fn status(&mut self) -> &mut dyn Write {
-        if self.quiet { &mut self.sink } else { &mut self.err }
+        if self.quiet { &mut self.sink } else { &mut self.status }
     }
 
     /// Writes a `warning: …` line to stderr, even under `-q` (as git does).
@@ -237,6 +241,22 @@ impl Ui {
     }
 }
 
+/// A writer that shows dangerous characters instead of sending them (see `escape`), keeping
+/// line breaks. Status lines are written with `writeln!`, whose every piece is a whole `str`, so
+/// a character is never split across two writes; bytes that are not UTF-8 are shown as U+FFFD.
+struct Shown<W>(W);
+
+impl<W: Write> Write for Shown<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        self.0.write_all(visible_lines(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
 /// A writer that drops everything (the status stream under `-q`).
 struct Sink;
 
@@ -320,4 +340,16 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 pub fn clap_exit(err: &clap::Error) -> std::process::ExitCode {
     let _ = err.print();
     std::process::ExitCode::from(if err.use_stderr() { 2 } else { 0 })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_status_stream_shows_escapes() {
+        use std::io::Write as _;
+        let mut status = super::Shown(Vec::new());
+        let remote = "/tmp/\x1b]0;t\x07\u{202e}r";
+        writeln!(status, "Fetched from {remote}: 1 new.").expect("writes to a Vec");
+        assert_eq!(String::from_utf8(status.0).expect("utf-8"), "Fetched from /tmp/\\e]0;t\\a\\u{202e}r: 1 new.\n");
+    }
 }

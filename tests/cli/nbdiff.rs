@@ -238,7 +238,7 @@ fn hostile_content_never_reaches_terminal_or_page_as_code() {
     let out = nbdiff(&env, "hostile--1.ipynb", "hostile--2.ipynb", &[]);
     let text = out.success();
     assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
-    assert!(text.contains("-red ^Gbell \n"), "control characters in caret notation: {text:?}");
+    assert!(text.contains("-red \\abell \n"), "control characters shown as everywhere (`\\a`): {text:?}");
     assert!(
         text.contains("+image/png: invalid base64 (30 characters)"),
         "a truncated image does not stop the diff: {text}"

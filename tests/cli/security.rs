@@ -276,3 +276,218 @@ fn text_output_shows_terminal_escapes_instead_of_sending_them() {
     assert!(same.stderr.starts_with("warning: both sides are run"), "{same}");
     assert!(!same.stderr.contains('\x1b') && same.stderr.contains("\\e]0;pwned\\a"), "{same}");
 }
+
+/// A URL's password never reaches a ref name, a status line or an error: a URL stages under a
+/// hash of the URL without its userinfo, a named remote under its name, and messages show URLs
+/// as git does (`https://host/x`).
+#[test]
+fn fetch_keeps_credentials_out_of_refs_and_messages() {
+    let env = TestEnv::with_commit();
+    let remote = env.root.join("remote.git");
+    env.git(["init", "-q", "--bare", remote.to_str().unwrap()]);
+    let id = env.snapshot(&["-n", "base"]);
+    env.git(["push", "-q", remote.to_str().unwrap(), &format!("refs/git-exp/runs/{id}")]);
+
+    let clone = env.root.join("clone");
+    env.git_in(&env.root, ["init", "-q", clone.to_str().unwrap()]);
+    // git takes (and ignores) userinfo in a file:// URL, so a local remote stands in for https.
+    let secret_url = format!("file://user:hunter2@localhost{}", remote.display());
+    let out = env.run_in(&clone, &[], ["fetch", &secret_url]);
+    out.success();
+    assert!(!out.stderr.contains("hunter2"), "{out}");
+    assert!(out.stderr.contains(&format!("Fetched from file://localhost{}: 1 new", remote.display())), "{out}");
+    let refs = env.git_in(&clone, ["for-each-ref", "--format=%(refname)", "refs/git-exp/"]);
+    assert!(!refs.contains("hunter2") && !refs.contains("user"), "{refs}");
+    let staged: Vec<&str> = refs.lines().filter(|r| r.starts_with("refs/git-exp/remotes/")).collect();
+    assert_eq!(staged.len(), 1, "{refs}");
+    assert!(
+        staged[0].starts_with("refs/git-exp/remotes/url-") && staged[0].ends_with(&format!("/runs/{id}")),
+        "{refs}"
+    );
+    // Whoever's credentials are in the URL, the same repository stages to the same place.
+    let other_user = format!("file://someone:else@localhost{}", remote.display());
+    env.run_in(&clone, &[], ["fetch", &other_user]).success();
+    let again = env.git_in(&clone, ["for-each-ref", "--format=%(refname)", "refs/git-exp/remotes/"]);
+    assert_eq!(again.trim(), staged[0]);
+
+    // A named remote whose URL holds a password stages under the name.
+    env.git_in(&clone, ["remote", "add", "team", &secret_url]);
+    let out = env.run_in(&clone, &[], ["fetch", "team"]);
+    out.success();
+    assert!(!out.stderr.contains("hunter2"), "{out}");
+    let refs = env.git_in(&clone, ["for-each-ref", "--format=%(refname)", "refs/git-exp/remotes/team/"]);
+    assert_eq!(refs.trim(), format!("refs/git-exp/remotes/team/runs/{id}"));
+
+    // An unreachable https remote: the error names it without the password or the token.
+    for args in [
+        vec!["fetch", "http://user:hunter2@127.0.0.1:1/x.git?token=t0ps3cret"],
+        vec!["push", "http://user:hunter2@127.0.0.1:1/x.git?token=t0ps3cret", &id],
+        vec!["pull", "http://user:hunter2@127.0.0.1:1/x.git?token=t0ps3cret"],
+    ] {
+        let out = env.run_in(&clone, &[], &args);
+        let err = out.failure(1);
+        assert!(!err.contains("hunter2") && !err.contains("t0ps3cret"), "{args:?}: {out}");
+        assert!(err.contains("http://127.0.0.1:1/x.git?token=<redacted>"), "{args:?}: {out}");
+    }
+    let refs = env.git_in(&clone, ["for-each-ref", "--format=%(refname)"]);
+    assert!(!refs.contains("hunter2") && !refs.contains("t0ps3cret"), "{refs}");
+    let config = std::fs::read_to_string(clone.join(".git/config")).unwrap();
+    assert!(!config.contains("hunter2") || config.contains("url = file://user:hunter2"), "only the user's own remote");
+
+    // `--configure` writes into remote.<name>.fetch, which a URL does not have.
+    let out = env.run_in(&clone, &[], ["fetch", "--configure", &secret_url]);
+    let err = out.failure(2);
+    assert!(err.contains("--configure needs a configured remote") && !err.contains("hunter2"), "{out}");
+    assert!(!std::fs::read_to_string(clone.join(".git/config")).unwrap().contains("remote \"file"), "{out}");
+}
+
+/// A stand-in `python3`: as `python3 -m pip freeze` it prints requirement lines carrying tokens;
+/// run as the command, it says whether it received the real secrets.
+fn fake_python(env: &TestEnv) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let bin = env.root.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let python = bin.join("python3");
+    std::fs::write(
+        &python,
+        "#!/bin/sh\nif [ \"$1\" = -m ]; then\n\
+         echo '--index-url https://__token__:hunter2pip@pypi.example.com/simple'\n\
+         echo 'numpy==2.0.0'\n\
+         echo 'private @ git+https://oauth2:hunter2git@gitlab.example.com/o/p.git@v1'\n\
+         exit 0\nfi\n\
+         [ \"$2\" = hunter2 ] && [ \"$3\" = --token=hunter3 ] && [ \"$5\" = hunter4 ] \\\n\
+         && [ \"$6\" = https://u:hunter5@example.com/data ] && echo received-the-real-secrets\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    python
+}
+
+/// Secrets on the command line reach the command but not the record: not the commit message,
+/// run.toml, the listing cache, `ls`, `show`, a report or `pip freeze`.
+#[test]
+fn command_line_secrets_are_recorded_redacted() {
+    let env = TestEnv::with_commit();
+    let python = fake_python(&env);
+    let python = python.to_str().unwrap();
+    let out = env.run([
+        "run",
+        "-n",
+        "secretive",
+        "--",
+        python,
+        "--password",
+        "hunter2",
+        "--token=hunter3",
+        "--api-key",
+        "hunter4",
+        "https://u:hunter5@example.com/data",
+        "--keyframes",
+        "8",
+    ]);
+    out.success();
+    assert!(format!("{}{}", out.stdout, out.stderr).contains("received-the-real-secrets"), "{out}");
+    let id = env.run_ids()[0].clone();
+    let refname = format!("refs/git-exp/runs/{id}");
+
+    let record = env.git(["show", &format!("{refname}:.git-exp/run.toml")]);
+    assert!(
+        record.contains(r#""--password", "<redacted>", "--token=<redacted>", "--api-key", "<redacted>", "https://example.com/data", "--keyframes", "8""#),
+        "{record}"
+    );
+    let freeze = env.git(["show", &format!("{refname}:.git-exp/env/pip-freeze.txt")]);
+    assert_eq!(
+        freeze,
+        "--index-url https://pypi.example.com/simple\nnumpy==2.0.0\nprivate @ git+https://gitlab.example.com/o/p.git@v1\n"
+    );
+    env.run(["report", "-o", "../site"]).success();
+    let mut places = vec![
+        ("commit messages", env.git(["log", "--format=%B", &refname])),
+        ("run.toml", record),
+        ("ls --format json", env.run(["ls", "--format", "json"]).success().to_owned()),
+        ("ls -c command", env.run(["ls", "-c", "id,command"]).success().to_owned()),
+        ("show", env.run(["show", &id]).success().to_owned()),
+        ("show --format json", env.run(["show", &id, "--format", "json"]).success().to_owned()),
+    ];
+    for dir in [env.repo.join(".git/git-exp"), env.root.join("site")] {
+        for file in walk(&dir) {
+            places.push((
+                file.display().to_string().leak(),
+                String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned(),
+            ));
+        }
+    }
+    assert!(places.iter().any(|(_, text)| text.contains("--password '<redacted>'")), "the command is shown, redacted");
+    for (place, text) in &places {
+        for secret in ["hunter2", "hunter3", "hunter4", "hunter5"] {
+            assert!(!text.contains(secret), "{place} holds {secret}:\n{text}");
+        }
+    }
+
+    // `[redact]` adds option names, or turns redaction off.
+    env.write("exp.toml", "[redact]\npatterns = [\"^hf$\"]\n");
+    env.run(["run", "-n", "hf", "--", "true", "--hf", "hunter6", "--hfx", "plain"]).success();
+    let record = env.git(["show", &format!("refs/git-exp/runs/{}:.git-exp/run.toml", env.run_ids()[0])]);
+    assert!(record.contains(r#""--hf", "<redacted>", "--hfx", "plain""#), "{record}");
+    env.write("exp.toml", "[redact]\nenabled = false\n");
+    env.run(["run", "-n", "typed", "--", "true", "--password", "as-typed"]).success();
+    let record = env.git(["show", &format!("refs/git-exp/runs/{}:.git-exp/run.toml", env.run_ids()[0])]);
+    assert!(record.contains(r#""--password", "as-typed""#), "{record}");
+    env.write("exp.toml", "[redact]\npatterns = [\"(\"]\n");
+    let out = env.run(["run", "--", "true"]);
+    assert!(out.failure(1).contains("exp.toml: redact.patterns: `(` is not a regex"), "{out}");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
+    }
+    files
+}
+
+/// Status lines name remotes, paths and runs from others: a remote path and a run name holding
+/// ESC, BEL and a right-to-left override (U+202E) are shown as `\e`, `\a`, `\u{202e}` by push,
+/// fetch, export and `ls`, and the markdown comment carries none of them either.
+#[test]
+fn status_lines_show_escapes_and_bidi_controls() {
+    const EVIL: &str = "\x1b]0;pwned\x07\u{202e}";
+    const SHOWN: &str = "\\e]0;pwned\\a\\u{202e}";
+    let raw = |text: &str| text.contains('\x1b') || text.contains('\x07') || text.contains('\u{202e}');
+    let env = TestEnv::with_commit();
+    let remote = env.root.join(format!("remote{EVIL}.git"));
+    let remote = remote.to_str().unwrap();
+    env.git(["init", "-q", "--bare", remote]);
+    let a = env.snapshot(&["-n", &format!("evil{EVIL}"), "-p", "lr=0.1"]);
+    let b = env.snapshot(&["-n", "plain", "-p", "lr=0.2"]);
+
+    let pushed = env.run(["push", remote, &a]);
+    pushed.success();
+    assert!(
+        !raw(&pushed.stderr)
+            && pushed
+                .stderr
+                .contains(&format!("Pushed 1 run to {}", env.root.join(format!("remote{SHOWN}.git")).display())),
+        "{pushed}"
+    );
+
+    let clone = env.root.join("clone");
+    env.git_in(&env.root, ["init", "-q", clone.to_str().unwrap()]);
+    let fetched = env.run_in(&clone, &[], ["fetch", remote]);
+    fetched.success();
+    assert!(!raw(&fetched.stderr) && fetched.stderr.contains(&format!("remote{SHOWN}.git: 1 new")), "{fetched}");
+    let listed = env.run_in(&clone, &[], ["ls"]);
+    assert!(!raw(listed.success()) && listed.stdout.contains(&format!("evil{SHOWN}")), "{listed}");
+
+    let bundle = env.root.join(format!("runs{EVIL}.tar.zst"));
+    let exported = env.run(["export", bundle.to_str().unwrap(), &a]);
+    exported.success();
+    assert!(!raw(&exported.stderr) && exported.stderr.contains(&format!("runs{SHOWN}.tar.zst")), "{exported}");
+    let imported = env.run_in(&clone, &[], ["import", bundle.to_str().unwrap()]);
+    imported.success();
+    assert!(!raw(&imported.stderr), "{imported}");
+
+    let md = env.run(["diff", &a, &b, "--format", "md"]);
+    assert!(!raw(md.success()) && md.stdout.contains("u{202e}"), "{md}");
+}
