@@ -9,6 +9,7 @@ mod isolate;
 pub mod metrics;
 pub mod params;
 mod sampler;
+mod shell;
 mod spool;
 pub mod sweep;
 

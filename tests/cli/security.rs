@@ -451,3 +451,31 @@ fn import_keeps_within_the_total_budget() {
     streamed_bundle(&bundle, &[(&entry, 4, Body::Bytes(b"evil"))]);
     refused_import(&env, &bundle, &[], "comes before manifest.json, which must come first");
 }
+
+/// A param value substituted into the script of `sh -c` is quoted for the shell: it arrives as
+/// one word, intact, whatever quotes surround the placeholder, and never runs as a command.
+#[test]
+fn shell_entry_points_quote_param_values() {
+    let env = TestEnv::with_commit();
+    env.write(
+        "exp.toml",
+        r#"
+[entry.words]
+command = ["sh", "-c", "printf '%s|' {x} \"{x}\" '{x}'"]
+params = { x = { type = "str" } }
+
+[entry.line]
+command = "sh -c 'printf \"<%s>\" {x}' sh"
+params = { x = { type = "str" } }
+"#,
+    );
+    env.git(["add", "exp.toml"]);
+    env.git(["commit", "-q", "-m", "entries"]);
+    for value in ["'; touch pwned #", "$(touch pwned)", "`touch pwned`", "a b \"c\" 'd' $HOME \\n", "plain"] {
+        let out = env.run(["run", "words", "-p", &format!("x={value}")]);
+        assert_eq!(out.success(), format!("{value}|{value}|{value}|"), "{value}: {out}");
+        let out = env.run(["run", "line", "-p", &format!("x={value}")]);
+        assert_eq!(out.success(), format!("<{value}>"), "{value}: {out}");
+        assert!(!env.repo.join("pwned").exists(), "{value} ran a command");
+    }
+}
