@@ -186,8 +186,37 @@ pub fn import(ui: &mut Ui, store: &Store, src: &Path) -> anyhow::Result<(FetchRe
     let limits = Limits::from_env()?;
     let file = File::open(src).with_context(|| format!("cannot read `{}`", src.display()))?;
     let staging = Staging::new(store, "import")?;
+    let blobs = unpack(file, &src.display().to_string(), &staging.0, limits)?;
     let staged_blobs = BlobStore::new(staging.0.join("blobs"));
     let git_bundle = staging.0.join(RUNS_BUNDLE);
+    store.repo.bundle_verify(&git_bundle)?;
+
+    // Everything checked: now write. Blobs first, so that no run appears without its artifacts.
+    let local = BlobStore::new(store.blob_dir());
+    let bar = ui.progress(blobs.len() as u64, "importing blobs");
+    for sha in blobs.keys() {
+        if !local.has(sha) {
+            let dest = local.path(sha)?;
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::rename(staged_blobs.path(sha)?, &dest).with_context(|| format!("cannot store blob {sha}"))?;
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let path = git_bundle.to_string_lossy().into_owned();
+    store.repo.fetch(&path, &[format!("+{RUNS_PREFIX}*:{IMPORT_PREFIX}*")])?;
+    let report = super::integrate(store, IMPORT_PREFIX)?;
+    Ok((report, blobs.len()))
+}
+
+/// Reads and checks a bundle into `staging` (`runs.bundle` and `blobs/`), all of it or an
+/// error: entry kinds and paths, declared and decompressed sizes, every blob's hash, the
+/// manifest. Returns the blobs with their sizes. `shown` names the bundle in errors.
+fn unpack(file: impl Read, shown: &str, staging: &Path, limits: Limits) -> anyhow::Result<BTreeMap<String, u64>> {
+    let staged_blobs = BlobStore::new(staging.join("blobs"));
+    let git_bundle = staging.join(RUNS_BUNDLE);
     let mut manifest: Option<Manifest> = None;
     // The manifest's blob sizes: a blob entry's content is capped by its own.
     let mut declared: BTreeMap<String, u64> = BTreeMap::new();
@@ -199,15 +228,15 @@ pub fn import(ui: &mut Ui, store: &Store, src: &Path) -> anyhow::Result<(FetchRe
     // file → counted → zstd → counted and bounded → tar: a bomb stops where it crosses a bound.
     let meter = Meter::new();
     let counted = CountIn { inner: file, meter: meter.clone() };
-    let decoder = zstd::Decoder::new(counted).with_context(|| format!("`{}` is not a zstd file", src.display()))?;
+    let decoder = zstd::Decoder::new(counted).with_context(|| format!("`{}` is not a zstd file", shown))?;
     let mut archive = tar::Archive::new(CountOut { inner: decoder, meter: meter.clone(), limits });
-    let entries = archive.entries().with_context(|| format!("`{}` is not a tar.zst bundle", src.display()))?;
+    let entries = archive.entries().with_context(|| format!("`{}` is not a tar.zst bundle", shown))?;
     // Raw: GNU long names and pax headers are not needed by a bundle, and the tar crate would
     // read them into memory whatever size they declare; as raw entries they are refused below.
     for entry in entries.raw(true) {
         let mut entry = entry.map_err(|e| {
-            let bundle = format!("the bundle `{}`", src.display());
-            bounded(&meter, &bundle, anyhow::Error::new(e).context(format!("`{}` is damaged", src.display())))
+            let bundle = format!("the bundle `{}`", shown);
+            bounded(&meter, &bundle, anyhow::Error::new(e).context(format!("`{}` is damaged", shown)))
         })?;
         let path = entry.path().context("bundle entry with an unreadable path")?.into_owned();
         let name = path.display().to_string();
@@ -312,26 +341,7 @@ pub fn import(ui: &mut Ui, store: &Store, src: &Path) -> anyhow::Result<(FetchRe
     if let Some(extra) = blobs.keys().find(|sha| !listed.contains(sha.as_str())) {
         bail!("the bundle holds blob {extra}, which its manifest does not list; nothing was imported");
     }
-    store.repo.bundle_verify(&git_bundle)?;
-
-    // Everything checked: now write. Blobs first, so that no run appears without its artifacts.
-    let local = BlobStore::new(store.blob_dir());
-    let bar = ui.progress(blobs.len() as u64, "importing blobs");
-    for sha in blobs.keys() {
-        if !local.has(sha) {
-            let dest = local.path(sha)?;
-            if let Some(parent) = dest.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::rename(staged_blobs.path(sha)?, &dest).with_context(|| format!("cannot store blob {sha}"))?;
-        }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    let path = git_bundle.to_string_lossy().into_owned();
-    store.repo.fetch(&path, &[format!("+{RUNS_PREFIX}*:{IMPORT_PREFIX}*")])?;
-    let report = super::integrate(store, IMPORT_PREFIX)?;
-    Ok((report, blobs.len()))
+    Ok(blobs)
 }
 
 /// Returns the most a blob's content may expand to, and what to say when it does: its declared
