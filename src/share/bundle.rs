@@ -403,3 +403,107 @@ impl<R: Read> Read for Counted<R> {
         Ok(n)
     }
 }
+
+/// Property tests: any bytes, and tar.zst archives of entries made up at random (known and
+/// unknown paths, links, wrong declared sizes, bad manifests, corrupt blobs), are read into a
+/// checked bundle or refused with an error, never a panic.
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// `(path, kind, declared size, data)` of one entry.
+    type RawEntry = (String, u8, u64, Vec<u8>);
+
+    fn entry() -> impl Strategy<Value = RawEntry> {
+        let blob = zstd::encode_all(&b"hello"[..], 3).expect("in memory");
+        let sha = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+        let blob_path = format!("blobs/sha256/{}/{}", &sha[..2], &sha[2..]);
+        let path = prop_oneof![
+            Just(MANIFEST.to_owned()),
+            Just(RUNS_BUNDLE.to_owned()),
+            Just(blob_path),
+            Just("blobs/sha256/zz/not-hex".to_owned()),
+            Just("blobs/".to_owned()),
+            "[a-z./]{1,12}",
+        ];
+        let manifest = prop_oneof![
+            Just(format!(r#"{{"schema": 1, "runs": [], "blobs": [{{"sha256": "{sha}", "size": 5}}]}}"#).into_bytes()),
+            Just(format!(r#"{{"schema": 1, "runs": [], "blobs": [{{"sha256": "{sha}", "size": 1}}]}}"#).into_bytes()),
+            Just(br#"{"schema": 9, "runs": [], "blobs": []}"#.to_vec()),
+            Just(format!("{}{}", "[".repeat(200), "]".repeat(200)).into_bytes()),
+        ];
+        let data = prop_oneof![
+            Just(blob),
+            manifest,
+            Just(b"# v2 git bundle\n\n".to_vec()),
+            proptest::collection::vec(any::<u8>(), 0..64),
+        ];
+        (
+            path,
+            0u8..4,
+            data,
+            prop_oneof![Just(None), Just(Some(0u64)), Just(Some(1u64 << 40)), (0u64..100).prop_map(Some)],
+        )
+            .prop_map(|(path, kind, data, size)| {
+                let size = size.unwrap_or(data.len() as u64);
+                (path, kind, size, data)
+            })
+    }
+
+    /// Writes the entries as a tar.zst, header by header, as a hostile tool would.
+    fn archive(entries: &[RawEntry]) -> Vec<u8> {
+        let mut tar = Vec::new();
+        for (path, kind, size, data) in entries {
+            let mut header = tar::Header::new_gnu();
+            let name = path.as_bytes();
+            header.as_gnu_mut().expect("a GNU header").name[..name.len()].copy_from_slice(name);
+            header.set_size(*size);
+            header.set_mode(0o644);
+            header.set_entry_type(match kind {
+                0 | 1 => tar::EntryType::Regular,
+                2 => tar::EntryType::Symlink,
+                _ => tar::EntryType::Directory,
+            });
+            header.set_cksum();
+            tar.extend_from_slice(header.as_bytes());
+            tar.extend_from_slice(data);
+            tar.resize(tar.len().div_ceil(512) * 512, 0);
+        }
+        tar.extend_from_slice(&[0; 1024]);
+        zstd::encode_all(&tar[..], 1).expect("in memory")
+    }
+
+    fn bundles() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(entry(), 0..5).prop_map(|e| archive(&e)),
+            (proptest::collection::vec(entry(), 1..5), any::<prop::sample::Index>(), any::<u8>()).prop_map(
+                |(e, at, byte)| {
+                    let mut bytes = archive(&e);
+                    let i = at.index(bytes.len());
+                    bytes[i] ^= byte | 1;
+                    bytes
+                }
+            ),
+            proptest::collection::vec(any::<u8>(), 0..512),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_bundle_is_read_or_refused(bytes in bundles()) {
+            let staging = tempfile::tempdir().expect("a temp dir");
+            let limits = Limits { total: 1 << 20, ratio: 1000 };
+            if let Ok(blobs) = unpack(&bytes[..], "bundle", staging.path(), limits) {
+                prop_assert!(staging.path().join(RUNS_BUNDLE).is_file());
+                let staged = BlobStore::new(staging.path().join("blobs"));
+                for sha in blobs.keys() {
+                    prop_assert!(staged.has(sha));
+                }
+            }
+        }
+    }
+}
