@@ -228,15 +228,15 @@ fn unpack(file: impl Read, shown: &str, staging: &Path, limits: Limits) -> anyho
     // file → counted → zstd → counted and bounded → tar: a bomb stops where it crosses a bound.
     let meter = Meter::new();
     let counted = CountIn { inner: file, meter: meter.clone() };
-    let decoder = zstd::Decoder::new(counted).with_context(|| format!("`{}` is not a zstd file", shown))?;
+    let decoder = zstd::Decoder::new(counted).with_context(|| format!("`{shown}` is not a zstd file"))?;
     let mut archive = tar::Archive::new(CountOut { inner: decoder, meter: meter.clone(), limits });
-    let entries = archive.entries().with_context(|| format!("`{}` is not a tar.zst bundle", shown))?;
+    let entries = archive.entries().with_context(|| format!("`{shown}` is not a tar.zst bundle"))?;
     // Raw: GNU long names and pax headers are not needed by a bundle, and the tar crate would
     // read them into memory whatever size they declare; as raw entries they are refused below.
     for entry in entries.raw(true) {
         let mut entry = entry.map_err(|e| {
-            let bundle = format!("the bundle `{}`", shown);
-            bounded(&meter, &bundle, anyhow::Error::new(e).context(format!("`{}` is damaged", shown)))
+            let bundle = format!("the bundle `{shown}`");
+            bounded(&meter, &bundle, anyhow::Error::new(e).context(format!("`{shown}` is damaged")))
         })?;
         let path = entry.path().context("bundle entry with an unreadable path")?.into_owned();
         let name = path.display().to_string();
