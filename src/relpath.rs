@@ -223,3 +223,55 @@ mod tests {
         assert!(fresh.join("sub").is_dir());
     }
 }
+
+/// Property tests: whatever a run holds, [`check`] answers without panicking, and what it
+/// accepts stays inside the directory it is joined to and names no `.git`.
+#[cfg(test)]
+mod props {
+    use std::path::Component;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Paths built from the characters that matter (separators, dots, `git` in both cases, `~`,
+    /// spaces, NUL, backslash, a code point HFS+ ignores), plus any text at all.
+    fn paths() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[./gitGIT~1 \\\\\u{200c}\u{0}a]{0,16}",
+            "((\\.git|\\.\\.|\\.|GIT~1|\\.Git\\.|\\.g\u{200d}it|x)/){0,3}(\\.git|\\.\\.|x|)",
+            any::<String>(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn accepted_paths_stay_inside_and_name_no_git_dir(path in paths()) {
+            if let Ok(checked) = check(&path) {
+                prop_assert!(!path.is_empty() && !path.contains('\0') && !path.contains('\\'));
+                prop_assert!(checked.is_relative());
+                for component in checked.components() {
+                    prop_assert!(matches!(component, Component::Normal(_)), "{path:?}: {component:?}");
+                }
+                for part in path.split('/') {
+                    prop_assert!(!part.is_empty() && part != "." && part != "..");
+                    let folded: String = part.chars().filter(|c| !hfs_ignored(*c)).collect();
+                    let trimmed = folded.trim_end_matches(['.', ' ']).to_ascii_lowercase();
+                    prop_assert!(trimmed != ".git" && trimmed != "git~1", "{path:?}");
+                }
+            }
+        }
+
+        #[test]
+        fn a_git_component_anywhere_is_refused(
+            prefix in "([a-z]{1,3}/){0,3}",
+            git in "(\\.[gG][iI][tT]|[gG][iI][tT]~1)[. ]{0,2}",
+            suffix in "(/[a-z]{1,3}){0,3}",
+        ) {
+            let path = format!("{prefix}{git}{suffix}");
+            prop_assert_eq!(check(&path).map_err(|e| e.rule), Err(Rule::GitDir));
+        }
+    }
+}

@@ -28,6 +28,8 @@ pub enum Error {
     BadRemote { remote: String, detail: String },
     #[error("the blob remote {remote} answered {detail}")]
     Remote { remote: String, detail: String },
+    #[error("blob {sha256} expands past {limit} bytes")]
+    TooLarge { sha256: String, limit: u64 },
     #[error("`{0}` is not a sha256 blob name")]
     BadName(String),
     #[error("{what}: {source}")]
@@ -135,7 +137,14 @@ impl BlobStore {
     /// Stores a blob received in its stored (compressed) form: written to a temp file, verified
     /// by decompressing and hashing it, and only then renamed into place. Returns the
     /// uncompressed size.
-    pub fn put_stored(&self, sha256: &str, mut reader: impl Read) -> Result<u64, Error> {
+    pub fn put_stored(&self, sha256: &str, reader: impl Read) -> Result<u64, Error> {
+        self.put_stored_within(sha256, reader, u64::MAX)
+    }
+
+    /// Stores a blob received in its stored form, as [`put_stored`](Self::put_stored) does, but
+    /// stops decompressing it with [`Error::TooLarge`] past `limit` bytes: a few bytes of
+    /// hostile zstd can expand to gigabytes, and hashing them all would cost seconds of CPU.
+    pub fn put_stored_within(&self, sha256: &str, mut reader: impl Read, limit: u64) -> Result<u64, Error> {
         let dest = self.path(sha256)?;
         let tmp_dir = self.root.join("tmp");
         std::fs::create_dir_all(&tmp_dir).map_err(io_err(format!("cannot create `{}`", tmp_dir.display())))?;
@@ -143,7 +152,7 @@ impl BlobStore {
         let result = io::copy(&mut reader, &mut tmp.file)
             .map_err(io_err(format!("cannot receive blob {sha256}")))
             .and_then(|_| tmp.file.sync_all().map_err(io_err("cannot sync blob")))
-            .and_then(|()| verify_stored(&tmp.path, sha256));
+            .and_then(|()| verify_stored(&tmp.path, sha256, limit));
         let size = match result {
             Ok(size) => size,
             Err(e) => {
@@ -169,7 +178,7 @@ impl BlobStore {
             }
             Err(e) => return Err(io_err(format!("cannot read blob {sha256}"))(e)),
         };
-        decode_verified(file, sha256, out)
+        decode_verified(file, sha256, out, u64::MAX)
     }
 
     /// Returns blob `sha256`, verified.
@@ -228,15 +237,16 @@ impl BlobStore {
     }
 }
 
-/// Checks that the compressed file at `path` holds content whose sha256 is `sha256`.
-fn verify_stored(path: &Path, sha256: &str) -> Result<u64, Error> {
+/// Checks that the compressed file at `path` holds at most `limit` bytes of content whose
+/// sha256 is `sha256`.
+fn verify_stored(path: &Path, sha256: &str, limit: u64) -> Result<u64, Error> {
     let file = File::open(path).map_err(io_err(format!("cannot read `{}`", path.display())))?;
-    decode_verified(file, sha256, &mut io::sink())
+    decode_verified(file, sha256, &mut io::sink(), limit)
 }
 
 /// Decompresses `file` into `out`, failing with [`Error::Corrupt`] unless the content hashes to
-/// `sha256`.
-fn decode_verified(file: File, sha256: &str, out: &mut dyn Write) -> Result<u64, Error> {
+/// `sha256`, or with [`Error::TooLarge`] as soon as it exceeds `limit` bytes.
+fn decode_verified(file: File, sha256: &str, out: &mut dyn Write, limit: u64) -> Result<u64, Error> {
     let mut decoder = zstd::Decoder::new(file).map_err(io_err(format!("cannot read blob {sha256}")))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
@@ -249,9 +259,12 @@ fn decode_verified(file: File, sha256: &str, out: &mut dyn Write) -> Result<u64,
         if n == 0 {
             break;
         }
+        size += n as u64;
+        if size > limit {
+            return Err(Error::TooLarge { sha256: sha256.into(), limit });
+        }
         hasher.update(&buf[..n]);
         out.write_all(&buf[..n]).map_err(io_err("cannot write blob content"))?;
-        size += n as u64;
     }
     let actual = hex::encode(hasher.finalize());
     if actual != sha256 {

@@ -359,3 +359,71 @@ mod tests {
         assert!(scrape("time: 12:30").is_empty());
     }
 }
+
+/// Property tests: any line a program prints or writes to `$GIT_EXP_METRICS` is points or a
+/// counted problem, never a panic; what is kept is a valid key with one CSV row per point.
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// JSON-ish lines built from the parser's own pieces, plus arbitrary bytes.
+    fn lines() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            Just("{"),
+            Just("}"),
+            Just("\"step\": "),
+            Just("\"time\": "),
+            Just("\"loss\": "),
+            Just("\"a/b.c\": "),
+            Just("\"../x\": "),
+            Just("\"\": "),
+            Just(", "),
+            Just("NaN"),
+            Just("-Infinity"),
+            Just("\"inf\""),
+            Just("9223372036854775807"),
+            Just("-9223372036854775808"),
+            Just("1e400"),
+            Just("0.5"),
+            Just("[1, {\"x\": 2}]"),
+            Just("null"),
+            Just("\"é\""),
+        ];
+        prop_oneof![
+            proptest::collection::vec(piece, 0..16).prop_map(|p| p.concat().into_bytes()),
+            proptest::collection::vec(any::<u8>(), 0..64),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn json_lines_are_points_or_counted_problems(lines in proptest::collection::vec(lines(), 1..8)) {
+            let mut set = SeriesSet::default();
+            for (i, line) in lines.iter().enumerate() {
+                set.add_json_line(line, i as u64 + 1, 1.0);
+            }
+            prop_assert!(set.malformed <= lines.len() as u64);
+            prop_assert_eq!(set.malformed > 0, set.first_problem.is_some());
+            for (key, csv) in set.files() {
+                prop_assert!(check_key(key).is_ok(), "{key:?}");
+                prop_assert!(csv.lines().skip(1).all(|row| row.split(',').count() == 3), "{csv:?}");
+            }
+            set.summaries();
+        }
+
+        #[test]
+        fn scraped_lines_give_valid_keys(line in prop_oneof![
+            "([a-z_./-]{0,6}[:=] ?[-+.0-9eE]{0,8}(nan|inf)?[ ,;%)]?){0,5}",
+            any::<String>(),
+        ]) {
+            let mut set = SeriesSet::default();
+            for (key, _) in set.add_scraped_line(&line, 0.0) {
+                prop_assert!(check_key(&key).is_ok(), "{key:?} from {line:?}");
+            }
+        }
+    }
+}

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod params;
 pub mod plan;
 mod sampler;
+mod shell;
 mod spool;
 pub mod sweep;
 

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::shell;
 use crate::ui::UsageError;
 
 pub type Params = BTreeMap<String, toml::Value>;
@@ -203,11 +204,15 @@ pub fn lookup<'a>(params: &'a Params, key: &str) -> Option<&'a toml::Value> {
 
 /// Replaces `{name}` in each word of `command` with the param's value; `{{` and `}}` are literal
 /// braces. An unknown name is an error naming it: a typo (`{lrr}`) must not run silently.
+///
+/// Words reach the program as they are, with no shell between; but in the script of
+/// `sh -c SCRIPT` each value is quoted for that shell (see [`shell`](super::shell)).
 pub fn substitute(command: &[String], params: &Params) -> Result<Vec<String>, UsageError> {
-    command.iter().map(|word| substitute_word(word, params)).collect()
+    let script = shell::script_index(command);
+    command.iter().enumerate().map(|(i, word)| substitute_word(word, params, Some(i) == script)).collect()
 }
 
-fn substitute_word(word: &str, params: &Params) -> Result<String, UsageError> {
+fn substitute_word(word: &str, params: &Params, in_shell: bool) -> Result<String, UsageError> {
     let mut out = String::with_capacity(word.len());
     let mut rest = word;
     while let Some(pos) = rest.find(['{', '}']) {
@@ -243,7 +248,15 @@ fn substitute_word(word: &str, params: &Params) -> Result<String, UsageError> {
                     },
                 )
             })?;
-            out.push_str(&crate::store::view::display_value(value));
+            let text = crate::store::view::display_value(value);
+            if in_shell {
+                let quoted = shell::quote_in(shell::context_after(&out), &text).map_err(|_| {
+                    UsageError::new(format!("param `{name}` holds a NUL byte, which cannot be passed to a shell"))
+                })?;
+                out.push_str(&quoted);
+            } else {
+                out.push_str(&text);
+            }
         }
         rest = &tail[end + 1..];
     }
@@ -309,5 +322,23 @@ mod tests {
         assert_eq!(substitute(&cmd, &params).unwrap(), expected);
         let err = substitute(&["{missing}".to_owned()], &params).unwrap_err();
         assert_eq!(err.message, "the command uses `{missing}` but there is no param `missing`");
+    }
+
+    #[test]
+    fn values_in_a_shell_script_are_quoted_for_it() {
+        let mut params = Params::new();
+        insert(&mut params, "x", toml::Value::String("'; touch pwned #".into()));
+        insert(&mut params, "n", toml::Value::Integer(3));
+        let cmd = ["sh", "-c", "echo {x} \"{x}\" '{x}' {n}", "{x}"].map(String::from);
+        let words = substitute(&cmd, &params).unwrap();
+        // The script is quoted; `$0` after it is an argument, passed as it is.
+        assert_eq!(words[2], "echo \"'; touch pwned #\" \"\"\"'; touch pwned #\"\"\" ''\"'; touch pwned #\"'' 3");
+        assert_eq!(words[3], "'; touch pwned #");
+        // Read back by a POSIX splitter, each placeholder is one word holding the value.
+        let split = shlex::split(&words[2]).unwrap();
+        assert_eq!(split, ["echo", "'; touch pwned #", "'; touch pwned #", "'; touch pwned #", "3"]);
+        // Without a shell nothing is quoted.
+        let plain = substitute(&["python3".to_owned(), "-c".to_owned(), "{x}".to_owned()], &params).unwrap();
+        assert_eq!(plain[2], "'; touch pwned #");
     }
 }

@@ -13,10 +13,15 @@ impl Error {
     pub(super) fn from_json(err: &serde_json::Error) -> Self {
         // serde_json appends " at line L column C" to its message; it is reported separately.
         let text = err.to_string();
-        let message = match text.rfind(" at line ") {
+        let mut message = match text.rfind(" at line ") {
             Some(cut) => text[..cut].to_owned(),
             None => text,
         };
+        // serde_json stops at 128 nested arrays and objects (its default recursion limit, kept:
+        // deeper input would overflow the stack of whatever walks the value).
+        if message == "recursion limit exceeded" {
+            message = "it nests arrays and objects deeper than 128 levels".to_owned();
+        }
         Self::InvalidJson { line: err.line(), column: err.column(), message }
     }
 

@@ -16,6 +16,16 @@ pub fn to_html(markdown: &str, attachments: &[(String, MimeBundle)]) -> String {
     let parser = pulldown_cmark::Parser::new_ext(markdown, options);
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut raw, parser);
+    // pulldown-cmark parses without recursion, but ammonia's HTML parser checks the stack of
+    // open elements for each element, so time grows with the square of the nesting: 2,000
+    // nested `>` or `<div>` take seconds, 50,000 hours. Too deep, the cell is shown as text.
+    let depth = nesting(&raw);
+    if depth > MAX_DEPTH {
+        return format!(
+            "<p class=\"note\">markdown nested {depth} levels deep, over the limit of {MAX_DEPTH}: shown as text</p>\n<pre>{}</pre>",
+            escape(markdown)
+        );
+    }
     let mut schemes = ammonia::Builder::default().clone_url_schemes();
     schemes.insert("attachment");
     let mut clean = ammonia::Builder::default().url_schemes(schemes).clean(&raw).to_string();
@@ -28,6 +38,44 @@ pub fn to_html(markdown: &str, attachments: &[(String, MimeBundle)]) -> String {
         }
     }
     clean
+}
+
+/// How deep HTML elements may nest in rendered markdown; real documents stay far below (a list
+/// in a quote in a list is 3).
+pub const MAX_DEPTH: usize = 256;
+
+/// HTML elements with no end tag: they never nest.
+const VOID: &[&str] =
+    &["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"];
+
+/// Returns the deepest nesting of elements in `html`, as a stack of open tags: an end tag closes
+/// its element only when that element is the innermost one, so that stray end tags cannot hide
+/// depth (an HTML parser may close more, never less, than this counts as closed).
+fn nesting(html: &str) -> usize {
+    let mut open: Vec<&str> = Vec::new();
+    let mut deepest = 0;
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at + 1..];
+        let (closing, tail) = match rest.strip_prefix('/') {
+            Some(tail) => (true, tail),
+            None => (false, rest),
+        };
+        let end = tail.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(tail.len());
+        let name = &tail[..end];
+        if name.is_empty() || !name.as_bytes()[0].is_ascii_alphabetic() {
+            continue;
+        }
+        if closing {
+            if open.last().is_some_and(|top| top.eq_ignore_ascii_case(name)) {
+                open.pop();
+            }
+        } else if !VOID.iter().any(|v| v.eq_ignore_ascii_case(name)) {
+            open.push(name);
+            deepest = deepest.max(open.len());
+        }
+    }
+    deepest
 }
 
 /// A `data:` URL for the first displayable image of an attachment.
@@ -66,5 +114,32 @@ mod tests {
         let html = to_html("![a](attachment:a.png) ![b](attachment:missing.png)", &[("a.png".into(), bundle)]);
         assert!(html.contains(&format!("src=\"data:image/png;base64,{png}\"")), "{html}");
         assert!(html.contains("src=\"attachment:missing.png\""), "{html}");
+    }
+
+    #[test]
+    fn deep_nesting_is_shown_as_text_quickly() {
+        let n = 20_000;
+        for deep in [
+            ">".repeat(n) + " x",
+            "<div>".repeat(n),
+            "<div></span>".repeat(n),
+            "- ".repeat(n) + "x",
+            "<b><i>".repeat(n),
+        ] {
+            let html = to_html(&deep, &[]);
+            assert!(html.starts_with("<p class=\"note\">markdown nested "), "{}", &html[..80]);
+            assert!(html.contains("levels deep, over the limit of 256: shown as text</p>\n<pre>"));
+            assert!(!html.contains("<div>"), "shown escaped");
+        }
+        // Deep enough for real documents.
+        let fine = "> ".repeat(100) + "x";
+        assert!(to_html(&fine, &[]).starts_with("<blockquote>"));
+    }
+
+    #[test]
+    fn nesting_counts_open_elements() {
+        assert_eq!(nesting("<p>a<br>b<img src=x></p><ul><li><em>x</em></li></ul>"), 3);
+        assert_eq!(nesting("<div></span><div></span>"), 2, "stray end tags close nothing");
+        assert_eq!(nesting("a < b, 1<2, <!-- c -->, </>"), 0);
     }
 }

@@ -36,7 +36,7 @@ pub fn parse_columns(text: &str) -> Result<Vec<Field>, Error> {
     split_list(text)
         .map(|(item, offset)| {
             if item.is_empty() {
-                return Err(Error::new(offset..offset + 1, "expected a field name")
+                return Err(Error::new(offset..(offset + 1).min(text.len()), "expected a field name")
                     .with_hint("write fields separated by commas, as in `id,name,params.lr`"));
             }
             Field::parse(item, offset)

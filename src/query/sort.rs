@@ -27,7 +27,7 @@ pub fn parse_sort_keys(text: &str) -> Result<Vec<SortKey>, Error> {
                 _ => (false, item, offset),
             };
             if name.is_empty() {
-                return Err(Error::new(offset..offset + 1, "expected a field to sort by")
+                return Err(Error::new(offset..(offset + 1).min(text.len()), "expected a field to sort by")
                     .with_hint("write fields separated by commas, as in `-metrics.acc:max,name`"));
             }
             Ok(SortKey { field: Field::parse(name, offset)?, descending })

@@ -2,6 +2,7 @@
 //! fast-forwarded or merged locally), blobs through a blob remote, and bundles for machines
 //! without either.
 
+mod budget;
 pub mod bundle;
 
 use std::time::{Duration, Instant};

@@ -496,3 +496,74 @@ mod doc_tests {
         assert!(doc.contains(example), "docs/FORMAT.md embeds docs/examples/run.toml verbatim");
     }
 }
+
+/// Property tests: a `run.toml` from anyone (a fork, a bundle) is a record or an error, never a
+/// panic or a stack overflow (the toml crate bounds nesting), and a record read is written back
+/// in a form that reads again.
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const BASE: &str = r#"schema = 1
+id = "aaaa0001"
+name = "abl-lr"
+status = "completed"
+command = ["python", "train.py"]
+started = "2026-11-20T10:00:00.000Z"
+ended = "2026-11-20T10:05:00.000Z"
+exit_code = 0
+tags = ["baseline"]
+
+[params]
+lr = 0.01
+opt = { name = "adam", betas = [0.9, 0.999] }
+
+[metrics]
+acc = 0.91
+"#;
+
+    /// Edits of a valid record: bytes replaced, deleted or inserted at arbitrary places.
+    fn edited() -> impl Strategy<Value = String> {
+        let edit = (any::<prop::sample::Index>(), 0usize..3, "[\\[\\]{}=\"',.a-z0-9 \n#-]{0,4}");
+        proptest::collection::vec(edit, 1..6).prop_map(|edits| {
+            let mut text = BASE.to_owned();
+            for (at, kind, piece) in edits {
+                let mut i = at.index(text.len() + 1);
+                while !text.is_char_boundary(i) {
+                    i -= 1;
+                }
+                let end = (i + piece.len().max(1)).min(text.len());
+                let end = (end..=text.len()).find(|e| text.is_char_boundary(*e)).unwrap_or(text.len());
+                match kind {
+                    0 => text.replace_range(i..end, &piece),
+                    1 => text.replace_range(i..end, ""),
+                    _ => text.insert_str(i, &piece),
+                }
+            }
+            text
+        })
+    }
+
+    fn nested() -> impl Strategy<Value = String> {
+        (1usize..2000, 0usize..3).prop_map(|(n, kind)| match kind {
+            0 => format!("schema = 1\nx = {}1{}\n", "[".repeat(n), "]".repeat(n)),
+            1 => format!("schema = 1\nx = {}1{}\n", "{a = ".repeat(n), "}".repeat(n)),
+            _ => format!("schema = 1\n{} = 1\n", vec!["a"; n].join(".")),
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_run_toml_is_a_record_or_an_error(text in prop_oneof![edited(), nested(), any::<String>()]) {
+            if let Ok(record) = RunRecord::from_toml(&text) {
+                let written = record.to_toml();
+                prop_assert!(RunRecord::from_toml(&written).is_ok(), "{text}\n--- written as\n{written}");
+                let _ = record.commit_message();
+            }
+        }
+    }
+}

@@ -491,3 +491,206 @@ fn status_lines_show_escapes_and_bidi_controls() {
     let md = env.run(["diff", &a, &b, "--format", "md"]);
     assert!(!raw(md.success()) && md.stdout.contains("u{202e}"), "{md}");
 }
+
+/// Streams a tar.zst to `path`: each entry is a header declaring `size` bytes, then `fill`
+/// (a byte repeated `len` times, written in chunks so the test stays cheap) or given bytes.
+/// The archive may stop short of what a header declares, as a bomb need not be finished.
+enum Body<'a> {
+    Bytes(&'a [u8]),
+    Zeros(u64),
+}
+
+fn streamed_bundle(path: &Path, entries: &[(&str, u64, Body<'_>)]) {
+    use std::io::Write as _;
+    let file = std::fs::File::create(path).unwrap();
+    let mut zst = zstd::Encoder::new(file, 1).unwrap();
+    for (name, size, body) in entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_path(name).unwrap();
+        header.set_size(*size);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_cksum();
+        zst.write_all(header.as_bytes()).unwrap();
+        let written = match body {
+            Body::Bytes(b) => {
+                zst.write_all(b).unwrap();
+                b.len() as u64
+            }
+            Body::Zeros(len) => {
+                let chunk = vec![0u8; 1 << 20];
+                let mut left = *len;
+                while left > 0 {
+                    let n = left.min(chunk.len() as u64);
+                    zst.write_all(&chunk[..n as usize]).unwrap();
+                    left -= n;
+                }
+                *len
+            }
+        };
+        if written == *size {
+            zst.write_all(&vec![0u8; (512 - (written % 512) as usize) % 512]).unwrap();
+        }
+    }
+    zst.write_all(&[0u8; 1024]).unwrap();
+    zst.finish().unwrap();
+}
+
+/// zstd of `len` zero bytes: a blob in its stored form that expands far beyond its size.
+fn zstd_zeros(len: usize) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut enc = zstd::Encoder::new(Vec::new(), 1).unwrap();
+    let chunk = vec![0u8; 1 << 20];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(chunk.len());
+        enc.write_all(&chunk[..n]).unwrap();
+        left -= n;
+    }
+    enc.finish().unwrap()
+}
+
+/// Imports `bundle` with `vars`, expects exit 1 and an error containing `expected`, and checks
+/// that nothing was written: no ref, no blob, no staging left, the worktree and `.git/config`
+/// as they were.
+fn refused_import(env: &TestEnv, bundle: &Path, vars: &[(&str, &str)], expected: &str) {
+    let before = (guarded(env), env.git(["status", "--porcelain", "--ignored"]));
+    let out = env.run_in(&env.repo, vars, ["import", bundle.to_str().unwrap()]);
+    let err = out.failure(1);
+    let line = err.lines().find(|l| l.starts_with("error:")).unwrap_or_default();
+    assert!(line.contains(expected) && line.contains("nothing was imported"), "{out}");
+    assert_eq!(err.lines().count(), 1, "one line: {out}");
+    assert_eq!(env.git(["for-each-ref", "refs/git-exp/"]), "", "no refs written");
+    assert!(!env.repo.join(".git/git-exp/blobs/sha256").exists(), "no blobs written");
+    let tmp = env.repo.join(".git/git-exp/tmp");
+    assert_eq!(std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0), 0, "staging removed");
+    assert_eq!((guarded(env), env.git(["status", "--porcelain", "--ignored"])), before);
+}
+
+const SHA: &str = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+
+fn blob_entry() -> String {
+    format!("blobs/sha256/{}/{}", &SHA[..2], &SHA[2..])
+}
+
+fn manifest_with_blob(size: u64) -> String {
+    format!(r#"{{"schema": 1, "runs": [], "blobs": [{{"sha256": "{SHA}", "size": {size}}}]}}"#)
+}
+
+/// A small bundle declaring a 60 GiB `runs.bundle` of zeros stops at the ratio, after a few
+/// megabytes, instead of filling the disk.
+#[test]
+fn import_stops_a_bundle_that_expands_like_a_bomb() {
+    let env = TestEnv::with_commit();
+    let bundle = env.root.join("bomb.tar.zst");
+    streamed_bundle(&bundle, &[("runs.bundle", 60 << 30, Body::Zeros(96 << 20))]);
+    assert!(std::fs::metadata(&bundle).unwrap().len() < 64 << 10, "the bomb is small");
+    refused_import(
+        &env,
+        &bundle,
+        &[],
+        "bundle entry `runs.bundle` expands to over 1000 times its compressed size, like a decompression bomb",
+    );
+}
+
+/// A blob entry of a few kilobytes whose zstd content expands to 96 MiB is stopped at its
+/// declared size, or at the ratio when the manifest declares it huge too.
+#[test]
+fn import_stops_a_blob_that_expands_past_its_size_or_ratio() {
+    let env = TestEnv::with_commit();
+    let stored = zstd_zeros(96 << 20);
+    assert!(stored.len() < 16 << 10, "{}", stored.len());
+    for (declared, expected) in [
+        (5u64, "expands past its declared size of 5 bytes".to_owned()),
+        (8 << 30, "expands to over 1000 times its compressed size".to_owned()),
+    ] {
+        let manifest = manifest_with_blob(declared);
+        let bundle = env.root.join(format!("blob-{declared}.tar.zst"));
+        let entry = blob_entry();
+        streamed_bundle(
+            &bundle,
+            &[
+                ("manifest.json", manifest.len() as u64, Body::Bytes(manifest.as_bytes())),
+                (&entry, stored.len() as u64, Body::Bytes(&stored)),
+            ],
+        );
+        refused_import(&env, &bundle, &[], &format!("bundle entry `{entry}` {expected}"));
+    }
+}
+
+/// The total budget (lowered here with GIT_EXP_IMPORT_MAX_SIZE) caps declared entry sizes, the
+/// blob sizes a manifest declares and the bytes actually decompressed.
+#[test]
+fn import_keeps_within_the_total_budget() {
+    let env = TestEnv::with_commit();
+    let vars = [("GIT_EXP_IMPORT_MAX_SIZE", "1MiB")];
+    let bundle = env.root.join("declared.tar.zst");
+    streamed_bundle(&bundle, &[("runs.bundle", 2 << 20, Body::Zeros(2 << 20))]);
+    refused_import(
+        &env,
+        &bundle,
+        &vars,
+        "bundle entry `runs.bundle` declares 2097152 bytes, over the limit of 1048576",
+    );
+
+    let manifest = manifest_with_blob(2 << 20);
+    let bundle = env.root.join("manifest.tar.zst");
+    streamed_bundle(&bundle, &[("manifest.json", manifest.len() as u64, Body::Bytes(manifest.as_bytes()))]);
+    refused_import(
+        &env,
+        &bundle,
+        &vars,
+        "the bundle's manifest declares 2097152 bytes of blobs, over the import limit",
+    );
+
+    // Each entry within the budget, together over it: the stream itself is counted.
+    let padded = format!(r#"{{"schema": 1, "runs": [], "blobs": []}}{}"#, " ".repeat(200 << 10));
+    let bundle = env.root.join("stream.tar.zst");
+    streamed_bundle(
+        &bundle,
+        &[
+            ("runs.bundle", 900 << 10, Body::Zeros(900 << 10)),
+            ("manifest.json", padded.len() as u64, Body::Bytes(padded.as_bytes())),
+        ],
+    );
+    refused_import(
+        &env,
+        &bundle,
+        &[("GIT_EXP_IMPORT_MAX_SIZE", "1MiB"), ("GIT_EXP_IMPORT_MAX_RATIO", "0")],
+        "bundle entry `manifest.json` expands past the import limit of 1048576 bytes",
+    );
+
+    // A blob before the manifest cannot be checked against its declared size.
+    let bundle = env.root.join("order.tar.zst");
+    let entry = blob_entry();
+    streamed_bundle(&bundle, &[(&entry, 4, Body::Bytes(b"evil"))]);
+    refused_import(&env, &bundle, &[], "comes before manifest.json, which must come first");
+}
+
+/// A param value substituted into the script of `sh -c` is quoted for the shell: it arrives as
+/// one word, intact, whatever quotes surround the placeholder, and never runs as a command.
+#[test]
+fn shell_entry_points_quote_param_values() {
+    let env = TestEnv::with_commit();
+    env.write(
+        "exp.toml",
+        r#"
+[entry.words]
+command = ["sh", "-c", "printf '%s|' {x} \"{x}\" '{x}'"]
+params = { x = { type = "str" } }
+
+[entry.line]
+command = "sh -c 'printf \"<%s>\" {x}' sh"
+params = { x = { type = "str" } }
+"#,
+    );
+    env.git(["add", "exp.toml"]);
+    env.git(["commit", "-q", "-m", "entries"]);
+    for value in ["'; touch pwned #", "$(touch pwned)", "`touch pwned`", "a b \"c\" 'd' $HOME \\n", "plain"] {
+        let out = env.run(["run", "words", "-p", &format!("x={value}")]);
+        assert_eq!(out.success(), format!("{value}|{value}|{value}|"), "{value}: {out}");
+        let out = env.run(["run", "line", "-p", &format!("x={value}")]);
+        assert_eq!(out.success(), format!("<{value}>"), "{value}: {out}");
+        assert!(!env.repo.join("pwned").exists(), "{value} ran a command");
+    }
+}
