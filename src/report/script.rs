@@ -80,7 +80,7 @@ mod tests {
     }
 
     fn cases() -> Value {
-        let numbers: Vec<Value> =
+        let formatted: Vec<Value> =
             numbers().into_iter().map(|v| json!({ "v": float(v), "want": format::number(v) })).collect();
         let fixed: Vec<Value> = numbers()
             .into_iter()
@@ -110,7 +110,7 @@ mod tests {
         ];
         let times: Vec<Value> =
             seconds.iter().map(|s| json!({ "v": float(*s), "want": scale::time_label(*s) })).collect();
-        json!({ "number": numbers, "fixed": fixed, "nice": nice, "label": labels, "time": times })
+        json!({ "number": formatted, "fixed": fixed, "nice": nice, "label": labels, "time": times })
     }
 
     /// The JavaScript number formatting and axis ticks give the Rust results, case by case.
