@@ -47,13 +47,14 @@ mod tests {
     /// the edges of the fixed-point range, exact ties (Rust rounds them to even, JavaScript's
     /// toFixed up), and binary noise.
     fn numbers() -> Vec<f64> {
+        #[rustfmt::skip] // a table, read across
         let mut values = vec![
             0.0, -0.0, 1.0, -1.0, 0.1, 0.2, 0.3, 0.30000000000000004, 1.0 / 3.0, -2.0 / 3.0,
             0.331665637, 20.0, 123456.789, 1e-7, 1.147e-6, -1.147e-6, 1e-4, 9.9999e-5, 0.000123456789,
             999999.5, 1000.125, 2.5, 0.125, -0.125, 1.0005, 12345.65, 1e9, 999999999.5, 1.5e9,
             123456789012.0, 1e15, 1e15 + 0.5, 1.234565e20, 1e21, 1e22, 1e100, -1e100, 1.7976931348623157e308,
-            5e-324, 2.2250738585072014e-308, 1e-300, 0.5, 1.5, -2.5, 3.14159265358979, 2.718281828459045,
-            f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::EPSILON, 4503599627370496.5, 9007199254740993.0,
+            5e-324, 2.2250738585072014e-308, 1e-300, 0.5, 1.5, -2.5, std::f64::consts::PI, std::f64::consts::E,
+            f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::EPSILON, 4503599627370495.5, 9007199254740994.0,
         ];
         // Powers of ten and their neighbours, where log10 and pow decide a branch.
         for e in -12..=22 {
@@ -66,6 +67,7 @@ mod tests {
     /// The ranges charts meet: several magnitudes, negative, crossing zero, empty, tiny spans
     /// on large values, and the degenerate ones of untrusted data.
     fn ranges() -> Vec<(f64, f64)> {
+        #[rustfmt::skip] // a table, read across
         let mut ranges = vec![
             (0.0, 1.0), (0.33, 0.38), (0.0, 999.0), (5.0, 5.0), (-3.0, 7.0), (-1e-6, 1e-6), (0.0, 0.0),
             (-50.0, -10.0), (1e6, 1.2e6), (1234.5, 1234.6), (1e16, 1e16 + 4.0), (1e-300, 1e-299),
@@ -104,6 +106,7 @@ mod tests {
                 }
             }
         }
+        #[rustfmt::skip] // a table, read across
         let seconds = [
             0.0, 0.4, -0.4, 0.05, 0.96, 1.0, 1.5, 2.5, -2.5, 45.0, 59.6, 60.0, 90.0, 3599.5, 3600.0, 3661.0,
             86399.0, 86400.0, 90061.0, 604800.0, 1e7, -3725.0, 1e20, -1e20, f64::NAN, f64::INFINITY,
