@@ -18,6 +18,7 @@ mod index_page;
 mod label;
 mod run_page;
 mod scale;
+mod script;
 mod site;
 mod templates;
 

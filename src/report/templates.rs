@@ -24,7 +24,7 @@ const TEMPLATES: [(&str, &str); 9] = [
 /// Built-in assets, copied into `assets/`.
 const ASSETS: [(&str, &str); 2] = [
     ("assets/report.css", include_str!("../../templates/assets/report.css")),
-    ("assets/report.js", include_str!("../../templates/assets/report.js")),
+    ("assets/report.js", super::script::REPORT_JS),
 ];
 
 /// The loaded templates and assets.
