@@ -1,8 +1,7 @@
 use anyhow::Context as _;
 
 use crate::commands::{Ctx, ExitStatus};
-use crate::store::record::{METRICS_DIR, RECORD_DIR};
-use crate::store::{Point, RunSpec, parse_series_csv};
+use crate::store::{Point, RunSpec, SeriesFiles, parse_series_csv, series_path};
 use crate::ui::{Cell, Format, Table, Ui};
 
 /// Export metric series at full resolution
@@ -33,12 +32,13 @@ pub fn cmd_metrics(ui: &mut Ui, ctx: &Ctx, args: &MetricsArgs) -> anyhow::Result
         anyhow::bail!("run {} ({}) has no metric `{missing}` (it has: {known})", run.id(), run.record.name);
     }
     let tree = store.repo.commit_info(run.commit)?.tree;
+    let files = SeriesFiles::list(&store.repo, tree)?;
     let mut series: Vec<(String, Vec<Point>)> = Vec::new();
     for key in keys {
-        let path = format!("{METRICS_DIR}/{key}.csv");
-        let bytes = store.repo.read_path(tree, &path)?.with_context(|| format!("run {} has no {path}", run.id()))?;
+        let path = series_path(&key);
+        let bytes = files.read(&store.repo, &key)?.with_context(|| format!("run {} has no {path}", run.id()))?;
         let points = parse_series_csv(&String::from_utf8_lossy(&bytes))
-            .map_err(|e| anyhow::anyhow!("{RECORD_DIR}/metrics/{key}.csv of run {}: {e}", run.id()))?;
+            .map_err(|e| anyhow::anyhow!("{path} of run {}: {e}", run.id()))?;
         series.push((key, points));
     }
     if ui.format() == Format::Json {

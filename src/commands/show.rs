@@ -64,12 +64,12 @@ impl Details {
     fn read(store: &Store, run: &Run, tail: usize) -> anyhow::Result<Self> {
         let tree = store.repo.commit_info(run.commit)?.tree;
         let mut sparklines = Vec::new();
+        let files = crate::store::SeriesFiles::list(&store.repo, tree)?;
         for (key, summary) in &run.record.metrics {
             if summary.count > SPARKLINE_MAX_POINTS {
                 continue;
             }
-            let path = format!("{RECORD_DIR}/metrics/{key}.csv");
-            if let Some(bytes) = store.repo.read_path(tree, &path)?
+            if let Some(bytes) = files.read(&store.repo, key)?
                 && let Ok(points) = crate::store::parse_series_csv(&String::from_utf8_lossy(&bytes))
             {
                 sparklines.push((key.clone(), sparkline(&points.iter().map(|p| p.value).collect::<Vec<_>>(), 16)));

@@ -132,6 +132,14 @@ impl Repo {
         }
     }
 
+    /// Returns the id of the directory at `path` in `tree`, or `None` when there is none.
+    pub fn tree_at(&self, tree: Oid, path: &str) -> Result<Option<Oid>> {
+        match self.lookup(tree, path)? {
+            Some((id, EntryKind::Tree)) => Ok(Some(id)),
+            _ => Ok(None),
+        }
+    }
+
     /// Returns the object id and kind at `path` in `tree`.
     fn lookup(&self, tree: Oid, path: &str) -> Result<Option<(Oid, gix::object::tree::EntryKind)>> {
         let tree = self.repo.find_tree(tree).map_err(|e| Error::git(format!("cannot read tree {tree}"), &e))?;

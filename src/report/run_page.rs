@@ -13,7 +13,7 @@ use super::format::{duration, number, time};
 use super::{Context, Error, ansi};
 use crate::blobs::BlobStore;
 use crate::git::Oid;
-use crate::store::record::{METRICS_DIR, OUTPUT_LOG, RECORD_DIR, check_metric_key};
+use crate::store::record::{OUTPUT_LOG, RECORD_DIR, check_metric_key};
 use crate::store::view::{display_value, flatten};
 use crate::store::{Artifact, ArtifactManifest, Run, Store, parse_series_csv};
 
@@ -146,15 +146,16 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
 
     let mut charts = Vec::new();
     let mut browser = BTreeMap::new();
+    let series_files = crate::store::SeriesFiles::list(&store.repo, tree)?;
     for metric in run.record.metrics.keys() {
         // Keys come from a record that may have been edited by hand: never a path outside.
         if check_metric_key(metric).is_err() {
             continue;
         }
-        let Some(bytes) = store.repo.read_path(tree, &format!("{METRICS_DIR}/{metric}.csv"))? else { continue };
+        let Some(bytes) = series_files.read(&store.repo, metric)? else { continue };
         // Full series are most of a site's bytes (1,000 runs x 10 series x 1,000 points is 350 MB
         // of CSV), so they are copied only on request; comparison pages always have theirs.
-        let csv = ctx.options.series_csv.then(|| format!("data/{id}/metrics/{metric}.csv"));
+        let csv = ctx.options.series_csv.then(|| format!("data/{id}/metrics/{}", crate::store::series_file_name(metric)));
         if let Some(csv) = &csv {
             ctx.site.write(csv, &bytes)?;
             files.push(csv.clone());

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 pub use error::Error;
 pub use merge::Integrated;
 pub use record::{Artifact, ArtifactManifest, MetricSummary, RunRecord, Status};
-pub use series::{Point, parse_series_csv};
+pub use series::{Point, SeriesFiles, parse_series_csv, read_series_file, series_file_name, series_path};
 pub use spec::RunSpec;
 pub use write::{NewRun, RecordFile};
 
