@@ -9,6 +9,7 @@ mod diff;
 mod error;
 mod maintenance;
 mod objects;
+mod promisor;
 mod refs;
 mod snapshot;
 mod transport;
