@@ -5,6 +5,7 @@
 mod common;
 
 mod browser;
+mod clones;
 mod compare;
 mod crash;
 mod demo;
