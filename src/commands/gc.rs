@@ -37,8 +37,14 @@ pub fn cmd_gc(ui: &mut Ui, ctx: &Ctx, args: &GcArgs) -> anyhow::Result<ExitStatu
     let trash = store.list_trash()?;
     let mut deleted_runs = 0;
     for run in &trash.runs {
-        let since = store.repo.reflog_time(&run.ref_name()).unwrap_or(i64::MIN);
-        if now - since >= (args.trash_days * 86_400) as i64 {
+        // When the run went to the trash, from its reflog; a ref without one (reflogs expired,
+        // `core.logAllRefUpdates=false`, a copied repository) counts from its commit instead, so
+        // it still leaves the trash.
+        let since = match store.repo.reflog_time(&run.ref_name()) {
+            Some(time) => time,
+            None => store.repo.commit_info(run.commit)?.time,
+        };
+        if now.saturating_sub(since) >= i64::try_from(args.trash_days.saturating_mul(86_400)).unwrap_or(i64::MAX) {
             if !args.dry_run {
                 store.repo.delete_ref(&run.ref_name(), run.commit)?;
             }
