@@ -10,6 +10,7 @@ mod compare;
 mod crash;
 mod demo;
 mod diff;
+mod edge;
 mod edit;
 mod help;
 mod layering;
