@@ -242,7 +242,9 @@ pub fn metric_files(store: &Store, series: &SeriesSet) -> anyhow::Result<Vec<Rec
         .files()
         .map(|(key, csv)| {
             Ok(RecordFile {
-                path: format!("metrics/{}", crate::store::series_file_name(key)), blob: store.repo.write_blob(csv.as_bytes())? })
+                path: format!("metrics/{}", crate::store::series_file_name(key)),
+                blob: store.repo.write_blob(csv.as_bytes())?,
+            })
         })
         .collect()
 }

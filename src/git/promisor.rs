@@ -17,7 +17,11 @@ impl Repo {
     pub fn is_partial_clone(&self) -> bool {
         let config = self.repo.config_snapshot();
         config.string("extensions.partialClone").is_some_and(|name| !name.is_empty())
-            || self.repo.remote_names().iter().any(|name| config.boolean(format!("remote.{name}.promisor").as_str()) == Some(true))
+            || self
+                .repo
+                .remote_names()
+                .iter()
+                .any(|name| config.boolean(format!("remote.{name}.promisor").as_str()) == Some(true))
     }
 
     /// Makes sure object `id` is in the local object database, fetching it through `git` in a

@@ -57,7 +57,9 @@ pub fn series_path(key: &str) -> String {
 pub fn read_series_file(repo: &Repo, tree: Oid, key: &str) -> crate::git::Result<Option<Vec<u8>>> {
     match repo.read_path(tree, &series_path(key))? {
         Some(bytes) => Ok(Some(bytes)),
-        None if series_file_name(key) != format!("{key}.csv") => repo.read_path(tree, &format!("{METRICS_DIR}/{key}.csv")),
+        None if series_file_name(key) != format!("{key}.csv") => {
+            repo.read_path(tree, &format!("{METRICS_DIR}/{key}.csv"))
+        }
         None => Ok(None),
     }
 }

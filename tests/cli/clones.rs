@@ -27,7 +27,16 @@ fn metric_keys_that_look_like_file_names_keep_every_series() {
     assert_eq!(files, [".git-exp/metrics/a%2Ecsv/b.csv", ".git-exp/metrics/a.csv", ".git-exp/metrics/a.csv.csv"]);
     let shown = env.run(["show", "@"]);
     assert!(shown.success().contains("a.csv/b"), "{shown}");
-    env.run(["report", "-o", "site"]).success();
+    env.run(["report", "-o", "site", "--series-csv"]).success();
+    // Both files are in the site, and the page links the escaped one so a browser finds it.
+    let id = env.run_ids()[0].clone();
+    let data = env.repo.join("site/data").join(&id).join("metrics");
+    assert!(data.join("a.csv").is_file() && data.join("a%2Ecsv/b.csv").is_file());
+    let page = std::fs::read_dir(env.repo.join("site/runs"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+        .find(|text| text.contains("a%252Ecsv/b.csv"));
+    assert!(page.is_some(), "no run page links a%252Ecsv/b.csv");
     env.fsck();
 }
 
@@ -51,7 +60,11 @@ fn series_written_before_the_escape_still_read() {
     let vars = [("GIT_INDEX_FILE", index.to_str().unwrap())];
     git_with(&env, &env.repo, &vars, &["read-tree", &run_ref]);
     let blob = env.git(["rev-parse", &format!("{run_ref}:.git-exp/metrics/x%2Ecsv/y.csv")]);
-    let info = format!("0 {}\t.git-exp/metrics/x%2Ecsv/y.csv\n100644 {}\t.git-exp/metrics/x.csv/y.csv\n", "0".repeat(40), blob.trim());
+    let info = format!(
+        "0 {}\t.git-exp/metrics/x%2Ecsv/y.csv\n100644 {}\t.git-exp/metrics/x.csv/y.csv\n",
+        "0".repeat(40),
+        blob.trim()
+    );
     let mut cmd = Command::new("git");
     env.hermetic(&mut cmd);
     let mut child = cmd

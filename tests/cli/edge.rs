@@ -45,7 +45,8 @@ fn gc_empties_trash_that_has_no_reflog() {
 fn a_command_that_cannot_start_is_one_failed_run_with_the_error() {
     let env = TestEnv::with_commit();
     env.write("not-executable.sh", "echo hi\n");
-    for (command, why) in [("no-such-program-xyz", "No such file or directory"), ("./not-executable.sh", "Permission denied")]
+    for (command, why) in
+        [("no-such-program-xyz", "No such file or directory"), ("./not-executable.sh", "Permission denied")]
     {
         let out = env.run(["run", "--", command]);
         assert!(out.failure(127).contains(&format!("error: cannot run `{command}`: {why}")), "{out}");
