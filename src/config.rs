@@ -64,9 +64,9 @@ pub struct BlobsConfig {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotConfig {
-    #[serde(default = "default_max_file", deserialize_with = "size")]
+    #[serde(default = "default_max_file", deserialize_with = "max_file_size")]
     pub max_file_size: u64,
-    #[serde(default = "default_max_total", deserialize_with = "size")]
+    #[serde(default = "default_max_total", deserialize_with = "max_total_size")]
     pub max_total_size: u64,
     #[serde(default)]
     pub exclude: Vec<String>,
@@ -93,7 +93,7 @@ pub struct EnvConfig {
 #[serde(deny_unknown_fields)]
 pub struct OutputConfig {
     /// Bytes of output kept in the run's tree (the first eighth and the rest from the end).
-    #[serde(default = "default_output", deserialize_with = "size")]
+    #[serde(default = "default_output", deserialize_with = "output_max_size")]
     pub max_size: u64,
 }
 
@@ -184,19 +184,31 @@ impl Config {
 }
 
 /// A size as a number of bytes or a string with a unit: `512`, `"5MiB"`, `"5 MB"`, `"1G"`.
-fn size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Bytes(u64),
-        Text(String),
-    }
-    match Raw::deserialize(d)? {
-        Raw::Bytes(n) => Ok(n),
-        Raw::Text(text) => parse_size(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!("`{text}` is not a size (use bytes, or a number with KiB, MiB, GiB)"))
-        }),
-    }
+// One function per key, so that the error names the key: serde's `deserialize_with` does not
+// say which field it fills.
+fn max_file_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    size(d, "snapshot.max_file_size")
+}
+fn max_total_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    size(d, "snapshot.max_total_size")
+}
+fn output_max_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    size(d, "output.max_size")
+}
+
+/// A size: a whole number of bytes, or a string with a unit (`"5MiB"`).
+fn size<'de, D: serde::Deserializer<'de>>(d: D, key: &str) -> Result<u64, D::Error> {
+    let value = toml::Value::deserialize(d)?;
+    let parsed = match &value {
+        toml::Value::Integer(n) => u64::try_from(*n).ok(),
+        toml::Value::String(text) => parse_size(text),
+        _ => None,
+    };
+    parsed.ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "{key} = {value} is not a size: use a whole number of bytes, or a string with KiB, MiB or GiB (\"5MiB\")"
+        ))
+    })
 }
 
 pub fn parse_size(text: &str) -> Option<u64> {
@@ -233,6 +245,16 @@ mod tests {
     fn parses_sections_and_rejects_typos() {
         let config = Config::parse("[snapshot]\nmax_file_size = \"1KiB\"\nexclude = [\"data\"]\n").expect("valid");
         assert_eq!(config.snapshot.max_file_size, 1024);
+        for (text, shown) in [("-5", "-5"), ("1.5", "1.5"), ("\"-5KiB\"", "\"-5KiB\""), ("true", "true")] {
+            let err = Config::parse(&format!("[snapshot]\nmax_file_size = {text}\n")).expect_err(text);
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "exp.toml: snapshot.max_file_size = {shown} is not a size: use a whole number of bytes, \
+                     or a string with KiB, MiB or GiB (\"5MiB\") (line 2)"
+                )
+            );
+        }
         let options = config.snapshot_options().expect("globs compile");
         assert!(options.exclude.is_match("data/x.csv"));
         assert!(!options.exclude.is_match("src/data.py"));

@@ -233,6 +233,13 @@ fn substitute_word(word: &str, params: &Params, in_shell: bool) -> Result<String
             return Ok(out);
         };
         let name = &tail[1..end];
+        // A `{` before the placeholder's own (`'{"lr": {lr}}'`, JSON in a shell word) is a stray
+        // brace: keep it and look for placeholders after it.
+        if name.contains('{') {
+            out.push('{');
+            rest = &tail[1..];
+            continue;
+        }
         // Things like `{}` or `{ x }` in a command (shell, awk) are not placeholders.
         if !valid_key(name) {
             out.push_str(&tail[..=end]);
@@ -340,5 +347,16 @@ mod tests {
         // Without a shell nothing is quoted.
         let plain = substitute(&["python3".to_owned(), "-c".to_owned(), "{x}".to_owned()], &params).unwrap();
         assert_eq!(plain[2], "'; touch pwned #");
+    }
+
+    #[test]
+    fn placeholders_after_a_stray_brace_are_substituted() {
+        let mut params = Params::new();
+        insert(&mut params, "lr", toml::Value::Float(0.1));
+        let cmd = [r#"{"lr": {lr}}"#, "{ {lr}", "{a {b {lr}"].map(String::from);
+        let expected = [r#"{"lr": 0.1}"#, "{ 0.1", "{a {b 0.1"].map(String::from);
+        assert_eq!(substitute(&cmd, &params).unwrap(), expected);
+        let err = substitute(&[r#"{"x": {lrr}}"#.to_owned()], &params).unwrap_err();
+        assert_eq!(err.message, "the command uses `{lrr}` but there is no param `lrr`");
     }
 }

@@ -238,12 +238,16 @@ pub struct Finish {
     pub ended: Timestamp,
 }
 
-/// Writes the metric series as blobs for `.git-exp/metrics/<key>.csv`.
+/// Writes the metric series as blobs for `.git-exp/metrics/<key>.csv` (escaped as
+/// [`crate::store::series_file_name`] says).
 pub fn metric_files(store: &Store, series: &SeriesSet) -> anyhow::Result<Vec<RecordFile>> {
     series
         .files()
         .map(|(key, csv)| {
-            Ok(RecordFile { path: format!("metrics/{key}.csv"), blob: store.write_blob(csv.as_bytes())? })
+            Ok(RecordFile {
+                path: format!("metrics/{}", crate::store::series_file_name(key)),
+                blob: store.write_blob(csv.as_bytes())?,
+            })
         })
         .collect()
 }

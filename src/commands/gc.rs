@@ -37,8 +37,8 @@ pub fn cmd_gc(ui: &mut Ui, ctx: &Ctx, args: &GcArgs) -> anyhow::Result<ExitStatu
     let trash = store.list_trash()?;
     let mut deleted_runs = 0;
     for run in &trash.runs {
-        let since = store.trashed_at(run).unwrap_or(i64::MIN);
-        if now - since >= (args.trash_days * 86_400) as i64 {
+        let since = store.trashed_at(run)?;
+        if now.saturating_sub(since) >= i64::try_from(args.trash_days.saturating_mul(86_400)).unwrap_or(i64::MAX) {
             if !args.dry_run {
                 store.purge(run)?;
             }

@@ -29,9 +29,10 @@ pub fn cmd_metrics(ui: &mut Ui, ctx: &Ctx, args: &MetricsArgs) -> anyhow::Result
         let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
         anyhow::bail!("run {} ({}) has no metric `{missing}` (it has: {known})", run.id(), run.record.name);
     }
+    let files = store.run_series(&run)?;
     let mut series: Vec<(String, Vec<Point>)> = Vec::new();
     for key in keys {
-        let points = store.read_series(&run, &key)?;
+        let points = files.points(&key)?;
         series.push((key, points));
     }
     if ui.format() == Format::Json {

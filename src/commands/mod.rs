@@ -66,7 +66,12 @@ pub struct Ctx {
 impl Ctx {
     /// Opens the store of the repository around the working directory.
     pub fn store(&self) -> anyhow::Result<Store> {
-        Store::open(&self.cwd).context("git-exp works inside a git repository")
+        match Store::open(&self.cwd) {
+            Ok(store) => Ok(store),
+            // A repository that git refuses is one: say it in git's words alone.
+            Err(e) if e.is_refused_repository() => Err(e.into()),
+            Err(e) => Err(anyhow::Error::from(e).context("git-exp works inside a git repository")),
+        }
     }
 }
 

@@ -23,7 +23,11 @@ pub enum Error {
     RemoteAuth { remote: String, detail: String },
     #[error("remote `{remote}` rejected {}", rejected_list(refs))]
     PushRejected { remote: String, refs: Vec<(String, String)> },
-    #[error("git 2.41 or newer is needed for push and fetch; found `{found}`")]
+    /// git's own refusal (CVE-2022-24765), in git's words: the repository belongs to another
+    /// user and `safe.directory` does not list it.
+    #[error("detected dubious ownership in repository at '{}'", path.display())]
+    DubiousOwnership { path: PathBuf },
+    #[error("git 2.34 or newer is needed for push and fetch; found `{found}`")]
     GitTooOld { found: String },
     #[error("{what}: {detail}")]
     Git { what: String, detail: String },
@@ -71,6 +75,10 @@ impl Error {
                 )
             }
             Error::RemoteAuth { .. } => Some("check that `git fetch` works with this remote".into()),
+            Error::DubiousOwnership { path } => Some(format!(
+                "if you trust this repository, add an exception as for git: git config --global --add safe.directory {}",
+                path.display()
+            )),
             _ => None,
         }
     }

@@ -9,7 +9,9 @@ mod diff;
 mod error;
 mod maintenance;
 mod objects;
+mod promisor;
 mod refs;
+mod safe_directory;
 mod snapshot;
 mod transport;
 
@@ -62,6 +64,9 @@ impl Repo {
         let sync = gix::ThreadSafeRepository::discover_with_environment_overrides(dir)
             .map_err(|e| Error::NotARepository { path: dir.to_owned(), detail: error::describe(&e) })?;
         let repo = sync.to_thread_local();
+        if repo.git_dir_trust() != gix::sec::Trust::Full {
+            safe_directory::check(dir)?;
+        }
         let prefix = match repo.workdir() {
             Some(root) => {
                 let root = gix::path::realpath(root).unwrap_or_else(|_| root.to_owned());

@@ -42,6 +42,8 @@ pub enum SkipReason {
     Excluded,
     /// Not a file or link we can store (socket, fifo, unreadable).
     Unreadable,
+    /// A name that is not UTF-8: run trees name files by UTF-8 paths.
+    NonUtf8Name,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -51,6 +53,7 @@ impl std::fmt::Display for SkipReason {
             SkipReason::OverBudget => "over snapshot.max_total_size",
             SkipReason::Excluded => "matches snapshot.exclude",
             SkipReason::Unreadable => "not a regular file",
+            SkipReason::NonUtf8Name => "its name is not UTF-8",
         })
     }
 }
@@ -139,7 +142,14 @@ impl Repo {
         let mut skipped = Vec::new();
         let mut budget = options.max_total_size;
         for path in untracked {
-            let path = path.to_str_lossy().into_owned();
+            let Ok(path) = path.to_str().map(str::to_owned) else {
+                // Said in the warning and the record rather than left out silently; the name is
+                // shown with U+FFFD where its bytes are not UTF-8.
+                if !options.exclude.is_match(path.to_str_lossy().as_ref()) {
+                    skipped.push(Skipped { path: path.to_str_lossy().into_owned(), reason: SkipReason::NonUtf8Name });
+                }
+                continue;
+            };
             let full = workdir.join(&path);
             let Ok(meta) = std::fs::symlink_metadata(&full) else {
                 continue; // removed while we looked: it is simply not part of the snapshot

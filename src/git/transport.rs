@@ -2,7 +2,8 @@
 //! SSH keys, credential helpers, proxies and `insteadOf` rewrites work exactly as for `git push`.
 //!
 //! Every flag is there for a reason:
-//! - `--porcelain` gives a machine-readable line per ref (fetch needs git 2.41);
+//! - `--porcelain` gives a machine-readable line per ref (for fetch since git 2.41; with an
+//!   older git the fetched refs are found by listing the destinations before and after);
 //! - `--no-write-fetch-head`: run fetches must not disturb the user's `FETCH_HEAD`;
 //! - `--atomic` on push: either every run ref moves on the remote or none does;
 //! - `LC_MESSAGES=C`: stderr is matched against git's English messages;
@@ -15,8 +16,14 @@ use std::process::{Command, Stdio};
 use super::{Error, Oid, Repo, Result};
 use crate::redact;
 
-/// The oldest git whose `fetch --porcelain` we can parse.
-const MIN_GIT: (u32, u32) = (2, 41);
+/// The oldest git supported: Ubuntu 22.04's, the base of many CUDA images.
+const MIN_GIT: (u32, u32) = (2, 34);
+
+/// The first git with `fetch --porcelain`.
+const FETCH_PORCELAIN: (u32, u32) = (2, 41);
+
+/// Tests set this to a version (`2.34.1`) to take the paths of an older git with a newer one.
+const FORCE_VERSION_VAR: &str = "GIT_EXP_FORCE_GIT_VERSION";
 
 /// What happened to one ref in a push or fetch, from git's porcelain flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +110,34 @@ pub fn parse_fetch(stdout: &str) -> Vec<FetchedRef> {
         .collect()
 }
 
+/// What a fetch did to the destination refs, from listings before and after it (for a git
+/// without `fetch --porcelain`). A moved ref is reported as forced: without the history walk
+/// that git did, a fast-forward cannot be told apart, and no caller needs to.
+fn ref_changes(
+    before: &std::collections::BTreeMap<String, Oid>,
+    after: &std::collections::BTreeMap<String, Oid>,
+) -> Vec<FetchedRef> {
+    let mut changes: Vec<FetchedRef> = after
+        .iter()
+        .map(|(name, new)| {
+            let old = before.get(name).copied();
+            let outcome = match old {
+                None => RefOutcome::New,
+                Some(old) if old == *new => RefOutcome::UpToDate,
+                Some(_) => RefOutcome::Forced,
+            };
+            FetchedRef { outcome, old, new: Some(*new), name: name.clone() }
+        })
+        .collect();
+    changes.extend(before.iter().filter(|(name, _)| !after.contains_key(*name)).map(|(name, old)| FetchedRef {
+        outcome: RefOutcome::Deleted,
+        old: Some(*old),
+        new: None,
+        name: name.clone(),
+    }));
+    changes
+}
+
 /// Turns git's stderr after a failed network command into a typed error. The remote and git's
 /// words are redacted (`redact`): git drops userinfo from the URLs it prints, but not every
 /// remote helper does, and a query string keeps its tokens.
@@ -161,14 +196,41 @@ impl Repo {
         self.git_command().args(args).output().map_err(|e| Error::io("cannot run git (is it installed?)", e))
     }
 
-    /// Checks that the installed git can do what we ask of it.
-    pub fn require_git(&self) -> Result<()> {
-        let out = self.run_git(&["version"])?;
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    /// Checks that the installed git can do what we ask of it; returns its version.
+    pub fn require_git(&self) -> Result<(u32, u32)> {
+        let text = match std::env::var(FORCE_VERSION_VAR) {
+            Ok(forced) => format!("git version {forced}"),
+            Err(_) => String::from_utf8_lossy(&self.run_git(&["version"])?.stdout).into_owned(),
+        };
         match parse_version(&text) {
-            Some(v) if v >= MIN_GIT => Ok(()),
+            Some(v) if v >= MIN_GIT => Ok(v),
             _ => Err(Error::GitTooOld { found: text.trim().to_owned() }),
         }
+    }
+
+    /// `<oid> <ref>` of every ref below the destinations of `refspecs`, as git sees them.
+    fn destination_refs(&self, refspecs: &[String]) -> Result<std::collections::BTreeMap<String, Oid>> {
+        let mut args = vec!["for-each-ref".to_owned(), "--format=%(objectname) %(refname)".to_owned()];
+        // `+src/*:dst/*` lists `dst/`; for-each-ref takes the prefix as a pattern.
+        args.extend(refspecs.iter().filter_map(|spec| {
+            let dst = spec.split_once(':')?.1;
+            Some(dst.trim_end_matches('*').to_owned())
+        }));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = self.run_git(&args)?;
+        if !out.status.success() {
+            return Err(Error::Git {
+                what: "cannot list refs".into(),
+                detail: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            });
+        }
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| {
+                let (oid, name) = line.split_once(' ')?;
+                Some((name.to_owned(), Oid::from_hex(oid.as_bytes()).ok()?))
+            })
+            .collect())
     }
 
     /// Returns the names of the configured remotes.
@@ -217,16 +279,24 @@ impl Repo {
     /// Fetches `refspecs` from `remote`, pruning refs below the destinations that the remote no
     /// longer has; returns git's per-ref report.
     pub fn fetch(&self, remote: &str, refspecs: &[String]) -> Result<Vec<FetchedRef>> {
-        self.require_git()?;
+        let version = self.require_git()?;
         self.check_remote(remote)?;
+        let porcelain = version >= FETCH_PORCELAIN;
+        let before = if porcelain { Default::default() } else { self.destination_refs(refspecs)? };
         // `--no-auto-gc`: a background gc must not start while we read the refs we just fetched.
-        let mut args = vec!["fetch", "--porcelain", "--no-write-fetch-head", "--no-auto-gc", "--prune", remote];
+        let mut args = vec!["fetch", "--no-write-fetch-head", "--no-auto-gc", "--prune", remote];
+        if porcelain {
+            args.insert(1, "--porcelain");
+        }
         args.extend(refspecs.iter().map(String::as_str));
         let out = self.run_git(&args)?;
         if !out.status.success() {
             return Err(classify_failure(remote, &String::from_utf8_lossy(&out.stderr)));
         }
-        Ok(parse_fetch(&String::from_utf8_lossy(&out.stdout)))
+        if porcelain {
+            return Ok(parse_fetch(&String::from_utf8_lossy(&out.stdout)));
+        }
+        Ok(ref_changes(&before, &self.destination_refs(refspecs)?))
     }
 
     /// Adds `refspec` to `remote.<remote>.fetch` unless it is there already; returns whether it

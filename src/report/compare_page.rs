@@ -10,7 +10,7 @@ use super::chart::{self, Line, line_style};
 use super::format::{duration, number};
 use super::run_page::{ChartView, chart_note};
 use super::{Context, Error, data};
-use crate::store::record::{METRICS_DIR, check_metric_key};
+use crate::store::record::check_metric_key;
 use crate::store::view::{display_value, flatten};
 use crate::store::{Run, Store, parse_series_csv};
 
@@ -146,7 +146,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, group: &[Run]) -> Result<Written,
 }
 
 fn read_series(store: &Store, run: &Run, key: &str) -> Result<Vec<crate::store::Point>, Error> {
-    let Some(bytes) = store.read_run_file(run, &format!("{METRICS_DIR}/{key}.csv"))? else { return Ok(Vec::new()) };
+    let Some(bytes) = store.series_file(store.run_tree(run)?, key)? else { return Ok(Vec::new()) };
     // A damaged series leaves its line out of the chart; the run page says why.
     Ok(parse_series_csv(&String::from_utf8_lossy(&bytes)).unwrap_or_default())
 }

@@ -146,15 +146,17 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
 
     let mut charts = Vec::new();
     let mut browser = BTreeMap::new();
+    let series_files = store.run_series(run)?;
     for metric in run.record.metrics.keys() {
         // Keys come from a record that may have been edited by hand: never a path outside.
         if check_metric_key(metric).is_err() {
             continue;
         }
-        let Some(bytes) = store.series_file(tree, metric)? else { continue };
+        let Some(bytes) = series_files.bytes(metric)? else { continue };
         // Full series are most of a site's bytes (1,000 runs x 10 series x 1,000 points is 350 MB
         // of CSV), so they are copied only on request; comparison pages always have theirs.
-        let csv = ctx.options.series_csv.then(|| format!("data/{id}/metrics/{metric}.csv"));
+        let csv =
+            ctx.options.series_csv.then(|| format!("data/{id}/metrics/{}", crate::store::series_file_name(metric)));
         if let Some(csv) = &csv {
             ctx.site.write(csv, &bytes)?;
             files.push(csv.clone());
@@ -167,7 +169,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
                     anchor: Some(format!("metric-{metric}")),
                     svg: String::new(),
                     note: Some(format!("Cannot read the series: {e}")),
-                    csv: csv.map(|c| format!("../{c}")),
+                    csv: csv.map(|c| series_href(&c)),
                 });
                 continue;
             }
@@ -179,7 +181,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
             anchor: Some(format!("metric-{metric}")),
             note: chart_note(&drawn),
             svg: drawn.svg,
-            csv: csv.map(|c| format!("../{c}")),
+            csv: csv.map(|c| series_href(&c)),
         });
         browser.insert(metric.clone(), data::browser_series(&xy));
     }
@@ -420,4 +422,10 @@ fn env(store: &Store, tree: Oid) -> Result<EnvView, Error> {
         view.pip_freeze = (!text.trim().is_empty()).then_some(text);
     }
     Ok(view)
+}
+
+/// The link to a series file of the site: `%` of an escaped name (`a%2Ecsv/b.csv`) is written
+/// `%25`, or the browser would decode it and ask for `a.csv/b.csv`.
+fn series_href(path: &str) -> String {
+    format!("../{}", path.replace('%', "%25"))
 }

@@ -27,11 +27,12 @@ impl Store {
     pub fn run_details(&self, run: &Run, tail: usize) -> Result<RunDetails> {
         let tree = self.run_tree(run)?;
         let mut series = Vec::new();
+        let files = self.run_series(run)?;
         for (key, summary) in &run.record.metrics {
             if summary.count > SPARKLINE_MAX_POINTS {
                 continue;
             }
-            if let Some(bytes) = self.series_file(tree, key)?
+            if let Some(bytes) = files.bytes(key)?
                 && let Ok(points) = super::parse_series_csv(&String::from_utf8_lossy(&bytes))
             {
                 series.push((key.clone(), points.iter().map(|p| p.value).collect()));

@@ -30,6 +30,11 @@ pub enum Error {
 }
 
 impl Error {
+    /// True when git refuses the repository (`safe.directory`): then git's words alone are said.
+    pub fn is_refused_repository(&self) -> bool {
+        matches!(self, Error::Git(git::Error::DubiousOwnership { .. }))
+    }
+
     /// True when the user's input was at fault (exit status 2).
     pub fn is_usage(&self) -> bool {
         matches!(self, Error::InvalidRefName { .. } | Error::BranchExists { .. })

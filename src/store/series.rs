@@ -1,6 +1,94 @@
-//! Metric series files: `.git-exp/metrics/<key>.csv` with the header `step,value,time`.
+//! Metric series files: `.git-exp/metrics/<key>.csv` with the header `step,value,time`, and
+//! the one-to-one mapping between metric keys and those file names.
+
+use std::collections::HashMap;
 
 use serde::Serialize;
+
+use super::record::METRICS_DIR;
+use crate::git::{Oid, Repo};
+
+/// How a `.` is written where it would end a directory name in `.csv` (see [`series_path`]).
+/// Keys never contain `%`, so the escape cannot be confused with a key's own characters.
+const ESCAPED_DOT: &str = "%2E";
+
+/// The file of series `key` below `.git-exp/metrics/`: `<key>.csv`, except that a directory
+/// component ending in `.csv` has that dot written `%2E`. Without the escape, keys `a` and
+/// `a.csv/b` would both need a tree entry `a.csv` (a file and a directory). With it, only file
+/// names end in `.csv`, and a file name is a whole key plus `.csv`, so no two keys share a path.
+pub fn series_file_name(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 8);
+    let mut segments = key.split('/').peekable();
+    while let Some(segment) = segments.next() {
+        if segments.peek().is_none() {
+            out.push_str(segment);
+            out.push_str(".csv");
+        } else {
+            match segment.strip_suffix(".csv") {
+                Some(stem) => {
+                    out.push_str(stem);
+                    out.push_str(ESCAPED_DOT);
+                    out.push_str("csv/");
+                }
+                None => {
+                    out.push_str(segment);
+                    out.push('/');
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Inverse of [`series_file_name`]; `None` for a name that is not a series file. Also maps the
+/// layout before the escape (`a.csv/b.csv`) to its key, as the escape only changed such names.
+pub fn series_key(file_name: &str) -> Option<String> {
+    let stem = file_name.strip_suffix(".csv")?;
+    Some(stem.replace(ESCAPED_DOT, "."))
+}
+
+/// Path of series `key` in a run tree.
+pub fn series_path(key: &str) -> String {
+    format!("{METRICS_DIR}/{}", series_file_name(key))
+}
+
+/// The bytes of series `key` in `tree`, also where a record from before the escape has it.
+/// For a few keys; [`SeriesFiles`] for all of a run's.
+pub fn read_series_file(repo: &Repo, tree: Oid, key: &str) -> crate::git::Result<Option<Vec<u8>>> {
+    match repo.read_path(tree, &series_path(key))? {
+        Some(bytes) => Ok(Some(bytes)),
+        None if series_file_name(key) != format!("{key}.csv") => {
+            repo.read_path(tree, &format!("{METRICS_DIR}/{key}.csv"))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The series files of one run tree by key, listed once: reading one series per key through a
+/// path lookup would decode the whole metrics directory for each key (quadratic in the keys).
+pub struct SeriesFiles {
+    by_key: HashMap<String, Oid>,
+}
+
+impl SeriesFiles {
+    /// Lists `.git-exp/metrics/` of `tree` (empty when the run has no metrics).
+    pub fn list(repo: &Repo, tree: Oid) -> crate::git::Result<Self> {
+        let mut by_key = HashMap::new();
+        if let Some(dir) = repo.tree_at(tree, METRICS_DIR)? {
+            for file in repo.list_files(dir)? {
+                if let Some(key) = series_key(&file.path) {
+                    by_key.insert(key, file.blob);
+                }
+            }
+        }
+        Ok(Self { by_key })
+    }
+
+    /// The bytes of series `key`, or `None` when the run has no file for it.
+    pub fn read(&self, repo: &Repo, key: &str) -> crate::git::Result<Option<Vec<u8>>> {
+        self.by_key.get(key).map(|id| repo.read_blob(*id)).transpose()
+    }
+}
 
 /// One point of a series.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -47,23 +135,44 @@ fn parse_value(text: &str) -> Option<f64> {
     }
 }
 
-impl super::Store {
-    /// Returns the raw series file of metric `key` in a run's `tree`, if there is one.
-    pub fn series_file(&self, tree: crate::git::Oid, key: &str) -> super::Result<Option<Vec<u8>>> {
-        self.read_file(tree, &format!("{}/{key}.csv", super::record::METRICS_DIR))
+/// The series of one run, listed once ([`SeriesFiles`]), so reading all its keys stays linear.
+pub struct RunSeries<'a> {
+    store: &'a super::Store,
+    id: String,
+    files: SeriesFiles,
+}
+
+impl RunSeries<'_> {
+    /// The raw file of series `key`, or `None` when the run has none.
+    pub fn bytes(&self, key: &str) -> super::Result<Option<Vec<u8>>> {
+        Ok(self.files.read(&self.store.repo, key)?)
     }
 
-    /// Reads and parses the series of metric `key` of `run`; errors name the run and the file.
-    pub fn read_series(&self, run: &super::Run, key: &str) -> super::Result<Vec<Point>> {
-        let path = format!("{}/{key}.csv", super::record::METRICS_DIR);
-        let bytes = self
-            .series_file(self.run_tree(run)?, key)?
-            .ok_or_else(|| super::Error::NoSeries { id: run.id().to_string(), path: path.clone() })?;
+    /// The parsed series `key`; errors name the run and the file.
+    pub fn points(&self, key: &str) -> super::Result<Vec<Point>> {
+        let path = series_path(key);
+        let bytes =
+            self.bytes(key)?.ok_or_else(|| super::Error::NoSeries { id: self.id.clone(), path: path.clone() })?;
         parse_series_csv(&String::from_utf8_lossy(&bytes)).map_err(|detail| super::Error::BadSeries {
-            id: run.id().to_string(),
+            id: self.id.clone(),
             path,
             detail,
         })
+    }
+}
+
+impl super::Store {
+    /// The series files of `run`, listed once; read through [`RunSeries`].
+    pub fn run_series(&self, run: &super::Run) -> super::Result<RunSeries<'_>> {
+        let files = SeriesFiles::list(&self.repo, self.run_tree(run)?)?;
+        Ok(RunSeries { store: self, id: run.id().to_string(), files })
+    }
+
+    /// The raw series file of metric `key` in a run's `tree`, if there is one (also where a
+    /// record from before the file-name escape has it). For a few keys; [`Self::run_series`]
+    /// for many.
+    pub fn series_file(&self, tree: crate::git::Oid, key: &str) -> super::Result<Option<Vec<u8>>> {
+        Ok(read_series_file(&self.repo, tree, key)?)
     }
 }
 
@@ -77,6 +186,25 @@ mod tests {
         assert_eq!(points.len(), 3);
         assert!(points[1].value.is_nan());
         assert_eq!(points[2].value, f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn series_file_names_are_one_to_one() {
+        let keys = ["a", "a.csv", "a.csv/b", "a/b", "a.csv.csv/b.csv", "x/a.csv/b", "acsv/b"];
+        let names: Vec<String> = keys.iter().map(|k| series_file_name(k)).collect();
+        assert_eq!(names[..4], ["a.csv", "a.csv.csv", "a%2Ecsv/b.csv", "a/b.csv"]);
+        assert_eq!(names[4], "a.csv%2Ecsv/b.csv.csv");
+        for (key, name) in keys.iter().zip(&names) {
+            // No directory component ends in `.csv`, so no file can be a directory of another.
+            assert!(name.split('/').rev().skip(1).all(|dir| !dir.ends_with(".csv")), "{name}");
+            if !key.contains('%') {
+                assert_eq!(series_key(name).as_deref(), Some(*key));
+            }
+        }
+        let unique: std::collections::HashSet<&String> = names.iter().collect();
+        assert_eq!(unique.len(), names.len());
+        // The layout before the escape reads as the same key.
+        assert_eq!(series_key("a.csv/b.csv").as_deref(), Some("a.csv/b"));
     }
 
     #[test]

@@ -5,10 +5,12 @@
 mod common;
 
 mod browser;
+mod clones;
 mod compare;
 mod crash;
 mod demo;
 mod diff;
+mod edge;
 mod edit;
 mod help;
 mod layering;
