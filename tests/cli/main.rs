@@ -15,6 +15,7 @@ mod layering;
 mod ls;
 mod nbdiff;
 mod output;
+mod packaging;
 mod python;
 mod report;
 mod review;

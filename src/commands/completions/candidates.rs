@@ -68,7 +68,9 @@ fn candidates(kind: Kind, dir: &Path) -> anyhow::Result<Vec<CompletionCandidate>
             let runs = store.list()?.runs;
             let mut out = vec![CompletionCandidate::new("@").help(Some("the newest run".into()))];
             // Names first (what people type), then ids (each with its run's name as help).
-            out.extend(runs.iter().filter(|r| plain(&r.record.name)).map(|r| candidate(&r.record.name, r.id().to_string())));
+            out.extend(
+                runs.iter().filter(|r| plain(&r.record.name)).map(|r| candidate(&r.record.name, r.id().to_string())),
+            );
             out.extend(runs.iter().map(|r| candidate(&r.id().to_string(), describe(r))));
             out
         }

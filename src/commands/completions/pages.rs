@@ -11,7 +11,8 @@ use super::Shell;
 pub fn write_man_pages(command: clap::Command, dir: &Path) -> anyhow::Result<usize> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create directory `{}`", dir.display()))?;
     let count = pages(&command);
-    clap_mangen::generate_to(command, dir).with_context(|| format!("cannot write manual pages to `{}`", dir.display()))?;
+    clap_mangen::generate_to(command, dir)
+        .with_context(|| format!("cannot write manual pages to `{}`", dir.display()))?;
     Ok(count)
 }
 
