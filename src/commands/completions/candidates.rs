@@ -76,7 +76,7 @@ fn candidates(kind: Kind, dir: &Path) -> anyhow::Result<Vec<CompletionCandidate>
         }
         Kind::Tags => {
             let tags: BTreeSet<String> = store.list()?.runs.into_iter().flat_map(|r| r.record.tags).collect();
-            tags.into_iter().filter(|t| plain(t)).map(|t| CompletionCandidate::new(t)).collect()
+            tags.into_iter().filter(|t| plain(t)).map(CompletionCandidate::new).collect()
         }
         Kind::Entries => {
             let config = Config::load(store.repo.workdir())?;
