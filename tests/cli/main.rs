@@ -6,6 +6,7 @@ mod common;
 
 mod browser;
 mod compare;
+mod completion;
 mod crash;
 mod demo;
 mod diff;
