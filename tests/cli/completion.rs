@@ -118,3 +118,51 @@ fn man_pages_and_completion_scripts_go_where_man_and_shells_look() {
     let out = man.env("PATH", path).args(["-w", "git-exp"]).output().unwrap();
     assert_eq!(Path::new(String::from_utf8_lossy(&out.stdout).trim()), prefix.join("share/man/man1/git-exp.1"));
 }
+
+#[test]
+fn zsh_and_fish_scripts_offer_runs() {
+    let test = "zsh_and_fish_scripts_offer_runs";
+    let env = TestEnv::with_commit();
+    env.run(["run", "-q", "-n", "brave-otter", "--", "true"]).success();
+    let scripts = env.root.join("share");
+    env.run(["completions", "--out-dir", scripts.to_str().unwrap()]).success();
+    // The scripts call `git-exp` from PATH: the binary under test.
+    let bin_dir = Path::new(assert_cmd::cargo::cargo_bin!("git-exp")).parent().unwrap().to_owned();
+    let path =
+        std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())))
+            .unwrap();
+    let shell = |program: &str, script: &str| {
+        let mut cmd = Command::new(program);
+        env.hermetic(&mut cmd);
+        let out = cmd.env("PATH", &path).current_dir(&env.repo).args(["-c", script]).output().unwrap();
+        assert!(out.status.success(), "{program}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    if Command::new("fish").arg("--version").output().is_err() {
+        missing_tool(test, "fish is missing (apt-get install fish)");
+    } else {
+        // fish's own `complete -C` runs the completion as a TAB would.
+        let fish = scripts.join("fish/vendor_completions.d/git-exp.fish");
+        let script = format!("source {}; complete -C 'git-exp show b'; complete -C 'git-exp sh'", fish.display());
+        let out = shell("fish", &script);
+        assert!(out.lines().any(|l| l.starts_with("brave-otter\t")), "{out}");
+        assert!(out.lines().any(|l| l.starts_with("show\t")), "{out}");
+    }
+
+    if Command::new("zsh").arg("--version").output().is_err() {
+        missing_tool(test, "zsh is missing (apt-get install zsh)");
+    } else {
+        // The function as zsh's _git calls it for `git exp` (words[1] = exp), with _describe
+        // replaced by a printer: this checks the words passed and the `value:help` pairs.
+        let zsh = scripts.join("zsh/site-functions/_git-exp");
+        let script = format!(
+            "compdef() {{ }}; source {}\n_describe() {{ print -l -- \"${{(@P)${{@[-1]}}}}\"; }}\n\
+             words=(exp show b); CURRENT=3; _git-exp\nwords=(exp ls --format=j); CURRENT=3; _git-exp",
+            zsh.display()
+        );
+        let out = shell("zsh", &script);
+        assert!(out.lines().any(|l| l.starts_with("brave-otter:")), "{out}");
+        assert!(out.lines().any(|l| l.starts_with("--format=json:")), "{out}");
+    }
+}
