@@ -3,8 +3,10 @@
 //! `git exp --help` finding the pages, a recorded run, and bash completing `git exp <TAB>` through
 //! git's own completion script.
 //!
-//! The wheel is built with `--profile dev`, so maturin reuses the debug build `cargo test` just
-//! made (seconds, not a release build's minutes).
+//! The wheel is built with the `wheel-test` profile (Cargo.toml): an unoptimised build like
+//! `dev`, in its own target/wheel-test/, because maturin re-links the binary it packs and
+//! target/debug/git-exp is being run by the other tests meanwhile. After the first build only
+//! git-exp itself is recompiled (and not a release build's minutes).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -39,7 +41,7 @@ fn build_wheel(out: &Path) -> PathBuf {
     run(Command::new(bin).arg("man").arg("--out-dir").arg(share.join("man/man1")));
     run(Command::new(bin).arg("completions").arg("--out-dir").arg(&share));
     run(Command::new("maturin")
-        .args(["build", "--profile", "dev", "--locked", "--quiet", "--out"])
+        .args(["build", "--profile", "wheel-test", "--locked", "--quiet", "--out"])
         .arg(out)
         .current_dir(manifest_dir()));
     let wheels: Vec<PathBuf> = std::fs::read_dir(out).unwrap().map(|e| e.unwrap().path()).collect();
