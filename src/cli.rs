@@ -84,6 +84,9 @@ pub enum Command {
     Import(commands::import::ImportArgs),
     Completions(commands::completions::CompletionsArgs),
     Man(commands::completions::ManArgs),
+    /// Completion candidates for the shell scripts of `git exp completions`
+    #[command(name = "__complete", hide = true)]
+    Complete(commands::completions::CompleteArgs),
 }
 
 #[cfg(test)]

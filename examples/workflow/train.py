@@ -3,7 +3,7 @@
 Runs the same with or without git-exp:
     python3 train.py --lr 0.1             # prints what it would log
     git exp run train -p lr=0.1           # records params, metrics and the model
-Needs git_exp on the path: `pip install ./python` from the git-exp repository, or PYTHONPATH.
+Needs git_exp on the path: `pip install git-exp` (it comes with the binary), or PYTHONPATH=python.
 """
 
 import argparse

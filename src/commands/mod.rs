@@ -127,6 +127,7 @@ pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Import(args) => import::cmd_import(ui, &ctx, args),
         Command::Completions(args) => completions::cmd_completions(ui, &ctx, args),
         Command::Man(args) => completions::cmd_man(ui, &ctx, args),
+        Command::Complete(args) => completions::cmd_complete(ui, &ctx, args),
     }
 }
 
@@ -164,5 +165,6 @@ fn formats(command: &Command) -> (&'static str, &'static [Format]) {
         Command::Import(_) => ("import", Format::NONE),
         Command::Completions(_) => ("completions", Format::NONE),
         Command::Man(_) => ("man", Format::NONE),
+        Command::Complete(_) => ("__complete", Format::NONE),
     }
 }

@@ -32,9 +32,11 @@ fn every_command_has_help_ending_in_examples() {
 #[test]
 fn completions_and_man_page() {
     let env = TestEnv::new();
-    for shell in ["bash", "zsh", "fish"] {
+    // The scripts ask `git exp __complete` for candidates (tests/cli/completion.rs).
+    for (shell, defines) in [("bash", "_git_exp()"), ("zsh", "#compdef git-exp"), ("fish", "complete -c git-exp")] {
         let out = env.run(["completions", shell]);
-        assert!(out.success().contains("snapshot"), "{shell}");
+        assert!(out.success().contains(defines), "{shell}");
+        assert!(out.stdout.contains("__complete --"), "{shell}");
     }
     let man = env.run(["man"]);
     assert!(man.success().starts_with(".ie \\n(.g .ds Aq \\(aq"), "{}", &man.stdout[..200.min(man.stdout.len())]);

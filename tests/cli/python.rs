@@ -1,4 +1,4 @@
-//! The Python helper (python/git_exp.py): its own unittest suite, and end to end with git-exp.
+//! The Python helper (python/git_exp/): its own unittest suite, and end to end with git-exp.
 
 use std::path::Path;
 

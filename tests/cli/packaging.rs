@@ -1,0 +1,169 @@
+//! The pip package: one maturin wheel built from the checkout, installed into a fresh virtual
+//! environment, used as a person would: `git exp` through git, `import git_exp`, `man` and
+//! `git exp --help` finding the pages, a recorded run, and bash completing `git exp <TAB>` through
+//! git's own completion script.
+//!
+//! The wheel is built with the `wheel-test` profile (Cargo.toml): an unoptimised build like
+//! `dev`, in its own target/wheel-test/, because maturin re-links the binary it packs and
+//! target/debug/git-exp is being run by the other tests meanwhile. After the first build only
+//! git-exp itself is recompiled (and not a release build's minutes).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::{TestEnv, missing_tool};
+
+const GIT_COMPLETION: &str = "/usr/share/bash-completion/completions/git";
+const BASH_COMPLETION: &str = "/usr/share/bash-completion/bash_completion";
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn has(tool: &str, arg: &str) -> bool {
+    Command::new(tool).arg(arg).output().is_ok_and(|o| o.status.success())
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{cmd:?} failed\n{stderr}\n{}", String::from_utf8_lossy(&out.stdout));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Builds the wheel the way docs/INSTALL.md says: pages and completions from the binary into
+/// target/wheel-data, then maturin. Returns the wheel's path.
+fn build_wheel(out: &Path) -> PathBuf {
+    let bin = assert_cmd::cargo::cargo_bin!("git-exp");
+    let data = manifest_dir().join("target/wheel-data");
+    let _ = std::fs::remove_dir_all(&data);
+    let share = data.join("data/share");
+    run(Command::new(bin).arg("man").arg("--out-dir").arg(share.join("man/man1")));
+    run(Command::new(bin).arg("completions").arg("--out-dir").arg(&share));
+    run(Command::new("maturin")
+        .args(["build", "--profile", "wheel-test", "--locked", "--quiet", "--out"])
+        .arg(out)
+        .current_dir(manifest_dir()));
+    let wheels: Vec<PathBuf> = std::fs::read_dir(out).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(wheels.len(), 1, "{wheels:?}");
+    wheels.into_iter().next().unwrap()
+}
+
+#[test]
+fn wheel_installs_binary_helper_pages_and_completions() {
+    let test = "wheel_installs_binary_helper_pages_and_completions";
+    for (tool, arg, why) in [
+        ("maturin", "--version", "maturin builds the wheel (pip install maturin)"),
+        ("man", "--version", "man finds the pages (apt-get install man-db)"),
+        ("bash", "--version", "bash drives the completion"),
+    ] {
+        if !has(tool, arg) {
+            return missing_tool(test, why);
+        }
+    }
+    if !Path::new(GIT_COMPLETION).exists() {
+        return missing_tool(test, "git's bash completion is missing (apt-get install bash-completion git)");
+    }
+    let env = TestEnv::with_commit();
+    let wheel = build_wheel(&env.root.join("dist"));
+
+    // One version: the wheel's file name, the crate's, the binary's and the installed metadata.
+    let version = env!("CARGO_PKG_VERSION");
+    let file = wheel.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(file.starts_with(&format!("git_exp-{version}-")), "{file}");
+
+    let venv = env.root.join("venv");
+    run(Command::new("python3").arg("-m").arg("venv").arg(&venv));
+    let bin = venv.join("bin");
+    run(Command::new(bin.join("python"))
+        .args(["-m", "pip", "install", "--quiet", "--no-index", "--no-deps"])
+        .arg(&wheel));
+
+    // The environment of a shell with the venv activated: its bin first, MANPATH unset.
+    let path = std::env::join_paths(
+        std::iter::once(bin.clone()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let shell = |program: &str| {
+        let mut cmd = Command::new(program);
+        env.hermetic(&mut cmd);
+        cmd.env("PATH", &path).env("MANPAGER", "cat").env("PAGER", "cat").env("MANWIDTH", "80");
+        cmd.current_dir(&env.repo);
+        cmd
+    };
+
+    assert_eq!(run(shell("git").args(["exp", "--version"])), format!("git-exp {version}\n"));
+    let meta = run(shell("python").args(["-c", "import importlib.metadata as m; print(m.version('git-exp'))"]));
+    assert_eq!(meta.trim(), version);
+
+    // The helper, alone: importable, and a no-op logger outside a run.
+    let helper =
+        run(shell("python")
+            .args(["-c", "import git_exp; r = git_exp.init(); r.log({'a': 1}); print(git_exp.__file__)"]));
+    assert!(Path::new(helper.trim()).starts_with(&venv), "{helper}");
+
+    // man finds the pages through PATH (venv/bin → venv/share/man), as does `git exp --help`.
+    let page = run(shell("man").args(["-w", "git-exp"]));
+    assert_eq!(Path::new(page.trim()), venv.join("share/man/man1/git-exp.1"));
+    let page = run(shell("man").args(["-w", "git-exp-run"]));
+    assert_eq!(Path::new(page.trim()), venv.join("share/man/man1/git-exp-run.1"));
+    let help = run(shell("git").args(["exp", "--help"]));
+    assert!(help.contains("git-exp") && help.contains("SUBCOMMANDS"), "{help}");
+
+    // A run recorded by the installed binary, seen by plain git.
+    let out = run(shell("git").args([
+        "exp",
+        "run",
+        "-q",
+        "-n",
+        "wheel-run",
+        "-t",
+        "packaged",
+        "--",
+        "python",
+        "-c",
+        "print(1)",
+    ]));
+    assert_eq!(out, "1\n");
+    let refs = run(shell("git").args(["for-each-ref", "--format=%(refname)", "refs/git-exp/runs/"]));
+    assert_eq!(refs.lines().count(), 1, "{refs}");
+
+    // Bash: git's completion calls _git_exp, which bash-completion's loader finds in the
+    // package's completions/git-exp. bash-completion 2.11 (Debian 12) looks in the user's
+    // directory and XDG_DATA_DIRS, not next to PATH (2.12 does): point the user directory there.
+    let completions = venv.join("share/bash-completion");
+    let complete = |line: &str| {
+        let loader = if Path::new(BASH_COMPLETION).exists() {
+            format!("BASH_COMPLETION_USER_DIR={}; source {BASH_COMPLETION}", completions.display())
+        } else {
+            // Without bash-completion, git's script still calls _git_exp; load it by hand.
+            format!("source {}", completions.join("completions/git-exp").display())
+        };
+        let script = format!(
+            "{loader}\nsource {GIT_COMPLETION}\n\
+             COMP_LINE='{line}'; COMP_POINT=${{#COMP_LINE}}\n\
+             read -ra COMP_WORDS <<< \"$COMP_LINE\"\n\
+             [[ $COMP_LINE == *' ' ]] && COMP_WORDS+=('')\n\
+             COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))\n\
+             __git_wrap__git_main\n\
+             printf '%s\\n' \"${{COMPREPLY[@]}}\"\n"
+        );
+        run(shell("bash").args(["--norc", "--noprofile", "-c", &script]))
+    };
+    let commands = complete("git exp ");
+    for word in ["run ", "show ", "ls ", "completions "] {
+        assert!(commands.lines().any(|l| l == word), "{word:?} missing from\n{commands}");
+    }
+    let runs = complete("git exp show ");
+    for word in ["wheel-run ", "@ "] {
+        assert!(runs.lines().any(|l| l == word), "{word:?} missing from\n{runs}");
+    }
+    assert_eq!(complete("git exp show wheel-"), "wheel-run \n");
+    assert_eq!(complete("git exp tag wheel-run pack"), "packaged \n");
+    assert_eq!(complete("git exp ls --format=j"), "json \n");
+
+    // Building and installing wrote nothing into the checkout (maturin builds in target/).
+    for left in ["build", "dist", "python/build", "python/git_exp.egg-info", "git_exp.egg-info"] {
+        assert!(!manifest_dir().join(left).exists(), "{left} was written into the checkout");
+    }
+}
