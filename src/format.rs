@@ -9,7 +9,6 @@ pub const SIGNIFICANT: usize = 6;
 
 /// Formats a number with at most `SIGNIFICANT` significant digits, keeping the exponent for very
 /// small or very large values so `1.147e-6` never reads as `1.15`.
-#[allow(dead_code)] // callers move here in the next step of the output refactor
 pub fn number(v: f64) -> String {
     if !v.is_finite() {
         return crate::store::record::float::name(v).to_owned();

@@ -171,7 +171,8 @@ fn print_text(ui: &mut Ui, run: &Run, d: &Details) -> anyhow::Result<()> {
     if !r.metrics.is_empty() {
         writeln!(out, "\n{bold}metrics{bold:#}")?;
         let width = r.metrics.keys().map(|k| k.len()).max().unwrap_or(0);
-        let fmt = crate::format::exact;
+        // Six significant digits with the exponent kept: never cut, so 1.147e-6 never reads as 1.15.
+        let fmt = crate::format::number;
         writeln!(out, "  {:<width$}  {:<16}  {:>8}  {:>10}  {:>10}  {:>10}", "key", "", "count", "last", "min", "max")?;
         for (key, m) in &r.metrics {
             let spark = d.sparklines.iter().find(|(k, _)| k == key).map_or("", |(_, s)| s.as_str());
@@ -180,9 +181,9 @@ fn print_text(ui: &mut Ui, run: &Run, d: &Details) -> anyhow::Result<()> {
                 "  {:<width$}  {spark:<16}  {:>8}  {:>10}  {:>10}  {:>10}",
                 visible(key),
                 m.count,
-                short(&fmt(m.last)),
-                short(&fmt(m.min)),
-                short(&fmt(m.max))
+                fmt(m.last),
+                fmt(m.min),
+                fmt(m.max)
             )?;
         }
         if r.malformed_metric_lines > 0 {
@@ -234,10 +235,6 @@ fn print_text(ui: &mut Ui, run: &Run, d: &Details) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-fn short(text: &str) -> String {
-    crate::ui::table_truncate(text, 10)
 }
 
 #[cfg(test)]

@@ -231,32 +231,14 @@ pub fn parse_time(text: &str, tz: &TimeZone) -> Option<TimeRange> {
     Some(TimeRange { start: instant, end: instant })
 }
 
-/// Formats a number for people: integers as integers, others with six significant digits,
-/// very large or small ones in scientific notation.
+/// Formats a number for people: six significant digits, the exponent kept (`format::number`).
 pub fn format_number(v: f64) -> String {
-    if !v.is_finite() {
-        return crate::store::record::float::name(v).to_owned();
-    }
-    if v == v.trunc() && v.abs() < 1e15 {
-        return format!("{v:.0}");
-    }
-    let magnitude = v.abs().log10().floor() as i32;
-    if !(-4..9).contains(&magnitude) {
-        let text = format!("{v:.5e}");
-        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
-        return format!("{}e{exponent}", trim_zeros(mantissa));
-    }
-    let decimals = (5 - magnitude).max(0) as usize;
-    trim_zeros(&format!("{v:.decimals$}")).to_owned()
+    crate::format::number(v)
 }
 
 /// Formats a number for machines (csv): the shortest text that reads back as the same f64.
 pub fn format_number_exact(v: f64) -> String {
     if v.is_finite() { format!("{v}") } else { crate::store::record::float::name(v).to_owned() }
-}
-
-fn trim_zeros(text: &str) -> &str {
-    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { text }
 }
 
 /// Formats seconds for people: `850ms`, `42s`, `5m12s`, `1h02m`, `3d04h`.

@@ -44,3 +44,101 @@ fn a_format_the_command_cannot_print_is_a_usage_error() {
     assert!(out.stderr.starts_with("error: `tag` prints no data: --format json does not apply\n"), "{out}");
     assert_eq!(env.git(["for-each-ref", "refs/git-exp/"]), refs);
 }
+
+/// Reads a file the pager command wrote (empty when the pager never ran).
+fn read(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+#[test]
+fn paginate_pipes_text_through_git_pager() {
+    let (env, ..) = two_runs();
+    let plain = env.run(["show", "@"]).success().to_owned();
+    let paged = env.root.join("paged.txt");
+    let vars = env.root.join("vars.txt");
+    let pager = format!("echo \"$LESS $LV\" > '{}'; cat > '{}'", vars.display(), paged.display());
+    let out = env.run_in(&env.repo, &[("GIT_PAGER", &pager)], ["--paginate", "show", "@"]);
+    assert_eq!(out.success(), "", "the text went to the pager, not stdout");
+    assert_eq!(read(&paged), plain);
+    // git's defaults for less and lv when the user set none.
+    assert_eq!(read(&vars), "FRX -c\n");
+
+    // The user's LESS is kept.
+    let out = env.run_in(&env.repo, &[("GIT_PAGER", &pager), ("LESS", "S")], ["--paginate", "ls"]);
+    out.success();
+    assert_eq!(read(&vars), "S -c\n");
+    assert!(read(&paged).contains("second"));
+}
+
+#[test]
+fn an_empty_or_cat_pager_and_other_formats_bypass_the_pager() {
+    let (env, ..) = two_runs();
+    let paged = env.root.join("paged.txt");
+    let pager = format!("cat > '{}'", paged.display());
+    for (git_pager, args) in [
+        ("cat", &["--paginate", "ls"][..]),
+        ("", &["--paginate", "ls"]),
+        (pager.as_str(), &["ls"]), // piped: no pager without --paginate
+        (pager.as_str(), &["--paginate", "ls", "--format", "json"]), // data for programs
+        (pager.as_str(), &["--paginate", "tag", "@", "x"]), // prints no long text
+    ] {
+        let out = env.run_in(&env.repo, &[("GIT_PAGER", git_pager)], args);
+        out.success();
+        assert!(!paged.exists(), "GIT_PAGER={git_pager:?} {args:?} paged:\n{out}");
+    }
+    let out = env.run(["--paginate", "--no-pager", "ls"]);
+    assert_eq!(out.code, 2, "{out}");
+}
+
+#[test]
+fn core_pager_comes_after_git_pager_and_before_pager() {
+    let (env, ..) = two_runs();
+    let file = |name: &str| env.root.join(name);
+    let to = |name: &str| format!("cat > '{}'", file(name).display());
+    env.git(["config", "core.pager", &to("core.txt")]);
+    env.run_in(&env.repo, &[("PAGER", &to("pager.txt"))], ["--paginate", "ls"]).success();
+    assert!(read(&file("core.txt")).contains("second"));
+    assert!(!file("pager.txt").exists());
+
+    env.run_in(&env.repo, &[("GIT_PAGER", &to("git.txt"))], ["--paginate", "compare", "@~1", "@"]).success();
+    assert!(read(&file("git.txt")).contains("lr"));
+
+    env.git(["config", "--unset", "core.pager"]);
+    env.run_in(&env.repo, &[("PAGER", &to("pager.txt"))], ["--paginate", "diff", "@~1", "@"]).success();
+    assert!(read(&file("pager.txt")).contains("acc"));
+}
+
+#[test]
+fn colours_follow_the_flag_color_ui_and_the_environment() {
+    let (env, ..) = two_runs();
+    let escape = |vars: &[(&str, &str)], args: &[&str]| {
+        let out = env.run_in(&env.repo, vars, args);
+        out.success().contains('\x1b')
+    };
+    // Piped with NO_COLOR (the TestEnv's default): plain, unless asked.
+    assert!(!escape(&[], &["ls"]));
+    assert!(escape(&[], &["--color", "always", "ls"]));
+    // Piped without NO_COLOR, auto stays plain; CLICOLOR_FORCE forces colours.
+    assert!(!escape(&[("NO_COLOR", "")], &["--color", "auto", "ls"]));
+    assert!(escape(&[("NO_COLOR", ""), ("CLICOLOR_FORCE", "1")], &["ls"]));
+    // A pager counts as a terminal, unless TERM=dumb.
+    let pager = format!("cat > '{}'", env.root.join("paged.txt").display());
+    let paged = |vars: &[(&str, &str)]| {
+        let mut vars = vars.to_vec();
+        vars.extend([("GIT_PAGER", pager.as_str()), ("NO_COLOR", "")]);
+        env.run_in(&env.repo, &vars, ["--paginate", "ls"]).success();
+        read(&env.root.join("paged.txt")).contains('\x1b')
+    };
+    assert!(paged(&[("TERM", "xterm")]));
+    assert!(!paged(&[("TERM", "dumb")]));
+
+    // git's color.ui: always colours even piped (and over NO_COLOR), never/false keep it plain;
+    // the command line still wins.
+    env.git(["config", "color.ui", "always"]);
+    assert!(escape(&[], &["ls"]));
+    assert!(!escape(&[], &["--color", "never", "ls"]));
+    assert!(!escape(&[], &["--color", "auto", "ls"]));
+    env.git(["config", "color.ui", "false"]);
+    assert!(!escape(&[("NO_COLOR", ""), ("GIT_PAGER", &pager), ("TERM", "xterm")], &["--paginate", "ls"]));
+    assert!(escape(&[], &["--color", "always", "ls"]));
+}
