@@ -142,3 +142,20 @@ fn colours_follow_the_flag_color_ui_and_the_environment() {
     assert!(!escape(&[("NO_COLOR", ""), ("GIT_PAGER", &pager), ("TERM", "xterm")], &["--paginate", "ls"]));
     assert!(escape(&[], &["--color", "always", "ls"]));
 }
+
+#[test]
+fn columns_keep_integers_and_floats_apart_in_json_and_csv() {
+    let env = TestEnv::with_commit();
+    env.snapshot(&["-n", "whole", "-p", "epochs=10", "-p", "lr=1.0", "--metric", "acc=1.0"]);
+    let columns = ["ls", "--columns", "params.epochs,params.lr,metrics.acc,exit_code"];
+    let json = env.run([&columns[..], &["--format", "json"]].concat()).json();
+    let text = serde_json::to_string(&json[0]).unwrap();
+    assert!(text.contains("\"params.epochs\":10,"), "{text}");
+    assert!(text.contains("\"params.lr\":1.0,"), "{text}");
+    assert!(text.contains("\"metrics.acc\":1.0"), "{text}");
+    // The whole-run JSON says the same.
+    let whole = env.run(["ls", "--format", "json"]).json();
+    assert_eq!(whole[0]["metrics"]["acc"]["last"].to_string(), "1.0");
+    let csv = env.run([&columns[..], &["--format", "csv"]].concat());
+    assert_eq!(csv.success().lines().nth(1), Some("10,1.0,1.0,"), "{csv}");
+}
