@@ -199,11 +199,7 @@ pub fn json(value: &Value<'_>) -> Json {
 
 /// A float stays a float in JSON (`1.0`), as in the run's own record; non-finite ones by name.
 fn float(n: f64) -> Json {
-    if n.is_finite() {
-        Json::from(n)
-    } else {
-        Json::String(crate::store::record::float::name(n).to_owned())
-    }
+    if n.is_finite() { Json::from(n) } else { Json::String(crate::store::record::float::name(n).to_owned()) }
 }
 
 fn number(n: f64) -> Json {

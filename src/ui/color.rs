@@ -12,6 +12,9 @@ pub struct ColorEnv {
     pub force: bool,
     /// `TERM=dumb`: the terminal cannot show escapes (git's own rule).
     pub dumb: bool,
+    /// `GIT_PAGER_IN_USE`: git runs us with stdout in its pager (`nbdiff --git-driver`), which
+    /// shows colours as a terminal does.
+    pub git_pager: bool,
 }
 
 impl ColorEnv {
@@ -21,6 +24,7 @@ impl ColorEnv {
             no_color: var("NO_COLOR").is_some(),
             force: var("CLICOLOR_FORCE").is_some_and(|v| v != "0"),
             dumb: var("TERM").is_some_and(|v| v == "dumb"),
+            git_pager: var("GIT_PAGER_IN_USE").is_some_and(|v| from_git(&v.to_string_lossy()) == Some(ColorWhen::Auto)),
         }
     }
 }
@@ -53,7 +57,7 @@ pub fn wanted(flag: Option<ColorWhen>, color_ui: Option<ColorWhen>, env: ColorEn
 mod tests {
     use super::*;
 
-    const PLAIN: ColorEnv = ColorEnv { no_color: false, force: false, dumb: false };
+    const PLAIN: ColorEnv = ColorEnv { no_color: false, force: false, dumb: false, git_pager: false };
 
     #[test]
     fn the_command_line_wins_over_config_and_environment() {
@@ -77,7 +81,7 @@ mod tests {
         assert!(!wanted(None, None, ColorEnv { dumb: true, ..PLAIN }, true));
         assert!(!wanted(None, None, ColorEnv { no_color: true, ..PLAIN }, true));
         assert!(wanted(None, None, ColorEnv { force: true, ..PLAIN }, false));
-        assert!(!wanted(None, None, ColorEnv { force: true, no_color: true, dumb: false }, false));
+        assert!(!wanted(None, None, ColorEnv { force: true, no_color: true, ..PLAIN }, false));
     }
 
     #[test]

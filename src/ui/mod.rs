@@ -150,7 +150,7 @@ impl Ui {
             stderr_tty,
             color_flag: global.color,
             color_env,
-            color_out: color::wanted(global.color, None, color_env, stdout_tty),
+            color_out: color::wanted(global.color, None, color_env, stdout_tty || color_env.git_pager),
             color_err: color::wanted(global.color, None, color_env, stderr_tty),
             paging,
             pager: None,
@@ -190,7 +190,7 @@ impl Ui {
             }
         }
         let color_ui = git.color_ui.as_deref().and_then(color::from_git);
-        let out_terminal = self.stdout_tty || self.pager.is_some();
+        let out_terminal = self.stdout_tty || self.pager.is_some() || self.color_env.git_pager;
         self.color_out = color::wanted(self.color_flag, color_ui, self.color_env, out_terminal);
         self.color_err = color::wanted(self.color_flag, color_ui, self.color_env, self.stderr_tty);
     }

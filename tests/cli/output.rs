@@ -131,6 +131,8 @@ fn colours_follow_the_flag_color_ui_and_the_environment() {
     };
     assert!(paged(&[("TERM", "xterm")]));
     assert!(!paged(&[("TERM", "dumb")]));
+    // So does git's pager, when git runs git-exp (a diff driver) with GIT_PAGER_IN_USE.
+    assert!(escape(&[("NO_COLOR", ""), ("TERM", "xterm"), ("GIT_PAGER_IN_USE", "true")], &["ls"]));
 
     // git's color.ui: always colours even piped (and over NO_COLOR), never/false keep it plain;
     // the command line still wins.
@@ -158,4 +160,60 @@ fn columns_keep_integers_and_floats_apart_in_json_and_csv() {
     assert_eq!(whole[0]["metrics"]["acc"]["last"].to_string(), "1.0");
     let csv = env.run([&columns[..], &["--format", "csv"]].concat());
     assert_eq!(csv.success().lines().nth(1), Some("10,1.0,1.0,"), "{csv}");
+}
+
+/// Three runs with a long name, constant params, tiny and whole metrics and a system series:
+/// what the output layer formats and fits.
+fn three_runs() -> TestEnv {
+    let env = TestEnv::with_commit();
+    let common = ["-p", "dataset=digits"];
+    for (name, lr, epochs, loss, acc, rss) in [
+        ("baseline-with-a-rather-long-name", "0.1", "10", "1.1470577e-6", "0.912345678", "123456789"),
+        ("tuned", "0.01", "10", "2.5e-9", "0.95", "223456789"),
+        ("wide", "0.001", "20", "0.25", "1.0", "323456789"),
+    ] {
+        let (lr, epochs) = (format!("lr={lr}"), format!("epochs={epochs}"));
+        let (loss, acc, rss) = (format!("loss={loss}"), format!("acc={acc}"), format!("sys/rss_bytes={rss}"));
+        let args = ["-n", name, "-p", &lr, "-p", &epochs, "--metric", &loss, "--metric", &acc, "--metric", &rss];
+        env.snapshot(&[&args[..], &common].concat());
+    }
+    env
+}
+
+/// show, ls, compare and diff in text, markdown and JSON at 100 columns (and ls at 60), on
+/// fixed runs: the fixed clock and id seed make them the same on every machine but for the
+/// host, which is filtered out.
+#[test]
+fn output_snapshots_at_a_fixed_width() {
+    let env = three_runs();
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("show_text", &["show", "@~2"], "100"),
+        ("show_json", &["show", "@~2", "--format", "json"], "100"),
+        ("ls_text", &["ls"], "100"),
+        ("ls_text_narrow", &["ls"], "60"),
+        ("ls_md", &["ls", "--format", "md"], "100"),
+        ("ls_json", &["ls", "--columns", "id,name,params.epochs,metrics.acc,metrics.loss", "--format", "json"], "100"),
+        // Two runs, so the filtered host name is in the last column, whose width moves nothing
+        // (unless a host name is longer than the first run's name).
+        ("compare_text", &["compare", "@~2", "@"], "100"),
+        ("compare_md", &["compare", "@~2", "@~1", "@", "--format", "md"], "100"),
+        ("compare_json", &["compare", "@~2", "@", "--format", "json"], "100"),
+        ("diff_text", &["diff", "@~2", "@"], "100"),
+        ("diff_md", &["diff", "@~2", "@", "--format", "md"], "100"),
+        ("diff_json", &["diff", "@~2", "@", "--format", "json"], "100"),
+    ];
+    // The machine's name, user and size differ between machines: show `[host]` instead.
+    let host = [
+        (r"host      .*", "host      [host]"),
+        (r#""(hostname|user|os|arch|cpus|memory_bytes)": [^,\n]+"#, "\"$1\": [host]"),
+        (r"(?m)^host\.hostname .*$", "host.hostname [host]"),
+        (r"(?m)^\| host\.hostname \|.*$", "| host.hostname | [host] |"),
+        (r#""field": "host\.hostname",\n(\s+"\w+": "[^"\n]*",?\n)+"#, "\"field\": \"host.hostname\", [host]\n"),
+    ];
+    insta::with_settings!({ filters => host.to_vec() }, {
+        for (name, args, columns) in cases {
+            let out = env.run_in(&env.repo, &[("COLUMNS", columns)], *args);
+            insta::assert_snapshot!(*name, out.to_string());
+        }
+    });
 }
