@@ -9,7 +9,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 pub fn choose(git_pager: Option<String>, core_pager: Option<String>, pager: Option<String>) -> Option<String> {
     let command = git_pager.or(core_pager).or(pager).unwrap_or_else(|| "less".to_owned());
     let trimmed = command.trim();
-    (!trimmed.is_empty() && trimmed != "cat").then(|| command)
+    (!trimmed.is_empty() && trimmed != "cat").then_some(command)
 }
 
 /// Starts `command` with its stdin piped. As git does, `LESS=FRX` (quit when the output fits one
