@@ -37,9 +37,15 @@ pub struct GlobalArgs {
     /// Output format (docs/OUTPUT.md) [default: table (text), piped or not]
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,
-    /// When to use colours
-    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
-    pub color: ColorWhen,
+    /// When to use colours [default: git's color.ui, else auto]
+    #[arg(long, global = true, value_enum)]
+    pub color: Option<ColorWhen>,
+    /// Do not pipe long text output into a pager
+    #[arg(short = 'P', long, global = true, conflicts_with = "paginate")]
+    pub no_pager: bool,
+    /// Pipe text output into the pager even when stdout is not a terminal
+    #[arg(long, global = true)]
+    pub paginate: bool,
     /// Print no status messages (data and warnings still go out)
     #[arg(short, long, global = true)]
     pub quiet: bool,

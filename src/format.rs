@@ -9,17 +9,18 @@ pub const SIGNIFICANT: usize = 6;
 
 /// Formats a number with at most `SIGNIFICANT` significant digits, keeping the exponent for very
 /// small or very large values so `1.147e-6` never reads as `1.15`.
-#[allow(dead_code)] // callers move here in the next step of the output refactor
 #[must_use]
 pub fn number(v: f64) -> String {
     if !v.is_finite() {
         return crate::store::record::float::name(v).to_owned();
     }
-    if v == 0.0 {
-        return "0".to_owned();
+    // Whole numbers (steps, counts, bytes) are shown whole: rounding 123456789 to 123457000
+    // would be a different count.
+    if v == v.trunc() && v.abs() < 1e15 {
+        return format!("{v:.0}");
     }
     let exponent = v.abs().log10().floor() as i32;
-    if !(-4..15).contains(&exponent) {
+    if !(-4..9).contains(&exponent) {
         let text = format!("{:.*e}", SIGNIFICANT - 1, v);
         let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
         return format!("{}e{exp}", trim_zeros(mantissa));
@@ -42,6 +43,17 @@ pub fn exact(value: f64) -> String {
             buf.truncate(buf.len() - 2);
         }
         buf
+    } else {
+        crate::store::record::float::name(value).to_owned()
+    }
+}
+
+/// Writes a float so that it reads back exactly and still reads as a float: `1.0`, `0.1`,
+/// `1e-7` (a CSV column of floats keeps its type when a value is whole).
+pub fn exact_float(value: f64) -> String {
+    if value.is_finite() {
+        // Debug formatting is the shortest round-trip text, with `.0` on whole values.
+        format!("{value:?}")
     } else {
         crate::store::record::float::name(value).to_owned()
     }
@@ -106,10 +118,20 @@ mod tests {
     }
 
     #[test]
+    fn exact_floats_stay_floats() {
+        assert_eq!(exact_float(1.0), "1.0");
+        assert_eq!(exact_float(0.1), "0.1");
+        assert_eq!(exact_float(1e-7), "1e-7");
+        assert_eq!(exact_float(1.0 / 3.0).parse::<f64>().unwrap(), 1.0 / 3.0);
+        assert_eq!(exact_float(f64::INFINITY), crate::store::record::float::name(f64::INFINITY));
+    }
+
+    #[test]
     fn small_numbers_keep_their_exponent() {
         assert_eq!(number(1.1470577e-6), "1.14706e-6");
         assert_eq!(number(-2.5e-9), "-2.5e-9");
         assert_eq!(number(3.0e20), "3e20");
+        assert_eq!(number(1234567890.5), "1.23457e9");
     }
 
     #[test]
@@ -117,6 +139,7 @@ mod tests {
         assert_eq!(number(0.123456789), "0.123457");
         assert_eq!(number(12345.6789), "12345.7");
         assert_eq!(number(1.0), "1");
+        assert_eq!(number(123456789.0), "123456789", "whole numbers are counts: shown whole");
         assert_eq!(number(0.0), "0");
         assert_eq!(number(f64::NAN), crate::store::record::float::name(f64::NAN));
     }

@@ -39,7 +39,7 @@ fn main() -> ExitCode {
     };
     let mut ui = ui::Ui::new(&cli.global);
     let outcome = commands::dispatch(&mut ui, cli);
-    ui.flush();
+    ui.finish();
     match outcome {
         Ok(status) => status.into(),
         Err(err) if ui::is_broken_pipe(&err) => ExitCode::SUCCESS,

@@ -95,7 +95,7 @@ pub fn cmd_ls(ui: &mut Ui, ctx: &Ctx, args: &LsArgs) -> anyhow::Result<ExitStatu
     if format == Format::Table {
         query::shorten_headers(&mut table);
     }
-    ui.print_table(&table)?;
+    ui.print_runs_table(&table)?;
     Ok(ExitStatus::Success)
 }
 

@@ -47,7 +47,11 @@ pub fn cmd_metrics(ui: &mut Ui, ctx: &Ctx, args: &MetricsArgs) -> anyhow::Result
         table.columns.push("key".into());
     }
     table.columns.extend(["step", "value", "time"].map(String::from));
-    let fmt = crate::format::exact;
+    // People read six significant digits with the exponent kept; csv/tsv keep every digit.
+    let fmt = match ui.format() {
+        Format::Table | Format::Md => crate::format::number,
+        _ => crate::format::exact,
+    };
     for (key, points) in &series {
         for p in points {
             let mut row = Vec::with_capacity(4);

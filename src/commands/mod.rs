@@ -36,7 +36,7 @@ use anyhow::Context as _;
 
 use crate::cli::{Cli, Command};
 use crate::store::Store;
-use crate::ui::{Format, Ui};
+use crate::ui::{Format, GitSettings, Ui};
 
 /// How a command ended, beyond plain success.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +97,11 @@ pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
     // not an option silently ignored.
     let (name, supported) = formats(&cli.command);
     ui.select_format(name, supported)?;
+    let pages = pages(&cli.command);
+    if ui.needs_git_settings(pages) {
+        let git = GitSettings::from_values(crate::store::git_settings(&ctx.cwd, GitSettings::KEYS));
+        ui.configure(&git, pages);
+    }
     match &cli.command {
         Command::Init(args) => init::cmd_init(ui, &ctx, args),
         Command::Run(args) => run::cmd_run(ui, &ctx, args),
@@ -129,6 +134,20 @@ pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Man(args) => completions::cmd_man(ui, &ctx, args),
         Command::Complete(args) => completions::cmd_complete(ui, &ctx, args),
     }
+}
+
+/// Whether the command's text output may be long enough for a pager (docs/OUTPUT.md): the
+/// commands that show runs, listings and diffs, as git pages `log`, `show` and `diff`.
+fn pages(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Ls(_)
+            | Command::Show(_)
+            | Command::Diff(_)
+            | Command::Compare(_)
+            | Command::Metrics(_)
+            | Command::Nbdiff(_)
+    )
 }
 
 /// The command's name and the `--format`s it can print (docs/OUTPUT.md): every format where it

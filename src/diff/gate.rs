@@ -184,6 +184,7 @@ impl Source for PairSource<'_> {
 fn numeric(value: &Value<'_>) -> Option<f64> {
     match value {
         Value::Number(n) | Value::Duration(n) => Some(*n),
+        Value::Integer(i) => Some(*i as f64),
         _ => None,
     }
 }

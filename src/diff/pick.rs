@@ -188,6 +188,7 @@ fn choose<'a>(
                 .iter()
                 .filter_map(|run| match field.get(run, now) {
                     Value::Number(n) | Value::Duration(n) if !n.is_nan() => Some((n, *run)),
+                    Value::Integer(i) => Some((i as f64, *run)),
                     _ => None,
                 })
                 // Ties go to the newer run (candidates are newest first, and max_by keeps the last).

@@ -107,3 +107,23 @@ impl Repo {
         Ok(Head { commit, branch })
     }
 }
+
+/// Reads string settings from git's config as git would for a command started in `dir`: the
+/// repository's config with the global ones below it, or only the global ones outside a
+/// repository. Unreadable config reads as unset: these are preferences (pager, colours), and a
+/// broken config file is reported by the command that needs the repository.
+pub fn config_strings(dir: &Path, keys: &[&str]) -> Vec<Option<String>> {
+    let to_string = |v: Option<gix::bstr::BString>| v.map(|v| v.to_string());
+    if let Ok(sync) = gix::ThreadSafeRepository::discover_with_environment_overrides(dir) {
+        let repo = sync.to_thread_local();
+        let config = repo.config_snapshot();
+        return keys.iter().map(|k| to_string(config.string(*k))).collect();
+    }
+    let mut config = gix::config::File::from_globals().unwrap_or_default();
+    // `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n` settings win, as in git; a malformed one is skipped
+    // like a broken file.
+    if let Ok(overrides) = gix::config::File::from_environment_overrides() {
+        let _ = config.append(overrides);
+    }
+    keys.iter().map(|k| to_string(config.string(*k))).collect()
+}

@@ -163,8 +163,10 @@ pub fn text(value: &Value<'_>, style: &CellStyle) -> String {
     match value {
         Value::Missing => String::new(),
         Value::Text(text) => text.to_string(),
+        Value::Integer(i) => i.to_string(),
         Value::Number(n) if style.human => format_number(*n),
-        Value::Number(n) => format_number_exact(*n),
+        // A float reads back as a float: `1.0`, not `1`.
+        Value::Number(n) => crate::format::exact_float(*n),
         Value::Bool(b) => b.to_string(),
         Value::Time(t) if style.human => format_time(*t, &style.tz),
         Value::Time(t) => crate::clock::rfc3339(*t),
@@ -183,7 +185,9 @@ pub fn json(value: &Value<'_>) -> Json {
     match value {
         Value::Missing => Json::Null,
         Value::Text(text) => Json::String(text.to_string()),
-        Value::Number(n) | Value::Duration(n) => number(*n),
+        Value::Integer(i) => Json::from(*i),
+        Value::Number(n) => float(*n),
+        Value::Duration(n) => number(*n),
         Value::Bool(b) => Json::Bool(*b),
         Value::Time(t) => Json::String(crate::clock::rfc3339(*t)),
         Value::Strings(items) => Json::Array(items.iter().map(|s| Json::String(s.clone())).collect()),
@@ -191,6 +195,11 @@ pub fn json(value: &Value<'_>) -> Json {
         Value::Table(table) => serde_json::to_value(table).unwrap_or(Json::Null),
         Value::Delta { abs, rel } => serde_json::json!({ "abs": number(*abs), "rel": rel.map_or(Json::Null, number) }),
     }
+}
+
+/// A float stays a float in JSON (`1.0`), as in the run's own record; non-finite ones by name.
+fn float(n: f64) -> Json {
+    if n.is_finite() { Json::from(n) } else { Json::String(crate::store::record::float::name(n).to_owned()) }
 }
 
 fn number(n: f64) -> Json {

@@ -129,7 +129,10 @@ pub fn compare(value: &Value<'_>, op: CmpOp, lit: &Literal) -> bool {
         // Text orders alphabetically, but never against a number: "0.01" < 0.001 is no question.
         Value::Text(_) if op.is_ordering() && lit.number.is_some() && !lit.quoted => false,
         Value::Text(text) => op.holds(text.as_ref().cmp(lit.text.as_str())),
-        Value::Number(n) => lit.number.and_then(|l| n.partial_cmp(&l)).is_some_and(|ord| op.holds(ord)),
+        Value::Integer(_) | Value::Number(_) => {
+            let n = value.as_number().unwrap_or(f64::NAN);
+            lit.number.and_then(|l| n.partial_cmp(&l)).is_some_and(|ord| op.holds(ord))
+        }
         Value::Bool(b) => !op.is_ordering() && lit.boolean.is_some_and(|l| op.holds(b.cmp(&l))),
         Value::Duration(d) => {
             lit.duration.or(lit.number).and_then(|l| d.partial_cmp(&l)).is_some_and(|ord| op.holds(ord))

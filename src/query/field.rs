@@ -246,7 +246,7 @@ impl Field {
                 Plain::Commit => Value::Text(Cow::Owned(run.commit.to_string())),
                 Plain::Command if record.command.is_empty() => Value::Missing,
                 Plain::Command => Value::Text(Cow::Owned(crate::store::record::shell_join(&record.command))),
-                Plain::ExitCode => record.exit_code.map_or(Value::Missing, |c| Value::Number(f64::from(c))),
+                Plain::ExitCode => record.exit_code.map_or(Value::Missing, |c| Value::Integer(i64::from(c))),
                 Plain::Dirty => Value::Bool(record.dirty),
                 Plain::Sweep => opt_text(&record.sweep),
             },
@@ -263,9 +263,9 @@ impl Field {
                     HostKey::Arch => text(&host.arch),
                     // Zero means "not recorded": no machine has no CPU or no memory.
                     HostKey::Cpus if host.cpus == 0 => Value::Missing,
-                    HostKey::Cpus => Value::Number(f64::from(host.cpus)),
+                    HostKey::Cpus => Value::Integer(i64::from(host.cpus)),
                     HostKey::MemoryBytes if host.memory_bytes == 0 => Value::Missing,
-                    HostKey::MemoryBytes => Value::Number(host.memory_bytes as f64),
+                    HostKey::MemoryBytes => Value::Integer(i64::try_from(host.memory_bytes).unwrap_or(i64::MAX)),
                     HostKey::Gpus if host.gpus.is_empty() => Value::Missing,
                     HostKey::Gpus => Value::Strings(&host.gpus),
                 }

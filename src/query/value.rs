@@ -12,6 +12,10 @@ pub enum Value<'a> {
     /// The run has no such value (no such param, a run that has not ended, no tags).
     Missing,
     Text(Cow<'a, str>),
+    /// A whole number as recorded (an integer param, an exit code): JSON and CSV print it
+    /// without a fraction, as the run's own record does.
+    Integer(i64),
+    /// A float (metrics are floats): JSON and CSV keep it a float, `1.0` stays `1.0`.
     Number(f64),
     Bool(bool),
     Time(Timestamp),
@@ -35,12 +39,21 @@ impl<'a> Value<'a> {
     pub fn from_toml(value: &'a toml::Value) -> Self {
         match value {
             toml::Value::String(s) => Value::Text(Cow::Borrowed(s)),
-            toml::Value::Integer(i) => Value::Number(*i as f64),
+            toml::Value::Integer(i) => Value::Integer(*i),
             toml::Value::Float(f) => Value::Number(*f),
             toml::Value::Boolean(b) => Value::Bool(*b),
             toml::Value::Datetime(d) => Value::Text(Cow::Owned(d.to_string())),
             toml::Value::Array(items) => Value::Array(items),
             toml::Value::Table(table) => Value::Table(table),
+        }
+    }
+
+    /// The value as a number, integer or float, for comparing and picking.
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Value::Integer(i) => Some(*i as f64),
+            Value::Number(n) => Some(*n),
+            _ => None,
         }
     }
 
@@ -62,7 +75,11 @@ impl<'a> Value<'a> {
     /// by kind; NaN after every number. Missing values are placed by the caller.
     pub fn sort_cmp(&self, other: &Value<'_>) -> Ordering {
         match (self, other) {
-            (Value::Number(a), Value::Number(b)) | (Value::Duration(a), Value::Duration(b)) => nan_last(*a, *b),
+            (Value::Integer(a), Value::Integer(b)) => a.cmp(b),
+            (Value::Integer(_) | Value::Number(_), Value::Integer(_) | Value::Number(_)) => {
+                nan_last(self.as_number().unwrap_or(f64::NAN), other.as_number().unwrap_or(f64::NAN))
+            }
+            (Value::Duration(a), Value::Duration(b)) => nan_last(*a, *b),
             (Value::Delta { abs: a, .. }, Value::Delta { abs: b, .. }) => nan_last(*a, *b),
             (Value::Time(a), Value::Time(b)) => a.cmp(b),
             (Value::Text(a), Value::Text(b)) => a.cmp(b),
@@ -74,7 +91,7 @@ impl<'a> Value<'a> {
 
     fn rank(&self) -> u8 {
         match self {
-            Value::Number(_) | Value::Duration(_) | Value::Delta { .. } => 0,
+            Value::Integer(_) | Value::Number(_) | Value::Duration(_) | Value::Delta { .. } => 0,
             Value::Time(_) => 1,
             Value::Bool(_) => 2,
             Value::Text(_) => 3,
@@ -231,32 +248,14 @@ pub fn parse_time(text: &str, tz: &TimeZone) -> Option<TimeRange> {
     Some(TimeRange { start: instant, end: instant })
 }
 
-/// Formats a number for people: integers as integers, others with six significant digits,
-/// very large or small ones in scientific notation.
+/// Formats a number for people: six significant digits, the exponent kept (`format::number`).
 pub fn format_number(v: f64) -> String {
-    if !v.is_finite() {
-        return crate::store::record::float::name(v).to_owned();
-    }
-    if v == v.trunc() && v.abs() < 1e15 {
-        return format!("{v:.0}");
-    }
-    let magnitude = v.abs().log10().floor() as i32;
-    if !(-4..9).contains(&magnitude) {
-        let text = format!("{v:.5e}");
-        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
-        return format!("{}e{exponent}", trim_zeros(mantissa));
-    }
-    let decimals = (5 - magnitude).max(0) as usize;
-    trim_zeros(&format!("{v:.decimals$}")).to_owned()
+    crate::format::number(v)
 }
 
 /// Formats a number for machines (csv): the shortest text that reads back as the same f64.
 pub fn format_number_exact(v: f64) -> String {
     if v.is_finite() { format!("{v}") } else { crate::store::record::float::name(v).to_owned() }
-}
-
-fn trim_zeros(text: &str) -> &str {
-    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { text }
 }
 
 /// Formats an instant for people, to the minute, in `tz`: `2026-11-23 10:05`.

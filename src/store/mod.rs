@@ -219,3 +219,9 @@ fn read_record_with(repo: &Repo, commit: Oid) -> Result<RunRecord> {
         .map_err(|_| Error::BadRecord { reference: commit.to_string(), detail: "run.toml is not UTF-8".into() })?;
     RunRecord::from_toml(&text).map_err(|e| Error::BadRecord { reference: commit.to_string(), detail: e.to_string() })
 }
+
+/// The user's git settings named by `keys` (`core.pager`, `color.ui`) for a command started in
+/// `dir`, inside a repository or not; unset or unreadable ones are `None`.
+pub fn git_settings(dir: &Path, keys: &[&str]) -> Vec<Option<String>> {
+    crate::git::config_strings(dir, keys)
+}

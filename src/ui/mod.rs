@@ -1,17 +1,20 @@
 //! Terminal output: the data stream (stdout), the status stream (stderr), colours, progress,
 //! output formats and error reports. Commands write through [`Ui`] only.
 
+mod color;
 mod escape;
+mod pager;
 mod table;
 
 use std::io::{self, IsTerminal as _, Write};
+use std::process::{Child, ChildStdin};
 
 use anstream::AutoStream;
 pub use anstream::ColorChoice;
 use anstyle::{AnsiColor, Style};
 
 pub use escape::{is_dangerous, shown as shown_char, visible, visible_code, visible_document, visible_lines};
-pub use table::{Cell, Table, escape_markdown_cell, truncate as table_truncate};
+pub use table::{Cell, Table, escape_markdown_cell};
 
 use crate::cli::{ColorWhen, GlobalArgs};
 
@@ -53,7 +56,7 @@ impl Format {
 
 /// Everything a command writes goes through here.
 pub struct Ui {
-    out: io::BufWriter<AutoStream<io::Stdout>>,
+    out: io::BufWriter<Stdout>,
     err: AutoStream<io::Stderr>,
     status: Shown<AutoStream<io::Stderr>>,
     sink: Sink,
@@ -63,26 +66,82 @@ pub struct Ui {
     quiet: bool,
     stdout_tty: bool,
     stderr_tty: bool,
+    color_flag: Option<ColorWhen>,
+    color_env: color::ColorEnv,
     color_out: bool,
     color_err: bool,
+    paging: Paging,
+    /// The running pager stdout goes to, waited for by [`Ui::finish`].
+    pager: Option<Child>,
+}
+
+/// What `--no-pager`/`--paginate` asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Paging {
+    Never,
+    /// When stdout is a terminal (the default).
+    Auto,
+    Always,
+}
+
+/// The user's git settings that shape output, read by the caller (the store reads git config).
+#[derive(Debug, Clone, Default)]
+pub struct GitSettings {
+    /// `core.pager`.
+    pub pager: Option<String>,
+    /// `color.ui`.
+    pub color_ui: Option<String>,
+}
+
+impl GitSettings {
+    /// The git config keys, in the order [`GitSettings::from_values`] takes them.
+    pub const KEYS: &[&str] = &["core.pager", "color.ui"];
+
+    pub fn from_values(values: Vec<Option<String>>) -> Self {
+        let mut values = values.into_iter();
+        Self { pager: values.next().flatten(), color_ui: values.next().flatten() }
+    }
+}
+
+/// Where stdout goes: the terminal (or pipe), or a pager's input.
+enum Stdout {
+    Direct(AutoStream<io::Stdout>),
+    Pager(ChildStdin),
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stdout::Direct(out) => out.write(buf),
+            Stdout::Pager(out) => out.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stdout::Direct(out) => out.flush(),
+            Stdout::Pager(out) => out.flush(),
+        }
+    }
+}
+
+fn direct_stdout() -> Stdout {
+    // git-exp writes escapes only when colour is on (see `style`), so the streams pass bytes
+    // through; stripping would scan every byte of a 10,000-run listing for nothing.
+    Stdout::Direct(AutoStream::new(io::stdout(), ColorChoice::AlwaysAnsi))
 }
 
 impl Ui {
     pub fn new(global: &GlobalArgs) -> Self {
         let stdout_tty = io::stdout().is_terminal();
         let stderr_tty = io::stderr().is_terminal();
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let choose = |tty: bool| match global.color {
-            ColorWhen::Always => true,
-            ColorWhen::Never => false,
-            ColorWhen::Auto => tty && !no_color,
+        let color_env = color::ColorEnv::read();
+        let paging = match (global.no_pager, global.paginate) {
+            (true, _) => Paging::Never,
+            (_, true) => Paging::Always,
+            _ => Paging::Auto,
         };
-        let color_out = choose(stdout_tty);
-        let color_err = choose(stderr_tty);
-        // git-exp writes escapes only when colour is on (see `style`), so the streams pass bytes
-        // through; stripping would scan every byte of a 10,000-run listing for nothing.
         Self {
-            out: io::BufWriter::new(AutoStream::new(io::stdout(), ColorChoice::AlwaysAnsi)),
+            out: io::BufWriter::new(direct_stdout()),
             err: AutoStream::new(io::stderr(), ColorChoice::AlwaysAnsi),
             status: Shown(AutoStream::new(io::stderr(), ColorChoice::AlwaysAnsi)),
             sink: Sink,
@@ -91,9 +150,51 @@ impl Ui {
             quiet: global.quiet,
             stdout_tty,
             stderr_tty,
-            color_out,
-            color_err,
+            color_flag: global.color,
+            color_env,
+            color_out: color::wanted(global.color, None, color_env, stdout_tty || color_env.git_pager),
+            color_err: color::wanted(global.color, None, color_env, stderr_tty),
+            paging,
+            pager: None,
         }
+    }
+
+    /// Whether the git settings are needed at all: `color.ui` unless `--color` decided, and
+    /// `core.pager` when a pager may start; reading them costs a repository discovery.
+    pub fn needs_git_settings(&self, pages: bool) -> bool {
+        self.color_flag.is_none() || self.wants_pager(pages)
+    }
+
+    fn wants_pager(&self, pages: bool) -> bool {
+        pages
+            && self.format == Format::Table
+            && match self.paging {
+                Paging::Never => false,
+                Paging::Auto => self.stdout_tty,
+                Paging::Always => true,
+            }
+    }
+
+    /// Applies the user's git settings once the format is settled: starts the pager when the
+    /// command `pages` (prints long text) and stdout is a terminal or `--paginate` asked, then
+    /// settles colours (`color.ui`; a pager counts as a terminal, as in git).
+    pub fn configure(&mut self, git: &GitSettings, pages: bool) {
+        if self.wants_pager(pages) {
+            let env = |name: &str| std::env::var(name).ok();
+            if let Some(command) = pager::choose(env("GIT_PAGER"), git.pager.clone(), env("PAGER")) {
+                match pager::spawn(&command) {
+                    Ok((child, stdin)) => {
+                        self.out = io::BufWriter::new(Stdout::Pager(stdin));
+                        self.pager = Some(child);
+                    }
+                    Err(err) => self.warn(format_args!("cannot start the pager `{command}`: {err}")),
+                }
+            }
+        }
+        let color_ui = git.color_ui.as_deref().and_then(color::from_git);
+        let out_terminal = self.stdout_tty || self.pager.is_some() || self.color_env.git_pager;
+        self.color_out = color::wanted(self.color_flag, color_ui, self.color_env, out_terminal);
+        self.color_err = color::wanted(self.color_flag, color_ui, self.color_env, self.stderr_tty);
     }
 
     /// The data stream (stdout, buffered).
@@ -186,10 +287,20 @@ impl Ui {
 
     /// Renders a table in the chosen format to stdout.
     pub fn print_table(&mut self, table: &Table) -> io::Result<()> {
+        self.print_fitted(table, table::Fit::Plain)
+    }
+
+    /// Renders a table whose rows are runs: fitted to a narrow terminal, the columns with the
+    /// same value in every run fold into one `all runs: …` line first.
+    pub fn print_runs_table(&mut self, table: &Table) -> io::Result<()> {
+        self.print_fitted(table, table::Fit::Runs)
+    }
+
+    fn print_fitted(&mut self, table: &Table, fit: table::Fit) -> io::Result<()> {
         let format = self.format();
         let width = if format == Format::Table { self.width() } else { None };
         let header = self.style(Style::new().bold());
-        table::render(table, format, width, header, &mut self.out)
+        table::render_fitted(table, format, width, fit, header, &mut self.out)
     }
 
     /// Writes a JSON value to stdout, pretty-printed, with a trailing newline.
@@ -204,6 +315,18 @@ impl Ui {
 
     pub fn flush(&mut self) {
         let _ = self.out.flush();
+    }
+
+    /// Flushes stdout and, when a pager shows it, closes its input and waits until the user
+    /// quits it, so that the shell prompt (and any error printed next) comes after the pager.
+    pub fn finish(&mut self) {
+        let _ = self.out.flush();
+        if let Some(mut child) = self.pager.take() {
+            // Dropping the old writer closes the pager's input: it sees the end of the output.
+            drop(std::mem::replace(&mut self.out, io::BufWriter::new(direct_stdout())));
+            // The pager's own exit status is not ours to report (git ignores it too).
+            let _ = child.wait();
+        }
     }
 
     /// Prints an error as git does: `error: …`, then its causes and the hints of usage errors.

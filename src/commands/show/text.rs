@@ -138,7 +138,8 @@ fn header(out: &mut dyn Write, run: &Run) -> std::io::Result<()> {
 fn metrics(out: &mut dyn Write, run: &Run, d: &RunDetails) -> std::io::Result<()> {
     let r = &run.record;
     let width = r.metrics.keys().map(|k| k.len()).max().unwrap_or(0);
-    let fmt = crate::format::exact;
+    // Six significant digits with the exponent kept: never cut, so 1.147e-6 never reads as 1.15.
+    let fmt = crate::format::number;
     writeln!(out, "  {:<width$}  {:<16}  {:>8}  {:>10}  {:>10}  {:>10}", "key", "", "count", "last", "min", "max")?;
     for (key, m) in &r.metrics {
         let spark = d.series.iter().find(|(k, _)| k == key).map(|(_, values)| sparkline(values, 16));
@@ -148,9 +149,9 @@ fn metrics(out: &mut dyn Write, run: &Run, d: &RunDetails) -> std::io::Result<()
             "  {:<width$}  {spark:<16}  {:>8}  {:>10}  {:>10}  {:>10}",
             visible(key),
             m.count,
-            short(&fmt(m.last)),
-            short(&fmt(m.min)),
-            short(&fmt(m.max))
+            fmt(m.last),
+            fmt(m.min),
+            fmt(m.max)
         )?;
     }
     if r.malformed_metric_lines > 0 {
@@ -173,10 +174,6 @@ fn code_changes(out: &mut dyn Write, d: &RunDetails) -> std::io::Result<()> {
         writeln!(out, "  {mark} {}", visible(path))?;
     }
     Ok(())
-}
-
-fn short(text: &str) -> String {
-    crate::ui::table_truncate(text, 10)
 }
 
 #[cfg(test)]
