@@ -27,7 +27,7 @@ use crate::store::{NewRun, Run, Store};
 pub use child::Ended;
 pub use metrics::SeriesSet;
 pub use params::Params;
-pub use spool::{Finish, finalize, recover};
+pub use spool::{Finish, OutOfSpace, finalize, recover};
 
 /// What to record.
 #[derive(Debug, Clone, Default)]

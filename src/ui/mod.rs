@@ -286,6 +286,8 @@ fn hints(err: &anyhow::Error) -> Vec<String> {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<crate::git::Error>() {
             e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::capture::OutOfSpace>() {
+            Some(e.hint())
         } else {
             None
         };

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod blobs;
 mod browser;
 mod compare;
 mod crash;
