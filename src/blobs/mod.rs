@@ -448,7 +448,7 @@ mod tests {
         let stale = |cutoff| store.stale_tmp_files(cutoff).into_iter().map(|s| s.path).collect::<Vec<_>>();
         let past = SystemTime::UNIX_EPOCH;
         if me.start.is_some() {
-            assert_eq!(stale(past), [dead.clone()]);
+            assert_eq!(stale(past), std::slice::from_ref(&dead));
         }
         let future = SystemTime::UNIX_EPOCH + Duration::from_secs(u32::MAX.into());
         let mut all = vec![live, dead, foreign];

@@ -266,8 +266,8 @@ pub struct OutOfSpace {
 }
 
 impl OutOfSpace {
-    pub fn hint(&self) -> String {
-        "free space, then run 'git exp recover' to finish recording the run".into()
+    pub fn hint(&self) -> Option<String> {
+        Some("free space, then run 'git exp recover' to finish recording the run".into())
     }
 }
 

@@ -287,7 +287,7 @@ fn hints(err: &anyhow::Error) -> Vec<String> {
         } else if let Some(e) = cause.downcast_ref::<crate::git::Error>() {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<crate::capture::OutOfSpace>() {
-            Some(e.hint())
+            e.hint()
         } else {
             None
         };

@@ -52,7 +52,7 @@ fn a_reused_blob_gets_a_fresh_age_so_gc_keeps_it_for_the_grace_period() {
     // A new run produces the same content: the store skips the write but refreshes the age,
     // as the run's manifest is committed only later.
     env.run(["run", "--", "python3", "a.py", "shared"]).success();
-    assert_eq!(blob_files(&env), [blob.clone()]);
+    assert_eq!(blob_files(&env), std::slice::from_ref(&blob));
     env.run(["rm", "@"]).success();
     let out = env.run(["gc", "--trash-days", "0"]);
     assert!(out.stderr.contains("Deleted 1 run from the trash and 0 unreferenced blobs"), "{out}");
