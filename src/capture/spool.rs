@@ -21,8 +21,8 @@ use crate::ids::RunId;
 use crate::process::Process;
 use crate::store::record::{Artifact, ArtifactManifest, OutputInfo, Status};
 use crate::store::spool::{
-    ARTIFACTS_DIR, METRICS_FILE, OUTPUT_FILE, PARAMS_FILE, SCRAPED_FILE, SYSTEM_FILE, SpoolState, hostname, read_state,
-    write_state,
+    ARTIFACTS_DIR, METRICS_FILE, OUTPUT_FILE, PARAMS_FILE, SCRAPED_FILE, SYSTEM_FILE, SpoolState, hostname, is_alive,
+    read_state, write_state,
 };
 use crate::store::{RecordFile, Run, Store};
 
@@ -403,6 +403,30 @@ fn store_artifacts(dir: &Path, blobs: &BlobStore) -> anyhow::Result<(ArtifactMan
     }
     manifest.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     Ok((manifest, skipped))
+}
+
+/// Looks again, just before committing, whether `run` is still crashed. A run with no spool yet
+/// may be one whose `git exp run` has committed its first record but not yet created its spool;
+/// it gets a moment to appear (recover is rare, a phantom run rarer).
+pub fn still_crashed(store: &Store, run: &Run) -> bool {
+    let spool = store.spool_dir(run.id());
+    if !spool.exists() {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    !is_alive(&spool)
+}
+
+/// Removes the spools of runs that are already recorded (a recover or run that died between its
+/// commit and the spool's removal); returns their runs. Call with the recover lock held.
+pub fn remove_leftover_spools<'a>(store: &Store, runs: &'a [Run]) -> Vec<&'a Run> {
+    let mut removed = Vec::new();
+    for run in runs.iter().filter(|r| r.record.status != Status::Running) {
+        let spool = store.spool_dir(run.id());
+        if spool.is_dir() && !is_alive(&spool) && std::fs::remove_dir_all(&spool).is_ok() {
+            removed.push(run);
+        }
+    }
+    removed
 }
 
 /// Commits what the spool of a crashed run holds, with status `crashed`. Metric lines without a

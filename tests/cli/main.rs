@@ -17,6 +17,7 @@ mod ls;
 mod nbdiff;
 mod output;
 mod python;
+mod recover;
 mod report;
 mod review;
 mod robust;
