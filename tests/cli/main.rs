@@ -24,4 +24,5 @@ mod robust;
 mod run;
 mod security;
 mod sharing;
+mod stress;
 mod workflow;
