@@ -14,6 +14,7 @@ mod format;
 mod git;
 mod ids;
 mod notebook;
+mod process;
 mod query;
 mod redact;
 mod relpath;

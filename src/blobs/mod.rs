@@ -10,8 +10,11 @@ pub use remote::BlobRemote;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use sha2::{Digest as _, Sha256};
+
+use crate::process::{Process, hostname};
 
 /// What can go wrong with blobs.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +35,12 @@ pub enum Error {
     TooLarge { sha256: String, limit: u64 },
     #[error("`{0}` is not a sha256 blob name")]
     BadName(String),
+    #[error("{what}: {source} (the partly written blob was removed)")]
+    Full {
+        what: String,
+        #[source]
+        source: io::Error,
+    },
     #[error("{what}: {source}")]
     Io {
         what: String,
@@ -43,6 +52,33 @@ pub enum Error {
 fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> Error {
     let what = what.into();
     move |source| Error::Io { what, source }
+}
+
+/// Like [`io_err`] for writes into the store, telling a full disk (or a file size limit) apart:
+/// its message says the partial blob is gone, and callers can hint at freeing space.
+fn write_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> Error {
+    let what = what.into();
+    move |source| match source.kind() {
+        io::ErrorKind::StorageFull | io::ErrorKind::FileTooLarge | io::ErrorKind::QuotaExceeded => {
+            Error::Full { what, source }
+        }
+        _ => Error::Io { what, source },
+    }
+}
+
+/// Marks the existing blob at `path` as just used (its mtime becomes now), as git freshens a
+/// loose object it would have written: gc deletes only blobs older than its grace period, so a
+/// blob that a run about to commit re-uses must look new. False if there is no such blob (gc
+/// may just have deleted it), so that the caller writes it again.
+fn freshen(path: &Path) -> bool {
+    let now = std::time::UNIX_EPOCH + Duration::from_millis(crate::clock::now().as_millisecond().max(0) as u64);
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    // If the time cannot be set (a read-only store, somebody else's file), the blob is still
+    // there to use; only its protection from gc is the old one.
+    let _ = file.set_modified(now);
+    path.is_file()
 }
 
 /// zstd level: 3 is zstd's default, fast enough to keep artifact storage off the critical path.
@@ -87,11 +123,20 @@ impl BlobStore {
         self.put_reader(data, "data")
     }
 
-    fn put_reader(&self, mut reader: impl Read, what: &str) -> Result<Stored, Error> {
+    fn put_reader(&self, reader: impl Read, what: &str) -> Result<Stored, Error> {
         let tmp_dir = self.root.join("tmp");
         std::fs::create_dir_all(&tmp_dir).map_err(io_err(format!("cannot create `{}`", tmp_dir.display())))?;
         let tmp = tempfile_in(&tmp_dir)?;
-        let mut encoder = zstd::Encoder::new(tmp.file, LEVEL).map_err(io_err("cannot start compression"))?;
+        let path = tmp.path.clone();
+        // A failed write (a full disk above all) must not leave its temp file behind to keep the
+        // disk full.
+        self.write_tmp(tmp, reader, what).inspect_err(|_| {
+            let _ = std::fs::remove_file(&path);
+        })
+    }
+
+    fn write_tmp(&self, tmp: TempFile, mut reader: impl Read, what: &str) -> Result<Stored, Error> {
+        let mut encoder = zstd::Encoder::new(tmp.file, LEVEL).map_err(write_err("cannot start compression"))?;
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         let mut buf = vec![0u8; 256 * 1024];
@@ -101,17 +146,17 @@ impl BlobStore {
                 break;
             }
             hasher.update(&buf[..n]);
-            encoder.write_all(&buf[..n]).map_err(io_err("cannot write blob"))?;
+            encoder.write_all(&buf[..n]).map_err(write_err("cannot write blob"))?;
             size += n as u64;
         }
-        let file = encoder.finish().map_err(io_err("cannot write blob"))?;
+        let file = encoder.finish().map_err(write_err("cannot write blob"))?;
         let sha256 = hex::encode(hasher.finalize());
         let dest = self.path(&sha256)?;
-        if dest.is_file() {
+        if freshen(&dest) {
             let _ = std::fs::remove_file(&tmp.path);
             return Ok(Stored { sha256, size });
         }
-        file.sync_all().map_err(io_err("cannot sync blob"))?;
+        file.sync_all().map_err(write_err("cannot sync blob"))?;
         drop(file);
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent).map_err(io_err(format!("cannot create `{}`", parent.display())))?;
@@ -278,15 +323,20 @@ struct TempFile {
     path: PathBuf,
 }
 
+/// Temp files are named `.tmp-<host>-<pid>-<start>-<random>`: gc can tell one whose writer died
+/// (on this host) from one still being written, and clean it up at once (see [`TmpName`]).
 fn tempfile_in(dir: &Path) -> Result<TempFile, Error> {
     let mut ids = crate::ids::IdSource::new();
+    let me = Process::current();
+    let host = tmp_host();
+    let start = me.start.map_or_else(|| "x".to_owned(), |s| s.to_string());
     for _ in 0..16 {
-        let path = dir.join(format!(".tmp-{}-{}", std::process::id(), ids.run_id()));
+        let path = dir.join(format!("{TMP_PREFIX}{host}-{}-{start}-{}", me.pid, ids.run_id()));
         match File::options().write(true).create_new(true).open(&path) {
             Ok(file) => return Ok(TempFile { file, path }),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
-                return Err(io_err(format!("cannot create a file in `{}`", dir.display()))(e));
+                return Err(write_err(format!("cannot create a file in `{}`", dir.display()))(e));
             }
         }
     }
@@ -294,6 +344,68 @@ fn tempfile_in(dir: &Path) -> Result<TempFile, Error> {
         what: format!("cannot create a file in `{}`", dir.display()),
         source: io::ErrorKind::AlreadyExists.into(),
     })
+}
+
+const TMP_PREFIX: &str = ".tmp-";
+
+/// This host's name as it goes into a temp file name (nothing that could leave the directory).
+fn tmp_host() -> String {
+    hostname().chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect()
+}
+
+/// The writer of a temp file, read from its name.
+#[derive(Debug, PartialEq, Eq)]
+struct TmpName {
+    host: String,
+    writer: Process,
+}
+
+impl TmpName {
+    /// Parses `<host>-<pid>-<start>-<random>` (after [`TMP_PREFIX`]) from the right, as host
+    /// names may hold `-`. `None` for other names (older git-exp wrote `<pid>-<random>`).
+    fn parse(name: &str) -> Option<Self> {
+        let rest = name.strip_prefix(TMP_PREFIX)?;
+        let mut parts = rest.rsplitn(4, '-');
+        let (_random, start, pid, host) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let pid = pid.parse().ok()?;
+        Some(Self { host: host.to_owned(), writer: Process { pid, start: start.parse().ok() } })
+    }
+}
+
+/// A temp file in the store's `tmp/` whose writer is gone.
+#[derive(Debug)]
+pub struct StaleTmp {
+    pub path: PathBuf,
+    pub size: u64,
+}
+
+impl BlobStore {
+    /// Returns the temp files in `tmp/` that no writer will finish: last written before `cutoff`,
+    /// or named after a process of this host that is no longer running (a write that died of a
+    /// full disk or a kill). A temp file of another host is judged by its age alone.
+    pub fn stale_tmp_files(&self, cutoff: SystemTime) -> Vec<StaleTmp> {
+        let Ok(entries) = std::fs::read_dir(self.root.join("tmp")) else {
+            return Vec::new();
+        };
+        let host = tmp_host();
+        let mut out = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(meta) = entry.metadata() else {
+                continue;
+            };
+            if !name.starts_with(TMP_PREFIX) || !meta.is_file() {
+                continue;
+            }
+            let old = meta.modified().is_ok_and(|m| m < cutoff);
+            let dead = TmpName::parse(&name).is_some_and(|t| t.host == host && !t.writer.is_running());
+            if old || dead {
+                out.push(StaleTmp { path: entry.path(), size: meta.len() });
+            }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out
+    }
 }
 
 #[cfg(test)]
@@ -321,5 +433,39 @@ mod tests {
         assert!(matches!(store.read(&a.sha256), Err(Error::Corrupt { .. })));
         assert!(matches!(store.read(&"0".repeat(64)), Err(Error::Missing { .. })));
         assert!(matches!(store.read("../x"), Err(Error::BadName(_))));
+    }
+
+    #[test]
+    fn temp_file_names_say_who_writes_them() {
+        let parsed = TmpName::parse(".tmp-gpu-node-7-4242-123456-k3m9x2qa").expect("parses");
+        assert_eq!(parsed, TmpName { host: "gpu-node-7".into(), writer: Process { pid: 4242, start: Some(123456) } });
+        let unknown_start = TmpName::parse(".tmp-h-1-x-abc").expect("parses");
+        assert_eq!(unknown_start.writer, Process { pid: 1, start: None });
+        // Older names carry no host: such files go by their age.
+        assert_eq!(TmpName::parse(".tmp-4242-k3m9x2qa"), None);
+        assert_eq!(TmpName::parse("blob"), None);
+    }
+
+    #[test]
+    fn stale_temp_files_are_those_of_dead_writers_or_old() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = BlobStore::new(dir.path());
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir_all(&tmp).expect("tmp dir");
+        let live = tempfile_in(&tmp).expect("temp file").path;
+        let me = Process::current();
+        let dead = tmp.join(format!(".tmp-{}-{}-{}-abc", tmp_host(), me.pid, me.start.unwrap_or(0) + 1));
+        let foreign = tmp.join(".tmp-elsewhere-1-1-abc");
+        std::fs::write(&dead, b"x").expect("write");
+        std::fs::write(&foreign, b"x").expect("write");
+        let stale = |cutoff| store.stale_tmp_files(cutoff).into_iter().map(|s| s.path).collect::<Vec<_>>();
+        let past = SystemTime::UNIX_EPOCH;
+        if me.start.is_some() {
+            assert_eq!(stale(past), std::slice::from_ref(&dead));
+        }
+        let future = SystemTime::UNIX_EPOCH + Duration::from_secs(u32::MAX.into());
+        let mut all = vec![live, dead, foreign];
+        all.sort();
+        assert_eq!(stale(future), all);
     }
 }

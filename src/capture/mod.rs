@@ -6,6 +6,7 @@ pub mod child;
 pub mod entry;
 pub mod host;
 mod isolate;
+mod lock;
 pub mod metrics;
 pub mod params;
 pub mod plan;
@@ -27,9 +28,10 @@ use crate::store::{CodeSnapshot, Oid};
 use crate::store::{NewRun, Run, Store};
 
 pub use child::Ended;
+pub use lock::RecoverLock;
 pub use metrics::SeriesSet;
 pub use params::Params;
-pub use spool::{Finish, finalize, recover};
+pub use spool::{Finish, OutOfSpace, finalize, recover, remove_leftover_spools, still_crashed};
 
 /// What to record.
 #[derive(Debug, Clone, Default)]

@@ -18,10 +18,11 @@ use super::{Request, host};
 use crate::blobs::BlobStore;
 use crate::config::Config;
 use crate::ids::RunId;
+use crate::process::Process;
 use crate::store::record::{Artifact, ArtifactManifest, OutputInfo, Status};
 use crate::store::spool::{
-    ARTIFACTS_DIR, METRICS_FILE, OUTPUT_FILE, PARAMS_FILE, SCRAPED_FILE, SYSTEM_FILE, SpoolState, hostname, read_state,
-    write_state,
+    ARTIFACTS_DIR, METRICS_FILE, OUTPUT_FILE, PARAMS_FILE, SCRAPED_FILE, SYSTEM_FILE, SpoolState, hostname, is_alive,
+    read_state, write_state,
 };
 use crate::store::{RecordFile, Run, Store};
 
@@ -43,8 +44,16 @@ pub fn create(spool: &Path, request: &Request) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn state(child_pid: Option<u32>) -> SpoolState {
-    SpoolState { pid: std::process::id(), hostname: hostname(), heartbeat: crate::clock::now().as_second(), child_pid }
+fn state(child: Option<Process>) -> SpoolState {
+    let me = Process::current();
+    SpoolState {
+        pid: me.pid,
+        hostname: hostname(),
+        heartbeat: crate::clock::now().as_second(),
+        child_pid: child.map(|c| c.pid),
+        pid_start: me.start,
+        child_start: child.and_then(|c| c.start),
+    }
 }
 
 /// The protocol variables the command gets: its run id and the files it reads parameters from and
@@ -131,7 +140,9 @@ pub struct Workers {
 impl Workers {
     pub fn start(spool: &Path, running: &Running, request: &Request, series: Arc<Mutex<SeriesSet>>) -> Self {
         let mut workers = Workers { stop: Vec::new(), threads: Vec::new() };
-        let _ = write_state(spool, &state(Some(running.pid())));
+        // Read now, while the command cannot have been reaped yet (it stays a zombie till then).
+        let child = Process::of(running.pid());
+        let _ = write_state(spool, &state(Some(child)));
 
         let (tx, rx) = mpsc::channel();
         let path = spool.join(METRICS_FILE);
@@ -161,7 +172,6 @@ impl Workers {
 
         let (tx, rx) = mpsc::channel::<()>();
         let dir = spool.to_owned();
-        let child = running.pid();
         workers.add(
             tx,
             std::thread::spawn(move || {
@@ -252,8 +262,45 @@ pub fn metric_files(store: &Store, series: &SeriesSet) -> anyhow::Result<Vec<Rec
         .collect()
 }
 
-/// Commits the final record of run `id` from its spool and removes the spool.
+/// Recording a run could not finish for want of space; its spool is kept, so `git exp recover`
+/// can finish it once there is room.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot finish recording run {id}: out of space; its spool is kept")]
+pub struct OutOfSpace {
+    id: String,
+    #[source]
+    source: anyhow::Error,
+}
+
+impl OutOfSpace {
+    pub fn hint(&self) -> Option<String> {
+        Some("free space, then run 'git exp recover' to finish recording the run".into())
+    }
+}
+
+/// True if `err` comes from a full disk, a quota or a file size limit.
+fn out_of_space(err: &anyhow::Error) -> bool {
+    err.chain().filter_map(|e| e.downcast_ref::<std::io::Error>()).any(|e| {
+        use std::io::ErrorKind::{FileTooLarge, QuotaExceeded, StorageFull};
+        matches!(e.kind(), StorageFull | FileTooLarge | QuotaExceeded)
+    })
+}
+
+/// Commits the final record of run `id` from its spool and removes the spool. On failure the
+/// spool stays, for `git exp recover`.
 pub fn finalize(
+    store: &Store,
+    config: &Config,
+    id: &RunId,
+    spool: &Path,
+    series: &SeriesSet,
+    finish: &Finish,
+) -> anyhow::Result<(Run, Vec<String>)> {
+    commit_spool(store, config, id, spool, series, finish)
+        .map_err(|err| if out_of_space(&err) { OutOfSpace { id: id.to_string(), source: err }.into() } else { err })
+}
+
+fn commit_spool(
     store: &Store,
     config: &Config,
     id: &RunId,
@@ -363,6 +410,30 @@ fn store_artifacts(dir: &Path, blobs: &BlobStore) -> anyhow::Result<(ArtifactMan
     }
     manifest.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     Ok((manifest, skipped))
+}
+
+/// Looks again, just before committing, whether `run` is still crashed. A run with no spool yet
+/// may be one whose `git exp run` has committed its first record but not yet created its spool;
+/// it gets a moment to appear (recover is rare, a phantom run rarer).
+pub fn still_crashed(store: &Store, run: &Run) -> bool {
+    let spool = store.spool_dir(run.id());
+    if !spool.exists() {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    !is_alive(&spool)
+}
+
+/// Removes the spools of runs that are already recorded (a recover or run that died between its
+/// commit and the spool's removal); returns their runs. Call with the recover lock held.
+pub fn remove_leftover_spools<'a>(store: &Store, runs: &'a [Run]) -> Vec<&'a Run> {
+    let mut removed = Vec::new();
+    for run in runs.iter().filter(|r| r.record.status != Status::Running) {
+        let spool = store.spool_dir(run.id());
+        if spool.is_dir() && !is_alive(&spool) && std::fs::remove_dir_all(&spool).is_ok() {
+            removed.push(run);
+        }
+    }
+    removed
 }
 
 /// Commits what the spool of a crashed run holds, with status `crashed`. Metric lines without a

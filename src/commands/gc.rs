@@ -10,8 +10,9 @@ use crate::ui::Ui;
 /// Delete old trash and unreferenced blobs, and pack run refs into packed-refs
 ///
 /// Runs in the trash longer than --trash-days are deleted for good; blobs that no run (nor any
-/// run in the trash) refers to are deleted once they are an hour old, so that a run being
-/// written right now keeps its blobs.
+/// run in the trash) refers to are deleted once they were neither written nor re-used for an
+/// hour, so that a run being written right now keeps its blobs. Temporary files of blob writes
+/// that died (a full disk, a kill) are deleted too.
 ///
 /// Examples:
 ///   git exp gc
@@ -60,13 +61,42 @@ pub fn cmd_gc(ui: &mut Ui, ctx: &Ctx, args: &GcArgs) -> anyhow::Result<ExitStatu
             writeln!(ui.status(), "{verb} {} from the trash; deleted no blobs.", count(deleted_runs, "run", None))?;
         }
     }
+    let stale = BlobStore::new(store.blob_dir()).stale_tmp_files(grace_cutoff());
+    if !stale.is_empty() {
+        let bytes: u64 = stale.iter().map(|t| t.size).sum();
+        if !args.dry_run {
+            for tmp in &stale {
+                // Gone already: its writer finished or another gc was faster.
+                let _ = std::fs::remove_file(&tmp.path);
+            }
+        }
+        let verb = if args.dry_run { "Would delete" } else { "Deleted" };
+        let files = count(stale.len(), "temporary file", None);
+        writeln!(ui.status(), "{verb} {files} of unfinished blob writes ({bytes} bytes).")?;
+    }
     if !args.dry_run {
-        let packed = store.pack_run_refs()?;
-        if packed > 0 {
-            writeln!(ui.status(), "Packed {packed} run refs.")?;
+        // Packing only speeds up listing; when packed-refs is locked, someone else (git gc,
+        // pack-refs, another gc) is packing right now, so that is no failure of gc's.
+        match store.pack_run_refs() {
+            Ok(0) => {}
+            Ok(packed) => writeln!(ui.status(), "Packed {packed} run refs.")?,
+            Err(e) => ui.warn(format!("run refs not packed: {e}")),
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// Returns the time before which an unreferenced blob or temp file is old enough to delete.
+fn grace_cutoff() -> SystemTime {
+    let now = SystemTime::UNIX_EPOCH + Duration::from_millis(crate::clock::now().as_millisecond().max(0) as u64);
+    now.checked_sub(BLOB_GRACE).unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
+/// Looks at a blob's age again just before deleting it: a run may have re-used it (and so
+/// freshened it) since the store was listed, and its manifest may not be committed yet.
+fn still_old(blobs: &BlobStore, name: &str, cutoff: SystemTime) -> bool {
+    let modified = blobs.path(name).ok().and_then(|p| std::fs::metadata(p).ok()).and_then(|m| m.modified().ok());
+    modified.is_some_and(|m| m <= cutoff)
 }
 
 /// What blob pruning did.
@@ -97,10 +127,9 @@ fn prune_blobs(store: &Store, dry_run: bool) -> anyhow::Result<Pruned> {
     }
     let blobs = BlobStore::new(store.blob_dir());
     let (mut count, mut bytes) = (0, 0);
-    let now = SystemTime::UNIX_EPOCH + Duration::from_millis(crate::clock::now().as_millisecond().max(0) as u64);
-    let cutoff = now - BLOB_GRACE;
+    let cutoff = grace_cutoff();
     for (name, modified) in blobs.list()? {
-        if referenced.contains(&name) || modified > cutoff {
+        if referenced.contains(&name) || modified > cutoff || !still_old(&blobs, &name, cutoff) {
             continue;
         }
         bytes += blobs.path(&name).ok().and_then(|p| std::fs::metadata(p).ok()).map_or(0, |m| m.len());

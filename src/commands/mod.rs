@@ -82,6 +82,8 @@ pub fn error_hint(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
         e.hint()
     } else if let Some(e) = cause.downcast_ref::<crate::diff::Error>() {
         e.hint()
+    } else if let Some(e) = cause.downcast_ref::<crate::capture::OutOfSpace>() {
+        e.hint()
     } else {
         None
     }

@@ -8,7 +8,8 @@ use crate::ui::Ui;
 ///
 /// A run that is still `running` but whose process is gone (killed, machine rebooted) shows as
 /// `crashed`. `recover` commits every metric, output line and artifact its spool received, with
-/// status `crashed`.
+/// status `crashed`. A run whose command still runs after git-exp died stays `running` until the
+/// command ends. One recover at a time: a second one waits up to 10 seconds, then stops.
 ///
 /// Examples:
 ///   git exp recover
@@ -23,6 +24,9 @@ pub struct RecoverArgs {
 pub fn cmd_recover(ui: &mut Ui, ctx: &Ctx, args: &RecoverArgs) -> anyhow::Result<ExitStatus> {
     let store = ctx.store()?;
     let config = Config::load(store.workdir())?;
+    // Held to the end: the listing, every commit and every spool removal happen under it, so two
+    // recovers never commit a run twice nor read a spool the other is removing.
+    let _lock = capture::RecoverLock::acquire(store.dir())?;
     let listing = store.list()?;
     let runs: Vec<_> = if args.runs.is_empty() {
         listing.runs.iter().filter(|r| r.record.status == Status::Running && r.status == Status::Crashed).collect()
@@ -33,6 +37,10 @@ pub fn cmd_recover(ui: &mut Ui, ctx: &Ctx, args: &RecoverArgs) -> anyhow::Result
     for run in runs {
         if run.status != Status::Crashed || run.record.status != Status::Running {
             ui.warn(format!("run {} ({}) is {}, not crashed; left as it is", run.id(), run.record.name, run.status));
+            continue;
+        }
+        if !capture::still_crashed(&store, run) {
+            ui.warn(format!("run {} ({}) is no longer crashed; left as it is", run.id(), run.record.name));
             continue;
         }
         let (run, notices) = capture::recover(&store, &config, run)?;
@@ -48,6 +56,16 @@ pub fn cmd_recover(ui: &mut Ui, ctx: &Ctx, args: &RecoverArgs) -> anyhow::Result
             run.record.name
         )?;
         recovered += 1;
+    }
+    if args.runs.is_empty() {
+        for run in capture::remove_leftover_spools(&store, &listing.runs) {
+            writeln!(
+                ui.status(),
+                "Removed the leftover spool of run {} ({}), already recorded.",
+                run.id(),
+                run.record.name
+            )?;
+        }
     }
     if recovered == 0 && args.runs.is_empty() {
         writeln!(ui.status(), "No crashed runs to recover.")?;

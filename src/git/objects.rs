@@ -46,10 +46,42 @@ pub struct CommitInfo {
     pub message: String,
 }
 
+/// How often a loose-object write is tried again after its fan-out directory vanished.
+const VANISHED_DIR_RETRIES: u32 = 5;
+
+/// Runs an object write again when it failed because its `objects/xx/` directory vanished:
+/// `git gc` and `git prune` remove empty fan-out directories, and one can go between gix
+/// creating it and moving the object in. git retries such writes the same way.
+fn retry_vanished_dir<T, E: std::error::Error + 'static>(
+    mut write: impl FnMut() -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    let mut attempts = 0;
+    loop {
+        match write() {
+            Err(e) if attempts < VANISHED_DIR_RETRIES && is_vanished_dir(&e) => attempts += 1,
+            other => return other,
+        }
+    }
+}
+
+/// True when `err` or one of its causes is an io "not found" error.
+fn is_vanished_dir(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(e) = cause {
+        if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound) {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
 impl Repo {
     /// Writes `data` as a blob.
     pub fn write_blob(&self, data: &[u8]) -> Result<Oid> {
-        self.repo.write_blob(data).map(|id| id.detach()).map_err(|e| Error::git("cannot write blob", &e))
+        retry_vanished_dir(|| self.repo.write_blob(data))
+            .map(|id| id.detach())
+            .map_err(|e| Error::git("cannot write blob", &e))
     }
 
     /// Returns the bytes of blob `id`.
@@ -66,17 +98,26 @@ impl Repo {
 
     /// Writes the tree that is `base` with `edits` applied in order, and returns its id.
     pub fn write_tree(&self, base: Oid, edits: &[TreeEdit]) -> Result<Oid> {
-        let mut editor = self.repo.edit_tree(base).map_err(|e| Error::git("cannot edit tree", &e))?;
-        for edit in edits {
-            let outcome = match edit {
-                TreeEdit::File { path, blob } => editor.upsert(path.as_str(), EntryKind::Blob, *blob),
-                TreeEdit::Executable { path, blob } => editor.upsert(path.as_str(), EntryKind::BlobExecutable, *blob),
-                TreeEdit::Link { path, blob } => editor.upsert(path.as_str(), EntryKind::Link, *blob),
-                TreeEdit::Remove { path } => editor.remove(path.as_str()),
-            };
-            outcome.map_err(|e| Error::git("cannot edit tree", &e))?;
+        let mut attempts = 0;
+        loop {
+            let mut editor = self.repo.edit_tree(base).map_err(|e| Error::git("cannot edit tree", &e))?;
+            for edit in edits {
+                let outcome = match edit {
+                    TreeEdit::File { path, blob } => editor.upsert(path.as_str(), EntryKind::Blob, *blob),
+                    TreeEdit::Executable { path, blob } => {
+                        editor.upsert(path.as_str(), EntryKind::BlobExecutable, *blob)
+                    }
+                    TreeEdit::Link { path, blob } => editor.upsert(path.as_str(), EntryKind::Link, *blob),
+                    TreeEdit::Remove { path } => editor.remove(path.as_str()),
+                };
+                outcome.map_err(|e| Error::git("cannot edit tree", &e))?;
+            }
+            // As in `retry_vanished_dir`, with the edits made again on a fresh editor.
+            match editor.write() {
+                Err(e) if attempts < VANISHED_DIR_RETRIES && is_vanished_dir(&e) => attempts += 1,
+                written => return written.map(|id| id.detach()).map_err(|e| Error::git("cannot write tree", &e)),
+            }
         }
-        editor.write().map(|id| id.detach()).map_err(|e| Error::git("cannot write tree", &e))
     }
 
     /// The id of the empty tree.
@@ -99,7 +140,9 @@ impl Repo {
             message: message.into(),
             extra_headers: vec![],
         };
-        self.repo.write_object(&commit).map(|id| id.detach()).map_err(|e| Error::git("cannot write commit", &e))
+        retry_vanished_dir(|| self.repo.write_object(&commit))
+            .map(|id| id.detach())
+            .map_err(|e| Error::git("cannot write commit", &e))
     }
 
     /// Returns the user's identity with `time` (committer or author).

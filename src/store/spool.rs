@@ -5,6 +5,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::process::Process;
+
 pub const STATE_FILE: &str = "state.json";
 pub const METRICS_FILE: &str = "metrics.jsonl";
 pub const SCRAPED_FILE: &str = "scraped.jsonl";
@@ -26,6 +28,23 @@ pub struct SpoolState {
     /// The pid of the command, once it started.
     #[serde(default)]
     pub child_pid: Option<u32>,
+    /// When git-exp's process started (Linux: clock ticks since boot), so that a reused pid is
+    /// not taken for it. Absent in older spools and where the OS does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid_start: Option<u64>,
+    /// When the command's process started, likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub child_start: Option<u64>,
+}
+
+impl SpoolState {
+    /// True if git-exp or the command it runs is still running on this host. The command counts:
+    /// after git-exp is killed it lives on in its own process group, still writing to the spool,
+    /// and committing the run then would lose what it writes later.
+    fn runs_here(&self) -> bool {
+        Process { pid: self.pid, start: self.pid_start }.is_running()
+            || self.child_pid.is_some_and(|pid| Process { pid, start: self.child_start }.is_running())
+    }
 }
 
 /// Reads a spool's state, if there is a readable one.
@@ -42,51 +61,17 @@ pub fn write_state(spool: &Path, state: &SpoolState) -> std::io::Result<()> {
     std::fs::rename(tmp, spool.join(STATE_FILE))
 }
 
-/// True if the process that owns the spool is still running: on this host, its pid is alive;
-/// elsewhere, its heartbeat is recent.
-#[must_use]
+/// True if the process that owns the spool is still running: on this host, git-exp's or the
+/// command's process is alive (same pid and start time); elsewhere, its heartbeat is recent.
 pub fn is_alive(spool: &Path) -> bool {
     let Some(state) = read_state(spool) else {
         return false;
     };
     if state.hostname == hostname() {
-        pid_alive(state.pid)
+        state.runs_here()
     } else {
         crate::clock::now().as_second() - state.heartbeat < STALE_AFTER_SECONDS
     }
 }
 
-#[cfg(unix)]
-#[must_use]
-pub fn pid_alive(pid: u32) -> bool {
-    let Ok(pid) = i32::try_from(pid) else {
-        return false;
-    };
-    // Signal 0 checks existence; EPERM means it exists but belongs to somebody else.
-    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
-        Ok(()) => !is_zombie(pid),
-        Err(nix::errno::Errno::EPERM) => true,
-        Err(_) => false,
-    }
-}
-
-/// A killed process stays a zombie until its parent reaps it; it is not running.
-#[cfg(unix)]
-fn is_zombie(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| stat.rsplit_once(')').map(|(_, rest)| rest.trim_start().starts_with('Z')))
-        .unwrap_or(false)
-}
-
-#[cfg(not(unix))]
-#[must_use]
-pub fn pid_alive(_pid: u32) -> bool {
-    true
-}
-
-/// This machine's host name.
-#[must_use]
-pub fn hostname() -> String {
-    nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_else(|| "localhost".into())
-}
+pub use crate::process::hostname;

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod blobs;
 mod browser;
 mod clones;
 mod compare;
@@ -20,10 +21,12 @@ mod nbdiff;
 mod output;
 mod packaging;
 mod python;
+mod recover;
 mod report;
 mod review;
 mod robust;
 mod run;
 mod security;
 mod sharing;
+mod stress;
 mod workflow;

@@ -1,0 +1,101 @@
+//! Whether the process that owns something on disk (a run's spool, a blob temp file, the recover
+//! lock) is still running. A pid alone is not enough: pids are reused, so a dead run's pid may
+//! belong to an unrelated live process by the time anyone looks. Where the OS tells (Linux
+//! `/proc`), a process is also identified by its start time.
+
+/// A process: its pid and, where known, its start time (clock ticks since boot on Linux).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Process {
+    pub pid: u32,
+    pub start: Option<u64>,
+}
+
+impl Process {
+    /// Returns this process.
+    pub fn current() -> Self {
+        let pid = std::process::id();
+        Self { pid, start: start_time(pid) }
+    }
+
+    /// Returns process `pid` as it is now (with its current start time).
+    pub fn of(pid: u32) -> Self {
+        Self { pid, start: start_time(pid) }
+    }
+
+    /// True if this process is still running: its pid is alive, not a zombie, and, when both
+    /// start times are known, started when this one did (else the pid was reused).
+    pub fn is_running(&self) -> bool {
+        if !pid_alive(self.pid) {
+            return false;
+        }
+        match (self.start, start_time(self.pid)) {
+            (Some(recorded), Some(now)) => recorded == now,
+            // An old record without a start time, or an OS that does not say: the pid decides.
+            _ => true,
+        }
+    }
+}
+
+/// This machine's host name: a pid means something only on the host that wrote it down.
+pub fn hostname() -> String {
+    nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_else(|| "localhost".into())
+}
+
+/// The fields of `/proc/<pid>/stat` after the command name, which is in parentheses and may
+/// itself hold spaces and parentheses (hence the last `)`).
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    Some(rest.split_whitespace().map(str::to_owned).collect())
+}
+
+/// Returns the start time of process `pid`: field 22 of `/proc/<pid>/stat` (proc(5)), i.e. index
+/// 19 after the command name. `None` where there is no `/proc` (macOS) or the process is gone.
+pub fn start_time(pid: u32) -> Option<u64> {
+    stat_fields(pid)?.get(19)?.parse().ok()
+}
+
+#[cfg(unix)]
+fn pid_alive(pid: u32) -> bool {
+    let Ok(raw) = i32::try_from(pid) else {
+        return false;
+    };
+    if raw <= 0 {
+        // 0 and negative pids address process groups, not a process.
+        return false;
+    }
+    // Signal 0 checks existence; EPERM means it exists but belongs to somebody else.
+    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(raw), None) {
+        Ok(()) => !is_zombie(pid),
+        Err(nix::errno::Errno::EPERM) => true,
+        Err(_) => false,
+    }
+}
+
+/// A killed process stays a zombie until its parent reaps it; it is not running.
+#[cfg(unix)]
+fn is_zombie(pid: u32) -> bool {
+    stat_fields(pid).and_then(|f| f.first().map(|state| state == "Z")).unwrap_or(false)
+}
+
+#[cfg(not(unix))]
+fn pid_alive(_pid: u32) -> bool {
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_runs_and_a_reused_pid_does_not_count() {
+        let me = Process::current();
+        assert!(me.is_running());
+        if let Some(start) = me.start {
+            assert!(!Process { pid: me.pid, start: Some(start + 1) }.is_running());
+        }
+        assert!(Process { pid: me.pid, start: None }.is_running());
+        assert!(!Process { pid: 0, start: None }.is_running());
+        assert!(!Process { pid: u32::MAX, start: None }.is_running());
+    }
+}
