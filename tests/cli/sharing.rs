@@ -242,7 +242,7 @@ impl S3Server {
             .spawn()
             .ok()?;
         let server = Self { child, endpoint: format!("http://127.0.0.1:{port}") };
-        for _ in 0..100 {
+        for _ in 0..300 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 return Some(server);
             }
@@ -280,9 +280,16 @@ fn s3_blob_remote_round_trip() {
     };
     let team = Team::new();
     let env = &team.env;
-    // Create the bucket (moto accepts an unsigned request).
+    // Create the bucket (moto accepts an unsigned request). A loaded machine can accept the
+    // connection before moto serves requests, so the request is tried for up to 30 s.
     let create = format!(
-        "import urllib.request; urllib.request.urlopen(urllib.request.Request('{}/exp-bucket', method='PUT'))",
+        "import time, urllib.request\n\
+         for attempt in range(150):\n\
+         \x20   try:\n\
+         \x20       urllib.request.urlopen(urllib.request.Request('{}/exp-bucket', method='PUT')); break\n\
+         \x20   except Exception:\n\
+         \x20       if attempt == 149: raise\n\
+         \x20       time.sleep(0.2)\n",
         server.endpoint
     );
     env.git(["config", "exp.blobs", "s3://exp-bucket/team/runs"]);
