@@ -17,6 +17,9 @@ pub enum Error {
     TemplateDir { dir: PathBuf, detail: String },
     #[error(transparent)]
     Store(#[from] crate::store::Error),
+    /// A page or data file whose name, built from a run, is not a safe relative path.
+    #[error("report file: {0}")]
+    UnsafePath(#[from] crate::relpath::UnsafePath),
 }
 
 impl From<minijinja::Error> for Error {

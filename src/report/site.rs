@@ -103,7 +103,10 @@ impl Site {
     /// Writes `bytes` to `rel` unless the file already has exactly these bytes (so its mtime
     /// and any HTTP caching survive). Written beside the target, then renamed into place.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
-        let counter = if write_if_changed(&self.root.join(rel), bytes)? { &self.written } else { &self.unchanged };
+        // Names are built from run ids and metric keys, both checked where they are read; this
+        // is the last line, with git's own path rules, before anything from a run is written.
+        let path = self.root.join(crate::relpath::check(rel)?);
+        let counter = if write_if_changed(&path, bytes)? { &self.written } else { &self.unchanged };
         counter.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
@@ -184,6 +187,18 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp");
         std::fs::write(dir.path().join("notes.txt"), "mine").expect("write");
         assert!(matches!(Site::open(dir.path()), Err(Error::NotASite(_))));
+    }
+
+    #[test]
+    fn never_writes_outside_the_site_or_into_a_git_directory() {
+        let parent = tempfile::tempdir().expect("temp");
+        let root = parent.path().join("site");
+        let site = Site::open(&root).expect("open");
+        for rel in ["../outside.html", "/tmp/abs.html", "data/.git/config", "data/../../x", "a//b"] {
+            assert!(matches!(site.write(rel, b"x"), Err(Error::UnsafePath(_))), "{rel}");
+        }
+        assert!(!parent.path().join("outside.html").exists());
+        site.write("data/ok.csv", b"x").expect("a plain relative path is written");
     }
 
     #[test]
