@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 use crate::commands;
-use crate::ui::Format;
+use crate::ui::{ColorWhen, Format};
 
 /// Experiment tracking in your git repository
 ///
@@ -51,11 +51,17 @@ pub struct GlobalArgs {
     pub quiet: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorWhen {
-    Auto,
-    Always,
-    Never,
+impl GlobalArgs {
+    /// What the output layer needs of the global options.
+    pub fn ui_options(&self) -> crate::ui::UiOptions {
+        crate::ui::UiOptions {
+            format: self.format,
+            color: self.color,
+            no_pager: self.no_pager,
+            paginate: self.paginate,
+            quiet: self.quiet,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

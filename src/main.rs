@@ -38,7 +38,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return ui::clap_exit(&err),
     };
-    let mut ui = ui::Ui::new(&cli.global);
+    let mut ui = ui::Ui::new(&cli.global.ui_options());
     let outcome = commands::dispatch(&mut ui, cli);
     ui.finish();
     match outcome {

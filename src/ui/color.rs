@@ -1,7 +1,13 @@
 //! Whether a stream gets colours: `--color`, then git's `color.ui`, then the environment
 //! (`NO_COLOR`, `CLICOLOR_FORCE`, `TERM=dumb`), then whether the stream is a terminal (or a pager).
 
-use crate::cli::ColorWhen;
+/// `--color` and git's `color.ui`, as one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
 
 /// What the environment says about colours, read once.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -16,7 +16,17 @@ use anstyle::{AnsiColor, Style};
 pub use escape::{is_dangerous, shown as shown_char, visible, visible_code, visible_document, visible_lines};
 pub use table::{Cell, Table, escape_markdown_cell};
 
-use crate::cli::{ColorWhen, GlobalArgs};
+pub use color::ColorWhen;
+
+/// The global options the output layer follows (built by `cli`, so ui stays below it).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UiOptions {
+    pub format: Option<Format>,
+    pub color: Option<ColorWhen>,
+    pub no_pager: bool,
+    pub paginate: bool,
+    pub quiet: bool,
+}
 
 /// Output format of read commands (docs/OUTPUT.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -131,7 +141,7 @@ fn direct_stdout() -> Stdout {
 }
 
 impl Ui {
-    pub fn new(global: &GlobalArgs) -> Self {
+    pub fn new(global: &UiOptions) -> Self {
         let stdout_tty = io::stdout().is_terminal();
         let stderr_tty = io::stderr().is_terminal();
         let color_env = color::ColorEnv::read();

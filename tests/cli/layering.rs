@@ -46,7 +46,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("notebook", &["commands", "capture", "report", "diff", "share", "store", "query"]),
     ("blobs", &["commands", "capture", "report", "diff", "share", "store", "query", "notebook"]),
     // Leaf modules. ui prints errors without knowing whose: commands::error_hint finds hints.
-    ("ui", &["capture", "report", "diff", "share", "store", "query", "notebook", "blobs", "git"]),
+    ("ui", &["cli", "commands", "capture", "report", "diff", "share", "store", "query", "notebook", "blobs", "git"]),
     ("git", &["commands", "capture", "report", "diff", "share", "store", "query", "notebook", "blobs", "ui"]),
     ("format", &["commands", "capture", "report", "diff", "share", "query", "notebook", "blobs", "ui"]),
 ];
