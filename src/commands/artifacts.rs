@@ -1,9 +1,9 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::blobs::BlobStore;
 use crate::commands::{Ctx, ExitStatus};
 use crate::format::count;
-use crate::store::{Artifact, RunSpec};
+use crate::store::{Artifact, Run, RunSpec, Store};
 use crate::ui::{Cell, Table, Ui};
 
 /// List or extract a run's artifacts
@@ -54,8 +54,13 @@ pub fn cmd_artifacts(ui: &mut Ui, ctx: &Ctx, args: &ArtifactsArgs) -> anyhow::Re
         ui.print_table(&table)?;
         return Ok(ExitStatus::Success);
     };
+    extract(ui, &store, &run, &selected, &ctx.cwd.join(dir))
+}
+
+/// Extracts `selected` artifacts of `run` below `dir`, fetching absent blobs from the blob
+/// remote; one unavailable artifact is a warning, and the others are still written.
+fn extract(ui: &mut Ui, store: &Store, run: &Run, selected: &[&Artifact], dir: &Path) -> anyhow::Result<ExitStatus> {
     let blobs = BlobStore::new(store.blob_dir());
-    let dir = ctx.cwd.join(dir);
     // Check every path before writing anything: a hand-edited manifest must not write outside.
     let targets = selected
         .iter()
@@ -66,7 +71,7 @@ pub fn cmd_artifacts(ui: &mut Ui, ctx: &Ctx, args: &ArtifactsArgs) -> anyhow::Re
     let absent: Vec<String> = targets.iter().map(|(a, _)| a.sha256.clone()).filter(|s| !blobs.has(s)).collect();
     let mut unavailable = Vec::new();
     if !absent.is_empty() {
-        match crate::share::blob_remote(&store)? {
+        match crate::share::blob_remote(store)? {
             Some(remote) => unavailable = crate::share::download(ui, &blobs, &remote, &absent)?.1,
             None => ui.warn(format!(
                 "{} blobs are not in this clone and no blob remote is configured \
@@ -81,7 +86,7 @@ pub fn cmd_artifacts(ui: &mut Ui, ctx: &Ctx, args: &ArtifactsArgs) -> anyhow::Re
     for (artifact, _) in &targets {
         // Directories are created one at a time, never through a link (the blob itself is
         // renamed into place, which replaces a link there rather than following it).
-        let target = crate::relpath::prepare(&dir, &artifact.path)
+        let target = crate::relpath::prepare(dir, &artifact.path)
             .map_err(|e| anyhow::anyhow!("cannot extract the artifacts of run {}: {e}", run.id()))?;
         // One unavailable artifact must not cost the others.
         match blobs.extract(&artifact.sha256, &target) {
