@@ -40,6 +40,7 @@ use crate::ui::{Format, GitSettings, Ui};
 
 /// How a command ended, beyond plain success.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "the exit status is what the user sees of a command's result"]
 pub enum ExitStatus {
     Success,
     /// Exit 1 without an error message (`diff --exit-code`, `--fail-if`).
