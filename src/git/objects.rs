@@ -86,8 +86,9 @@ impl Repo {
 
     /// Returns the bytes of blob `id`.
     pub fn read_blob(&self, id: Oid) -> Result<Vec<u8>> {
-        self.ensure_local(id);
-        let blob = self.repo.find_blob(id).map_err(|e| Error::git(format!("cannot read blob {id}"), &e))?;
+        let blob = self
+            .with_lazy_fetch(id, || self.repo.find_blob(id))
+            .map_err(|e| Error::git(format!("cannot read blob {id}"), &e))?;
         Ok(blob.detach().data)
     }
 
@@ -157,8 +158,9 @@ impl Repo {
 
     /// Returns tree, parents, time and message of commit `id`.
     pub fn commit_info(&self, id: Oid) -> Result<CommitInfo> {
-        self.ensure_local(id);
-        let commit = self.repo.find_commit(id).map_err(|e| Error::git(format!("cannot read commit {id}"), &e))?;
+        let commit = self
+            .with_lazy_fetch(id, || self.repo.find_commit(id))
+            .map_err(|e| Error::git(format!("cannot read commit {id}"), &e))?;
         let decoded = commit.decode().map_err(|e| Error::git(format!("cannot decode commit {id}"), &e))?;
         let time = decoded.committer().map(|s| s.seconds()).unwrap_or(0);
         Ok(CommitInfo {
@@ -187,9 +189,10 @@ impl Repo {
 
     /// Returns the object id and kind at `path` in `tree`.
     fn lookup(&self, tree: Oid, path: &str) -> Result<Option<(Oid, gix::object::tree::EntryKind)>> {
-        // A blob:none partial clone has every tree; the root is checked for tree filters.
-        self.ensure_local(tree);
-        let tree = self.repo.find_tree(tree).map_err(|e| Error::git(format!("cannot read tree {tree}"), &e))?;
+        // A blob:none partial clone has every tree; the root is fetched for tree filters.
+        let tree = self
+            .with_lazy_fetch(tree, || self.repo.find_tree(tree))
+            .map_err(|e| Error::git(format!("cannot read tree {tree}"), &e))?;
         let entry = tree.lookup_entry_by_path(path).map_err(|e| Error::git(format!("cannot look up `{path}`"), &e))?;
         Ok(entry.map(|e| (e.object_id(), e.mode().kind())))
     }
@@ -202,8 +205,9 @@ impl Repo {
     }
 
     fn walk(&self, tree: Oid, prefix: &str, out: &mut Vec<TreeFile>) -> Result<()> {
-        self.ensure_local(tree);
-        let tree_obj = self.repo.find_tree(tree).map_err(|e| Error::git(format!("cannot read tree {tree}"), &e))?;
+        let tree_obj = self
+            .with_lazy_fetch(tree, || self.repo.find_tree(tree))
+            .map_err(|e| Error::git(format!("cannot read tree {tree}"), &e))?;
         let decoded = tree_obj.decode().map_err(|e| Error::git(format!("cannot decode tree {tree}"), &e))?;
         let entries: Vec<(String, Oid, EntryKind)> = decoded
             .entries

@@ -24,11 +24,21 @@ impl Repo {
                 .any(|name| config.boolean(format!("remote.{name}.promisor").as_str()) == Some(true))
     }
 
-    /// Makes sure object `id` is in the local object database, fetching it through `git` in a
-    /// partial clone. Failures are left to the read that follows, whose error names the object.
-    pub(super) fn ensure_local(&self, id: Oid) {
+    /// Runs `find` (a read of object `id`); when it fails because a partial clone left the object
+    /// out, fetches it through `git` and reads again. Only a failed read pays for the check, so
+    /// reads of present objects (every read outside a partial clone) cost one lookup as before.
+    pub(super) fn with_lazy_fetch<T, E>(&self, id: Oid, mut find: impl FnMut() -> Result<T, E>) -> Result<T, E> {
+        match find() {
+            Err(_) if self.fetch_missing(id) => find(),
+            found => found,
+        }
+    }
+
+    /// Fetches object `id` through `git` if it is missing from a partial clone; true when it was
+    /// fetched. Failures are left to the read that follows, whose error names the object.
+    fn fetch_missing(&self, id: Oid) -> bool {
         if self.repo.has_object(id) || !self.is_partial_clone() {
-            return;
+            return false;
         }
         if !ANNOUNCED.swap(true, Ordering::Relaxed) {
             // Below the Ui layer: a status line straight to stderr, as git's own lazy fetch
@@ -44,10 +54,8 @@ impl Repo {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
-        if matches!(status, Ok(s) if s.success()) {
-            // The fetched pack is new to gix's object database; it picks up new packs when a
-            // lookup misses, which the read that follows does.
-            let _ = self.repo.has_object(id);
-        }
+        // The fetched pack is new to gix's object database; it picks up new packs when a lookup
+        // misses, which the read that follows does.
+        matches!(status, Ok(s) if s.success())
     }
 }
