@@ -48,7 +48,7 @@ fn definition() -> clap::Command {
 /// Examples:
 ///   git exp completions bash > ~/.local/share/bash-completion/completions/git-exp
 ///   git exp completions zsh > "${fpath[1]}/_git-exp"
-///   git exp completions fish > ~/.config/fish/completions/git-exp.fish
+///   git exp completions fish > ~/.config/fish/conf.d/git-exp.fish
 ///   git exp completions --out-dir ~/.local/share      # all three, in each shell's layout
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
@@ -58,7 +58,7 @@ pub struct CompletionsArgs {
     pub shell: Option<Shell>,
     /// Write the scripts for every shell under this `share` directory
     /// (bash-completion/completions/git-exp, zsh/site-functions/_git-exp,
-    /// fish/vendor_completions.d/git-exp.fish)
+    /// fish/vendor_completions.d/git-exp.fish and fish/vendor_conf.d/git-exp.fish)
     #[arg(long, value_name = "DIR", conflicts_with = "shell")]
     pub out_dir: Option<PathBuf>,
 }
@@ -81,9 +81,9 @@ pub fn cmd_completions(ui: &mut Ui, _ctx: &Ctx, args: &CompletionsArgs) -> anyho
 /// Print the manual page (roff), or write or install every page
 ///
 /// `git exp --help` and `git help exp` open `man git-exp`; each subcommand has its own page too
-/// (`man git-exp-run`). The pip package installs them; after `cargo install`, `--install` puts them
-/// in the `share/man/man1` next to the binary's `bin` directory, where `man` looks for commands on
-/// PATH.
+/// (`man git-exp-run`). pip and pipx install them; after `cargo install` or `uv tool install`,
+/// `--install` puts them in the `share/man/man1` next to the `bin` directory where PATH finds
+/// git-exp, which is where `man` looks for the commands on PATH.
 ///
 /// Examples:
 ///   git exp man --install
@@ -95,7 +95,8 @@ pub struct ManArgs {
     /// Write git-exp.1 and a page per subcommand (git-exp-run.1, …) into DIR
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
-    /// Write every page into PREFIX/share/man/man1, for git-exp in PREFIX/bin (cargo install)
+    /// Write every page into PREFIX/share/man/man1, for the git-exp found first on PATH in
+    /// PREFIX/bin (cargo install, uv tool install)
     #[arg(long, conflicts_with = "out_dir")]
     pub install: bool,
 }
@@ -103,7 +104,7 @@ pub struct ManArgs {
 pub fn cmd_man(ui: &mut Ui, _ctx: &Ctx, args: &ManArgs) -> anyhow::Result<ExitStatus> {
     let dir = match (&args.out_dir, args.install) {
         (Some(dir), _) => dir.clone(),
-        (None, true) => pages::install_dir(&std::env::current_exe()?)?,
+        (None, true) => pages::install_dir(&pages::exe_on_path()?)?,
         (None, false) => {
             clap_mangen::Man::new(definition()).render(ui.out())?;
             return Ok(ExitStatus::Success);

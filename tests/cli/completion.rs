@@ -80,9 +80,12 @@ fn man_pages_and_completion_scripts_go_where_man_and_shells_look() {
 
     let share = env.root.join("share");
     env.run(["completions", "--out-dir", share.to_str().unwrap()]).success();
-    for script in
-        ["bash-completion/completions/git-exp", "zsh/site-functions/_git-exp", "fish/vendor_completions.d/git-exp.fish"]
-    {
+    for script in [
+        "bash-completion/completions/git-exp",
+        "zsh/site-functions/_git-exp",
+        "fish/vendor_completions.d/git-exp.fish",
+        "fish/vendor_conf.d/git-exp.fish",
+    ] {
         assert!(share.join(script).is_file(), "{script}");
     }
     assert_eq!(env.run(["completions"]).code, 2, "a shell or --out-dir is required");
@@ -123,7 +126,7 @@ fn man_pages_and_completion_scripts_go_where_man_and_shells_look() {
 fn zsh_and_fish_scripts_offer_runs() {
     let test = "zsh_and_fish_scripts_offer_runs";
     let env = TestEnv::with_commit();
-    env.run(["run", "-q", "-n", "brave-otter", "--", "true"]).success();
+    env.run(["run", "-q", "-n", "brave-otter", "-t", "packaged", "--", "true"]).success();
     let scripts = env.root.join("share");
     env.run(["completions", "--out-dir", scripts.to_str().unwrap()]).success();
     // The scripts call `git-exp` from PATH: the binary under test.
@@ -142,12 +145,26 @@ fn zsh_and_fish_scripts_offer_runs() {
     if Command::new("fish").arg("--version").output().is_err() {
         missing_tool(test, "fish is missing (apt-get install fish)");
     } else {
-        // fish's own `complete -C` runs the completion as a TAB would.
-        let fish = scripts.join("fish/vendor_completions.d/git-exp.fish");
-        let script = format!("source {}; complete -C 'git-exp show b'; complete -C 'git-exp sh'", fish.display());
-        let out = shell("fish", &script);
-        assert!(out.lines().any(|l| l.starts_with("brave-otter\t")), "{out}");
-        assert!(out.lines().any(|l| l.starts_with("show\t")), "{out}");
+        // fish's own `complete -C` runs the completion as a TAB would: for `git-exp`, and for
+        // `git exp` through fish's git completion, with the scripts found where the package puts
+        // them (XDG_DATA_DIRS → share/fish/vendor_{completions,conf}.d).
+        let data_dirs = format!("{}:/usr/share:/usr/local/share", scripts.display());
+        let script = "complete -C 'git-exp show b'; complete -C 'git-exp sh'; \
+                      complete -C 'git exp tag brave-otter '; complete -C 'git -C . exp show br'";
+        let mut cmd = Command::new("fish");
+        env.hermetic(&mut cmd);
+        let out = cmd
+            .env("PATH", &path)
+            .env("XDG_DATA_DIRS", data_dirs)
+            .current_dir(&env.repo)
+            .args(["-c", script])
+            .output()
+            .unwrap();
+        let out = String::from_utf8(out.stdout).unwrap();
+        let offered = |word: &str| out.lines().filter(|l| l.split('\t').next() == Some(word)).count();
+        assert_eq!(offered("brave-otter"), 2, "git-exp show b, git -C . exp show br:\n{out}");
+        assert_eq!(offered("show"), 1, "{out}");
+        assert_eq!(offered("packaged"), 1, "git exp tag brave-otter <TAB> offers its tags:\n{out}");
     }
 
     if Command::new("zsh").arg("--version").output().is_err() {

@@ -162,8 +162,68 @@ fn wheel_installs_binary_helper_pages_and_completions() {
     assert_eq!(complete("git exp tag wheel-run pack"), "packaged \n");
     assert_eq!(complete("git exp ls --format=j"), "json \n");
 
+    tool_installs(&env, &wheel);
+
     // Building and installing wrote nothing into the checkout (maturin builds in target/).
     for left in ["build", "dist", "python/build", "python/git_exp.egg-info", "git_exp.egg-info"] {
         assert!(!manifest_dir().join(left).exists(), "{left} was written into the checkout");
+    }
+}
+
+/// `uv tool install` and `pipx install` of the same wheel, each into its own directories: the
+/// binary on the tool's bin directory runs, the helper imports in the tool's environment, and the
+/// pages are found by `man` (pipx links them into its man directory; after uv, `git exp man
+/// --install` puts them next to uv's bin directory, docs/INSTALL.md).
+fn tool_installs(env: &TestEnv, wheel: &Path) {
+    let test = "wheel_installs_binary_helper_pages_and_completions";
+    let base_path = std::env::var_os("PATH").unwrap();
+    let with_bin = |bin: &Path| {
+        std::env::join_paths(std::iter::once(bin.to_owned()).chain(std::env::split_paths(&base_path))).unwrap()
+    };
+    let shell = |program: &str, bin: &Path| {
+        let mut cmd = Command::new(program);
+        env.hermetic(&mut cmd);
+        cmd.env("PATH", with_bin(bin)).env("MANPAGER", "cat").current_dir(&env.repo);
+        cmd
+    };
+    let version_line = format!("git-exp {}\n", env!("CARGO_PKG_VERSION"));
+
+    if has("uv", "--version") {
+        let uv = env.root.join("uv");
+        let bin = uv.join("bin");
+        run(shell("uv", &bin)
+            .env("UV_TOOL_DIR", uv.join("tools"))
+            .env("UV_TOOL_BIN_DIR", &bin)
+            .env("UV_CACHE_DIR", uv.join("cache"))
+            .args(["tool", "install", "--offline"])
+            .arg(wheel));
+        assert_eq!(run(shell("git", &bin).args(["exp", "--version"])), version_line);
+        let helper = uv.join("tools/git-exp/bin/python");
+        run(Command::new(helper).args(["-c", "import git_exp; git_exp.init()"]));
+        run(shell("git", &bin).args(["exp", "man", "--install"]));
+        let page = run(shell("man", &bin).args(["-w", "git-exp-run"]));
+        assert_eq!(Path::new(page.trim()), uv.join("share/man/man1/git-exp-run.1"));
+    } else {
+        missing_tool(test, "uv is missing (pip install uv)");
+    }
+
+    if has("pipx", "--version") {
+        let pipx = env.root.join("pipx");
+        let bin = pipx.join("bin");
+        run(shell("pipx", &bin)
+            .env("PIPX_HOME", pipx.join("home"))
+            .env("PIPX_BIN_DIR", &bin)
+            .env("PIPX_MAN_DIR", pipx.join("share/man"))
+            .args(["install", "--pip-args=--no-index"])
+            .arg(wheel));
+        assert_eq!(run(shell("git", &bin).args(["exp", "--version"])), version_line);
+        // pipx links the pages; man prints the page the link points to.
+        let page = run(shell("man", &bin).args(["-w", "git-exp"]));
+        let linked = std::fs::canonicalize(pipx.join("share/man/man1/git-exp.1")).unwrap();
+        assert_eq!(Path::new(page.trim()), linked);
+        let python = pipx.join("home/venvs/git-exp/bin/python");
+        run(Command::new(python).args(["-c", "import git_exp; git_exp.init()"]));
+    } else {
+        missing_tool(test, "pipx is missing (pip install pipx)");
     }
 }

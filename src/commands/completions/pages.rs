@@ -21,6 +21,17 @@ fn pages(command: &clap::Command) -> usize {
     1 + command.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help").map(pages).sum::<usize>()
 }
 
+/// The path of this binary as `man` sees it: the first `git-exp` on PATH when that is this
+/// binary, else the binary itself. They differ for `uv tool install`: `~/.local/bin/git-exp` is a
+/// link into the tool's own environment, and man looks next to the link, not its target.
+pub fn exe_on_path() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe().context("cannot tell where this git-exp is")?;
+    let real = std::fs::canonicalize(&exe).unwrap_or_else(|_| exe.clone());
+    let paths = std::env::var_os("PATH").unwrap_or_default();
+    let first = std::env::split_paths(&paths).map(|dir| dir.join("git-exp")).find(|path| path.is_file());
+    Ok(first.filter(|path| std::fs::canonicalize(path).is_ok_and(|p| p == real)).unwrap_or(exe))
+}
+
 /// Where `man` finds pages for a binary in `PREFIX/bin`: man-db (and macOS `man`) look in
 /// `PREFIX/share/man` for every `bin` directory on PATH, so `~/.cargo/bin/git-exp` gets
 /// `~/.cargo/share/man/man1` with no MANPATH to set.
@@ -38,12 +49,15 @@ pub fn install_dir(exe: &Path) -> anyhow::Result<PathBuf> {
 
 /// Writes the completion scripts under `share`, in the layout each shell searches: bash-completion
 /// and fish look under `share/` next to every `bin` on PATH, zsh needs the directory on `fpath`.
+/// fish's script goes twice: as the completion of `git-exp`, and as a start-up snippet, which is
+/// what makes `git exp <TAB>` work in fish 3.6 (see the script).
 pub fn write_completions(share: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for (shell, rel) in [
         (Shell::Bash, "bash-completion/completions/git-exp"),
         (Shell::Zsh, "zsh/site-functions/_git-exp"),
         (Shell::Fish, "fish/vendor_completions.d/git-exp.fish"),
+        (Shell::Fish, "fish/vendor_conf.d/git-exp.fish"),
     ] {
         let path = share.join(rel);
         if let Some(dir) = path.parent() {
