@@ -1,6 +1,9 @@
+use serde::Serialize;
+use serde::ser::{SerializeMap as _, SerializeSeq as _};
+
 use crate::commands::{Ctx, ExitStatus};
-use crate::store::{Point, RunSpec};
-use crate::ui::{Cell, Format, Table, Ui};
+use crate::store::{Point, RunSeries, RunSpec};
+use crate::ui::{Format, Ui, Widths};
 
 /// Export metric series at full resolution
 ///
@@ -30,40 +33,96 @@ pub fn cmd_metrics(ui: &mut Ui, ctx: &Ctx, args: &MetricsArgs) -> anyhow::Result
         anyhow::bail!("run {} ({}) has no metric `{missing}` (it has: {known})", run.id(), run.record.name);
     }
     let files = store.run_series(&run)?;
-    let mut series: Vec<(String, Vec<Point>)> = Vec::new();
-    for key in keys {
-        let points = files.points(&key)?;
-        series.push((key, points));
+    // Streamed: a series is read one point at a time from its stored file and written at once,
+    // so memory stays the size of that file whatever the number of points.
+    match ui.format() {
+        Format::Json => {
+            let mut json = serde_json::Serializer::pretty(ui.out());
+            StreamedSeries { files: &files, keys: &keys }.serialize(&mut json).map_err(std::io::Error::from)?;
+            writeln!(ui.out())?;
+        }
+        format => write_rows(ui, &files, &keys, format)?,
     }
-    if ui.format() == Format::Json {
-        let object: serde_json::Map<String, serde_json::Value> =
-            series.iter().map(|(k, p)| (k.clone(), serde_json::to_value(p).unwrap_or_default())).collect();
-        ui.print_json(&object)?;
-        return Ok(ExitStatus::Success);
-    }
-    let with_key = series.len() > 1;
-    let mut table = Table { columns: vec![], rows: vec![] };
-    if with_key {
-        table.columns.push("key".into());
-    }
-    table.columns.extend(["step", "value", "time"].map(String::from));
+    Ok(ExitStatus::Success)
+}
+
+/// The rows `key, step, value, time` (no key column for one key), written as they are read. The
+/// terminal layout needs the widths first: one extra pass over the stored files measures them.
+fn write_rows(ui: &mut Ui, files: &RunSeries<'_>, keys: &[String], format: Format) -> anyhow::Result<()> {
+    let columns: &[&str] = if keys.len() > 1 { &["key", "step", "value", "time"] } else { &["step", "value", "time"] };
     // People read six significant digits with the exponent kept; csv/tsv keep every digit.
-    let fmt = match ui.format() {
+    let value = match format {
         Format::Table | Format::Md => crate::format::number,
         _ => crate::format::exact,
     };
-    for (key, points) in &series {
-        for p in points {
-            let mut row = Vec::with_capacity(4);
-            if with_key {
-                row.push(Cell::text(key.clone()));
-            }
-            row.push(Cell::new(p.step.into(), p.step.to_string()));
-            row.push(Cell::new(serde_json::Value::Null, fmt(p.value)));
-            row.push(Cell::new(serde_json::Value::Null, format!("{:.3}", p.time)));
-            table.rows.push(row);
+    let cells = |key: &str, p: Point| {
+        let row = [key.to_owned(), p.step.to_string(), value(p.value), format!("{:.3}", p.time)];
+        let skip = 4 - columns.len();
+        row.into_iter().skip(skip).collect::<Vec<String>>()
+    };
+    let mut widths = Widths::of_columns(columns);
+    if format == Format::Table {
+        for key in keys {
+            files.for_each_point(key, |p| {
+                widths.measure(&cells(key, p).iter().map(String::as_str).collect::<Vec<_>>());
+                Ok::<_, anyhow::Error>(())
+            })?;
         }
     }
-    ui.print_table(&table)?;
-    Ok(ExitStatus::Success)
+    let mut rows = ui.row_writer(columns, widths)?;
+    for key in keys {
+        files.for_each_point(key, |p| {
+            rows.row(&cells(key, p).iter().map(String::as_str).collect::<Vec<_>>())?;
+            Ok::<_, anyhow::Error>(())
+        })?;
+    }
+    rows.finish()?;
+    Ok(())
+}
+
+/// `{"key": [{"step", "value", "time"}, …], …}` serialised while the files are read.
+struct StreamedSeries<'a> {
+    files: &'a RunSeries<'a>,
+    keys: &'a [String],
+}
+
+impl Serialize for StreamedSeries<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.keys.len()))?;
+        for key in self.keys {
+            map.serialize_entry(key, &StreamedPoints { files: self.files, key })?;
+        }
+        map.end()
+    }
+}
+
+struct StreamedPoints<'a> {
+    files: &'a RunSeries<'a>,
+    key: &'a str,
+}
+
+/// An error while streaming a series into a serializer: the store's (a bad file) or the
+/// serializer's own (a closed pipe, kept as it is so that it still ends quietly).
+enum Streaming<E> {
+    Store(crate::store::Error),
+    Write(E),
+}
+
+impl<E> From<crate::store::Error> for Streaming<E> {
+    fn from(error: crate::store::Error) -> Self {
+        Self::Store(error)
+    }
+}
+
+impl Serialize for StreamedPoints<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        let streamed =
+            self.files.for_each_point(self.key, |point| seq.serialize_element(&point).map_err(Streaming::Write));
+        match streamed {
+            Ok(()) => seq.end(),
+            Err(Streaming::Write(error)) => Err(error),
+            Err(Streaming::Store(error)) => Err(serde::ser::Error::custom(error)),
+        }
+    }
 }

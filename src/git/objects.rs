@@ -1,5 +1,8 @@
 //! Reading and writing blobs, trees and commits.
 
+use std::io::{self, BufRead};
+use std::process::{Child, ChildStdout, Command, Stdio};
+
 use gix::bstr::ByteSlice as _;
 use gix::objs::tree::EntryKind;
 
@@ -90,6 +93,33 @@ impl Repo {
             .with_lazy_fetch(id, || self.repo.find_blob(id))
             .map_err(|e| Error::git(format!("cannot read blob {id}"), &e))?;
         Ok(blob.detach().data)
+    }
+
+    /// Opens blob `id` for reading front to back. A large blob is streamed from `git cat-file`,
+    /// since gix decodes an object into one buffer: a million-point series (~40 MB) read whole
+    /// would take that much memory, streamed it takes a pipe's buffer.
+    pub fn open_blob(&self, id: Oid) -> Result<Box<dyn BufRead>> {
+        // A header that cannot be read (a promisor object not here yet) goes the whole way,
+        // which fetches it.
+        let size = self.repo.find_header(id).map_or(0, |header| header.size());
+        if size < STREAM_BLOB_BYTES {
+            return Ok(Box::new(io::Cursor::new(self.read_blob(id)?)));
+        }
+        let mut child = Command::new("git")
+            // The repository is open already (gix checked its ownership); cat-file only reads.
+            .args(["-c", "safe.directory=*", "--git-dir"])
+            .arg(self.repo.git_dir())
+            .args(["cat-file", "blob", &id.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| Error::io("cannot run git cat-file", e))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| Error::io("cannot run git cat-file", io::ErrorKind::BrokenPipe.into()))?;
+        Ok(Box::new(io::BufReader::with_capacity(1 << 16, CatFile { child, stdout, id })))
     }
 
     /// Returns true if the object database has `id`.
@@ -345,5 +375,43 @@ impl Repo {
             }
         }
         Ok(())
+    }
+}
+
+/// Blobs from this size on are streamed by [`Repo::open_blob`].
+const STREAM_BLOB_BYTES: u64 = 8 << 20;
+
+/// The output of `git cat-file blob`: at its end, git's exit status is checked, so a blob that
+/// git could not read is an error, not a short read.
+struct CatFile {
+    child: Child,
+    stdout: ChildStdout,
+    id: Oid,
+}
+
+impl io::Read for CatFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.stdout.read(buf)?;
+        if read == 0 && !buf.is_empty() {
+            let mut stderr = String::new();
+            if let Some(mut pipe) = self.child.stderr.take() {
+                let _ = pipe.read_to_string(&mut stderr);
+            }
+            let status = self.child.wait()?;
+            if !status.success() {
+                return Err(io::Error::other(format!("git cat-file blob {}: {}", self.id, stderr.trim())));
+            }
+        }
+        Ok(read)
+    }
+}
+
+impl Drop for CatFile {
+    /// A reader dropped early (a closed pipe downstream) stops git at once.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
     }
 }

@@ -28,7 +28,7 @@ pub use details::RunDetails;
 pub use error::Error;
 pub use merge::Integrated;
 pub use record::{Artifact, ArtifactManifest, MetricSummary, RunRecord, Status};
-pub use series::{Point, parse_series_csv, series_file_name};
+pub use series::{Point, RunSeries, parse_series_csv, series_file_name};
 pub use spec::RunSpec;
 pub use write::{NewRun, RecordFile};
 

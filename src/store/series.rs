@@ -88,6 +88,11 @@ impl SeriesFiles {
     pub fn read(&self, repo: &Repo, key: &str) -> crate::git::Result<Option<Vec<u8>>> {
         self.by_key.get(key).map(|id| repo.read_blob(*id)).transpose()
     }
+
+    /// Series `key` opened for reading front to back (streamed when large).
+    fn open(&self, repo: &Repo, key: &str) -> crate::git::Result<Option<Box<dyn std::io::BufRead>>> {
+        self.by_key.get(key).map(|id| repo.open_blob(*id)).transpose()
+    }
 }
 
 /// One point of a series.
@@ -102,28 +107,68 @@ pub struct Point {
 
 /// Parses a series file. Rows that do not parse are reported by line number.
 pub fn parse_series_csv(text: &str) -> Result<Vec<Point>, String> {
-    let mut lines = text.lines();
-    match lines.next() {
-        Some("step,value,time") => {}
-        other => {
-            return Err(format!("expected the header `step,value,time`, found `{}`", other.unwrap_or("")));
+    SeriesLines::new(text.as_bytes())?.collect()
+}
+
+/// The points of a series file, parsed one line at a time from a reader: a long series is
+/// streamed, never held as points (1M points are ~24 MB of `Point`s, many times that as table
+/// cells), and with [`Repo::open_blob`] not even as bytes.
+struct SeriesLines<R> {
+    reader: R,
+    line: Vec<u8>,
+    number: usize,
+}
+
+impl<R: std::io::BufRead> SeriesLines<R> {
+    /// Checks the header; the points follow.
+    fn new(reader: R) -> Result<Self, String> {
+        let mut lines = Self { reader, line: Vec::new(), number: 0 };
+        match lines.next_line() {
+            Ok(Some(b"step,value,time")) => Ok(lines),
+            Ok(other) => Err(format!(
+                "expected the header `step,value,time`, found `{}`",
+                String::from_utf8_lossy(other.unwrap_or_default())
+            )),
+            Err(error) => Err(error.to_string()),
         }
     }
-    let mut points = Vec::new();
-    for (n, line) in lines.enumerate() {
-        if line.is_empty() {
-            continue;
+
+    fn next_line(&mut self) -> std::io::Result<Option<&[u8]>> {
+        self.line.clear();
+        if self.reader.read_until(b'\n', &mut self.line)? == 0 {
+            return Ok(None);
         }
-        let mut fields = line.split(',');
-        let parsed = (|| {
-            let step = fields.next()?.parse().ok()?;
-            let value = parse_value(fields.next()?)?;
-            let time = fields.next()?.parse().ok()?;
-            Some(Point { step, value, time })
-        })();
-        points.push(parsed.ok_or_else(|| format!("line {}: cannot parse `{line}`", n + 2))?);
+        self.number += 1;
+        Ok(Some(self.line.strip_suffix(b"\n").unwrap_or(&self.line)))
     }
-    Ok(points)
+}
+
+impl<R: std::io::BufRead> Iterator for SeriesLines<R> {
+    type Item = Result<Point, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let number = self.number + 1;
+            let line = match self.next_line() {
+                Ok(Some(b"")) => continue,
+                Ok(Some(line)) => line,
+                Ok(None) => return None,
+                Err(error) => return Some(Err(error.to_string())),
+            };
+            return Some(
+                parse_point(line)
+                    .ok_or_else(|| format!("line {number}: cannot parse `{}`", String::from_utf8_lossy(line))),
+            );
+        }
+    }
+}
+
+fn parse_point(line: &[u8]) -> Option<Point> {
+    let mut fields = std::str::from_utf8(line).ok()?.split(',');
+    let step = fields.next()?.parse().ok()?;
+    let value = parse_value(fields.next()?)?;
+    let time = fields.next()?.parse().ok()?;
+    Some(Point { step, value, time })
 }
 
 fn parse_value(text: &str) -> Option<f64> {
@@ -148,16 +193,25 @@ impl RunSeries<'_> {
         Ok(self.files.read(&self.store.repo, key)?)
     }
 
-    /// The parsed series `key`; errors name the run and the file.
-    pub fn points(&self, key: &str) -> super::Result<Vec<Point>> {
+    /// Calls `each` with the points of series `key` in order, parsing one line at a time, so a
+    /// series of any length is read in the memory of its stored file. Stops at the first error
+    /// of `each` (a closed pipe) or of the file; errors name the run and the file.
+    pub fn for_each_point<E: From<super::Error>>(
+        &self,
+        key: &str,
+        mut each: impl FnMut(Point) -> Result<(), E>,
+    ) -> Result<(), E> {
         let path = series_path(key);
-        let bytes =
-            self.bytes(key)?.ok_or_else(|| super::Error::NoSeries { id: self.id.clone(), path: path.clone() })?;
-        parse_series_csv(&String::from_utf8_lossy(&bytes)).map_err(|detail| super::Error::BadSeries {
-            id: self.id.clone(),
-            path,
-            detail,
-        })
+        let bad = |detail| super::Error::BadSeries { id: self.id.clone(), path: path.clone(), detail };
+        let reader = self
+            .files
+            .open(&self.store.repo, key)
+            .map_err(super::Error::from)?
+            .ok_or_else(|| super::Error::NoSeries { id: self.id.clone(), path: path.clone() })?;
+        for point in SeriesLines::new(reader).map_err(bad)? {
+            each(point.map_err(bad)?)?;
+        }
+        Ok(())
     }
 }
 

@@ -4,6 +4,7 @@
 mod color;
 mod escape;
 mod pager;
+mod rows;
 mod table;
 
 use std::io::{self, IsTerminal as _, Write};
@@ -14,6 +15,7 @@ pub use anstream::ColorChoice;
 use anstyle::{AnsiColor, Style};
 
 pub use escape::{is_dangerous, shown as shown_char, visible, visible_code, visible_document, visible_lines};
+pub use rows::{RowWriter, Widths};
 pub use table::{Cell, Table, escape_markdown_cell};
 
 pub use color::ColorWhen;
@@ -311,6 +313,13 @@ impl Ui {
         let width = if format == Format::Table { self.width() } else { None };
         let header = self.style(Style::new().bold());
         table::render_fitted(table, format, width, fit, header, &mut self.out)
+    }
+
+    /// A table written row by row to stdout in the chosen format (not JSON), for tables too long
+    /// to hold; `widths` matter only for the terminal layout.
+    pub fn row_writer(&mut self, columns: &[&str], widths: Widths) -> io::Result<RowWriter<'_>> {
+        let header = self.style(Style::new().bold());
+        RowWriter::new(self.format(), columns, widths, header, &mut self.out)
     }
 
     /// Writes a JSON value to stdout, pretty-printed, with a trailing newline.

@@ -108,6 +108,37 @@ impl TestEnvRefs {
     }
 }
 
+/// `metrics` streams each series from its stored file: the CSV of a key is the stored file byte
+/// for byte (read with real git), and every format has one row per point, in order. `loss` is
+/// over 8 MiB, so it is streamed from `git cat-file`; `acc` is read whole.
+#[test]
+fn metrics_export_streams_the_stored_series() {
+    let env = TestEnv::with_commit();
+    let script = r#"awk 'BEGIN { for (i = 0; i < 300000; i++) { print "{\"loss\": " i / 7 "}"; if (i < 1000) print "{\"acc\": " i "}" } }' >> "$GIT_EXP_METRICS""#;
+    env.run(["run", "--", "sh", "-c", script]).success();
+    let id = env.run(["ls", "--format", "json"]).json()[0]["id"].as_str().unwrap().to_owned();
+    for key in ["loss", "acc"] {
+        let stored = env.git(["cat-file", "blob", &format!("refs/git-exp/runs/{id}:.git-exp/metrics/{key}.csv")]);
+        assert_eq!(env.run(["metrics", "@", key, "--format", "csv"]).success(), stored, "{key}");
+    }
+
+    let json = env.run(["metrics", "@", "--format", "json"]).json();
+    for (key, count) in [("loss", 300000), ("acc", 1000)] {
+        let points = json[key].as_array().unwrap();
+        assert_eq!(points.len(), count, "{key}");
+        assert_eq!(points[count - 1]["step"], count - 1);
+    }
+    assert_eq!(json["acc"][123]["value"], 123.0);
+    // Two keys: a key column; a header plus one line per point (md: plus the rule).
+    for (format, extra) in [("table", 1), ("tsv", 1), ("md", 2)] {
+        let text = env.run(["metrics", "@", "--format", format]).success().to_owned();
+        assert_eq!(text.lines().count(), 301000 + extra, "{format}");
+        assert!(text.lines().nth(extra).unwrap().contains("acc"), "{format}: {}", text.lines().nth(extra).unwrap());
+    }
+    let table = env.run(["metrics", "@", "loss"]).success().to_owned();
+    assert!(table.starts_with("step    value     time\n0       0         1795428060.000\n"), "{}", &table[..80]);
+}
+
 #[test]
 fn every_format_ends_quietly_on_a_closed_pipe() {
     let env = TestEnv::with_commit();
