@@ -26,7 +26,8 @@ pub trait Sink {
 #[derive(Debug, Default)]
 pub struct Reader {
     warned: HashSet<String>,
-    /// Earliest and latest finite wall time of the events read (Unix seconds).
+    /// Earliest and latest finite wall time of the events read that held scalars or images
+    /// (Unix seconds).
     pub first: Option<f64>,
     pub last: Option<f64>,
 }
@@ -56,8 +57,12 @@ impl Reader {
             if !event.wall_time.is_finite() || since.is_some_and(|since| event.wall_time < since) {
                 continue;
             }
-            self.first = Some(self.first.map_or(event.wall_time, |t| t.min(event.wall_time)));
-            self.last = Some(self.last.map_or(event.wall_time, |t| t.max(event.wall_time)));
+            // The span covers events with values: a writer's first event (the file version)
+            // carries the time it was opened, not of what was logged (which may be given).
+            if !event.values.is_empty() {
+                self.first = Some(self.first.map_or(event.wall_time, |t| t.min(event.wall_time)));
+                self.last = Some(self.last.map_or(event.wall_time, |t| t.max(event.wall_time)));
+            }
             for value in event.values {
                 match value {
                     Value::Scalar { tag, value } => {
