@@ -31,7 +31,11 @@ impl Watch {
     /// new or modified from now on are read by [`Watch::collect`].
     #[must_use]
     pub fn start(dirs: Vec<PathBuf>) -> Self {
-        Self { dirs, since: SystemTime::now() }
+        // The real clock, not `clock::now()`: it is compared with file times and with the wall
+        // times the command writes, which `GIT_EXP_NOW` does not move.
+        #[allow(clippy::disallowed_methods)]
+        let since = SystemTime::now();
+        Self { dirs, since }
     }
 
     /// Reads the event files written during the run: scalars go to `series`, images into the
