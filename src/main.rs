@@ -21,6 +21,7 @@ mod relpath;
 mod report;
 mod share;
 mod store;
+mod tensorboard;
 mod ui;
 
 use std::process::ExitCode;

@@ -117,8 +117,7 @@ impl BlobStore {
         self.put_reader(BufReader::new(file), &path.display().to_string())
     }
 
-    /// Stores `data`.
-    #[cfg(test)]
+    /// Stores `data` (an image read from an imported event file, say).
     pub fn put_bytes(&self, data: &[u8]) -> Result<Stored, Error> {
         self.put_reader(data, "data")
     }

@@ -14,6 +14,7 @@ mod sampler;
 mod shell;
 mod spool;
 pub mod sweep;
+pub mod tensorboard;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -61,6 +62,8 @@ pub struct Request {
     pub isolate: bool,
     /// Keep the isolated checkout afterwards (and what the command left in it).
     pub keep: bool,
+    /// A directory to read TensorBoard event files from besides `dir` (`--tensorboard DIR`).
+    pub tensorboard: Option<PathBuf>,
 }
 
 /// The code a run records.
@@ -141,6 +144,8 @@ fn prepare(store: &Store, request: &Request, status: Status) -> anyhow::Result<(
         host: host::host(),
         params: request.params.clone(),
         metrics: Default::default(),
+        imported_from: None,
+        imported_digest: None,
         extra: Default::default(),
     };
     Ok((Prepared { code, record, named, ids }, notices))
@@ -228,6 +233,9 @@ impl Started {
             .open(spool.join(crate::store::spool::OUTPUT_FILE))
             .with_context(|| format!("cannot write the output log of run {}", run.id()))?;
         let scraper = request.scrape.then(|| spool::scraper(&spool, Arc::clone(&series)));
+        let watch = tensorboard::Watch::start(
+            std::iter::once(request.dir.clone()).chain(request.tensorboard.clone()).collect(),
+        );
 
         let (ended, spawn_error) = match child::spawn(&request.command, &request.dir, &env, log, request.echo, scraper)
         {
@@ -250,7 +258,7 @@ impl Started {
             let _ = pip.join();
         }
         // The workers have stopped (the tailer read the metrics file to its end): no other owner.
-        let series = match Arc::try_unwrap(series) {
+        let mut series = match Arc::try_unwrap(series) {
             Ok(mutex) => mutex.into_inner().unwrap_or_default(),
             Err(shared) => {
                 std::mem::take(&mut *shared.lock().map_err(|_| anyhow::anyhow!("metrics collector panicked"))?)
@@ -265,7 +273,9 @@ impl Started {
             Status::Failed
         };
         let finish = Finish { status, exit_code: ended.exit_code, signal: ended.signal, ended: ended_at };
+        let tensorboard_notices = watch.collect(&mut series, &spool.join(crate::store::spool::ARTIFACTS_DIR));
         let (run, mut notices) = finalize(store, &config, run.id(), &spool, &series, &finish)?;
+        notices.splice(0..0, tensorboard_notices);
         if let Some(checkout) = checkout {
             notices.extend(checkout.finish(request.keep)?);
         }

@@ -18,6 +18,8 @@ use crate::ui::{Cell, Table, Ui};
 /// Give the command after `--`, or the name of an entry point defined in exp.toml
 /// (`[entry.train]`) whose params are typed, defaulted and checked before anything runs.
 /// `-p key=[a,b,c]` sweeps over values: one run per combination of all grids.
+/// TensorBoard event files the command writes under its directory (or `--tensorboard DIR`)
+/// are read when it ends: scalars become metric series, images logged media.
 ///
 /// Examples:
 ///   git exp run -- python train.py
@@ -27,6 +29,7 @@ use crate::ui::{Cell, Table, Ui};
 ///   git exp run train -p lr=0.1               # entry point from exp.toml
 ///   git exp run train -p lr=[0.1,0.01,0.001] -p epochs=[5,10] -j 2
 ///   git exp run --isolate train               # in a temporary checkout; keep editing meanwhile
+///   git exp run --tensorboard /tmp/tb -- python train.py   # scalars and images of its event files
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct RunArgs {
@@ -47,6 +50,10 @@ pub struct RunArgs {
     /// With --isolate: keep the checkout and whatever the command wrote into it
     #[arg(long, requires = "isolate")]
     pub keep: bool,
+    /// Also read TensorBoard event files written under DIR during the run (those under the
+    /// command's directory are always read)
+    #[arg(long, value_name = "DIR")]
+    pub tensorboard: Option<PathBuf>,
     /// Sweeps: how many runs at once
     #[arg(short = 'j', long, value_name = "N", default_value_t = 1)]
     pub jobs: usize,
@@ -115,6 +122,7 @@ pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitSta
         dir: ctx.cwd.clone(),
         isolate: args.isolate,
         keep: args.keep,
+        tensorboard: args.tensorboard.as_ref().map(|dir| ctx.cwd.join(dir)),
         ..Request::default()
     };
     if grids.is_empty() {

@@ -103,6 +103,14 @@ pub struct RunRecord {
     pub params: BTreeMap<String, toml::Value>,
     #[serde(default)]
     pub metrics: BTreeMap<String, MetricSummary>,
+    /// Where an imported run came from (`tensorboard:<directory relative to the logdir>`); a
+    /// second import of the same source finds the run by it and adds nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported_from: Option<String>,
+    /// sha256 of what was imported (for TensorBoard: the event files' names and bytes), so a
+    /// re-import can tell the source grew since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported_digest: Option<String>,
     /// Keys this build does not know (from a newer writer or a hand edit); kept on rewrite.
     /// Not part of the derived (de)serialisation: `#[serde(flatten)]` would make every parse of
     /// the listing cache buffer each record, several times slower over 10,000 runs.
@@ -195,6 +203,8 @@ const KNOWN_OPTIONAL: &[&str] = &[
     "malformed_metric_lines",
     "skipped",
     "output",
+    "imported_from",
+    "imported_digest",
 ];
 
 /// What went wrong reading a record.
@@ -341,6 +351,31 @@ pub fn check_metric_key(key: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The shared metric-key rule for keys from elsewhere (TensorBoard tags, MLflow keys, the
+/// protocol): every run of characters outside `[A-Za-z0-9_.-/]` becomes one `_`, then leading
+/// and trailing `/` are trimmed. A key still invalid after that (empty, too long, `..`) is an
+/// error saying why. Callers warn once per key when the result differs from the input.
+pub fn normalise_metric_key(key: &str) -> Result<std::borrow::Cow<'_, str>, String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_.-/".contains(c);
+    let key = if key.chars().all(allowed) && !key.starts_with('/') && !key.ends_with('/') {
+        std::borrow::Cow::Borrowed(key)
+    } else {
+        let mut out = String::with_capacity(key.len());
+        let mut in_run = false;
+        for c in key.chars() {
+            if allowed(c) {
+                out.push(c);
+            } else if !in_run {
+                out.push('_');
+            }
+            in_run = !allowed(c);
+        }
+        std::borrow::Cow::Owned(out.trim_matches('/').to_owned())
+    };
+    check_metric_key(&key)?;
+    Ok(key)
+}
+
 fn truncated(text: &str) -> String {
     if text.len() <= 40 {
         return text.to_owned();
@@ -416,6 +451,21 @@ mod tests {
         let long = "x".repeat(201);
         for bad in ["", "a//b", "/a", "a/", "../x", "a/./b", "a b", "ü", long.as_str()] {
             assert!(check_metric_key(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn metric_keys_are_normalised_by_the_shared_rule() {
+        let ok = |k: &str| normalise_metric_key(k).map(std::borrow::Cow::into_owned);
+        assert_eq!(ok("recall@10"), Ok("recall_10".into()));
+        assert_eq!(ok("train loss"), Ok("train_loss".into()));
+        assert_eq!(ok("a  b@@c"), Ok("a_b_c".into()));
+        assert_eq!(ok("a_ b"), Ok("a__b".into()));
+        assert_eq!(ok("/loss/"), Ok("loss".into()));
+        assert_eq!(ok("é/x"), Ok("_/x".into()));
+        assert!(matches!(normalise_metric_key("train/loss"), Ok(std::borrow::Cow::Borrowed("train/loss"))));
+        for bad in ["", "/", "../x", "a//b"] {
+            assert!(normalise_metric_key(bad).is_err(), "{bad}");
         }
     }
 

@@ -30,6 +30,12 @@ impl Store {
         Ok(self.repo.write_blob(data)?)
     }
 
+    /// No code at all (the empty tree, no base): what an imported run records, as the code that
+    /// wrote it is unknown.
+    pub fn no_code(&self) -> Result<crate::git::CodeSnapshot> {
+        Ok(crate::git::CodeSnapshot { base_tree: self.repo.empty_tree(), edits: vec![], skipped: vec![] })
+    }
+
     /// Returns the directory `path` of `tree` as a tree, or the empty tree when it is absent.
     pub fn subtree_or_empty(&self, tree: Oid, path: &str) -> Result<Oid> {
         Ok(self.repo.subtree(tree, path)?.unwrap_or_else(|| self.repo.empty_tree()))

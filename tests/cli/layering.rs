@@ -44,6 +44,8 @@ const RULES: &[(&str, &[&str])] = &[
     ("store", &["commands", "capture", "report", "diff", "share", "query", "notebook"]),
     ("query", &["commands", "capture", "report", "diff", "share", "notebook"]),
     ("notebook", &["commands", "capture", "report", "diff", "share", "store", "query"]),
+    // Event files are read without knowing runs: capture records them, so both run and import can.
+    ("tensorboard", &["commands", "capture", "report", "diff", "share", "query", "notebook"]),
     ("blobs", &["commands", "capture", "report", "diff", "share", "store", "query", "notebook"]),
     // Leaf modules. ui prints errors without knowing whose: commands::error_hint finds hints.
     ("ui", &["cli", "commands", "capture", "report", "diff", "share", "store", "query", "notebook", "blobs", "git"]),

@@ -29,4 +29,5 @@ mod run;
 mod security;
 mod sharing;
 mod stress;
+mod tensorboard;
 mod workflow;
