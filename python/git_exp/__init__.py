@@ -327,7 +327,9 @@ def _attach_run(name, tags, note, quiet, git_exp):
     global _current
     binary = _attach.find_binary(git_exp)
     if binary is None:
-        print("git-exp: not recording: the git-exp binary is not on PATH (pip install git-exp)", file=sys.stderr)
+        where = os.environ.get("GIT_EXP_BIN") or git_exp
+        why = f"{where} does not exist" if where else "the git-exp binary is not on PATH (pip install git-exp)"
+        print(f"git-exp: not recording: {why}", file=sys.stderr)
         return Run(quiet=quiet)
     supervisor, why = _attach.start(binary, name, tags, note)
     if supervisor is None:

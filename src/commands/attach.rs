@@ -63,13 +63,15 @@ pub fn cmd_attach(ui: &mut Ui, ctx: &Ctx, args: &AttachArgs) -> anyhow::Result<E
     for notice in &notices {
         ui.warn(notice);
     }
-    writeln!(
+    // The run is committed; the program that reads our stderr may be gone (a crash): a failed
+    // status line is no failure of the command.
+    let _ = writeln!(
         ui.status(),
         "Run {} ({}) {}: {}",
         run.id(),
         crate::ui::visible(&run.record.name),
         run.status,
         run.commit
-    )?;
+    );
     Ok(ExitStatus::Success)
 }

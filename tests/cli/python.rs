@@ -51,6 +51,8 @@ fn helper_logs_metrics_and_artifacts_inside_a_run_and_is_a_no_op_outside() {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap())
         .env("PYTHONPATH", python_dir())
+        // As without git-exp installed (else init() would record a run of this repository).
+        .env("GIT_EXP_BIN", env.root.join("no-git-exp"))
         .output()
         .unwrap();
     assert!(plain.status.success());
@@ -276,7 +278,8 @@ cells = [
 nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
 nbformat.write(nb, 'analysis.ipynb')
 nbclient.NotebookClient(nb, timeout=600, kernel_name='python3', resources={'metadata': {'path': '.'}}).execute()
-print(nb.cells[2].outputs[-1]['text'].strip())
+# The cell's stderr has git-exp's status lines (forwarded by the helper); its stdout the id.
+print(''.join(o.get('text', '') for o in nb.cells[2].outputs if o.get('name') == 'stdout').strip())
 "#;
     let out = plain_python(&env, &env.repo, &["-c", driver]);
     assert_eq!(out.code, 0, "{out}");
