@@ -96,10 +96,10 @@ fn wheel_installs_binary_helper_pages_and_completions() {
     let meta = run(shell("python").args(["-c", "import importlib.metadata as m; print(m.version('git-exp'))"]));
     assert_eq!(meta.trim(), version);
 
-    // The helper, alone: importable, and a no-op logger outside a run.
-    let helper =
-        run(shell("python")
-            .args(["-c", "import git_exp; r = git_exp.init(); r.log({'a': 1}); print(git_exp.__file__)"]));
+    // The helper, alone: importable, and a no-op logger when asked not to record (init() would
+    // start a run of this repository through the installed binary; tests/cli/python.rs covers that).
+    let helper = run(shell("python")
+        .args(["-c", "import git_exp; r = git_exp.init(record=False); r.log({'a': 1}); print(git_exp.__file__)"]));
     assert!(Path::new(helper.trim()).starts_with(&venv), "{helper}");
 
     // man finds the pages through PATH (venv/bin → venv/share/man), as does `git exp --help`.
