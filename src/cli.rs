@@ -96,6 +96,9 @@ pub enum Command {
     Import(commands::import::ImportArgs),
     Completions(commands::completions::CompletionsArgs),
     Man(commands::completions::ManArgs),
+    /// Record a run of a program that is already running (the Python helper's `git_exp.init()`)
+    #[command(hide = true)]
+    Attach(commands::attach::AttachArgs),
     /// Completion candidates for the shell scripts of `git exp completions`
     #[command(name = "__complete", hide = true)]
     Complete(commands::completions::CompleteArgs),

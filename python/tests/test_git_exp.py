@@ -13,9 +13,25 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import git_exp  # noqa: E402
 
 
-class OutsideGitExp(unittest.TestCase):
+class Fresh(unittest.TestCase):
+    """init() remembers the run of the process: each test starts without one."""
+
+    def setUp(self):
+        git_exp._current = None
+
+    def tearDown(self):
+        git_exp._current = None
+
+
+class OutsideGitExp(Fresh):
+    def test_record_false_gives_the_no_op_logger_without_looking_for_git_exp(self):
+        with mock.patch.dict(os.environ, {}, clear=True), mock.patch("git_exp._attach.find_binary") as find:
+            run = git_exp.init(record=False, quiet=True)
+        self.assertFalse(run.active)
+        find.assert_not_called()
+
     def test_noop_logger_prints_and_keeps_params_empty(self):
-        with mock.patch.dict(os.environ, {}, clear=True):
+        with mock.patch.dict(os.environ, {"GIT_EXP_BIN": "/nonexistent/git-exp"}, clear=True), mock.patch("sys.stderr"):
             run = git_exp.init()
             self.assertFalse(run.active)
             self.assertEqual(run.params.get("lr", 0.01), 0.01)
@@ -27,8 +43,9 @@ class OutsideGitExp(unittest.TestCase):
                 self.assertIsNone(git_exp.init(quiet=True).artifact(f.name))
 
 
-class InsideGitExp(unittest.TestCase):
+class InsideGitExp(Fresh):
     def setUp(self):
+        super().setUp()
         self.dir = tempfile.TemporaryDirectory()
         d = self.dir.name
         self.metrics = os.path.join(d, "metrics.jsonl")
@@ -46,6 +63,7 @@ class InsideGitExp(unittest.TestCase):
     def tearDown(self):
         self.env.stop()
         self.dir.cleanup()
+        super().tearDown()
 
     def lines(self):
         with open(self.metrics) as f:
@@ -92,13 +110,22 @@ class InsideGitExp(unittest.TestCase):
 class Snapshot(unittest.TestCase):
     def test_builds_the_command_line(self):
         done = subprocess.CompletedProcess([], 0, stdout="k3m9x2qa\n", stderr="")
-        with mock.patch("subprocess.run", return_value=done) as called:
-            run_id = git_exp.snapshot(message="after tuning", params={"lr": 0.1, "opt": "3", "b": True}, metrics={"acc": 0.91})
+        seen = {}
+
+        def fake_run(args, **kwargs):
+            # The params file is removed after the call: read it during.
+            with open(args[args.index("--params-file") + 1]) as f:
+                seen["params"] = json.load(f)
+            seen["args"] = args
+            return done
+
+        params = {"lr": 0.1, "opt": "3", "b": True, "none": None, "layers": [64, 32], "model": {"depth": 4}}
+        with mock.patch("subprocess.run", side_effect=fake_run):
+            run_id = git_exp.snapshot(message="after tuning", params=params, metrics={"acc": 0.91})
         self.assertEqual(run_id, "k3m9x2qa")
-        args = called.call_args.args[0]
+        args = seen["args"]
         self.assertEqual(args[:4], ["git-exp", "snapshot", "-m", "after tuning"])
-        self.assertIn('opt="3"', args)
-        self.assertIn("b=true", args)
+        self.assertEqual(seen["params"], params)
         self.assertIn("acc=0.91", args)
 
     def test_failure_carries_git_exp_message(self):

@@ -2,11 +2,13 @@
 //! metrics and system samples, and the final commit built from the spool. Also recovery of runs
 //! whose git-exp process died.
 
+pub mod attach;
 pub mod child;
 pub mod entry;
 pub mod host;
 mod isolate;
 mod lock;
+mod logged_params;
 pub mod metrics;
 pub mod params;
 pub mod plan;

@@ -92,7 +92,7 @@ pub fn typed_value(raw: &str) -> toml::Value {
     toml::Value::String(raw.to_owned())
 }
 
-fn valid_key(key: &str) -> bool {
+pub fn valid_key(key: &str) -> bool {
     !key.is_empty()
         && key
             .split('.')
@@ -166,7 +166,7 @@ pub fn read_params_file(path: &Path) -> Result<Params, UsageError> {
 }
 
 /// Converts JSON/YAML data to TOML values; `null` becomes the empty string (TOML has no null).
-fn from_json(json: &serde_json::Value) -> toml::Value {
+pub fn from_json(json: &serde_json::Value) -> toml::Value {
     match json {
         serde_json::Value::Null => toml::Value::String(String::new()),
         serde_json::Value::Bool(b) => toml::Value::Boolean(*b),

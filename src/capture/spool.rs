@@ -21,8 +21,8 @@ use crate::ids::RunId;
 use crate::process::Process;
 use crate::store::record::{Artifact, ArtifactManifest, OutputInfo, Status};
 use crate::store::spool::{
-    ARTIFACTS_DIR, METRICS_FILE, OUTPUT_FILE, PARAMS_FILE, SCRAPED_FILE, SYSTEM_FILE, SpoolState, hostname, is_alive,
-    read_state, write_state,
+    ARTIFACTS_DIR, METRICS_FILE, OUTPUT_FILE, PARAMS_FILE, PARAMS_LOG_FILE, SCRAPED_FILE, SYSTEM_FILE, SpoolState,
+    hostname, is_alive, read_state, write_state,
 };
 use crate::store::{RecordFile, Run, Store};
 
@@ -44,7 +44,7 @@ pub fn create(spool: &Path, request: &Request) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn state(child: Option<Process>) -> SpoolState {
+pub(super) fn state(child: Option<Process>) -> SpoolState {
     let me = Process::current();
     SpoolState {
         pid: me.pid,
@@ -65,6 +65,7 @@ pub fn child_env(spool: &Path, id: &RunId) -> Vec<(String, String)> {
         ("GIT_EXP_PARAMS".into(), path(PARAMS_FILE)),
         ("GIT_EXP_METRICS".into(), path(METRICS_FILE)),
         ("GIT_EXP_ARTIFACTS".into(), path(ARTIFACTS_DIR)),
+        ("GIT_EXP_PARAMS_LOG".into(), path(PARAMS_LOG_FILE)),
         // Python buffers stdout into a pipe; unbuffered, its output shows up live.
         ("PYTHONUNBUFFERED".into(), std::env::var("PYTHONUNBUFFERED").unwrap_or_else(|_| "1".into())),
     ]
@@ -341,8 +342,12 @@ fn commit_spool(
         ));
     }
 
+    let (logged, params_notices) = super::logged_params::read(&spool.join(PARAMS_LOG_FILE));
+    notices.extend(params_notices);
+    let mut conflicts = Vec::new();
     let summaries = series.summaries();
     let run = store.update_run(id, &format!("{} run {id}", finish.status), &files, |record| {
+        conflicts = super::logged_params::merge(&mut record.params, &logged);
         record.status = finish.status;
         record.ended = Some(finish.ended);
         record.exit_code = finish.exit_code;
@@ -351,6 +356,12 @@ fn commit_spool(
         record.malformed_metric_lines = series.malformed;
         record.output = Some(output.clone());
     })?;
+    if !conflicts.is_empty() {
+        notices.push(format!(
+            "params logged by the program differ from the ones given to git-exp, which are kept: {}",
+            conflicts.join(", ")
+        ));
+    }
     // Only now is everything in git; until here a crash leaves the spool for `recover`.
     std::fs::remove_dir_all(spool).with_context(|| format!("cannot remove the spool {}", spool.display()))?;
     Ok((run, notices))
@@ -440,6 +451,19 @@ pub fn remove_leftover_spools<'a>(store: &Store, runs: &'a [Run]) -> Vec<&'a Run
 /// `time` get the time the metrics file was last written.
 pub fn recover(store: &Store, config: &Config, run: &Run) -> anyhow::Result<(Run, Vec<String>)> {
     let spool = store.spool_dir(run.id());
+    let series = read_series(&spool);
+    let ended = read_state(&spool)
+        .and_then(|s| Timestamp::from_second(s.heartbeat).ok())
+        .filter(|t| *t >= run.record.started)
+        .unwrap_or_else(crate::clock::now);
+    let finish = Finish { status: Status::Crashed, exit_code: None, signal: None, ended };
+    std::fs::create_dir_all(&spool)?;
+    finalize(store, config, run.id(), &spool, &series, &finish)
+}
+
+/// Reads the metric files of a spool at once (no live tailing). Lines without a `time` get the
+/// time their file was last written.
+pub fn read_series(spool: &Path) -> SeriesSet {
     let mut series = SeriesSet::default();
     for name in [METRICS_FILE, SCRAPED_FILE, SYSTEM_FILE] {
         let path = spool.join(name);
@@ -455,11 +479,5 @@ pub fn recover(store: &Store, config: &Config, run: &Run) -> anyhow::Result<(Run
             series.add_json_line(line, n as u64 + 1, mtime);
         }
     }
-    let ended = read_state(&spool)
-        .and_then(|s| Timestamp::from_second(s.heartbeat).ok())
-        .filter(|t| *t >= run.record.started)
-        .unwrap_or_else(crate::clock::now);
-    let finish = Finish { status: Status::Crashed, exit_code: None, signal: None, ended };
-    std::fs::create_dir_all(&spool)?;
-    finalize(store, config, run.id(), &spool, &series, &finish)
+    series
 }

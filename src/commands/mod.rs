@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod artifacts;
+pub mod attach;
 pub mod branch;
 pub mod compare;
 pub mod completions;
@@ -136,6 +137,7 @@ pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Completions(args) => completions::cmd_completions(ui, &ctx, args),
         Command::Man(args) => completions::cmd_man(ui, &ctx, args),
         Command::Complete(args) => completions::cmd_complete(ui, &ctx, args),
+        Command::Attach(args) => attach::cmd_attach(ui, &ctx, args),
     }
 }
 
@@ -188,5 +190,6 @@ fn formats(command: &Command) -> (&'static str, &'static [Format]) {
         Command::Completions(_) => ("completions", Format::NONE),
         Command::Man(_) => ("man", Format::NONE),
         Command::Complete(_) => ("__complete", Format::NONE),
+        Command::Attach(_) => ("attach", Format::NONE),
     }
 }

@@ -14,6 +14,10 @@ pub const SYSTEM_FILE: &str = "system.jsonl";
 pub const OUTPUT_FILE: &str = "output.log";
 pub const PARAMS_FILE: &str = "params.json";
 pub const ARTIFACTS_DIR: &str = "artifacts";
+/// JSON lines of params logged from code (`GIT_EXP_PARAMS_LOG`), merged into the record at the end.
+pub const PARAMS_LOG_FILE: &str = "params-log.jsonl";
+/// Written by a program recording itself (`git exp attach`): how it ended.
+pub const FINISH_FILE: &str = "finish.json";
 
 /// A heartbeat older than this means a run on another host is gone.
 pub const STALE_AFTER_SECONDS: i64 = 300;

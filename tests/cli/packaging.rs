@@ -96,10 +96,10 @@ fn wheel_installs_binary_helper_pages_and_completions() {
     let meta = run(shell("python").args(["-c", "import importlib.metadata as m; print(m.version('git-exp'))"]));
     assert_eq!(meta.trim(), version);
 
-    // The helper, alone: importable, and a no-op logger outside a run.
-    let helper =
-        run(shell("python")
-            .args(["-c", "import git_exp; r = git_exp.init(); r.log({'a': 1}); print(git_exp.__file__)"]));
+    // The helper, alone: importable, and a no-op logger when asked not to record (init() would
+    // start a run of this repository through the installed binary; tests/cli/python.rs covers that).
+    let helper = run(shell("python")
+        .args(["-c", "import git_exp; r = git_exp.init(record=False); r.log({'a': 1}); print(git_exp.__file__)"]));
     assert!(Path::new(helper.trim()).starts_with(&venv), "{helper}");
 
     // man finds the pages through PATH (venv/bin → venv/share/man), as does `git exp --help`.
@@ -199,7 +199,7 @@ fn tool_installs(env: &TestEnv, wheel: &Path) {
             .arg(wheel));
         assert_eq!(run(shell("git", &bin).args(["exp", "--version"])), version_line);
         let helper = uv.join("tools/git-exp/bin/python");
-        run(Command::new(helper).args(["-c", "import git_exp; git_exp.init()"]));
+        run(Command::new(helper).args(["-c", "import git_exp; git_exp.init(record=False)"]));
         run(shell("git", &bin).args(["exp", "man", "--install"]));
         let page = run(shell("man", &bin).args(["-w", "git-exp-run"]));
         assert_eq!(Path::new(page.trim()), uv.join("share/man/man1/git-exp-run.1"));
@@ -222,7 +222,7 @@ fn tool_installs(env: &TestEnv, wheel: &Path) {
         let linked = std::fs::canonicalize(pipx.join("share/man/man1/git-exp.1")).unwrap();
         assert_eq!(Path::new(page.trim()), linked);
         let python = pipx.join("home/venvs/git-exp/bin/python");
-        run(Command::new(python).args(["-c", "import git_exp; git_exp.init()"]));
+        run(Command::new(python).args(["-c", "import git_exp; git_exp.init(record=False)"]));
     } else {
         missing_tool(test, "pipx is missing (pip install pipx)");
     }
