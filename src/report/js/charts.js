@@ -45,6 +45,7 @@
         var best = l.pts[0];
         l.pts.forEach(function (p) { if (Math.abs(p[0] - px) < Math.abs(best[0] - px)) best = p; });
         var y = yr[0] + (plot[1] + plot[3] - best[1]) / plot[3] * (yr[1] - yr[0]);
+        if (svg.getAttribute("data-scale") === "log") y = Math.pow(10, y);
         var line = el("div"), sw = el("span", {}, "● ");
         sw.style.color = l.colour; // CSSOM, allowed by the policy (it forbids style attributes)
         line.appendChild(sw);
@@ -65,11 +66,12 @@
   }
 
   // The axes for data spanning x and y, as chart.rs `render` picks them.
-  function axes(xlo, xhi, ylo, yhi, axis) {
+  function axes(xlo, xhi, ylo, yhi, axis, log) {
     if (!isFinite(xlo) || !isFinite(ylo)) { xlo = 0; xhi = 1; ylo = 0; yhi = 1; }
     var pad = yhi > ylo ? (yhi - ylo) * 0.05 : Math.max(Math.abs(ylo), 1) * 0.1;
-    // Values that are all positive (losses, accuracies) keep the axis from dipping below zero.
-    var bottom = ylo >= 0 ? Math.max(ylo - pad, 0) : ylo - pad;
+    // Values that are all positive (losses, accuracies) keep the axis from dipping below zero;
+    // on a log axis the values are exponents, which may.
+    var bottom = ylo >= 0 && !log ? Math.max(ylo - pad, 0) : ylo - pad;
     // The y axis runs from tick to tick, so both ends are labelled.
     var ystep = ticks.nice(bottom, yhi + pad, 5).step;
     ylo = Math.floor(bottom / ystep) * ystep;
@@ -89,8 +91,43 @@
     return t;
   }
 
-  // An SVG chart of `series` ({x: [], y: []} or null per run), like the ones chart.rs draws.
-  function drawChart(key, series, colours, axis) {
+  // TensorBoard's smoothing: an exponential moving average, debiased so that the first points
+  // are not pulled towards zero. Non-finite values are kept as they are and not averaged.
+  function ema(ys, weight) {
+    var last = 0, n = 0;
+    return ys.map(function (y) {
+      if (!isFinite(y)) return y;
+      last = last * weight + (1 - weight) * y;
+      n++;
+      return weight === 1 ? y : last / (1 - Math.pow(weight, n));
+    });
+  }
+
+  // A series as a chart shows it under `opts`: only points in the x range (`opts.x`), smoothed
+  // (`opts.smooth`, the EMA weight), on a log axis (`opts.log`: log10 of the positive values).
+  function view(s, opts) {
+    if (!s) return null;
+    var x = [], y = [], raw = [];
+    var smoothed = opts.smooth > 0 ? ema(s.y, opts.smooth) : s.y;
+    s.x.forEach(function (xv, i) {
+      if (opts.x && (xv < opts.x[0] || xv > opts.x[1])) return;
+      var v = smoothed[i], r = s.y[i];
+      if (opts.log) {
+        v = v > 0 ? Math.log(v) / Math.LN10 : NaN;
+        r = r > 0 ? Math.log(r) / Math.LN10 : NaN;
+      }
+      x.push(xv);
+      y.push(v);
+      raw.push(r);
+    });
+    return { x: x, y: y, raw: opts.smooth > 0 ? raw : null, value: smoothed, n: s.n };
+  }
+
+  // An SVG chart of `series` ({x: [], y: []} or null per run), like the ones chart.rs draws;
+  // `opts` ({log, smooth, x}) are the chart tools' choices.
+  function drawChart(key, series, colours, axis, opts) {
+    opts = opts || {};
+    series = series.map(function (s) { return view(s, opts); });
     var xlo = Infinity, xhi = -Infinity, ylo = Infinity, yhi = -Infinity;
     series.forEach(function (s) {
       if (!s) return;
@@ -103,7 +140,8 @@
         yhi = Math.max(yhi, y);
       });
     });
-    var a = axes(xlo, xhi, ylo, yhi, axis);
+    if (opts.x) { xlo = opts.x[0]; xhi = opts.x[1]; }
+    var a = axes(xlo, xhi, ylo, yhi, axis, opts.log);
     function px(x) { return L + (x - a.x[0]) / (a.x[1] - a.x[0]) * PW; }
     function py(y) { return T + PH - (y - a.y[0]) / (a.y[1] - a.y[0]) * PH; }
     var svg = svgEl("svg", {
@@ -113,11 +151,14 @@
       "data-x": a.x.join(" "), "data-y": a.y.join(" "), "data-plot": [L, T, PW, PH].join(" "),
       "data-axis": axis,
     });
+    if (opts.log) svg.setAttribute("data-scale", "log");
     svg.appendChild(svgEl("rect", { x: L, y: T, width: PW, height: PH, fill: "#ffffff" }));
     var grid = svgEl("g", { stroke: "#e5e7eb" }), fill = "#374151";
     a.yt.ticks.forEach(function (t) {
       grid.appendChild(svgEl("line", { x1: L, x2: L + PW, y1: py(t), y2: py(t) }));
-      var label = ticks.label(t, a.yt.step);
+      // A log axis is labelled with the values, not their exponents.
+      var label = opts.log ? number(Number(Math.pow(10, t).toPrecision(3)))
+        : ticks.label(t, a.yt.step);
       svg.appendChild(text({ x: L - 6, y: py(t) + 4, "text-anchor": "end", fill: fill }, label));
     });
     a.xt.ticks.forEach(function (t) {
@@ -132,6 +173,16 @@
     var xl = { x: L + PW / 2, y: H - 4, "text-anchor": "middle", fill: "#4b5563" };
     svg.appendChild(text(xl, axis === "time" ? "time since start" : "step"));
     var g = svgEl("g", { fill: "none", "stroke-width": "1.6", "stroke-linejoin": "round" });
+    // Smoothed: the raw points stay as a faint line under the average, as in TensorBoard.
+    series.forEach(function (s, i) {
+      if (!s || !s.raw) return;
+      var pts = [];
+      s.x.forEach(function (x, k) {
+        if (isFinite(s.raw[k])) pts.push(px(x).toFixed(1) + "," + py(s.raw[k]).toFixed(1));
+      });
+      g.appendChild(svgEl("polyline", { class: "raw", stroke: colours[i % colours.length],
+        "stroke-opacity": "0.25", points: pts.join(" ") }));
+    });
     series.forEach(function (s, i) {
       var pts = [];
       if (s) {
@@ -198,5 +249,6 @@
 
   gitExp.charts = {
     initHover: initHover, axes: axes, drawChart: drawChart, csvLink: csvLink, legend: legend,
+    ema: ema, view: view,
   };
 })(window.gitExp);
