@@ -261,23 +261,27 @@ fn c(v: f64) -> String {
     format!("{:.1}", (v * 10.0).round() / 10.0).trim_end_matches(".0").to_owned()
 }
 
+/// The widest chart, and the room each axis gets when there are few.
 const PC_WIDTH: f64 = 960.0;
-const PC_HEIGHT: f64 = 300.0;
-const PC_TOP: f64 = 34.0;
+const PC_AXIS_GAP: f64 = 150.0;
+const PC_HEIGHT: f64 = 310.0;
+const PC_TOP: f64 = 44.0;
 const PC_BOTTOM: f64 = 30.0;
 const PC_SIDE: f64 = 60.0;
 
 /// The parallel-coordinates chart: `axes` then the metric, one polyline per run.
 fn parallel(axes: &[&Axis], metric: &str, ids: &[&str], ys: &[f64]) -> String {
     let n_axes = axes.len() + 1;
-    let step = (PC_WIDTH - 2.0 * PC_SIDE) / (n_axes - 1).max(1) as f64;
+    // Few axes keep their spacing instead of stretching across the page.
+    let width = (2.0 * PC_SIDE + PC_AXIS_GAP * (n_axes - 1) as f64).min(PC_WIDTH);
+    let step = (width - 2.0 * PC_SIDE) / (n_axes - 1).max(1) as f64;
     let plot_h = PC_HEIGHT - PC_TOP - PC_BOTTOM;
     let (y_lo, y_hi) = range(ys.iter().copied());
     let mut s = String::with_capacity(4096 + ids.len() * 16 * n_axes);
     let _ = write!(
         s,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"sweep parallel\" viewBox=\"0 0 {PC_WIDTH} {PC_HEIGHT}\" \
-         role=\"img\" aria-label=\"parallel coordinates of {} params against {}\" font-family=\"system-ui, sans-serif\" \
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"sweep parallel\" viewBox=\"0 0 {width} {PC_HEIGHT}\" \
+         width=\"{width}\" height=\"{PC_HEIGHT}\" role=\"img\" aria-label=\"parallel coordinates of {} params against {}\" font-family=\"system-ui, sans-serif\" \
          font-size=\"12\" data-top=\"{PC_TOP}\" data-height=\"{plot_h}\">",
         axes.len(),
         escape(metric)
@@ -348,15 +352,19 @@ fn short(name: &str) -> String {
 }
 
 /// One vertical axis with its name on top and tick labels; `data-i` lets the script brush it.
+/// Names alternate between two rows, so that neighbours do not overlap; the full key is the
+/// name's tooltip.
 fn axis(s: &mut String, x: f64, name: &str, ticks: &[(f64, String)], scale: &dyn Fn(f64) -> f64, i: usize) {
     let plot_h = PC_HEIGHT - PC_TOP - PC_BOTTOM;
     let _ = write!(
         s,
         "<g class=\"pc-axis\" data-i=\"{i}\" data-x=\"{}\"><line x1=\"{0}\" x2=\"{0}\" y1=\"{PC_TOP}\" y2=\"{}\" \
-         stroke=\"#6b7280\"/><text x=\"{0}\" y=\"{}\" text-anchor=\"middle\" font-weight=\"600\" fill=\"#1f2328\">{}</text>",
+         stroke=\"#6b7280\"/><text x=\"{0}\" y=\"{}\" text-anchor=\"middle\" font-weight=\"600\" fill=\"#1f2328\">\
+         <title>{}</title>{}</text>",
         c(x),
         c(PC_TOP + plot_h),
-        c(PC_TOP - 14.0),
+        c(if i % 2 == 0 { PC_TOP - 26.0 } else { PC_TOP - 10.0 }),
+        escape(name),
         escape(&short_key(name))
     );
     for (v, label) in ticks {
@@ -385,7 +393,7 @@ fn axis(s: &mut String, x: f64, name: &str, ticks: &[(f64, String)], scale: &dyn
 /// An axis name that fits above its axis: the end of a long dotted key.
 fn short_key(key: &str) -> String {
     let n = key.chars().count();
-    if n <= 22 { key.to_owned() } else { format!("…{}", key.chars().skip(n - 21).collect::<String>()) }
+    if n <= 24 { key.to_owned() } else { format!("…{}", key.chars().skip(n - 23).collect::<String>()) }
 }
 
 const SC_WIDTH: f64 = 320.0;

@@ -348,7 +348,10 @@ class SweepChecker(Checker):
             faded = b.evaluate("document.querySelectorAll('svg.parallel polyline.faded').length")
             if not (0 < narrowed < rows) or not faded:
                 self.fail("index.html", f"brushing the first axis left {narrowed} of {rows} rows, {faded} lines faded")
-            b.screenshot(os.path.join(self.shots, f"{self.label}-sweep-brushed.png"))
+            b.evaluate("window.scrollTo(0, document.getElementById('sweep').getBoundingClientRect().top + scrollY - 50)")
+            b.screenshot(os.path.join(self.shots, f"{self.label}-sweep-brushed.png"), full_page=False)
+            axis = self.rect("svg.parallel g.pc-axis[data-i='0'] rect.brush-area")
+            x = axis[0] + axis[2] / 2
             self.drag(x, axis[1] + 10, x, axis[1] + 10)
             b.pump(0.2)
             if b.evaluate(shown) != rows:
@@ -371,8 +374,7 @@ class SweepChecker(Checker):
 
         # A run page: log scale, smoothing and zoom redraw its charts.
         start = self.load(f"runs/{series_run}.html")
-        self.tools(f"runs/{series_run}.html")
-        b.screenshot(os.path.join(self.shots, f"{self.label}-run-tools.png"))
+        self.tools(f"runs/{series_run}.html", shot=f"{self.label}-run-tools.png")
         self.audit("run page", start)
 
     def media(self, page):
@@ -396,7 +398,7 @@ class SweepChecker(Checker):
         b.screenshot(os.path.join(self.shots, f"{self.label}-compare-media.png"), full_page=False)
         self.audit(page, start)
 
-    def tools(self, page):
+    def tools(self, page, shot=None):
         b = self.b
         if not b.evaluate("document.getElementById('chart-log') !== null"):
             self.fail(page, "no chart tools")
@@ -409,6 +411,9 @@ class SweepChecker(Checker):
             self.fail(page, "smoothing did not draw the smoothed line over the raw one")
         if not b.evaluate("(a => a && !a.hidden && a.href.startsWith('blob:'))(document.querySelector('a.csv.plotted'))"):
             self.fail(page, "no CSV of what is plotted")
+        if shot:
+            b.evaluate("window.scrollTo(0, document.getElementById('metrics').getBoundingClientRect().top + scrollY - 50)")
+            b.screenshot(os.path.join(self.shots, shot), full_page=False)
         b.evaluate("document.querySelector('figure.chart-box svg.chart[data-plot]').scrollIntoView()")
         b.pump(0.2)
         r = self.rect("figure.chart-box svg.chart[data-plot]")

@@ -22,7 +22,7 @@ fn id(i: usize) -> String {
 pub fn sweep_runs(env: &TestEnv, n: usize, extra: usize) {
     let mut stream = String::new();
     for i in 0..n {
-        let (id, lr, depth) = (id(i + 1), 0.001 * (i % 50 + 1) as f64, i % 7);
+        let (id, lr, depth) = (id(i + 1), (i % 50 + 1) as f64 / 1000.0, i % 7);
         let acc = 0.5 + lr * 5.0 - 0.01 * depth as f64;
         let settings: String = (0..extra).map(|j| format!("setting_number_{j} = {}\n", (i * (j + 1)) % 13)).collect();
         let opt = if extra > 0 { format!("[params.opt]\n{settings}") } else { String::new() };
@@ -169,8 +169,9 @@ pub const MEDIA_SCRIPT: &str = r#"
 import json, os, struct, zlib
 lr = float(json.load(open(os.environ["GIT_EXP_PARAMS"]))["lr"])
 art = os.environ["GIT_EXP_ARTIFACTS"]
-def png(r, g, b, w=48, h=32):
-    raw = b"".join(b"\x00" + bytes([r, g, b]) * w for _ in range(h))
+def png(r, g, b, w=160, h=100):
+    # A gradient whose colour depends on lr and the step, so that every image differs.
+    raw = b"".join(b"\x00" + b"".join(bytes([r, (g + x) % 256, (b + y * 2) % 256]) for x in range(w)) for y in range(h))
     def chunk(t, d):
         return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")

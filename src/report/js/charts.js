@@ -142,6 +142,14 @@
     });
     if (opts.x) { xlo = opts.x[0]; xhi = opts.x[1]; }
     var a = axes(xlo, xhi, ylo, yhi, axis, opts.log);
+    // A log axis over a decade or more has its ticks at powers of ten.
+    if (opts.log && yhi - ylo >= 1) {
+      var lo = Math.floor(ylo), hi = Math.ceil(yhi), every = Math.max(1, Math.ceil((hi - lo) / 6));
+      var decades = [];
+      for (var t = lo; t <= hi; t += every) decades.push(t);
+      a.y = [lo, hi];
+      a.yt = { ticks: decades, step: every };
+    }
     function px(x) { return L + (x - a.x[0]) / (a.x[1] - a.x[0]) * PW; }
     function py(y) { return T + PH - (y - a.y[0]) / (a.y[1] - a.y[0]) * PH; }
     var svg = svgEl("svg", {

@@ -84,6 +84,7 @@
     }
     function value(px) { return xr[0] + (px - plot[0]) / plot[2] * (xr[1] - xr[0]); }
     svg.addEventListener("pointerdown", function (e) {
+      e.preventDefault(); // a drag zooms; it does not select the tick labels
       start = x(e);
       band = gitExp.svgEl("rect",
         { class: "zoom-band", y: plot[1], height: plot[3], x: start, width: 0 });
