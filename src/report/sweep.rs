@@ -363,7 +363,7 @@ fn axis(s: &mut String, x: f64, name: &str, ticks: &[(f64, String)], scale: &dyn
          <title>{}</title>{}</text>",
         c(x),
         c(PC_TOP + plot_h),
-        c(if i % 2 == 0 { PC_TOP - 26.0 } else { PC_TOP - 10.0 }),
+        c(if i.is_multiple_of(2) { PC_TOP - 26.0 } else { PC_TOP - 10.0 }),
         escape(name),
         escape(&short_key(name))
     );
