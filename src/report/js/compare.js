@@ -73,6 +73,18 @@
       runs.forEach(function (r) { Object.keys(r.metrics).forEach(function (k) { keys[k] = 1; }); });
       keys = Object.keys(keys).sort();
       keys.forEach(function (k) {
+        // Logged once (or constant) in every run: last, min and max would repeat one value.
+        var single = runs.every(function (r) {
+          var m = r.metrics[k];
+          return !m || format.value(m.min) === format.value(m.max);
+        });
+        if (single) {
+          addRow("metrics." + k, runs.map(function (r) {
+            var m = r.metrics[k];
+            return m ? format.number(format.value(m.last)) : "";
+          }));
+          return;
+        }
         ["last", "min", "max"].forEach(function (rollup) {
           addRow("metrics." + k + ":" + rollup, runs.map(function (r) {
             var m = r.metrics[k];
