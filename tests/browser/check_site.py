@@ -356,6 +356,15 @@ class SweepChecker(Checker):
             b.pump(0.2)
             if b.evaluate(shown) != rows:
                 self.fail("index.html", "a click on the axis did not clear the brush")
+        # The filter narrows the sweep views too: the lines of filtered-out runs fade.
+        b.evaluate("(t => { const i = document.getElementById('filter'); i.value = t; i.dispatchEvent(new Event('input')); })('params.lr < 0.02')")
+        faded = b.evaluate("document.querySelectorAll('svg.parallel polyline.faded').length")
+        lines = b.evaluate("document.querySelectorAll('svg.parallel polyline').length")
+        if not (0 < faded < lines):
+            self.fail("index.html", f"filtering `params.lr < 0.02` faded {faded} of {lines} lines of the parallel coordinates")
+        b.evaluate("(i => { i.value = ''; i.dispatchEvent(new Event('input')); })(document.getElementById('filter'))")
+        if b.evaluate("document.querySelectorAll('svg.parallel polyline.faded').length") != 0:
+            self.fail("index.html", "clearing the filter left lines faded")
         b.evaluate("window.scrollTo(0, 0)")
         b.screenshot(os.path.join(self.shots, f"{self.label}-sweep-index.png"))
         self.audit("index.html", start)

@@ -42,26 +42,36 @@
     var hint = section.querySelector(".js-only");
     if (hint) hint.hidden = false;
 
+    // On the index the views follow the filter too: a run whose row it hides fades.
+    var rowOf = {};
+    if (table) {
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        rowOf[row.cells[0].firstChild.value] = row;
+      });
+    }
+    function filtered(run) { return rowOf[run] && rowOf[run].hidden; }
     function passes(run) {
       var ys = at[run];
-      if (!ys) return false;
+      if (!ys || filtered(run)) return false;
       return axes.every(function (a, i) {
         return !a.range || (ys[i] !== undefined && ys[i] >= a.range[0] && ys[i] <= a.range[1]);
       });
     }
     function apply() {
-      var active = axes.some(function (a) { return a.range; }), kept = 0, total = 0;
+      var brushed = axes.some(function (a) { return a.range; }), kept = 0, total = 0;
+      var active = brushed || Object.keys(at).some(filtered);
       section.querySelectorAll("[data-run]").forEach(function (node) {
         node.classList.toggle("faded", active && !passes(node.getAttribute("data-run")));
       });
       Object.keys(at).forEach(function (run) { total++; if (passes(run)) kept++; });
       if (status) {
-        status.textContent = active ? kept + " of " + total + " runs in the brushed ranges" : "";
+        status.textContent = !active ? "" : kept + " of " + total + " runs " +
+          (brushed ? "in the brushed ranges" : "shown by the filter");
       }
       if (table) {
         Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
           var box = row.cells[0].firstChild;
-          row.classList.toggle("brushed-out", active && !passes(box.value));
+          row.classList.toggle("brushed-out", brushed && !passes(box.value));
         });
       }
     }
@@ -81,6 +91,12 @@
       }
       apply();
     }
+    // Whenever the filter hides or shows rows (typed, or from the address once runs.js loaded).
+    if (table && window.MutationObserver) {
+      new MutationObserver(apply).observe(table.tBodies[0],
+        { subtree: true, attributes: true, attributeFilter: ["hidden"] });
+    }
+    apply();
     axes.forEach(function (a) {
       var start = null;
       a.g.addEventListener("pointerdown", function (e) {
