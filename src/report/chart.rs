@@ -246,8 +246,8 @@ pub fn bars(label: &str, bars: &[Bar]) -> String {
     s.push_str("</g>");
     for (i, b) in bars.iter().enumerate() {
         let y = TOP + BAR_ROW * i as f64;
-        let name: String = if b.label.chars().count() > 24 {
-            format!("{}…", b.label.chars().take(23).collect::<String>())
+        let name: String = if b.label.chars().count() > 20 {
+            format!("{}…", b.label.chars().take(19).collect::<String>())
         } else {
             b.label.clone()
         };

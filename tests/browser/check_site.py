@@ -233,9 +233,13 @@ class Checker:
         if not b.wait_until("document.querySelectorAll('#compare-app svg.chart').length > 0"):
             self.fail("compare.html", "the comparison of ticked runs drew no chart: " + str(b.evaluate("document.getElementById('compare-app').textContent.slice(0, 200)")))
         else:
-            lines = b.evaluate("document.querySelector('#compare-app svg.chart').querySelectorAll('polyline').length")
+            lines = b.evaluate("document.querySelector('#compare-app svg.chart[data-plot]').querySelectorAll('polyline').length")
             if lines != 2:
-                self.fail("compare.html", f"expected 2 lines in the first chart, found {lines}")
+                self.fail("compare.html", f"expected 2 lines in the first line chart, found {lines}")
+            # A metric each run logged once is a bar per run that has it, not a dot on a step axis.
+            bars = b.evaluate("Array.from(document.querySelectorAll('#compare-app svg.chart.bars')).map(s => s.querySelectorAll('rect.bar').length)")
+            if not bars or any(n < 1 or n > 2 for n in bars):
+                self.fail("compare.html", f"expected bar charts for the metrics logged once, found {bars}")
             if b.evaluate("document.querySelectorAll('#compare-app ul.legend:not(.compact) li').length") != 2:
                 self.fail("compare.html", "the legend does not list the two runs")
         b.screenshot(os.path.join(self.shots, f"{self.label}-compare-ticked.png"))

@@ -213,6 +213,44 @@
     return svg;
   }
 
+  // A metric logged once per run: a bar per run with its value, as chart.rs `bars` draws it.
+  function drawBars(key, runs, values, colours) {
+    var BL = 170, ROW = 24, PWB = W - BL - R - 40, h = T + ROW * runs.length + B;
+    var lo = 0, hi = 0;
+    values.forEach(function (v) {
+      if (isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    });
+    if (!(hi > lo)) { lo = 0; hi = 1; }
+    var nt = ticks.nice(lo, hi, 5);
+    lo = Math.floor(lo / nt.step) * nt.step;
+    hi = Math.ceil(hi / nt.step) * nt.step;
+    function px(v) { return BL + (v - lo) / (hi - lo) * PWB; }
+    var svg = svgEl("svg", { class: "chart bars", viewBox: "0 0 " + W + " " + h, role: "img",
+      "aria-label": key + " per run", "font-family": "system-ui, sans-serif", "font-size": "13" });
+    nt.ticks.filter(function (t) { return t >= lo && t <= hi; }).forEach(function (t) {
+      svg.appendChild(svgEl("line", { x1: px(t), x2: px(t), y1: T, y2: h - B, stroke: "#e5e7eb" }));
+      svg.appendChild(text({ x: px(t), y: h - B + 15, "text-anchor": "middle", fill: "#374151" },
+        ticks.label(t, nt.step)));
+    });
+    runs.forEach(function (r, i) {
+      var y = T + ROW * i, v = values[i];
+      var name = r.label.length > 20 ? r.label.slice(0, 19) + "…" : r.label;
+      svg.appendChild(text({ x: BL - 8, y: y + 16, "text-anchor": "end", fill: "#1f2328" }, name));
+      if (!isFinite(v)) {
+        svg.appendChild(text({ x: BL + 4, y: y + 16, fill: "#59636e" }, "–"));
+        return;
+      }
+      var x0 = px(Math.min(Math.max(0, lo), hi)), x1 = px(v);
+      svg.appendChild(svgEl("rect", { class: "bar", x: Math.min(x0, x1), y: y + 4,
+        width: Math.max(Math.abs(x1 - x0), 1), height: ROW - 8,
+        fill: colours[i % colours.length] }));
+      svg.appendChild(text({ x: Math.max(x0, x1) + 5, y: y + 16, fill: "#1f2328" }, number(v)));
+    });
+    svg.appendChild(svgEl("path",
+      { d: "M" + BL + " " + T + "V" + (h - B), fill: "none", stroke: "#6b7280" }));
+    return svg;
+  }
+
   // The data behind a chart as CSV, made in the browser: the points as drawn.
   function csvLink(key, runs) {
     var quote = function (v) {
@@ -257,6 +295,6 @@
 
   gitExp.charts = {
     initHover: initHover, axes: axes, drawChart: drawChart, csvLink: csvLink, legend: legend,
-    ema: ema, view: view,
+    ema: ema, view: view, drawBars: drawBars,
   };
 })(window.gitExp);
