@@ -224,3 +224,24 @@ fn comparisons_show_artifacts_images_per_step_and_the_code_side_by_side() {
     let code = &page[page.find("id=\"code\"").unwrap()..];
     assert!(code.contains("media.py") && code.contains("+# tuned"), "{code}");
 }
+
+#[test]
+fn comparisons_diff_notebooks_against_the_first_run() {
+    let env = TestEnv::with_commit();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/notebooks");
+    std::fs::copy(fixtures.join("hostile--1.ipynb"), env.repo.join("nb.ipynb")).unwrap();
+    env.git(["add", "nb.ipynb"]);
+    env.git(["commit", "-q", "-m", "notebook"]);
+    let a = env.snapshot(&["-n", "nb-a"]);
+    std::fs::copy(fixtures.join("hostile--2.ipynb"), env.repo.join("nb.ipynb")).unwrap();
+    let b = env.snapshot(&["-n", "nb-b"]);
+    env.run(["report", "-o", "../site", "--compare", &format!("{a},{b}")]).success();
+    let site = env.root.join("site");
+    let page = read(&site, &format!("compare/{a}-{b}.html"));
+    let link = format!("href=\"{a}-{b}/notebook-1-1.html\"");
+    assert!(page.contains(&link), "the notebook that differs is linked: {page}");
+    let notebook = read(&site, &format!("compare/{a}-{b}/notebook-1-1.html"));
+    assert!(notebook.contains(&format!("run {a}:nb.ipynb")) && notebook.contains(&format!("run {b}:nb.ipynb")));
+    assert!(notebook.contains("sandbox=\"\"") || !notebook.contains("<iframe"), "outputs stay in sandboxed frames");
+    assert!(!notebook.contains("<script>alert"), "no script of the notebook reaches the page");
+}
