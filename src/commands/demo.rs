@@ -94,6 +94,7 @@ fn write_report(store: &Store, dir: &Path) -> anyhow::Result<&'static str> {
         max_artifact_size: 50 << 20,
         series_csv: true,
         compares: vec![compare],
+        goals: crate::config::Config::load(Some(dir))?.metrics,
     };
     report::generate(store, &runs, &options, &dir.join(SITE), &indicatif::ProgressBar::hidden())?;
     Ok(SITE)

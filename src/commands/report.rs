@@ -97,6 +97,7 @@ pub fn cmd_report(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs) -> anyhow::Result<E
         max_artifact_size,
         series_csv: args.series_csv,
         compares,
+        goals: crate::config::Config::load(store.workdir())?.metrics,
     };
     let bar = ui.progress(0, "writing report");
     let outcome = report::generate(&store, &runs, &options, &out, &bar);

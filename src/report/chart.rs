@@ -199,6 +199,92 @@ pub fn render(label: &str, x_axis: XAxis, lines: &[Line]) -> Chart {
     Chart { svg: s, reduced_from: was_reduced.then_some(longest), buckets: PLOT_COLUMNS, non_finite }
 }
 
+/// One bar of a single-value chart: the run's label, its colour, its value.
+pub struct Bar {
+    pub label: String,
+    pub colour: &'static str,
+    pub value: Option<f64>,
+}
+
+const BAR_ROW: f64 = 24.0;
+const BAR_LABEL: f64 = 170.0;
+
+/// A metric logged once per run, drawn as one horizontal bar per run from zero (or from the
+/// axis' start when every value is far from it) with the value at its end: no step axis.
+pub fn bars(label: &str, bars: &[Bar]) -> String {
+    let finite = || bars.iter().filter_map(|b| b.value).filter(|v| v.is_finite());
+    let (lo, hi) = finite().fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = if hi > lo { (lo, hi) } else { (0.0, 1.0) };
+    let (ticks, step) = nice_ticks(lo, hi, 5);
+    let (lo, hi) = ((lo / step).floor() * step, (hi / step).ceil() * step);
+    let plot_w = WIDTH - BAR_LABEL - RIGHT - 40.0;
+    let height = TOP + BAR_ROW * bars.len() as f64 + BOTTOM;
+    let px = |v: f64| BAR_LABEL + (v - lo) / (hi - lo) * plot_w;
+    let mut s = String::with_capacity(1024 + bars.len() * 200);
+    let _ = write!(
+        s,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart bars\" viewBox=\"0 0 {WIDTH} {}\" role=\"img\" \
+         aria-label=\"{} per run\" font-family=\"system-ui, -apple-system, 'Segoe UI', sans-serif\" font-size=\"13\">",
+        num(height),
+        super::html::escape(label)
+    );
+    s.push_str("<g stroke=\"#e5e7eb\" stroke-width=\"1\">");
+    for t in ticks.iter().filter(|t| **t >= lo && **t <= hi) {
+        let x = num(px(*t));
+        let _ = write!(s, "<line x1=\"{x}\" x2=\"{x}\" y1=\"{TOP}\" y2=\"{}\"/>", num(height - BOTTOM));
+    }
+    s.push_str("</g><g fill=\"#374151\" text-anchor=\"middle\">");
+    for t in ticks.iter().filter(|t| **t >= lo && **t <= hi) {
+        let _ = write!(
+            s,
+            "<text x=\"{}\" y=\"{}\">{}</text>",
+            num(px(*t)),
+            num(height - BOTTOM + 15.0),
+            tick_label(*t, step)
+        );
+    }
+    s.push_str("</g>");
+    for (i, b) in bars.iter().enumerate() {
+        let y = TOP + BAR_ROW * i as f64;
+        let name: String = if b.label.chars().count() > 20 {
+            format!("{}…", b.label.chars().take(19).collect::<String>())
+        } else {
+            b.label.clone()
+        };
+        let _ = write!(
+            s,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#1f2328\">{}</text>",
+            num(BAR_LABEL - 8.0),
+            num(y + 16.0),
+            super::html::escape(&name)
+        );
+        let Some(v) = b.value.filter(|v| v.is_finite()) else {
+            let _ = write!(s, "<text x=\"{}\" y=\"{}\" fill=\"#59636e\">–</text>", num(BAR_LABEL + 4.0), num(y + 16.0));
+            continue;
+        };
+        let (x0, x1) = (px(0.0f64.clamp(lo, hi)), px(v));
+        let _ = write!(
+            s,
+            "<rect class=\"bar\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"/>\
+             <text x=\"{}\" y=\"{}\" fill=\"#1f2328\">{}</text>",
+            num(x0.min(x1)),
+            num(y + 4.0),
+            num((x1 - x0).abs().max(1.0)),
+            num(BAR_ROW - 8.0),
+            b.colour,
+            num(x0.max(x1) + 5.0),
+            num(y + 16.0),
+            super::format::number(v)
+        );
+    }
+    let _ = write!(
+        s,
+        "<path d=\"M{BAR_LABEL} {TOP}V{}\" fill=\"none\" stroke=\"#6b7280\" stroke-width=\"1\"/></svg>",
+        num(height - BOTTOM)
+    );
+    s
+}
+
 /// A coordinate with at most one decimal: small files, and the same bytes on every machine.
 fn num(v: f64) -> String {
     let mut out = String::with_capacity(8);
@@ -262,6 +348,19 @@ mod tests {
         for (v, want) in [(12.0, "12"), (12.46, "12.5"), (-0.04, "0"), (-0.26, "-0.3"), (0.05, "0.1"), (-12.0, "-12")] {
             assert_eq!(num(v), want, "{v}");
         }
+    }
+
+    #[test]
+    fn single_values_are_bars_without_a_step_axis() {
+        let bars = [
+            Bar { label: "a".into(), colour: PALETTE[0], value: Some(0.9) },
+            Bar { label: "b".into(), colour: PALETTE[1], value: None },
+            Bar { label: "c".into(), colour: PALETTE[2], value: Some(-0.2) },
+        ];
+        let svg = super::bars("acc", &bars);
+        assert_eq!(svg.matches("class=\"bar\"").count(), 2);
+        assert!(!svg.contains(">step<"));
+        assert!(svg.contains(">0.9<") && svg.contains(">-0.2<"), "{svg}");
     }
 
     #[test]

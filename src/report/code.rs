@@ -73,8 +73,37 @@ pub fn sections(
         Ok(base) => base,
         Err(note) => return Ok((CodeView { note: Some(note), ..CodeView::default() }, Vec::new())),
     };
+    let id = run.id().as_str();
+    let old_label = run.record.base.as_deref().map_or("(empty)".to_owned(), |b| b[..b.len().min(12)].to_owned());
+    let sides = Sides {
+        trees: (base, tree),
+        labels: (old_label, format!("run {id}")),
+        run: (id, run.record.name.as_str()),
+        pages: (format!("runs/{id}/notebook-"), format!("{id}/notebook-")),
+    };
+    between(ctx, store, &sides, files)
+}
+
+/// Two trees to diff, for a page: their labels in notebook diffs, the run the page is about
+/// (id, name), and where notebook pages go (the path prefix, and the link prefix from the page).
+pub struct Sides<'a> {
+    pub trees: (Oid, Oid),
+    pub labels: (String, String),
+    pub run: (&'a str, &'a str),
+    pub pages: (String, String),
+}
+
+/// The code diff from one tree to another, through the diff module, with a page for each
+/// notebook that differs (rendered cell by cell by the notebook engine).
+pub fn between(
+    ctx: &Context<'_>,
+    store: &Store,
+    sides: &Sides<'_>,
+    files: &mut Vec<String>,
+) -> Result<(CodeView, Vec<NotebookView>), Error> {
+    let (base, tree) = sides.trees;
     let diff = diff_tree_code(store, base, tree, &CodeOptions::default())
-        .map_err(|e| Error::Template(format!("cannot diff run {}: {e}", run.id())))?;
+        .map_err(|e| Error::Template(format!("cannot diff run {}: {e}", sides.run.0)))?;
     let mut view = CodeView { insertions: diff.insertions, deletions: diff.deletions, ..CodeView::default() };
     let mut budget = MAX_PATCH_LINES;
     let mut notebooks = Vec::new();
@@ -85,7 +114,7 @@ pub fn sections(
             FileStatus::Modified => "modified",
         };
         if file.path.ends_with(".ipynb") {
-            notebooks.push(notebook_page(ctx, store, run, (base, tree), &file.path, notebooks.len() + 1, files)?);
+            notebooks.push(notebook_page(ctx, store, sides, &file.path, notebooks.len() + 1, files)?);
         }
         let lines: Vec<&str> = file.patch.lines().collect();
         let shown = lines.len().min(budget);
@@ -114,18 +143,18 @@ fn line_kind(line: &str) -> &'static str {
     }
 }
 
-/// Renders one notebook of the snapshot against the base's version through the notebook engine
-/// (an added notebook against an empty one). HTML outputs stay in sandboxed frames.
+/// Renders one notebook of `sides` (an added notebook against an empty one) through the
+/// notebook engine, on a page of its own. HTML outputs stay in sandboxed frames.
 fn notebook_page(
     ctx: &Context<'_>,
     store: &Store,
-    run: &Run,
-    (base, tree): (Oid, Oid),
+    sides: &Sides<'_>,
     path: &str,
     n: usize,
     files: &mut Vec<String>,
 ) -> Result<NotebookView, Error> {
     const EMPTY: &[u8] = br#"{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}"#;
+    let (base, tree) = sides.trees;
     let (old, new) = (store.read_file(base, path)?, store.read_file(tree, path)?);
     let Some(new) = new else {
         return Ok(NotebookView { path: path.to_owned(), summary: "deleted".into(), href: None });
@@ -145,22 +174,20 @@ fn notebook_page(
         s.modified,
         s.unchanged
     );
-    let base_label =
-        run.record.base.as_deref().map_or("(empty)".to_owned(), |b| format!("{}:{path}", &b[..b.len().min(12)]));
-    let labels = notebook::Labels { old: base_label, new: format!("run {}:{path}", run.id()) };
-    let id = run.id().as_str();
-    let page_path = format!("runs/{id}/notebook-{n}.html");
+    let labels =
+        notebook::Labels { old: format!("{}:{path}", sides.labels.0), new: format!("{}:{path}", sides.labels.1) };
+    let page_path = format!("{}{n}.html", sides.pages.0);
     let page = NotebookPage {
         site: ctx.info,
         root: "../../",
         canonical: ctx.canonical(&page_path),
-        run_id: id,
-        run_name: &run.record.name,
+        run_id: sides.run.0,
+        run_name: sides.run.1,
         path,
         fragment: notebook::render_html_fragment(&diff, &labels),
     };
     let html = ctx.options.templates.render("notebook.html", &page)?;
     ctx.site.write(&page_path, html.as_bytes())?;
     files.push(page_path);
-    Ok(NotebookView { path: path.to_owned(), summary, href: Some(format!("{id}/notebook-{n}.html")) })
+    Ok(NotebookView { path: path.to_owned(), summary, href: Some(format!("{}{n}.html", sides.pages.1)) })
 }

@@ -9,7 +9,7 @@ use sha2::{Digest as _, Sha256};
 use super::chart::{self, Line, line_style};
 use super::format::{duration, number};
 use super::run_page::{ChartView, chart_note};
-use super::{Context, Error, data};
+use super::{Context, Error, compare_files, data};
 use crate::store::record::check_metric_key;
 use crate::store::view::{display_value, flatten};
 use crate::store::{Run, Store, parse_series_csv};
@@ -47,6 +47,10 @@ struct Page<'a> {
     rows: Vec<Row>,
     differing: usize,
     charts: Vec<ChartView>,
+    sweep: Option<super::sweep::SweepView>,
+    artifacts: Vec<compare_files::ArtifactRow>,
+    media: Vec<compare_files::MediaKey>,
+    code: Vec<compare_files::CodeDiff>,
 }
 
 /// The file name of a comparison: its run ids, or for many runs a hash of them.
@@ -88,6 +92,39 @@ pub fn write(ctx: &Context<'_>, store: &Store, group: &[Run]) -> Result<Written,
     let differing = rows.iter().filter(|r| r.differs).count();
 
     let mut files = Vec::new();
+    let charts = charts(ctx, store, group, (&labels, &slug), &mut files)?;
+    let (artifacts, media) = compare_files::artifacts(ctx, store, group, &labels, &mut files)?;
+    let code = compare_files::code_diffs(ctx, store, group, &labels, &slug, &mut files)?;
+    let page = Page {
+        site: ctx.info,
+        root: "../",
+        canonical: ctx.canonical(&page_path),
+        title,
+        runs,
+        rows,
+        differing,
+        charts,
+        sweep: {
+            let refs: Vec<&Run> = group.iter().collect();
+            super::sweep::pick_metric(&refs, &ctx.options.goals)
+                .and_then(|m| super::sweep::render(&refs, m, ctx.options.goals.get(m).copied()))
+        },
+        artifacts,
+        media,
+        code,
+    };
+    ctx.write_page("compare.html", &page_path, &page, (&unit, &key), files)?;
+    Ok(written)
+}
+
+/// One chart per metric, each with a CSV of every point behind it (`compare/<slug>/<key>.csv`).
+fn charts(
+    ctx: &Context<'_>,
+    store: &Store,
+    group: &[Run],
+    (labels, slug): (&[String], &str),
+    files: &mut Vec<String>,
+) -> Result<Vec<ChartView>, Error> {
     let mut charts = Vec::new();
     let keys: BTreeSet<&String> = group.iter().flat_map(|r| r.record.metrics.keys()).collect();
     for key in keys {
@@ -101,7 +138,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, group: &[Run]) -> Result<Written,
             source: std::io::Error::other(e),
         };
         csv.write_record(["run", "label", "step", "value", "time"]).map_err(io)?;
-        for (run, label) in group.iter().zip(&labels) {
+        for (run, label) in group.iter().zip(labels) {
             let points = if run.record.metrics.contains_key(key) { read_series(store, run, key)? } else { Vec::new() };
             for p in &points {
                 let record = [
@@ -121,6 +158,18 @@ pub fn write(ctx: &Context<'_>, store: &Store, group: &[Run]) -> Result<Written,
         let csv_path = format!("compare/{slug}/{key}.csv");
         ctx.site.write(&csv_path, &bytes)?;
         files.push(csv_path.clone());
+        if let Some(bars) = single_values(group, key, labels) {
+            let csv = Some(format!("../{csv_path}"));
+            charts.push(ChartView {
+                key: key.clone(),
+                anchor: None,
+                note: None,
+                svg: bars,
+                csv,
+                run_ids: String::new(),
+            });
+            continue;
+        }
         let drawn = chart::render(key, ctx.options.x_axis, &lines);
         charts.push(ChartView {
             key: key.clone(),
@@ -128,21 +177,30 @@ pub fn write(ctx: &Context<'_>, store: &Store, group: &[Run]) -> Result<Written,
             note: chart_note(&drawn),
             svg: drawn.svg,
             csv: Some(format!("../{csv_path}")),
+            run_ids: group.iter().map(|r| r.id().as_str()).collect::<Vec<_>>().join(" "),
         });
     }
 
-    let page = Page {
-        site: ctx.info,
-        root: "../",
-        canonical: ctx.canonical(&page_path),
-        title,
-        runs,
-        rows,
-        differing,
-        charts,
-    };
-    ctx.write_page("compare.html", &page_path, &page, (&unit, &key), files)?;
-    Ok(written)
+    Ok(charts)
+}
+
+/// A metric every run logged at most once (a score at the end, the scikit-learn case) is a bar
+/// per run, not a dot on a step axis.
+fn single_values(group: &[Run], key: &str, labels: &[String]) -> Option<String> {
+    let once = group.iter().all(|r| r.record.metrics.get(key).is_none_or(|m| m.count <= 1));
+    once.then(|| {
+        let bars: Vec<chart::Bar> = group
+            .iter()
+            .zip(labels)
+            .enumerate()
+            .map(|(i, (r, label))| chart::Bar {
+                label: label.clone(),
+                colour: line_style(i).0,
+                value: r.record.metrics.get(key).map(|m| m.last),
+            })
+            .collect();
+        chart::bars(key, &bars)
+    })
 }
 
 fn read_series(store: &Store, run: &Run, key: &str) -> Result<Vec<crate::store::Point>, Error> {
@@ -181,6 +239,15 @@ fn table(group: &[Run], now: jiff::Timestamp) -> Vec<Row> {
     }
     let metrics: BTreeSet<&String> = group.iter().flat_map(|r| r.record.metrics.keys()).collect();
     for key in metrics {
+        // One value per run (or a constant series): last, min and max would repeat it.
+        let single = group.iter().all(|r| r.record.metrics.get(key).is_none_or(|m| m.min == m.max));
+        if single {
+            push(
+                format!("metrics.{key}"),
+                each(&|r| r.record.metrics.get(key).map(|m| number(m.last)).unwrap_or_default()),
+            );
+            continue;
+        }
         for (rollup, pick) in [("last", 0), ("min", 1), ("max", 2)] {
             push(
                 format!("metrics.{key}:{rollup}"),

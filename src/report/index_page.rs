@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::compare_page::Written;
 use super::format::{duration, exact};
-use super::{Context, Error, chart, data};
+use super::{Context, Error, chart, data, sweep};
 use crate::store::Run;
 use crate::store::view::{display_value, flatten};
 
@@ -35,23 +35,137 @@ struct Cell {
     class: Option<String>,
 }
 
+/// A column left out of the table because every run has the same value in it.
+#[derive(Serialize)]
+struct Folded {
+    title: String,
+    text: String,
+}
+
+/// One page of the runs table among all of them.
+#[derive(Serialize)]
+struct PageLink {
+    n: usize,
+    href: String,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct Pager {
+    first: usize,
+    last: usize,
+    total: usize,
+    pages: Vec<PageLink>,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
 #[derive(Serialize)]
 struct Page<'a> {
     site: &'a super::SiteInfo,
     root: &'static str,
     canonical: Option<String>,
-    columns: Vec<Column>,
-    rows: Vec<Row>,
+    columns: &'a [Column],
+    rows: &'a [Row],
+    folded: &'a [Folded],
+    pager: Option<Pager>,
+    /// The script with this page's runs, for the filter.
+    data_script: String,
+    sweep: Option<sweep::SweepView>,
     compares: &'a [Written],
     example_metric: String,
     colours: Vec<&'static str>,
     x_axis: chart::XAxis,
 }
 
+/// Runs per page of the table: 500 rows stay far under a megabyte of HTML with dozens of
+/// columns, and a browser sorts and filters them at once.
+pub const PAGE_ROWS: usize = 500;
+
+/// The file of page `n` (from 1) of the table and of its runs' data.
+fn page_files(n: usize) -> (String, String) {
+    if n == 1 {
+        ("index.html".into(), "data/runs.js".into())
+    } else {
+        (format!("runs-{n}.html"), format!("data/runs-{n}.js"))
+    }
+}
+
 pub fn write(ctx: &Context<'_>, runs: &[Run], compares: &[Written]) -> Result<(), Error> {
+    let (columns, rows) = table(ctx, runs);
+    let (columns, rows, folded) = fold_constant(columns, rows);
+    let example_metric = runs
+        .iter()
+        .flat_map(|r| r.record.metrics.keys())
+        .find(|k| !k.starts_with("sys/"))
+        .map_or_else(|| "acc".to_owned(), Clone::clone);
+    let all: Vec<&Run> = runs.iter().collect();
+    let metric = sweep::pick_metric(&all, &ctx.options.goals).map(str::to_owned);
+    let n_pages = runs.len().div_ceil(PAGE_ROWS).max(1);
+    let mut files = Vec::new();
+    let mut put = |path: &str, bytes: &[u8]| -> Result<(), Error> {
+        ctx.site.write(path, bytes)?;
+        files.push(path.to_owned());
+        Ok(())
+    };
+    for n in 1..=n_pages {
+        let range = (n - 1) * PAGE_ROWS..(n * PAGE_ROWS).min(runs.len());
+        let page_runs: Vec<&Run> = runs[range.clone()].iter().collect();
+        let (html_path, data_path) = page_files(n);
+        let page = Page {
+            site: ctx.info,
+            root: "",
+            canonical: ctx.canonical(if n == 1 { "" } else { &html_path }),
+            columns: &columns,
+            rows: &rows[range.clone()],
+            folded: &folded,
+            pager: (n_pages > 1).then(|| pager(n, n_pages, &range, runs.len())),
+            data_script: data_path.clone(),
+            sweep: metric.as_deref().and_then(|m| sweep::render(&page_runs, m, ctx.options.goals.get(m).copied())),
+            compares,
+            example_metric: example_metric.clone(),
+            colours: chart::PALETTE.to_vec(),
+            x_axis: ctx.options.x_axis,
+        };
+        put(&html_path, ctx.options.templates.render("index.html", &page)?.as_bytes())?;
+        put(&data_path, data::runs_script(&runs[range], ctx.now).as_bytes())?;
+        if n == 1 {
+            let app = Page { canonical: ctx.canonical("compare.html"), rows: &[], sweep: None, ..page };
+            put("compare.html", ctx.options.templates.render("compare-app.html", &app)?.as_bytes())?;
+        }
+    }
+    for (name, text) in ctx.options.templates.assets() {
+        put(name, text.as_bytes())?;
+    }
+    // GitHub Pages would otherwise run the site through Jekyll.
+    put(".nojekyll", b"")?;
+    ctx.site.record("site", "", files);
+    Ok(())
+}
+
+fn pager(n: usize, n_pages: usize, range: &std::ops::Range<usize>, total: usize) -> Pager {
+    let href = |k: usize| page_files(k).0;
+    Pager {
+        first: range.start + 1,
+        last: range.end,
+        total,
+        pages: (1..=n_pages).map(|k| PageLink { n: k, href: href(k), current: k == n }).collect(),
+        prev: (n > 1).then(|| href(n - 1)),
+        next: (n < n_pages).then(|| href(n + 1)),
+    }
+}
+
+/// The columns and rows of the whole table: the record's fields, the params, the metrics with
+/// a goal in exp.toml, the other metrics, then the `sys/` series (hidden).
+fn table(ctx: &Context<'_>, runs: &[Run]) -> (Vec<Column>, Vec<Row>) {
     let param_keys: BTreeSet<String> =
         runs.iter().flat_map(|r| flatten(&r.record.params).into_iter().map(|(k, _)| k)).collect();
-    let metric_keys: BTreeSet<&String> = runs.iter().flat_map(|r| r.record.metrics.keys()).collect();
+    let metric_set: BTreeSet<&String> = runs.iter().flat_map(|r| r.record.metrics.keys()).collect();
+    let goals = &ctx.options.goals;
+    // Goal metrics first (what the sweep is judged by), system samples last.
+    let mut metric_keys: Vec<&String> = goals.keys().filter(|k| metric_set.contains(k)).collect();
+    metric_keys.extend(metric_set.iter().copied().filter(|k| !goals.contains_key(*k) && !k.starts_with("sys/")));
+    metric_keys.extend(metric_set.iter().copied().filter(|k| !goals.contains_key(*k) && k.starts_with("sys/")));
     let mut columns = vec![
         column("id", "id", "text"),
         column("name", "name", "text"),
@@ -112,7 +226,7 @@ pub fn write(ctx: &Context<'_>, runs: &[Run], compares: &[Written]) -> Result<()
                 cells.push(number_cell(text, v));
             }
             for key in &metric_keys {
-                cells.push(match r.metrics.get(*key) {
+                cells.push(match r.metrics.get(key.as_str()) {
                     Some(m) => number_cell(super::format::number(m.last), Some(exact(m.last))),
                     None => Cell::default(),
                 });
@@ -120,35 +234,35 @@ pub fn write(ctx: &Context<'_>, runs: &[Run], compares: &[Written]) -> Result<()
             Row { id: r.id.to_string(), name: r.name.clone(), cells }
         })
         .collect();
+    (columns, rows)
+}
 
-    let page = Page {
-        site: ctx.info,
-        root: "",
-        canonical: ctx.canonical(""),
-        columns,
-        rows,
-        compares,
-        example_metric: metric_keys.iter().next().map_or_else(|| "acc".to_owned(), |k| (*k).clone()),
-        colours: chart::PALETTE.to_vec(),
-        x_axis: ctx.options.x_axis,
-    };
-    let mut files = Vec::new();
-    let mut put = |path: &str, bytes: &[u8]| -> Result<(), Error> {
-        ctx.site.write(path, bytes)?;
-        files.push(path.to_owned());
-        Ok(())
-    };
-    put("index.html", ctx.options.templates.render("index.html", &page)?.as_bytes())?;
-    let app = Page { canonical: ctx.canonical("compare.html"), ..page };
-    put("compare.html", ctx.options.templates.render("compare-app.html", &app)?.as_bytes())?;
-    put("data/runs.js", data::runs_script(runs, ctx.now).as_bytes())?;
-    for (name, text) in ctx.options.templates.assets() {
-        put(name, text.as_bytes())?;
+/// Takes out the columns (but id and name) whose text is the same in every row: they are said
+/// once above the table ("all runs: status completed, dataset digits"), where they cost no width.
+fn fold_constant(columns: Vec<Column>, mut rows: Vec<Row>) -> (Vec<Column>, Vec<Row>, Vec<Folded>) {
+    if rows.len() < 2 {
+        return (columns, rows, Vec::new());
     }
-    // GitHub Pages would otherwise run the site through Jekyll.
-    put(".nojekyll", b"")?;
-    ctx.site.record("site", "", files);
-    Ok(())
+    let constant: Vec<bool> = (0..columns.len())
+        .map(|i| i >= 2 && !columns[i].hidden && rows.iter().all(|r| r.cells[i].text == rows[0].cells[i].text))
+        .collect();
+    let folded = columns
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| constant[*i])
+        .filter_map(|(i, col)| {
+            let text = rows[0].cells[i].text.clone();
+            // A column empty for every run says nothing.
+            (!text.is_empty()).then(|| Folded { title: col.title.clone(), text })
+        })
+        .collect();
+    for row in &mut rows {
+        let mut keep = constant.iter().map(|c| !c);
+        row.cells.retain(|_| keep.next().unwrap_or(true));
+    }
+    let mut keep = constant.iter().map(|c| !c);
+    let columns = columns.into_iter().filter(|_| keep.next().unwrap_or(true)).collect();
+    (columns, rows, folded)
 }
 
 /// A cell whose sort key is only written when the shown text is not already the exact value:

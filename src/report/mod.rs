@@ -9,6 +9,7 @@ mod ansi;
 mod bucket;
 mod chart;
 mod code;
+mod compare_files;
 mod compare_page;
 mod data;
 mod error;
@@ -20,6 +21,7 @@ mod run_page;
 mod scale;
 mod script;
 mod site;
+mod sweep;
 mod templates;
 
 use std::path::Path;
@@ -55,6 +57,9 @@ pub struct Options {
     pub series_csv: bool,
     /// Comparison pages to write, each a list of runs.
     pub compares: Vec<Vec<Run>>,
+    /// Which way each metric should go (exp.toml `[metrics]`): these metrics come first in the
+    /// runs table, and the sweep views show the first of them.
+    pub goals: std::collections::BTreeMap<String, crate::diff::Goal>,
 }
 
 /// What the templates get about the site as a whole.
@@ -164,6 +169,7 @@ fn options_key(options: &Options) -> String {
         &options.max_artifact_size.to_string(),
         if options.series_csv { "series-csv" } else { "" },
         &options.templates.fingerprint,
+        &format!("{:?}", options.goals),
     ] {
         hasher.update(part.as_bytes());
         hasher.update([0]);

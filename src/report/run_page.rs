@@ -72,6 +72,8 @@ pub struct KeyValue {
 #[derive(Serialize)]
 pub struct MetricView {
     pub key: String,
+    /// Logged at most once: a value, not a chart (no step axis for one point).
+    pub single: bool,
     pub count: u64,
     pub first: String,
     pub last: String,
@@ -89,6 +91,8 @@ pub struct ChartView {
     pub note: Option<String>,
     /// The CSV of every point behind the chart, when the site has one.
     pub csv: Option<String>,
+    /// The runs drawn, space-separated: the chart tools redraw from their `data/<id>.js`.
+    pub run_ids: String,
 }
 
 #[derive(Serialize)]
@@ -170,11 +174,17 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
                     svg: String::new(),
                     note: Some(format!("Cannot read the series: {e}")),
                     csv: csv.map(|c| series_href(&c)),
+                    run_ids: String::new(),
                 });
                 continue;
             }
         };
         let xy = data::xy(&points, ctx.options.x_axis, run.record.started);
+        if run.record.metrics.get(metric).is_some_and(|m| m.count <= 1) {
+            // The summary table shows the one value; the comparison pages draw it as bars.
+            browser.insert(metric.clone(), data::browser_series(&xy));
+            continue;
+        }
         let drawn = chart::render(metric, ctx.options.x_axis, &[Line { points: xy.clone() }]);
         charts.push(ChartView {
             key: metric.clone(),
@@ -182,6 +192,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
             note: chart_note(&drawn),
             svg: drawn.svg,
             csv: csv.map(|c| series_href(&c)),
+            run_ids: id.to_owned(),
         });
         browser.insert(metric.clone(), data::browser_series(&xy));
     }
@@ -274,6 +285,7 @@ pub fn run_view(run: &Run, now: jiff::Timestamp) -> RunView {
             .iter()
             .map(|(key, m)| MetricView {
                 key: key.clone(),
+                single: m.count <= 1,
                 count: m.count,
                 first: number(m.first),
                 last: number(m.last),
@@ -290,42 +302,52 @@ fn artifacts(ctx: &Context<'_>, store: &Store, run: &Run, files: &mut Vec<String
     let blobs = BlobStore::new(store.blob_dir());
     let mut out = Vec::new();
     for a in manifest.artifacts {
-        let mut view = ArtifactView {
+        let copy = site_copy(ctx, &blobs, &a, files);
+        let view = ArtifactView {
             name: a.path.rsplit('/').next().unwrap_or(&a.path).to_owned(),
             size: crate::format::bytes(a.size),
             sha256: a.sha256.clone(),
-            href: None,
-            image: None,
-            note: None,
+            href: copy.href.map(|h| format!("../{h}")),
+            image: copy.image.map(|i| if i.starts_with("data:") { i } else { format!("../{i}") }),
+            note: copy.note,
             path: a.path.clone(),
         };
-        let ext = extension(&a.path);
-        if a.size > ctx.options.max_artifact_size {
-            view.note = Some(format!(
-                "larger than {}: not copied into the site",
-                crate::format::bytes(ctx.options.max_artifact_size)
-            ));
-        } else {
-            match copy_artifact(ctx, &blobs, &a, &ext, files) {
-                Ok(rel) => {
-                    if IMAGES.contains(&ext.as_str()) {
-                        view.image = Some(format!("../{rel}"));
-                    }
-                    view.href = Some(format!("../{rel}"));
-                    if ext == "svg" && a.size <= INLINE_SVG {
-                        let mut bytes = Vec::new();
-                        if blobs.read_to(&a.sha256, &mut bytes).is_ok() {
-                            let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
-                            view.image = Some(format!("data:image/svg+xml;base64,{b64}"));
-                        }
-                    }
-                }
-                Err(note) => view.note = Some(note),
-            }
-        }
         out.push(view);
     }
     Ok(out)
+}
+
+/// An artifact as the site has it: its copy (relative to the site's root), the image to show
+/// (`data:` for a small SVG), or why it is not in the site.
+#[derive(Default)]
+pub struct SiteCopy {
+    pub href: Option<String>,
+    pub image: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Copies an artifact into the site, unless it is too large or its blob is missing.
+pub fn site_copy(ctx: &Context<'_>, blobs: &BlobStore, a: &Artifact, files: &mut Vec<String>) -> SiteCopy {
+    let ext = extension(&a.path);
+    if a.size > ctx.options.max_artifact_size {
+        let note =
+            format!("larger than {}: not copied into the site", crate::format::bytes(ctx.options.max_artifact_size));
+        return SiteCopy { note: Some(note), ..SiteCopy::default() };
+    }
+    match copy_artifact(ctx, blobs, a, &ext, files) {
+        Ok(rel) => {
+            let mut image = IMAGES.contains(&ext.as_str()).then(|| rel.clone());
+            if ext == "svg" && a.size <= INLINE_SVG {
+                let mut bytes = Vec::new();
+                if blobs.read_to(&a.sha256, &mut bytes).is_ok() {
+                    let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
+                    image = Some(format!("data:image/svg+xml;base64,{b64}"));
+                }
+            }
+            SiteCopy { href: Some(rel), image, note: None }
+        }
+        Err(note) => SiteCopy { note: Some(note), ..SiteCopy::default() },
+    }
 }
 
 fn extension(path: &str) -> String {

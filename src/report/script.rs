@@ -15,6 +15,9 @@ pub const REPORT_JS: &str = concat!(
     include_str!("js/charts.js"),
     include_str!("js/table.js"),
     include_str!("js/compare.js"),
+    include_str!("js/sweep.js"),
+    include_str!("js/tools.js"),
+    include_str!("js/media.js"),
     include_str!("js/main.js"),
 );
 

@@ -9,7 +9,7 @@ use sha2::{Digest as _, Sha256};
 use super::Error;
 
 /// Built-in templates: name and source.
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 10] = [
     ("base.html", include_str!("../../templates/base.html")),
     ("index.html", include_str!("../../templates/index.html")),
     ("run.html", include_str!("../../templates/run.html")),
@@ -19,6 +19,7 @@ const TEMPLATES: [(&str, &str); 9] = [
     ("legend.html", include_str!("../../templates/legend.html")),
     ("chart.html", include_str!("../../templates/chart.html")),
     ("notebook.html", include_str!("../../templates/notebook.html")),
+    ("sweep.html", include_str!("../../templates/sweep.html")),
 ];
 
 /// Built-in assets, copied into `assets/`.

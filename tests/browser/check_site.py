@@ -233,9 +233,13 @@ class Checker:
         if not b.wait_until("document.querySelectorAll('#compare-app svg.chart').length > 0"):
             self.fail("compare.html", "the comparison of ticked runs drew no chart: " + str(b.evaluate("document.getElementById('compare-app').textContent.slice(0, 200)")))
         else:
-            lines = b.evaluate("document.querySelector('#compare-app svg.chart').querySelectorAll('polyline').length")
+            lines = b.evaluate("document.querySelector('#compare-app svg.chart[data-plot]').querySelectorAll('polyline').length")
             if lines != 2:
-                self.fail("compare.html", f"expected 2 lines in the first chart, found {lines}")
+                self.fail("compare.html", f"expected 2 lines in the first line chart, found {lines}")
+            # A metric each run logged once is a bar per run that has it, not a dot on a step axis.
+            bars = b.evaluate("Array.from(document.querySelectorAll('#compare-app svg.chart.bars')).map(s => s.querySelectorAll('rect.bar').length)")
+            if not bars or any(n < 1 or n > 2 for n in bars):
+                self.fail("compare.html", f"expected bar charts for the metrics logged once, found {bars}")
             if b.evaluate("document.querySelectorAll('#compare-app ul.legend:not(.compact) li').length") != 2:
                 self.fail("compare.html", "the legend does not list the two runs")
         b.screenshot(os.path.join(self.shots, f"{self.label}-compare-ticked.png"))
@@ -287,6 +291,151 @@ class Checker:
             self.audit(href, start)
 
 
+class SweepChecker(Checker):
+    """The report of a sweep: pinned columns, folded constant columns, sweep views with
+    brushing, single-value bars on a comparison, and the chart tools on a run page."""
+
+    def drag(self, x0, y0, x1, y1):
+        b = self.b
+        b.send("Input.dispatchMouseEvent", {"type": "mousePressed", "x": x0, "y": y0, "button": "left", "buttons": 1, "clickCount": 1})
+        for k in range(1, 6):
+            x, y = x0 + (x1 - x0) * k / 5, y0 + (y1 - y0) * k / 5
+            b.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y, "button": "left", "buttons": 1})
+        b.send("Input.dispatchMouseEvent", {"type": "mouseReleased", "x": x1, "y": y1, "button": "left", "buttons": 0, "clickCount": 1})
+
+    def rect(self, selector):
+        return self.b.evaluate(f"(r => r && [r.left, r.top, r.width, r.height])(document.querySelector({json.dumps(selector)})?.getBoundingClientRect())")
+
+    def run(self, compare_href, series_run):
+        b = self.b
+        start = self.load("index.html")
+        shown = "Array.from(document.querySelectorAll('#runs-table tbody tr')).filter(r => r.offsetParent !== null).length"
+        rows = b.evaluate(shown)
+        # The table fills the window and its id and name stay in view when scrolled sideways.
+        wrap = self.rect(".table-wrap")
+        if not wrap or wrap[2] < 1180:
+            self.fail("index.html", f"the table does not fill the 1280 px window: {wrap}")
+        if not b.evaluate("(w => w.scrollWidth > w.clientWidth)(document.querySelector('.table-wrap'))"):
+            self.fail("index.html", "the table is not wider than the window (the test needs more columns)")
+        b.evaluate("document.querySelector('.table-wrap').scrollLeft = 100000")
+        b.pump(0.2)
+        id_cell = self.rect("#runs-table tbody tr td:nth-child(2)")
+        name_cell = self.rect("#runs-table tbody tr td:nth-child(3)")
+        if not id_cell or not name_cell or id_cell[0] < wrap[0] or id_cell[0] > wrap[0] + 60 or name_cell[0] > wrap[0] + 140:
+            self.fail("index.html", f"id and name are not pinned when scrolled right: id {id_cell}, name {name_cell}, table {wrap}")
+        b.evaluate("window.scrollTo(0, document.querySelector('.table-wrap').getBoundingClientRect().top + scrollY - 120)")
+        b.screenshot(os.path.join(self.shots, f"{self.label}-sweep-table-scrolled.png"), full_page=False)
+        b.evaluate("document.querySelector('.table-wrap').scrollLeft = 0; window.scrollTo(0, 0)")
+        folded = b.evaluate("document.getElementById('folded')?.textContent || ''")
+        if "status completed" not in " ".join(folded.split()):
+            self.fail("index.html", f"the constant column status is not folded above the table: {folded!r}")
+        if b.evaluate("document.querySelector('#runs-table th[data-field=\"status\"]') !== null"):
+            self.fail("index.html", "the constant column status is still in the table")
+        # Sweep views: parallel coordinates, scatters, importance.
+        if b.evaluate("document.querySelectorAll('svg.parallel polyline[data-run]').length") < 10:
+            self.fail("index.html", "no parallel coordinates")
+        if b.evaluate("document.querySelectorAll('svg.scatter circle[data-run]').length") < 10:
+            self.fail("index.html", "no scatter plots")
+        if b.evaluate("document.querySelectorAll('table.importance tbody tr').length") < 2:
+            self.fail("index.html", "no parameter-importance table")
+        # Brushing: drag along the first axis (a real drag); the table keeps the runs inside.
+        b.evaluate("document.querySelector('svg.parallel').scrollIntoView()")
+        b.pump(0.2)
+        axis = self.rect("svg.parallel g.pc-axis[data-i='0'] rect.brush-area")
+        if not axis:
+            self.fail("index.html", "no brushable axis")
+        else:
+            x = axis[0] + axis[2] / 2
+            self.drag(x, axis[1] + 2, x, axis[1] + axis[3] * 0.4)
+            b.pump(0.2)
+            narrowed = b.evaluate(shown)
+            faded = b.evaluate("document.querySelectorAll('svg.parallel polyline.faded').length")
+            if not (0 < narrowed < rows) or not faded:
+                self.fail("index.html", f"brushing the first axis left {narrowed} of {rows} rows, {faded} lines faded")
+            b.evaluate("window.scrollTo(0, document.getElementById('sweep').getBoundingClientRect().top + scrollY - 50)")
+            b.screenshot(os.path.join(self.shots, f"{self.label}-sweep-brushed.png"), full_page=False)
+            axis = self.rect("svg.parallel g.pc-axis[data-i='0'] rect.brush-area")
+            x = axis[0] + axis[2] / 2
+            self.drag(x, axis[1] + 10, x, axis[1] + 10)
+            b.pump(0.2)
+            if b.evaluate(shown) != rows:
+                self.fail("index.html", "a click on the axis did not clear the brush")
+        # The filter narrows the sweep views too: the lines of filtered-out runs fade.
+        b.evaluate("(t => { const i = document.getElementById('filter'); i.value = t; i.dispatchEvent(new Event('input')); })('params.lr < 0.02')")
+        faded = b.evaluate("document.querySelectorAll('svg.parallel polyline.faded').length")
+        lines = b.evaluate("document.querySelectorAll('svg.parallel polyline').length")
+        if not (0 < faded < lines):
+            self.fail("index.html", f"filtering `params.lr < 0.02` faded {faded} of {lines} lines of the parallel coordinates")
+        b.evaluate("(i => { i.value = ''; i.dispatchEvent(new Event('input')); })(document.getElementById('filter'))")
+        if b.evaluate("document.querySelectorAll('svg.parallel polyline.faded').length") != 0:
+            self.fail("index.html", "clearing the filter left lines faded")
+        b.evaluate("window.scrollTo(0, 0)")
+        b.screenshot(os.path.join(self.shots, f"{self.label}-sweep-index.png"))
+        self.audit("index.html", start)
+
+        # A comparison: single-value metrics as bars, one per run; the sweep of the compared runs.
+        start = self.load(compare_href)
+        runs = b.evaluate("document.querySelectorAll('#runs ul.legend li').length")
+        bars = b.evaluate("document.querySelector('svg.chart.bars')?.querySelectorAll('rect.bar').length")
+        if not runs or bars != runs:
+            self.fail(compare_href, f"expected a bar per run ({runs}) for the single-value metric, found {bars}")
+        if b.evaluate("document.querySelectorAll('section.sweep-views svg.parallel').length") != 1:
+            self.fail(compare_href, "no sweep view of the compared runs")
+        b.screenshot(os.path.join(self.shots, f"{self.label}-sweep-compare.png"))
+        self.tools(compare_href)
+        self.audit(compare_href, start)
+
+        # A run page: log scale, smoothing and zoom redraw its charts.
+        start = self.load(f"runs/{series_run}.html")
+        self.tools(f"runs/{series_run}.html", shot=f"{self.label}-run-tools.png")
+        self.audit("run page", start)
+
+    def media(self, page):
+        """Logged images side by side with a step slider; artifacts side by side."""
+        b = self.b
+        start = self.load(page)
+        b.wait_until("Array.from(document.querySelectorAll('.side-by-side img')).every(i => i.complete)", 10)
+        imgs = b.evaluate("Array.from(document.querySelectorAll('#media .side-by-side img')).map(i => [i.naturalWidth, Math.round(i.getBoundingClientRect().top), i.getBoundingClientRect().left])")
+        if not imgs or len(imgs) != 2 or any(w == 0 for w, _, _ in imgs):
+            self.fail(page, f"expected two loaded images of the logged key, found {imgs}")
+        elif imgs[0][1] != imgs[1][1] or imgs[0][2] >= imgs[1][2]:
+            self.fail(page, f"the images are not side by side: {imgs}")
+        before = b.evaluate("document.querySelector('#media img').getAttribute('src')")
+        b.evaluate("(s => { s.value = '0'; s.dispatchEvent(new Event('input')); })(document.querySelector('input.step-slider'))")
+        after = b.evaluate("document.querySelector('#media img').getAttribute('src')")
+        if before == after or b.evaluate("document.querySelector('.step-shown').textContent") != "step 0":
+            self.fail(page, f"the step slider did not change the image ({before} -> {after})")
+        if b.evaluate("document.querySelectorAll('table.artifacts-side .equal').length") != 1:
+            self.fail(page, "model.bin, the same in both runs, is not marked equal")
+        b.evaluate("document.getElementById('media').scrollIntoView()")
+        b.screenshot(os.path.join(self.shots, f"{self.label}-compare-media.png"), full_page=False)
+        self.audit(page, start)
+
+    def tools(self, page, shot=None):
+        b = self.b
+        if not b.evaluate("document.getElementById('chart-log') !== null"):
+            self.fail(page, "no chart tools")
+            return
+        b.evaluate("document.getElementById('chart-log').click()")
+        if not b.wait_until("document.querySelector('figure.chart-box svg.chart[data-scale=\"log\"]') !== null", 10):
+            self.fail(page, "log scale did not redraw the charts")
+        b.evaluate("(s => { s.value = '0.9'; s.dispatchEvent(new Event('input')); })(document.getElementById('chart-smooth'))")
+        if not b.wait_until("document.querySelectorAll('figure.chart-box svg.chart polyline.raw').length > 0", 10):
+            self.fail(page, "smoothing did not draw the smoothed line over the raw one")
+        if not b.evaluate("(a => a && !a.hidden && a.href.startsWith('blob:'))(document.querySelector('a.csv.plotted'))"):
+            self.fail(page, "no CSV of what is plotted")
+        if shot:
+            b.evaluate("window.scrollTo(0, document.getElementById('metrics').getBoundingClientRect().top + scrollY - 50)")
+            b.screenshot(os.path.join(self.shots, shot), full_page=False)
+        b.evaluate("document.querySelector('figure.chart-box svg.chart[data-plot]').scrollIntoView()")
+        b.pump(0.2)
+        r = self.rect("figure.chart-box svg.chart[data-plot]")
+        if r:
+            self.drag(r[0] + r[2] * 0.3, r[1] + r[3] * 0.5, r[0] + r[2] * 0.6, r[1] + r[3] * 0.5)
+            if not b.wait_until("Array.from(document.querySelectorAll('button.zoom-reset')).some(b => !b.hidden)", 10):
+                self.fail(page, "dragging across a chart did not zoom")
+
+
 def serve(directory):
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
@@ -302,7 +451,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("site")
     parser.add_argument("shots")
-    parser.add_argument("--xss-run", required=True)
+    parser.add_argument("--xss-run")
+    parser.add_argument("--sweep-compare", help="check a sweep report: this comparison page, and --run's page")
+    parser.add_argument("--media-compare", help="with --sweep-compare: a comparison of runs that logged images")
     parser.add_argument("--run", action="append", default=[])
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser") or "chromium")
     args = parser.parse_args()
@@ -316,8 +467,13 @@ def main():
         browser = Browser(args.chromium)
         try:
             browser.open_page()
-            checker = Checker(browser, origin, args.shots, label)
-            checker.run(args.xss_run, args.run)
+            if args.sweep_compare:
+                checker = SweepChecker(browser, origin, args.shots, label)
+                checker.run(args.sweep_compare, args.run[0])
+                checker.media(args.media_compare)
+            else:
+                checker = Checker(browser, origin, args.shots, label)
+                checker.run(args.xss_run, args.run)
             failures += checker.failures
         finally:
             browser.close()

@@ -53,3 +53,44 @@ fn the_report_works_in_a_real_browser() {
         assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{name} is a real screenshot");
     }
 }
+
+/// The report of a sweep in the browser: the table at 1280 px with id and name pinned, folded
+/// constant columns, parallel coordinates whose brushing narrows the table, scatters and
+/// importance, single-value bars on a comparison, log scale, smoothing and zoom, logged images
+/// side by side with a step slider.
+#[test]
+fn the_sweep_report_works_in_a_real_browser() {
+    let Some(chromium) = chromium() else {
+        crate::common::missing_tool(
+            "the_sweep_report_works_in_a_real_browser",
+            "no chromium on PATH (apt-get install chromium)",
+        );
+        return;
+    };
+    let env = env_with_runs();
+    crate::report_sweep::sweep_runs(&env, 60, 12);
+    crate::report_sweep::media_runs(&env);
+    let label = ["--label", "{name} lr={params.lr}"];
+    env.run(
+        ["report", "-o", "../site", "--compare", "baseline,fast,slow", "--compare", "img-a,img-b"].iter().chain(&label),
+    )
+    .success();
+    let site = env.root.join("site");
+    let ids = |names: &[&str]| names.iter().map(|n| id_of(&env, n)).collect::<Vec<_>>().join("-");
+    let compare = format!("{}.html", ids(&["baseline", "fast", "slow"]));
+    let media = format!("compare/{}.html", ids(&["img-a", "img-b"]));
+    let shots = std::env::var_os("GIT_EXP_SCREENSHOTS").map_or_else(|| env.root.join("screenshots"), PathBuf::from);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/check_site.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(&site)
+        .arg(&shots)
+        .args(["--sweep-compare", &format!("compare/{compare}"), "--media-compare", &media])
+        .args(["--run", &id_of(&env, "baseline")])
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "the browser check failed\n--- stdout\n{stdout}--- stderr\n{stderr}");
+}

@@ -23,6 +23,7 @@ mod packaging;
 mod python;
 mod recover;
 mod report;
+mod report_sweep;
 mod review;
 mod robust;
 mod run;

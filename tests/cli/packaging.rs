@@ -199,7 +199,7 @@ fn tool_installs(env: &TestEnv, wheel: &Path) {
             .arg(wheel));
         assert_eq!(run(shell("git", &bin).args(["exp", "--version"])), version_line);
         let helper = uv.join("tools/git-exp/bin/python");
-        run(Command::new(helper).args(["-c", "import git_exp; git_exp.init(record=False)"]));
+        run(Command::new(helper).current_dir(&env.repo).args(["-c", "import git_exp; git_exp.init(record=False)"]));
         run(shell("git", &bin).args(["exp", "man", "--install"]));
         let page = run(shell("man", &bin).args(["-w", "git-exp-run"]));
         assert_eq!(Path::new(page.trim()), uv.join("share/man/man1/git-exp-run.1"));
@@ -222,7 +222,7 @@ fn tool_installs(env: &TestEnv, wheel: &Path) {
         let linked = std::fs::canonicalize(pipx.join("share/man/man1/git-exp.1")).unwrap();
         assert_eq!(Path::new(page.trim()), linked);
         let python = pipx.join("home/venvs/git-exp/bin/python");
-        run(Command::new(python).args(["-c", "import git_exp; git_exp.init(record=False)"]));
+        run(Command::new(python).current_dir(&env.repo).args(["-c", "import git_exp; git_exp.init(record=False)"]));
     } else {
         missing_tool(test, "pipx is missing (pip install pipx)");
     }

@@ -45,6 +45,7 @@
         var best = l.pts[0];
         l.pts.forEach(function (p) { if (Math.abs(p[0] - px) < Math.abs(best[0] - px)) best = p; });
         var y = yr[0] + (plot[1] + plot[3] - best[1]) / plot[3] * (yr[1] - yr[0]);
+        if (svg.getAttribute("data-scale") === "log") y = Math.pow(10, y);
         var line = el("div"), sw = el("span", {}, "● ");
         sw.style.color = l.colour; // CSSOM, allowed by the policy (it forbids style attributes)
         line.appendChild(sw);
@@ -65,11 +66,12 @@
   }
 
   // The axes for data spanning x and y, as chart.rs `render` picks them.
-  function axes(xlo, xhi, ylo, yhi, axis) {
+  function axes(xlo, xhi, ylo, yhi, axis, log) {
     if (!isFinite(xlo) || !isFinite(ylo)) { xlo = 0; xhi = 1; ylo = 0; yhi = 1; }
     var pad = yhi > ylo ? (yhi - ylo) * 0.05 : Math.max(Math.abs(ylo), 1) * 0.1;
-    // Values that are all positive (losses, accuracies) keep the axis from dipping below zero.
-    var bottom = ylo >= 0 ? Math.max(ylo - pad, 0) : ylo - pad;
+    // Values that are all positive (losses, accuracies) keep the axis from dipping below zero;
+    // on a log axis the values are exponents, which may.
+    var bottom = ylo >= 0 && !log ? Math.max(ylo - pad, 0) : ylo - pad;
     // The y axis runs from tick to tick, so both ends are labelled.
     var ystep = ticks.nice(bottom, yhi + pad, 5).step;
     ylo = Math.floor(bottom / ystep) * ystep;
@@ -89,8 +91,43 @@
     return t;
   }
 
-  // An SVG chart of `series` ({x: [], y: []} or null per run), like the ones chart.rs draws.
-  function drawChart(key, series, colours, axis) {
+  // TensorBoard's smoothing: an exponential moving average, debiased so that the first points
+  // are not pulled towards zero. Non-finite values are kept as they are and not averaged.
+  function ema(ys, weight) {
+    var last = 0, n = 0;
+    return ys.map(function (y) {
+      if (!isFinite(y)) return y;
+      last = last * weight + (1 - weight) * y;
+      n++;
+      return weight === 1 ? y : last / (1 - Math.pow(weight, n));
+    });
+  }
+
+  // A series as a chart shows it under `opts`: only points in the x range (`opts.x`), smoothed
+  // (`opts.smooth`, the EMA weight), on a log axis (`opts.log`: log10 of the positive values).
+  function view(s, opts) {
+    if (!s) return null;
+    var x = [], y = [], raw = [];
+    var smoothed = opts.smooth > 0 ? ema(s.y, opts.smooth) : s.y;
+    s.x.forEach(function (xv, i) {
+      if (opts.x && (xv < opts.x[0] || xv > opts.x[1])) return;
+      var v = smoothed[i], r = s.y[i];
+      if (opts.log) {
+        v = v > 0 ? Math.log(v) / Math.LN10 : NaN;
+        r = r > 0 ? Math.log(r) / Math.LN10 : NaN;
+      }
+      x.push(xv);
+      y.push(v);
+      raw.push(r);
+    });
+    return { x: x, y: y, raw: opts.smooth > 0 ? raw : null, value: smoothed, n: s.n };
+  }
+
+  // An SVG chart of `series` ({x: [], y: []} or null per run), like the ones chart.rs draws;
+  // `opts` ({log, smooth, x}) are the chart tools' choices.
+  function drawChart(key, series, colours, axis, opts) {
+    opts = opts || {};
+    series = series.map(function (s) { return view(s, opts); });
     var xlo = Infinity, xhi = -Infinity, ylo = Infinity, yhi = -Infinity;
     series.forEach(function (s) {
       if (!s) return;
@@ -103,7 +140,16 @@
         yhi = Math.max(yhi, y);
       });
     });
-    var a = axes(xlo, xhi, ylo, yhi, axis);
+    if (opts.x) { xlo = opts.x[0]; xhi = opts.x[1]; }
+    var a = axes(xlo, xhi, ylo, yhi, axis, opts.log);
+    // A log axis over a decade or more has its ticks at powers of ten.
+    if (opts.log && yhi - ylo >= 1) {
+      var lo = Math.floor(ylo), hi = Math.ceil(yhi), every = Math.max(1, Math.ceil((hi - lo) / 6));
+      var decades = [];
+      for (var t = lo; t <= hi; t += every) decades.push(t);
+      a.y = [lo, hi];
+      a.yt = { ticks: decades, step: every };
+    }
     function px(x) { return L + (x - a.x[0]) / (a.x[1] - a.x[0]) * PW; }
     function py(y) { return T + PH - (y - a.y[0]) / (a.y[1] - a.y[0]) * PH; }
     var svg = svgEl("svg", {
@@ -113,11 +159,14 @@
       "data-x": a.x.join(" "), "data-y": a.y.join(" "), "data-plot": [L, T, PW, PH].join(" "),
       "data-axis": axis,
     });
+    if (opts.log) svg.setAttribute("data-scale", "log");
     svg.appendChild(svgEl("rect", { x: L, y: T, width: PW, height: PH, fill: "#ffffff" }));
     var grid = svgEl("g", { stroke: "#e5e7eb" }), fill = "#374151";
     a.yt.ticks.forEach(function (t) {
       grid.appendChild(svgEl("line", { x1: L, x2: L + PW, y1: py(t), y2: py(t) }));
-      var label = ticks.label(t, a.yt.step);
+      // A log axis is labelled with the values, not their exponents.
+      var label = opts.log ? number(Number(Math.pow(10, t).toPrecision(3)))
+        : ticks.label(t, a.yt.step);
       svg.appendChild(text({ x: L - 6, y: py(t) + 4, "text-anchor": "end", fill: fill }, label));
     });
     a.xt.ticks.forEach(function (t) {
@@ -132,6 +181,16 @@
     var xl = { x: L + PW / 2, y: H - 4, "text-anchor": "middle", fill: "#4b5563" };
     svg.appendChild(text(xl, axis === "time" ? "time since start" : "step"));
     var g = svgEl("g", { fill: "none", "stroke-width": "1.6", "stroke-linejoin": "round" });
+    // Smoothed: the raw points stay as a faint line under the average, as in TensorBoard.
+    series.forEach(function (s, i) {
+      if (!s || !s.raw) return;
+      var pts = [];
+      s.x.forEach(function (x, k) {
+        if (isFinite(s.raw[k])) pts.push(px(x).toFixed(1) + "," + py(s.raw[k]).toFixed(1));
+      });
+      g.appendChild(svgEl("polyline", { class: "raw", stroke: colours[i % colours.length],
+        "stroke-opacity": "0.25", points: pts.join(" ") }));
+    });
     series.forEach(function (s, i) {
       var pts = [];
       if (s) {
@@ -151,6 +210,44 @@
       }
     });
     svg.appendChild(g);
+    return svg;
+  }
+
+  // A metric logged once per run: a bar per run with its value, as chart.rs `bars` draws it.
+  function drawBars(key, runs, values, colours) {
+    var BL = 170, ROW = 24, PWB = W - BL - R - 40, h = T + ROW * runs.length + B;
+    var lo = 0, hi = 0;
+    values.forEach(function (v) {
+      if (isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    });
+    if (!(hi > lo)) { lo = 0; hi = 1; }
+    var nt = ticks.nice(lo, hi, 5);
+    lo = Math.floor(lo / nt.step) * nt.step;
+    hi = Math.ceil(hi / nt.step) * nt.step;
+    function px(v) { return BL + (v - lo) / (hi - lo) * PWB; }
+    var svg = svgEl("svg", { class: "chart bars", viewBox: "0 0 " + W + " " + h, role: "img",
+      "aria-label": key + " per run", "font-family": "system-ui, sans-serif", "font-size": "13" });
+    nt.ticks.filter(function (t) { return t >= lo && t <= hi; }).forEach(function (t) {
+      svg.appendChild(svgEl("line", { x1: px(t), x2: px(t), y1: T, y2: h - B, stroke: "#e5e7eb" }));
+      svg.appendChild(text({ x: px(t), y: h - B + 15, "text-anchor": "middle", fill: "#374151" },
+        ticks.label(t, nt.step)));
+    });
+    runs.forEach(function (r, i) {
+      var y = T + ROW * i, v = values[i];
+      var name = r.label.length > 20 ? r.label.slice(0, 19) + "…" : r.label;
+      svg.appendChild(text({ x: BL - 8, y: y + 16, "text-anchor": "end", fill: "#1f2328" }, name));
+      if (!isFinite(v)) {
+        svg.appendChild(text({ x: BL + 4, y: y + 16, fill: "#59636e" }, "–"));
+        return;
+      }
+      var x0 = px(Math.min(Math.max(0, lo), hi)), x1 = px(v);
+      svg.appendChild(svgEl("rect", { class: "bar", x: Math.min(x0, x1), y: y + 4,
+        width: Math.max(Math.abs(x1 - x0), 1), height: ROW - 8,
+        fill: colours[i % colours.length] }));
+      svg.appendChild(text({ x: Math.max(x0, x1) + 5, y: y + 16, fill: "#1f2328" }, number(v)));
+    });
+    svg.appendChild(svgEl("path",
+      { d: "M" + BL + " " + T + "V" + (h - B), fill: "none", stroke: "#6b7280" }));
     return svg;
   }
 
@@ -198,5 +295,6 @@
 
   gitExp.charts = {
     initHover: initHover, axes: axes, drawChart: drawChart, csvLink: csvLink, legend: legend,
+    ema: ema, view: view, drawBars: drawBars,
   };
 })(window.gitExp);

@@ -41,7 +41,7 @@
       var box = el("div", { class: "charts" });
       keys.forEach(function (k) { box.appendChild(chart(runs, k)); });
       app.appendChild(box);
-      box.querySelectorAll("svg.chart").forEach(charts.initHover);
+      box.querySelectorAll("svg.chart[data-plot]").forEach(charts.initHover);
     }
 
     // One row per field, one column per run; rows that differ are marked. Returns the metrics.
@@ -73,6 +73,18 @@
       runs.forEach(function (r) { Object.keys(r.metrics).forEach(function (k) { keys[k] = 1; }); });
       keys = Object.keys(keys).sort();
       keys.forEach(function (k) {
+        // Logged once (or constant) in every run: last, min and max would repeat one value.
+        var single = runs.every(function (r) {
+          var m = r.metrics[k];
+          return !m || format.value(m.min) === format.value(m.max);
+        });
+        if (single) {
+          addRow("metrics." + k, runs.map(function (r) {
+            var m = r.metrics[k];
+            return m ? format.number(format.value(m.last)) : "";
+          }));
+          return;
+        }
         ["last", "min", "max"].forEach(function (rollup) {
           addRow("metrics." + k + ":" + rollup, runs.map(function (r) {
             var m = r.metrics[k];
@@ -95,7 +107,15 @@
       fig.appendChild(cap);
       var series = runs.map(function (r) { return r.series[k]; });
       var axis = app.getAttribute("data-axis") || "step";
-      fig.appendChild(charts.drawChart(k, series, colours, axis));
+      // Logged once in every run: a bar per run, no step axis.
+      var once = runs.every(function (r) { return !r.metrics[k] || r.metrics[k].count <= 1; });
+      if (once) {
+        fig.appendChild(charts.drawBars(k, runs, runs.map(function (r) {
+          return r.metrics[k] ? format.value(r.metrics[k].last) : NaN;
+        }), colours));
+      } else {
+        fig.appendChild(charts.drawChart(k, series, colours, axis));
+      }
       fig.appendChild(charts.legend(runs, colours, root, true));
       var longest = Math.max.apply(null, series.map(function (s) { return s ? s.n : 0; }));
       if (longest > 100) {

@@ -14,5 +14,9 @@
       });
     }
     document.querySelectorAll("svg.chart[data-plot]").forEach(gitExp.charts.initHover);
+    document.querySelectorAll("body.run .charts, body.compare:not(.compare-app) .charts")
+      .forEach(gitExp.initTools);
+    document.querySelectorAll("section.sweep-views").forEach(gitExp.initSweep);
+    document.querySelectorAll("figure.media").forEach(gitExp.initMedia);
   });
 })(window.gitExp);

@@ -7,8 +7,9 @@ const path = require("path");
 const vm = require("vm");
 
 globalThis.window = globalThis;
-// The browser-free parts of the report's script, in its load order.
-for (const file of ["core.js", "format.js", "ticks.js"]) {
+// The browser-free parts of the report's script, in its load order (charts.js only defines
+// functions at load; its smoothing is checked below against hand-computed values).
+for (const file of ["core.js", "format.js", "ticks.js", "charts.js"]) {
   const source = fs.readFileSync(path.join(__dirname, "..", file), "utf8");
   vm.runInThisContext(source, { filename: file });
 }
@@ -48,6 +49,20 @@ for (const c of cases.label) {
   check(`label(${c.v}, ${c.step})`, gitExp.ticks.label(Number(c.v), Number(c.step)), c.want);
 }
 for (const c of cases.time) check(`timeLabel(${c.v})`, gitExp.ticks.timeLabel(Number(c.v)), c.want);
+
+// The chart tools' smoothing, TensorBoard's debiased EMA: s = w s + (1 - w) v, shown as
+// s / (1 - w^n) after n finite values.
+const ema = gitExp.charts.ema;
+const round = (xs) =>
+  JSON.stringify(xs.map((x) => (isFinite(x) ? Number(x.toPrecision(12)) : String(x))));
+check("ema of a constant stays constant", round(ema([3, 3, 3, 3], 0.9)), round([3, 3, 3, 3]));
+check("ema([0, 10], 0.5)", round(ema([0, 10], 0.5)), round([0, 10 * 0.5 / 0.75]));
+check("ema([2, 4, 8], 0.6)", round(ema([2, 4, 8], 0.6)),
+  round([2, (0.4 * 0.6 * 2 + 0.4 * 4) / (1 - 0.36),
+    (0.4 * 0.36 * 2 + 0.4 * 0.6 * 4 + 0.4 * 8) / (1 - 0.216)]));
+check("ema keeps NaN out of the average", round(ema([NaN, 2, Infinity, 4], 0.5)),
+  round([NaN, 2, Infinity, (0.5 * 0.5 * 2 + 0.5 * 4) / 0.75]));
+check("ema with weight 0 is the data", round(ema([1, 5, 2], 0)), round([1, 5, 2]));
 
 for (const f of failures.slice(0, 40)) console.log(f);
 if (failures.length > 40) console.log(`… and ${failures.length - 40} more`);
