@@ -119,6 +119,7 @@ def _number(key, value):
 def init(quiet=False):
     """Returns the current run: the real one inside `git exp run`, else a no-op logger."""
     run_id = os.environ.get("GIT_EXP_RUN_ID")
+    _report_environment()
     params_path = os.environ.get("GIT_EXP_PARAMS")
     params = {}
     if params_path and os.path.exists(params_path):
@@ -166,3 +167,36 @@ def _param(value):
         # Quoted, so that a string like "3" stays a string.
         return '"' + value + '"'
     return str(value)
+
+
+def _report_environment():
+    """Tells `git exp run` which Python actually runs and what is installed in it.
+
+    Writes `{"python": {"executable", "version", "packages": [[name, version], ...]}}` to
+    $GIT_EXP_ENV_OUT (docs/FORMAT.md, "Run protocol"); git-exp records it in place of what it
+    probed from the command line. Never raises: the record is a courtesy, the program matters.
+    """
+    path = os.environ.get("GIT_EXP_ENV_OUT")
+    if not path:
+        return
+    try:
+        import importlib.metadata as metadata
+
+        seen = {}
+        for dist in metadata.distributions():
+            name = dist.metadata["Name"]
+            if name and name.lower() not in seen:
+                seen[name.lower()] = [name, dist.version or ""]
+        report = {
+            "python": {
+                "executable": sys.executable,
+                "version": "%d.%d.%d" % sys.version_info[:3],
+                "packages": sorted(seen.values(), key=lambda p: p[0].lower()),
+            }
+        }
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(report, f)
+        os.replace(tmp, path)
+    except Exception:  # noqa: BLE001 - see the docstring
+        pass

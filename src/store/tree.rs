@@ -20,6 +20,11 @@ impl Store {
         Ok(self.repo.read_path(tree, path)?)
     }
 
+    /// Returns the files directly in directory `dir` of `tree` (`""` for the root), by name.
+    pub fn files_in(&self, tree: Oid, dir: &str) -> Result<Vec<(String, Oid)>> {
+        Ok(self.repo.files_in(tree, dir)?)
+    }
+
     /// Returns the bytes of blob `id`.
     pub fn read_blob(&self, id: Oid) -> Result<Vec<u8>> {
         Ok(self.repo.read_blob(id)?)
