@@ -64,7 +64,9 @@ pub fn interpreter_of(command: &[String], dir: &Path, root: Option<&Path>) -> Op
             let venv = match env {
                 Some(p) if p.is_absolute() => Some(p),
                 Some(p) => project_dir(dir, root, "pyproject.toml").map(|d| d.join(p)),
-                None => find_upwards(dir, root, ".venv"),
+                // Not there yet: `uv run` creates it in the project (found again when the run ends).
+                None => find_upwards(dir, root, ".venv")
+                    .or_else(|| project_dir(dir, root, "pyproject.toml").map(|d| d.join(".venv"))),
             };
             return venv.map(|v| Interpreter { path: v.join("bin/python"), source: "uv run" });
         }
