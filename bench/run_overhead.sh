@@ -17,8 +17,11 @@ cd "$(dirname "$0")/.."
 DVC_VERSION=3.67.1
 RUNS="${RUNS:-30}"
 WARMUP="${WARMUP:-3}"
-cargo build --release --quiet
-BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/git-exp"
+# GIT_EXP_BIN=target/debug/git-exp measures another build (figures then say so).
+if [[ -z "${GIT_EXP_BIN:-}" ]]; then
+  cargo build --release --quiet
+fi
+BIN="$(realpath "${GIT_EXP_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/git-exp}")"
 WORK="${WORK:-$(mktemp -d)}"
 mkdir -p "$WORK"
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$WORK/gitconfig" NO_COLOR=1

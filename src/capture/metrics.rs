@@ -93,7 +93,11 @@ impl SeriesSet {
         let key = normalise_metric_key(raw)?;
         // Bounded: a program inventing keys forever must not grow this set forever.
         if key != raw && self.normalised.len() < 10_000 && self.normalised.insert(raw.to_owned()) && !self.quiet {
-            eprintln!("git-exp: metric key {raw:?} recorded as {key:?}");
+            // Straight to stderr: this runs on the thread that tails the metrics file, which has
+            // no `Ui`, and the warning is due now, not with the notices at the end. `{:?}` quotes
+            // and escapes the key, so no control character reaches the terminal.
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr().lock(), "git-exp: metric key {raw:?} recorded as {key:?}");
         }
         Ok(key)
     }
@@ -453,12 +457,12 @@ mod tests {
 
     #[test]
     fn scraping_hugging_face_dicts() {
-        let found = scrape("{'loss': 0.6931, 'grad_norm': 1.25, 'learning_rate': 5e-05, 'epoch': 1.0}");
+        let found = scrape("{'loss': 0.6934, 'grad_norm': 1.25, 'learning_rate': 5e-05, 'epoch': 1.0}");
         assert_eq!(found.step, None);
         assert_eq!(
             found.values,
             vec![
-                ("loss".into(), 0.6931),
+                ("loss".into(), 0.6934),
                 ("grad_norm".into(), 1.25),
                 ("learning_rate".into(), 5e-5),
                 ("epoch".into(), 1.0)

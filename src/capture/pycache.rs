@@ -56,7 +56,7 @@ fn read(dir: &Path) -> CacheFile {
 }
 
 fn write(dir: &Path, mut cache: CacheFile) {
-    cache.entries.sort_by(|a, b| b.used.cmp(&a.used));
+    cache.entries.sort_by_key(|e| std::cmp::Reverse(e.used));
     cache.entries.truncate(MAX_ENTRIES);
     let Ok(bytes) = serde_json::to_vec(&cache) else { return };
     if std::fs::create_dir_all(dir).is_err() {
@@ -70,7 +70,7 @@ fn write(dir: &Path, mut cache: CacheFile) {
 }
 
 fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    u64::try_from(crate::clock::now().as_second()).unwrap_or(0)
 }
 
 /// The environment of `interpreter`: from the cache when nothing changed, else probed (one

@@ -72,6 +72,13 @@ fn metric_keys_are_normalised_with_one_warning_at_once() {
     assert_eq!(run["metrics"]["train_loss"]["count"], 3, "{run}");
     assert_eq!(run["metrics"]["recall_10"]["count"], 3, "{run}");
     assert_eq!(run["malformed_metric_lines"], 1, "a key the rule cannot repair is still dropped");
+
+    let out = env.run(["snapshot", "--metric", "top k@5=0.5"]);
+    out.success();
+    assert!(out.stderr.contains("git-exp: metric key \"top k@5\" recorded as \"top_k_5\""), "{out}");
+    assert_eq!(env.run(["ls", "--format", "json"]).json()[0]["metrics"]["top_k_5"]["last"], 0.5);
+    let out = env.run(["snapshot", "--metric", "../x=1"]);
+    assert!(out.failure(2).contains("`..` segment"), "{out}");
 }
 
 #[test]
@@ -81,7 +88,7 @@ fn scrape_reads_hugging_face_dicts_and_progress_bars_on_stderr() {
         "t.py",
         r#"
 import sys
-print("{'loss': 0.6931, 'learning_rate': 5e-05, 'epoch': 0.5}")
+print("{'loss': 0.6934, 'learning_rate': 5e-05, 'epoch': 0.5}")
 print("{'eval_recall@10': 0.25, 'step': 40, 'epoch': 1.0}")
 bar = "Epoch 0: {p}%|##| {i}/2 [00:01<00:00, 2.0it/s, train_acc={a}, v_num=0]"
 sys.stderr.write(bar.format(p=50, i=1, a=0.5) + "\r" + bar.format(p=50, i=1, a=0.5) + "\r")
@@ -91,7 +98,7 @@ sys.stderr.write(bar.format(p=100, i=2, a=0.75) + "\n")
     let out = env.run(["run", "--scrape", "--", "python3", "t.py"]);
     out.success();
     let run = &env.run(["ls", "--format", "json"]).json()[0];
-    assert_eq!(run["metrics"]["loss"]["last"], 0.6931, "{run}");
+    assert_eq!(run["metrics"]["loss"]["last"], 0.6934, "{run}");
     assert_eq!(run["metrics"]["learning_rate"]["last"], 5e-5, "{run}");
     assert_eq!(run["metrics"]["epoch"]["count"], 2, "{run}");
     assert_eq!(run["metrics"]["eval_recall_10"]["last_step"], 40, "{run}");
