@@ -70,13 +70,47 @@ pub struct SnapshotConfig {
     pub max_total_size: u64,
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// `false` takes the folders of [`DEFAULT_EXCLUDES`] into snapshots again.
+    #[serde(default = "yes")]
+    pub default_excludes: bool,
+    /// Untracked paths taken even when an exclude (default or `exclude`) matches them.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Untracked files taken that are larger than this are named in a warning.
+    #[serde(default = "default_warn_size", deserialize_with = "warn_size")]
+    pub warn_size: u64,
 }
 
 impl Default for SnapshotConfig {
     fn default() -> Self {
-        Self { max_file_size: default_max_file(), max_total_size: default_max_total(), exclude: vec![] }
+        Self {
+            max_file_size: default_max_file(),
+            max_total_size: default_max_total(),
+            exclude: vec![],
+            default_excludes: true,
+            include: vec![],
+            warn_size: default_warn_size(),
+        }
     }
 }
+
+/// Untracked paths no code snapshot takes unless `[snapshot]` says otherwise: what other
+/// trackers, checkpoints, notebooks and Python leave in a project. They are data, often large,
+/// and would otherwise go into git and onto the remote with every run.
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    "**/mlruns/**",
+    "**/mlartifacts/**",
+    "**/wandb/**",
+    "**/lightning_logs/**",
+    "**/*.ckpt",
+    "**/events.out.tfevents*",
+    "**/outputs/**",
+    "**/multirun/**",
+    "**/.ipynb_checkpoints/**",
+    "**/__pycache__/**",
+    "**/.dvc/cache/**",
+    "**/.dvc/tmp/**",
+];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -108,6 +142,10 @@ fn default_max_file() -> u64 {
 }
 fn default_max_total() -> u64 {
     50 << 20
+}
+/// Below `max_file_size` (5 MiB), so that the warning can fire with the default limits.
+fn default_warn_size() -> u64 {
+    1 << 20
 }
 fn default_output() -> u64 {
     8 << 20
@@ -157,30 +195,35 @@ impl Config {
             .map_err(|e| Error::Parse { path: FILE.into(), message: e.to_string() })
     }
 
-    /// The snapshot limits, with `exclude` compiled.
+    /// The snapshot limits, with `exclude` (plus the default excludes) and `include` compiled.
     pub fn snapshot_options(&self) -> Result<SnapshotOptions, Error> {
-        let mut builder = globset::GlobSetBuilder::new();
-        for pattern in &self.snapshot.exclude {
-            let glob =
-                globset::GlobBuilder::new(pattern).literal_separator(false).build().map_err(|e| Error::Parse {
-                    path: FILE.into(),
-                    message: format!("snapshot.exclude: bad glob `{pattern}`: {}", e.kind()),
-                })?;
-            builder.add(glob);
-            // `data` should also exclude everything below `data/`, as in .gitignore.
-            if let Ok(below) = globset::Glob::new(&format!("{}/**", pattern.trim_end_matches('/'))) {
-                builder.add(below);
-            }
-        }
-        let exclude = builder
-            .build()
-            .map_err(|e| Error::Parse { path: FILE.into(), message: format!("snapshot.exclude: {e}") })?;
+        let defaults = if self.snapshot.default_excludes { DEFAULT_EXCLUDES } else { &[] };
+        let excludes = defaults.iter().copied().chain(self.snapshot.exclude.iter().map(String::as_str));
         Ok(SnapshotOptions {
             max_file_size: self.snapshot.max_file_size,
             max_total_size: self.snapshot.max_total_size,
-            exclude,
+            exclude: globs("snapshot.exclude", excludes)?,
+            include: globs("snapshot.include", self.snapshot.include.iter().map(String::as_str))?,
+            warn_size: self.snapshot.warn_size,
         })
     }
+}
+
+/// Compiles the globs of setting `key`; `data` also matches everything below `data/`, as in
+/// .gitignore.
+fn globs<'a>(key: &str, patterns: impl Iterator<Item = &'a str>) -> Result<globset::GlobSet, Error> {
+    let mut builder = globset::GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = globset::GlobBuilder::new(pattern).literal_separator(false).build().map_err(|e| Error::Parse {
+            path: FILE.into(),
+            message: format!("{key}: bad glob `{pattern}`: {}", e.kind()),
+        })?;
+        builder.add(glob);
+        if let Ok(below) = globset::Glob::new(&format!("{}/**", pattern.trim_end_matches('/'))) {
+            builder.add(below);
+        }
+    }
+    builder.build().map_err(|e| Error::Parse { path: FILE.into(), message: format!("{key}: {e}") })
 }
 
 /// A size as a number of bytes or a string with a unit: `512`, `"5MiB"`, `"5 MB"`, `"1G"`.
@@ -191,6 +234,9 @@ fn max_file_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error
 }
 fn max_total_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     size(d, "snapshot.max_total_size")
+}
+fn warn_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    size(d, "snapshot.warn_size")
 }
 fn output_max_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     size(d, "output.max_size")
@@ -258,6 +304,17 @@ mod tests {
         let options = config.snapshot_options().expect("globs compile");
         assert!(options.exclude.is_match("data/x.csv"));
         assert!(!options.exclude.is_match("src/data.py"));
+        assert!(options.exclude.is_match("mlruns/0/meta.yaml"), "default excludes");
+        assert!(options.exclude.is_match("exp/runs/a/events.out.tfevents.1.host"));
+        assert!(options.exclude.is_match("model.ckpt") && options.exclude.is_match("lightning_logs/v0/x"));
+        assert!(!options.exclude.is_match("src/outputs.py"));
+        let own =
+            Config::parse("[snapshot]\ndefault_excludes = false\ninclude = [\"wandb/keep\"]\nwarn_size = \"2MiB\"\n")
+                .expect("snapshot settings");
+        let options = own.snapshot_options().expect("globs compile");
+        assert!(!options.exclude.is_match("mlruns/0/meta.yaml"));
+        assert!(options.include.is_match("wandb/keep/a.txt"));
+        assert_eq!(options.warn_size, 2 << 20);
         let blobs = Config::parse("[blobs]\nremote = \"s3://b/p\"\n").expect("blobs section");
         assert_eq!(blobs.blobs.remote.as_deref(), Some("s3://b/p"));
         assert!(Config::parse("[blobs]\nremot = \"x\"\n").is_err());

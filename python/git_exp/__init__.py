@@ -284,6 +284,7 @@ def current():
 
 
 def _protocol_run(quiet):
+    _report_environment()
     params_path = os.environ.get("GIT_EXP_PARAMS")
     params = {}
     if params_path and os.path.exists(params_path):
@@ -396,3 +397,36 @@ def snapshot(message=None, params=None, metrics=None, name=None, tags=(), git_ex
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip() or f"git-exp snapshot failed with exit code {done.returncode}")
     return done.stdout.strip()
+
+
+def _report_environment():
+    """Tells `git exp run` which Python actually runs and what is installed in it.
+
+    Writes `{"python": {"executable", "version", "packages": [[name, version], ...]}}` to
+    $GIT_EXP_ENV_OUT (docs/FORMAT.md, "Run protocol"); git-exp records it in place of what it
+    probed from the command line. Never raises: the record is a courtesy, the program matters.
+    """
+    path = os.environ.get("GIT_EXP_ENV_OUT")
+    if not path:
+        return
+    try:
+        import importlib.metadata as metadata
+
+        seen = {}
+        for dist in metadata.distributions():
+            name = dist.metadata["Name"]
+            if name and name.lower() not in seen:
+                seen[name.lower()] = [name, dist.version or ""]
+        report = {
+            "python": {
+                "executable": sys.executable,
+                "version": "%d.%d.%d" % sys.version_info[:3],
+                "packages": sorted(seen.values(), key=lambda p: p[0].lower()),
+            }
+        }
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(report, f)
+        os.replace(tmp, path)
+    except Exception:  # noqa: BLE001 - see the docstring
+        pass

@@ -135,5 +135,24 @@ class Snapshot(unittest.TestCase):
                 git_exp.snapshot()
 
 
+
+class ReportEnvironment(unittest.TestCase):
+    def test_reports_the_running_python_to_git_exp_env_out(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "env-out.json")
+            with mock.patch.dict(os.environ, {"GIT_EXP_ENV_OUT": out}):
+                git_exp._report_environment()
+            with open(out, encoding="utf-8") as f:
+                report = json.load(f)["python"]
+            self.assertEqual(report["executable"], sys.executable)
+            self.assertEqual(report["version"], "%d.%d.%d" % sys.version_info[:3])
+            names = [name for name, _ in report["packages"]]
+            self.assertEqual(names, sorted(names, key=str.lower))
+            self.assertEqual(os.listdir(d), ["env-out.json"], "no temporary file is left")
+
+    def test_does_nothing_outside_git_exp(self):
+        with mock.patch.dict(os.environ, {}, clear=True):
+            git_exp._report_environment()
+
 if __name__ == "__main__":
     unittest.main()

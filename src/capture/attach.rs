@@ -6,7 +6,6 @@
 //! the run is committed as `crashed`.
 
 use std::path::{Path, PathBuf};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::spool::{self, Finish};
@@ -30,7 +29,7 @@ pub struct Attached {
     pub notices: Vec<String>,
     spool: PathBuf,
     program: Process,
-    pip: Option<JoinHandle<()>>,
+    env_capture: spool::EnvCapture,
 }
 
 /// Snapshots the code, commits the `running` record and prepares the spool for program `pid`.
@@ -43,8 +42,9 @@ pub fn attach(store: &Store, request: Request, pid: u32) -> anyhow::Result<Attac
     let Started { run, notices, spool, request, .. } = super::start(store, Request { isolate: false, ..request })?;
     // The program counts as the run's command: `recover` leaves the run alone while it lives.
     write_state(&spool, &spool::state(Some(program)))?;
-    let pip = spool::start_env_capture(&spool, &request.command, &config);
-    Ok(Attached { run, notices, spool, program, pip })
+    let place = spool::Place { dir: &request.dir, root: store.workdir(), store_dir: store.dir() };
+    let env_capture = spool::start_env_capture(&spool, &request.command, &config, &place);
+    Ok(Attached { run, notices, spool, program, env_capture })
 }
 
 impl Attached {
@@ -60,7 +60,7 @@ impl Attached {
 
     /// Waits until the program says it finished or is gone, then commits the final record.
     pub fn supervise(self, store: &Store) -> anyhow::Result<(Run, Vec<String>)> {
-        let Attached { run, mut notices, spool, program, pip } = self;
+        let Attached { run, mut notices, spool, program, env_capture } = self;
         let mut beat = Instant::now();
         let (status, exit_code) = loop {
             if let Some(end) = read_finish(&spool) {
@@ -77,9 +77,7 @@ impl Attached {
             std::thread::sleep(POLL);
         };
         let ended = crate::clock::now();
-        if let Some(pip) = pip {
-            let _ = pip.join();
-        }
+        notices.extend(env_capture.finish(&spool));
         let config = Config::load(store.workdir())?;
         let series = spool::read_series(&spool);
         let finish = Finish { status, exit_code, signal: None, ended };

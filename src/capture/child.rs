@@ -51,7 +51,8 @@ pub struct Running {
     interrupted: Arc<AtomicBool>,
 }
 
-/// Receives each complete line of stdout (for `--scrape`).
+/// Receives each complete line of output (for `--scrape`); a carriage return ends a line too, as
+/// progress bars redraw themselves with one.
 pub type LineSink = Box<dyn FnMut(&str) + Send>;
 
 /// Starts `command` in `dir` with `env`, teeing its output to the terminal and `log`.
@@ -61,7 +62,7 @@ pub fn spawn(
     env: &[(String, String)],
     log: File,
     echo: bool,
-    on_stdout_line: Option<LineSink>,
+    on_line: Option<[LineSink; 2]>,
 ) -> std::io::Result<Running> {
     let (program, args) = command.split_first().ok_or_else(|| std::io::Error::other("empty command"))?;
     // Register before spawning so that no Ctrl-C can slip between the two.
@@ -87,13 +88,17 @@ pub fn spawn(
 
     let log = Arc::new(Mutex::new(log));
     let mut tees = Vec::new();
+    let (on_stdout_line, on_stderr_line) = match on_line {
+        Some([out, err]) => (Some(out), Some(err)),
+        None => (None, None),
+    };
     if let Some(out) = child.stdout.take() {
         let log = Arc::clone(&log);
         tees.push(std::thread::spawn(move || tee(out, std::io::stdout(), echo, &log, on_stdout_line)));
     }
     if let Some(err) = child.stderr.take() {
         let log = Arc::clone(&log);
-        tees.push(std::thread::spawn(move || tee(err, std::io::stderr(), echo, &log, None)));
+        tees.push(std::thread::spawn(move || tee(err, std::io::stderr(), echo, &log, on_stderr_line)));
     }
 
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -177,8 +182,11 @@ fn tee(mut from: impl Read, mut to: impl Write, echo: bool, log: &Mutex<File>, m
         }
         if let Some(sink) = lines.as_mut() {
             partial.extend_from_slice(chunk);
-            while let Some(pos) = partial.iter().position(|&b| b == b'\n') {
-                sink(&String::from_utf8_lossy(&partial[..pos]));
+            while let Some(pos) = partial.iter().position(|&b| b == b'\n' || b == b'\r') {
+                // `\r\n` ends one line, not two.
+                if pos > 0 {
+                    sink(&String::from_utf8_lossy(&partial[..pos]));
+                }
                 partial.drain(..=pos);
             }
             // Bound memory on output that never ends a line.

@@ -98,18 +98,6 @@ pub fn python_of(command: &[String]) -> Option<String> {
     first.ends_with(".py").then(|| "python3".to_owned())
 }
 
-/// Runs `pip freeze` with `python`; `None` if it is not available.
-pub fn pip_freeze(python: &str) -> Option<String> {
-    let out = Command::new(python)
-        .args(["-m", "pip", "freeze", "--disable-pip-version-check"])
-        .env("PIP_NO_INPUT", "1")
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

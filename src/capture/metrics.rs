@@ -9,7 +9,9 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use crate::format;
 use crate::store::MetricSummary;
+#[cfg(test)]
 use crate::store::record::check_metric_key as check_key;
+use crate::store::record::normalise_metric_key;
 
 /// One metric series being collected.
 #[derive(Debug, Default)]
@@ -71,6 +73,10 @@ pub struct SeriesSet {
     pub malformed: u64,
     /// The first problem seen, reported once at the end.
     pub first_problem: Option<String>,
+    /// Keys already normalised (and warned about), as they were written.
+    normalised: std::collections::BTreeSet<String>,
+    /// No normalisation warning on stderr (`recover` replays lines already warned about).
+    pub quiet: bool,
 }
 
 impl SeriesSet {
@@ -79,6 +85,21 @@ impl SeriesSet {
         let series = self.series.entry(key.to_owned()).or_default();
         let step = step.unwrap_or(if series.count == 0 { 0 } else { series.last_step.saturating_add(1) });
         series.push(step, value, time);
+    }
+
+    /// The key to record `raw` under (the shared rule, `normalise_metric_key`). The first time a
+    /// key is changed, a warning goes to stderr at once, while the program still runs.
+    fn key<'k>(&mut self, raw: &'k str) -> Result<std::borrow::Cow<'k, str>, String> {
+        let key = normalise_metric_key(raw)?;
+        // Bounded: a program inventing keys forever must not grow this set forever.
+        if key != raw && self.normalised.len() < 10_000 && self.normalised.insert(raw.to_owned()) && !self.quiet {
+            // Straight to stderr: this runs on the thread that tails the metrics file, which has
+            // no `Ui`, and the warning is due now, not with the notices at the end. `{:?}` quotes
+            // and escapes the key, so no control character reaches the terminal.
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr().lock(), "git-exp: metric key {raw:?} recorded as {key:?}");
+        }
+        Ok(key)
     }
 
     fn problem(&mut self, line_no: u64, message: String) {
@@ -102,10 +123,10 @@ impl SeriesSet {
         let time = parsed.time.unwrap_or(default_time);
         let mut problems = Vec::new();
         for (key, value) in parsed.values {
-            match (check_key(&key), value) {
+            match (self.key(&key), value) {
                 (Err(message), _) => problems.push(message),
-                (Ok(()), Value::Number(v)) => self.add(&key, parsed.step, v, time),
-                (Ok(()), Value::Other(kind)) => problems.push(format!("`{key}` is {kind}, not a number")),
+                (Ok(name), Value::Number(v)) => self.add(&name, parsed.step, v, time),
+                (Ok(_), Value::Other(kind)) => problems.push(format!("`{key}` is {kind}, not a number")),
             }
         }
         if let Some(message) = parsed.problem {
@@ -116,13 +137,20 @@ impl SeriesSet {
         }
     }
 
-    /// Adds `key=value` / `key: value` numbers found in a line of output.
-    pub fn add_scraped_line(&mut self, line: &str, time: f64) -> Vec<(String, f64)> {
+    /// Adds the numbers found in a line of output (see [`scrape`]); returns them under the keys
+    /// they were recorded as, with the step the line gave.
+    pub fn add_scraped_line(&mut self, line: &str, time: f64) -> Scraped {
         let found = scrape(line);
-        for (key, value) in &found {
-            self.add(key, None, *value, time);
+        let mut kept = Vec::with_capacity(found.values.len());
+        for (raw, value) in found.values {
+            // Keys the rule cannot repair are not metrics (`--scrape` guesses; it never fails a run).
+            let Ok(key) = self.key(&raw).map(std::borrow::Cow::into_owned) else {
+                continue;
+            };
+            self.add(&key, found.step, value, time);
+            kept.push((key, value));
         }
-        found
+        Scraped { step: found.step, values: kept }
     }
 
     /// `(key, csv file content)` for every series.
@@ -270,14 +298,88 @@ impl<'de> serde::Deserialize<'de> for AnyValue {
     }
 }
 
-/// Finds `key=value` and `key: value` numbers in a line of output.
-pub fn scrape(line: &str) -> Vec<(String, f64)> {
+/// Numbers found in a line of output, and the step the line names (Hugging Face's `'step'`).
+#[derive(Debug, Default, PartialEq)]
+pub struct Scraped {
+    pub step: Option<i64>,
+    pub values: Vec<(String, f64)>,
+}
+
+/// Finds metrics in a line of output: a Python dict repr on one line as the Hugging Face
+/// Trainer prints it (`{'loss': 0.69, 'learning_rate': 5e-05, 'epoch': 1.0}`), else
+/// `key=value` and `key: value` numbers (plain logs, and the postfix of tqdm and Lightning
+/// progress bars: `Epoch 1: 100%|███| 10/10 [00:01<00:00, loss=0.3, v_num=0]`). Keys are as
+/// written: the caller normalises them.
+#[must_use]
+pub fn scrape(line: &str) -> Scraped {
+    if let Some(found) = scrape_dict(line) {
+        return found;
+    }
+    let mut values = scrape_pairs(line);
+    // Lightning's `v_num` is the logger's version number, not a metric.
+    if is_progress_bar(line) {
+        values.retain(|(k, _)| k != "v_num");
+    }
+    Scraped { step: None, values }
+}
+
+/// True for a tqdm-style progress line (`42%|████`), which redraws the same numbers often.
+#[must_use]
+pub fn is_progress_bar(line: &str) -> bool {
+    line.find("%|").is_some_and(|at| line[..at].ends_with(|c: char| c.is_ascii_digit()))
+}
+
+/// A number as Python and most loggers print it, or `nan`/`inf`/`-inf`.
+const NUMBER: &str = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf|-inf";
+
+fn parse_number(text: &str) -> Option<f64> {
+    match text {
+        "nan" => Some(f64::NAN),
+        "inf" => Some(f64::INFINITY),
+        "-inf" => Some(f64::NEG_INFINITY),
+        text => text.parse().ok(),
+    }
+}
+
+/// A one-line Python dict repr with single-quoted keys; `None` for any other line. Non-numeric
+/// values are skipped; a whole-number `'step'` becomes the line's step.
+fn scrape_dict(line: &str) -> Option<Scraped> {
+    static PATTERN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let body = line.trim();
+    let start = body.find("{'")?;
+    if !body.ends_with('}') {
+        return None;
+    }
+    // A constant pattern, compiled by the `scraping` unit tests: it cannot fail at run time.
+    let pattern = PATTERN.get_or_init(|| {
+        regex::Regex::new(&format!(r"'([^'\\]{{1,200}})'\s*:\s*({NUMBER})\s*[,}}]"))
+            .expect("the dict scrape pattern is a valid regex")
+    });
+    let mut found = Scraped::default();
+    for caps in pattern.captures_iter(&body[start..]) {
+        let (Some(key), Some(value)) = (caps.get(1), caps.get(2)) else {
+            continue;
+        };
+        let Some(number) = parse_number(value.as_str()) else {
+            continue;
+        };
+        if key.as_str() == "step" && number.fract() == 0.0 && number.abs() < 9e15 {
+            found.step = Some(number as i64);
+        } else {
+            found.values.push((key.as_str().to_owned(), number));
+        }
+    }
+    Some(found)
+}
+
+/// `key=value` and `key: value` numbers.
+fn scrape_pairs(line: &str) -> Vec<(String, f64)> {
     static PATTERN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     // A constant pattern, compiled by the `scraping` unit test: it cannot fail at run time.
     let pattern = PATTERN.get_or_init(|| {
-        regex::Regex::new(
-            r"(?:^|[\s,;(\[{|])([A-Za-z_][A-Za-z0-9_./\-]*)\s*[:=]\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf|-inf)(?:$|[\s,;)\]}|%])",
-        )
+        regex::Regex::new(&format!(
+            r"(?:^|[\s,;(\[{{|])([A-Za-z_][A-Za-z0-9_./\-]*)\s*[:=]\s*({NUMBER})(?:$|[\s,;)\]}}|%])"
+        ))
         .expect("the scrape pattern is a valid regex")
     });
     let mut found = Vec::new();
@@ -289,16 +391,10 @@ pub fn scrape(line: &str) -> Vec<(String, f64)> {
         };
         at = value.end();
         let key = key.as_str().trim_end_matches(['.', '/', '-']);
-        let number = match value.as_str() {
-            "nan" => f64::NAN,
-            "inf" => f64::INFINITY,
-            "-inf" => f64::NEG_INFINITY,
-            text => match text.parse() {
-                Ok(n) => n,
-                Err(_) => continue,
-            },
+        let Some(number) = parse_number(value.as_str()) else {
+            continue;
         };
-        if check_key(key).is_ok() {
+        if normalise_metric_key(key).is_ok() {
             found.push((key.to_owned(), number));
         }
     }
@@ -340,7 +436,7 @@ mod tests {
             "not json",
             "[1, 2]",
             r#"{"loss": "high", "acc": 0.9}"#,
-            r#"{"bad key!": 1}"#,
+            r#"{"a//b": 1}"#,
             r#"{"step": 1.5, "x": 1}"#,
             "",
         ]);
@@ -352,11 +448,51 @@ mod tests {
     #[test]
     fn scraping() {
         assert_eq!(
-            scrape("epoch 3: loss=0.25 acc: 0.9, lr=1e-3 step=7"),
+            scrape("epoch 3: loss=0.25 acc: 0.9, lr=1e-3 step=7").values,
             vec![("loss".into(), 0.25), ("acc".into(), 0.9), ("lr".into(), 0.001), ("step".into(), 7.0)]
         );
-        assert!(scrape("version=1.2.3 url=http://x").is_empty());
-        assert!(scrape("time: 12:30").is_empty());
+        assert!(scrape("version=1.2.3 url=http://x").values.is_empty());
+        assert!(scrape("time: 12:30").values.is_empty());
+    }
+
+    #[test]
+    fn scraping_hugging_face_dicts() {
+        let found = scrape("{'loss': 0.6934, 'grad_norm': 1.25, 'learning_rate': 5e-05, 'epoch': 1.0}");
+        assert_eq!(found.step, None);
+        assert_eq!(
+            found.values,
+            vec![
+                ("loss".into(), 0.6934),
+                ("grad_norm".into(), 1.25),
+                ("learning_rate".into(), 5e-5),
+                ("epoch".into(), 1.0)
+            ]
+        );
+        let found = scrape("  {'eval_recall@10': 0.5, 'step': 40, 'note': 'x', 'eval_runtime': nan}");
+        assert_eq!(found.step, Some(40));
+        assert_eq!(found.values[0], ("eval_recall@10".into(), 0.5));
+        assert!(found.values[1].1.is_nan());
+        assert!(scrape("{'a': 'b'}").values.is_empty());
+    }
+
+    #[test]
+    fn scraping_progress_bars() {
+        let line = "Epoch 1: 100%|\u{2588}\u{2588}\u{2588}| 10/10 [00:01<00:00, 9.1it/s, loss=0.3, v_num=0]";
+        assert!(is_progress_bar(line));
+        assert_eq!(scrape(line).values, vec![("loss".into(), 0.3)]);
+        assert!(!is_progress_bar("v_num=0 100 %|"));
+        assert_eq!(scrape("v_num=0").values, vec![("v_num".into(), 0.0)]);
+    }
+
+    #[test]
+    fn keys_are_normalised_once_and_kept() {
+        let mut set = collect(&[r#"{"recall@10": 0.5, "train loss": 1}"#, r#"{"recall@10": 0.7}"#, r#"{"..": 1}"#]);
+        assert_eq!(set.summaries().keys().collect::<Vec<_>>(), ["recall_10", "train_loss"]);
+        assert_eq!(set.summaries()["recall_10"].count, 2);
+        assert_eq!(set.malformed, 1);
+        assert_eq!(set.normalised.len(), 2);
+        let scraped = set.add_scraped_line("{'eval acc': 0.25, 'step': 3}", 1.0);
+        assert_eq!(scraped, Scraped { step: Some(3), values: vec![("eval_acc".into(), 0.25)] });
     }
 }
 
@@ -421,7 +557,7 @@ mod props {
             any::<String>(),
         ]) {
             let mut set = SeriesSet::default();
-            for (key, _) in set.add_scraped_line(&line, 0.0) {
+            for (key, _) in set.add_scraped_line(&line, 0.0).values {
                 prop_assert!(check_key(&key).is_ok(), "{key:?} from {line:?}");
             }
         }

@@ -5,6 +5,7 @@
 pub mod attach;
 pub mod child;
 pub mod entry;
+mod envfiles;
 pub mod host;
 mod isolate;
 mod lock;
@@ -12,6 +13,8 @@ mod logged_params;
 pub mod metrics;
 pub mod params;
 pub mod plan;
+mod pycache;
+pub mod pyenv;
 mod sampler;
 mod shell;
 mod spool;
@@ -97,7 +100,7 @@ fn prepare(store: &Store, request: &Request, status: Status) -> anyhow::Result<(
             (code, head.commit.map(|c| c.to_string()), head.branch, dirty, store.prefix())
         }
         CodeSource::Run { tree, base, branch, dirty, cwd } => {
-            let code = CodeSnapshot { base_tree: *tree, edits: vec![], skipped: vec![] };
+            let code = CodeSnapshot { base_tree: *tree, edits: vec![], skipped: vec![], large: vec![] };
             (code, base.clone(), branch.clone(), *dirty, cwd.clone())
         }
     };
@@ -153,6 +156,22 @@ fn prepare(store: &Store, request: &Request, status: Status) -> anyhow::Result<(
     Ok((Prepared { code, record, named, ids }, notices))
 }
 
+/// Names the large untracked files a snapshot took (over `snapshot.warn_size`): they went into
+/// git, and will go to the remote with the run.
+fn large_files_warning(code: &CodeSnapshot) -> Option<String> {
+    if code.large.is_empty() {
+        return None;
+    }
+    let list: Vec<String> =
+        code.large.iter().take(5).map(|(path, size)| format!("{path} ({})", crate::format::bytes(*size))).collect();
+    let more = code.large.len().saturating_sub(5);
+    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+    Some(format!(
+        "large untracked files were stored with the code: {}{more} (snapshot.exclude in exp.toml leaves them out)",
+        list.join(", ")
+    ))
+}
+
 fn dedup(tags: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for tag in tags {
@@ -175,6 +194,8 @@ pub fn snapshot(store: &Store, request: &Request, values: &[(String, f64)]) -> a
     prepared.record.ended = Some(now);
     prepared.record.metrics = series.summaries();
     let files = spool::metric_files(store, &series)?;
+    let mut notices = notices;
+    notices.extend(large_files_warning(&prepared.code));
     let run = store.create_run(
         &mut prepared.ids,
         NewRun { record: prepared.record, code: &prepared.code, files, named: prepared.named },
@@ -186,6 +207,8 @@ pub fn snapshot(store: &Store, request: &Request, values: &[(String, f64)]) -> a
 pub struct Started {
     pub run: Run,
     pub notices: Vec<String>,
+    /// Said when the run ends (large files taken into the snapshot).
+    end_notices: Vec<String>,
     spool: PathBuf,
     request: Request,
     checkout: Option<isolate::Checkout>,
@@ -200,6 +223,12 @@ pub fn start(store: &Store, request: Request) -> anyhow::Result<Started> {
     )?;
     let spool = store.spool_dir(run.id());
     spool::create(&spool, &request).with_context(|| format!("cannot prepare the spool of run {}", run.id()))?;
+    let tree = store.run_tree(&run)?;
+    if let Some(text) = envfiles::lockfiles_toml(store, tree, &run.record.cwd)? {
+        std::fs::write(spool.join("env/lockfiles.toml"), text)
+            .with_context(|| format!("cannot prepare the spool of run {}", run.id()))?;
+    }
+    let end_notices = large_files_warning(&prepared.code).into_iter().collect();
     let mut request = request;
     let checkout = if request.isolate {
         let checkout = isolate::Checkout::create(store, &run)?;
@@ -208,7 +237,7 @@ pub fn start(store: &Store, request: Request) -> anyhow::Result<Started> {
     } else {
         None
     };
-    Ok(Started { run, notices, spool, request, checkout })
+    Ok(Started { run, notices, end_notices, spool, request, checkout })
 }
 
 /// How a recorded command ended.
@@ -223,23 +252,24 @@ pub struct Executed {
 impl Started {
     /// Runs the command and commits the final record from the spool.
     pub fn execute(self, store: &Store) -> anyhow::Result<Executed> {
-        let Started { run, spool, request, checkout, .. } = self;
+        let Started { run, spool, request, checkout, end_notices, .. } = self;
         let series = Arc::new(Mutex::new(SeriesSet::default()));
         let config = Config::load(store.workdir())?;
         let env = spool::child_env(&spool, run.id());
 
-        let pip = spool::start_env_capture(&spool, &request.command, &config);
+        let place = spool::Place { dir: &request.dir, root: store.workdir(), store_dir: store.dir() };
+        let env_capture = spool::start_env_capture(&spool, &request.command, &config, &place);
         let log = std::fs::File::options()
             .append(true)
             .create(true)
             .open(spool.join(crate::store::spool::OUTPUT_FILE))
             .with_context(|| format!("cannot write the output log of run {}", run.id()))?;
-        let scraper = request.scrape.then(|| spool::scraper(&spool, Arc::clone(&series)));
+        let scrapers = request.scrape.then(|| spool::scrapers(&spool, &series));
         let watch = tensorboard::Watch::start(
             std::iter::once(request.dir.clone()).chain(request.tensorboard.clone()).collect(),
         );
 
-        let (ended, spawn_error) = match child::spawn(&request.command, &request.dir, &env, log, request.echo, scraper)
+        let (ended, spawn_error) = match child::spawn(&request.command, &request.dir, &env, log, request.echo, scrapers)
         {
             Ok(running) => {
                 let workers = spool::Workers::start(&spool, &running, &request, Arc::clone(&series));
@@ -256,9 +286,7 @@ impl Started {
         };
         // The run ended when the command did, not when the environment capture caught up.
         let ended_at = crate::clock::now();
-        if let Some(pip) = pip {
-            let _ = pip.join();
-        }
+        let env_warning = env_capture.finish(&spool);
         // The workers have stopped (the tailer read the metrics file to its end): no other owner.
         let mut series = match Arc::try_unwrap(series) {
             Ok(mutex) => mutex.into_inner().unwrap_or_default(),
@@ -278,6 +306,8 @@ impl Started {
         let tensorboard_notices = watch.collect(&mut series, &spool.join(crate::store::spool::ARTIFACTS_DIR));
         let (run, mut notices) = finalize(store, &config, run.id(), &spool, &series, &finish)?;
         notices.splice(0..0, tensorboard_notices);
+        notices.extend(env_warning);
+        notices.extend(end_notices);
         if let Some(checkout) = checkout {
             notices.extend(checkout.finish(request.keep)?);
         }

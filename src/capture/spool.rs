@@ -66,27 +66,88 @@ pub fn child_env(spool: &Path, id: &RunId) -> Vec<(String, String)> {
         ("GIT_EXP_METRICS".into(), path(METRICS_FILE)),
         ("GIT_EXP_ARTIFACTS".into(), path(ARTIFACTS_DIR)),
         ("GIT_EXP_PARAMS_LOG".into(), path(PARAMS_LOG_FILE)),
+        ("GIT_EXP_ENV_OUT".into(), path(super::envfiles::ENV_OUT_FILE)),
         // Python buffers stdout into a pipe; unbuffered, its output shows up live.
         ("PYTHONUNBUFFERED".into(), std::env::var("PYTHONUNBUFFERED").unwrap_or_else(|_| "1".into())),
     ]
 }
 
-/// Writes `env/vars.toml` now and starts `pip freeze` in the background for Python commands.
-pub fn start_env_capture(spool: &Path, command: &[String], config: &Config) -> Option<JoinHandle<()>> {
+/// The environment capture running beside the command.
+pub struct EnvCapture {
+    thread: JoinHandle<()>,
+    /// Dropped when the command has ended: a `uv run` may create its `.venv` only as it starts.
+    command_ended: Sender<()>,
+    env_dir: PathBuf,
+    redactor: crate::redact::Redactor,
+}
+
+/// Where a command runs, for finding its environment.
+pub struct Place<'a> {
+    pub dir: &'a Path,
+    /// The work tree root (submodules; where the search for a `.venv` stops).
+    pub root: Option<&'a Path>,
+    /// `<git common dir>/git-exp`, for the environment cache.
+    pub store_dir: &'a Path,
+}
+
+/// Writes `env/vars.toml` now and records in the background the submodules and, for a Python
+/// command, the interpreter and its packages (`python.toml`, `pip-freeze.txt`).
+pub fn start_env_capture(spool: &Path, command: &[String], config: &Config, place: &Place) -> EnvCapture {
     let env_dir = spool.join(ENV_DIR);
     let _ = std::fs::write(env_dir.join("vars.toml"), host::vars_toml(&config.env.vars));
-    if config.env.pip_freeze == Some(false) {
-        return None;
-    }
-    let python = host::python_of(command)?;
-    // Index URLs and `pkg @ https://…` lines may carry tokens. A bad `[redact]` pattern has
-    // already failed the run before it started; the built-in redaction is the fallback.
+    let root = place.root.map(Path::to_owned);
+    let probe_python = config.env.pip_freeze != Some(false);
+    let first = probe_python.then(|| super::pyenv::interpreter_of(command, place.dir, place.root)).flatten();
+    let (dir, command) = (place.dir.to_owned(), command.to_vec());
+    let cache = super::pycache::dir(place.store_dir);
+    // Index URLs may carry tokens. A bad `[redact]` pattern has already failed the run before
+    // it started; the built-in redaction is the fallback.
     let redactor = config.redactor().unwrap_or_default();
-    Some(std::thread::spawn(move || {
-        if let Some(freeze) = host::pip_freeze(&python) {
-            let _ = std::fs::write(env_dir.join("pip-freeze.txt"), redactor.text(&freeze));
+    let (command_ended, ended) = mpsc::channel::<()>();
+    let out = env_dir.clone();
+    let thread = std::thread::spawn(move || {
+        if let Some(text) = root.as_deref().and_then(super::envfiles::submodules_toml) {
+            let _ = std::fs::write(out.join("submodules.toml"), text);
         }
-    }))
+        let Some(mut found) = first else { return };
+        if !found.path.exists() {
+            // Not there yet: `uv run` / `poetry run` create it as they start. Look again at the end.
+            let _ = ended.recv();
+            match super::pyenv::interpreter_of(&command, &dir, root.as_deref()) {
+                Some(i) if i.path.exists() => found = i,
+                _ => return,
+            }
+        }
+        if let Some(env) = super::pycache::environment(&cache, &found) {
+            let _ = std::fs::write(out.join("python.toml"), env.toml());
+            let _ = std::fs::write(out.join("pip-freeze.txt"), env.freeze());
+        }
+    });
+    EnvCapture { thread, command_ended, env_dir, redactor }
+}
+
+impl EnvCapture {
+    /// Waits for the capture, then lets the helper's report (`$GIT_EXP_ENV_OUT`) replace the
+    /// probed Python: it comes from inside the process that ran. Returns a warning when the
+    /// report was unusable.
+    pub fn finish(self, spool: &Path) -> Option<String> {
+        drop(self.command_ended);
+        let _ = self.thread.join();
+        let reported = super::envfiles::helper_report(&spool.join(super::envfiles::ENV_OUT_FILE));
+        let warning = match reported {
+            Ok(Some(env)) => {
+                let _ = std::fs::write(self.env_dir.join("python.toml"), env.toml());
+                let _ = std::fs::write(self.env_dir.join("pip-freeze.txt"), env.freeze());
+                None
+            }
+            Ok(None) => None,
+            Err(message) => Some(message),
+        };
+        if let Ok(text) = std::fs::read_to_string(self.env_dir.join("pip-freeze.txt")) {
+            let _ = std::fs::write(self.env_dir.join("pip-freeze.txt"), self.redactor.text(&text));
+        }
+        warning
+    }
 }
 
 /// Appends a line of git-exp's own to the output log.
@@ -96,23 +157,39 @@ pub fn append_output(spool: &Path, text: &str) {
     }
 }
 
-/// A stdout line handler for `--scrape`: points go to the series and to `scraped.jsonl`.
-pub fn scraper(spool: &Path, series: Arc<Mutex<SeriesSet>>) -> LineSink {
+/// Line handlers for `--scrape`, one for stdout and one for stderr (tqdm and Lightning draw
+/// their progress bars there): points go to the series and to `scraped.jsonl`.
+pub fn scrapers(spool: &Path, series: &Arc<Mutex<SeriesSet>>) -> [LineSink; 2] {
     let file = File::options().append(true).create(true).open(spool.join(SCRAPED_FILE)).ok();
-    let file = Mutex::new(file);
-    Box::new(move |line: &str| {
-        let time = crate::clock::unix_seconds(crate::clock::now());
-        let found = match series.lock() {
-            Ok(mut set) => set.add_scraped_line(line, time),
-            Err(_) => return,
-        };
-        if !found.is_empty()
-            && let Ok(mut guard) = file.lock()
-            && let Some(file) = guard.as_mut()
-        {
-            let _ = writeln!(file, "{}", point_line(&found, None, time));
-        }
-    })
+    let file = Arc::new(Mutex::new(file));
+    let sink = || -> LineSink {
+        let series = Arc::clone(series);
+        let file = Arc::clone(&file);
+        // A progress bar is redrawn many times with the same numbers (its rate and time change):
+        // one point per change of the numbers.
+        let mut last_bar: Option<Vec<(String, f64)>> = None;
+        Box::new(move |line: &str| {
+            if super::metrics::is_progress_bar(line) {
+                let values = super::metrics::scrape(line).values;
+                if last_bar.as_ref() == Some(&values) {
+                    return;
+                }
+                last_bar = Some(values);
+            }
+            let time = crate::clock::unix_seconds(crate::clock::now());
+            let found = match series.lock() {
+                Ok(mut set) => set.add_scraped_line(line, time),
+                Err(_) => return,
+            };
+            if !found.values.is_empty()
+                && let Ok(mut guard) = file.lock()
+                && let Some(file) = guard.as_mut()
+            {
+                let _ = writeln!(file, "{}", point_line(&found.values, found.step, time));
+            }
+        })
+    };
+    [sink(), sink()]
 }
 
 fn point_line(values: &[(String, f64)], step: Option<i64>, time: f64) -> String {
@@ -465,6 +542,7 @@ pub fn recover(store: &Store, config: &Config, run: &Run) -> anyhow::Result<(Run
 /// time their file was last written.
 pub fn read_series(spool: &Path) -> SeriesSet {
     let mut series = SeriesSet::default();
+    series.quiet = true;
     for name in [METRICS_FILE, SCRAPED_FILE, SYSTEM_FILE] {
         let path = spool.join(name);
         let Ok(data) = std::fs::read(&path) else {

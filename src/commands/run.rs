@@ -26,6 +26,7 @@ use crate::ui::{Cell, Table, Ui};
 ///   git exp run -n baseline -t v1 -p lr=0.1 -p epochs=3 -- python train.py --lr {lr}
 ///   git exp run --params-file params.yaml -- python train.py
 ///   git exp run --scrape -- ./train.sh        # metrics from `loss=0.3` lines
+///   git exp run --scrape -- python hf_train.py  # and from {'loss': 0.69, 'epoch': 1.0}
 ///   git exp run train -p lr=0.1               # entry point from exp.toml
 ///   git exp run train -p lr=[0.1,0.01,0.001] -p epochs=[5,10] -j 2
 ///   git exp run --isolate train               # in a temporary checkout; keep editing meanwhile
@@ -38,7 +39,8 @@ pub struct RunArgs {
     pub entry: Option<String>,
     #[command(flatten)]
     pub record: RecordArgs,
-    /// Read `key=value` / `key: value` numbers from stdout lines as metrics
+    /// Read metrics from stdout and stderr: `key=value` / `key: value` numbers (tqdm and Lightning
+    /// bars too) and Hugging Face Trainer lines (`{'loss': 0.69, 'epoch': 1.0}`)
     #[arg(long)]
     pub scrape: bool,
     /// Seconds between system metric samples (sys/cpu_percent, sys/rss_bytes); 0 turns them off

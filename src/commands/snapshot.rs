@@ -26,7 +26,8 @@ pub struct SnapshotArgs {
 
 fn parse_metric(text: &str) -> Result<(String, f64), String> {
     let (key, value) = text.split_once('=').ok_or_else(|| format!("`{text}` is not a metric: expected KEY=NUMBER"))?;
-    crate::store::record::check_metric_key(key)?;
+    // Checked here, normalised (with its warning) by `cmd_snapshot`.
+    crate::store::record::normalise_metric_key(key)?;
     let number = match value.trim() {
         "nan" => f64::NAN,
         "inf" => f64::INFINITY,
@@ -34,6 +35,23 @@ fn parse_metric(text: &str) -> Result<(String, f64), String> {
         v => v.parse().map_err(|_| format!("metric `{key}`: `{value}` is not a number"))?,
     };
     Ok((key.to_owned(), number))
+}
+
+/// The metrics under their keys after the shared key rule; each changed key is said once, as
+/// `git exp run` says it.
+fn normalised(ui: &mut Ui, metrics: &[(String, f64)]) -> Vec<(String, f64)> {
+    let mut warned = std::collections::BTreeSet::new();
+    metrics
+        .iter()
+        .map(|(raw, value)| {
+            // parse_metric has checked that the rule accepts the key.
+            let key = crate::store::record::normalise_metric_key(raw).map_or_else(|_| raw.clone(), |k| k.into_owned());
+            if key != *raw && warned.insert(raw.clone()) {
+                let _ = writeln!(ui.status(), "git-exp: metric key {raw:?} recorded as {key:?}");
+            }
+            (key, *value)
+        })
+        .collect()
 }
 
 pub fn cmd_snapshot(ui: &mut Ui, ctx: &Ctx, args: &SnapshotArgs) -> anyhow::Result<ExitStatus> {
@@ -53,7 +71,7 @@ pub fn cmd_snapshot(ui: &mut Ui, ctx: &Ctx, args: &SnapshotArgs) -> anyhow::Resu
         dir: ctx.cwd.clone(),
         ..Request::default()
     };
-    let (run, notices) = capture::snapshot(&store, &request, &args.metrics)?;
+    let (run, notices) = capture::snapshot(&store, &request, &normalised(ui, &args.metrics))?;
     store.maintain();
     for notice in notices {
         ui.warn(notice);

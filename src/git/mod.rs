@@ -17,7 +17,7 @@ mod transport;
 
 use std::path::{Path, PathBuf};
 
-pub use cli::{commit_all, init_repository};
+pub use cli::{SubmoduleState, commit_all, init_repository, submodules};
 pub use config::{DiffDriver, DriverChange, Scope, install_diff_driver, uninstall_diff_driver};
 pub use diff::{DiffEntry, FileKind, TreeChange, unified_diff};
 pub use error::Error;

@@ -217,6 +217,29 @@ impl Repo {
         }
     }
 
+    /// Returns the files (blobs) directly in the directory `dir` of `tree` (`""` for the root):
+    /// name and blob id, in tree order.
+    pub fn files_in(&self, tree: Oid, dir: &str) -> Result<Vec<(String, Oid)>> {
+        let tree = if dir.is_empty() || dir == "." {
+            tree
+        } else {
+            match self.tree_at(tree, dir)? {
+                Some(id) => id,
+                None => return Ok(Vec::new()),
+            }
+        };
+        let tree_obj = self
+            .with_lazy_fetch(tree, || self.repo.find_tree(tree))
+            .map_err(|e| Error::git(format!("cannot read tree {tree}"), &e))?;
+        let decoded = tree_obj.decode().map_err(|e| Error::git(format!("cannot decode tree {tree}"), &e))?;
+        Ok(decoded
+            .entries
+            .iter()
+            .filter(|e| matches!(e.mode.kind(), EntryKind::Blob | EntryKind::BlobExecutable))
+            .map(|e| (e.filename.to_str_lossy().into_owned(), e.oid.to_owned()))
+            .collect())
+    }
+
     /// Returns the object id and kind at `path` in `tree`.
     fn lookup(&self, tree: Oid, path: &str) -> Result<Option<(Oid, gix::object::tree::EntryKind)>> {
         // A blob:none partial clone has every tree; the root is fetched for tree filters.

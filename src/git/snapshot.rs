@@ -20,8 +20,18 @@ pub struct SnapshotOptions {
     pub max_file_size: u64,
     /// Untracked content past this total is skipped.
     pub max_total_size: u64,
-    /// Untracked paths matching these globs are skipped.
+    /// Untracked paths matching these globs are skipped (`snapshot.exclude` and the defaults)...
     pub exclude: globset::GlobSet,
+    /// ...unless they match one of these (`snapshot.include`).
+    pub include: globset::GlobSet,
+    /// Untracked files taken that are larger than this are listed in [`CodeSnapshot::large`].
+    pub warn_size: u64,
+}
+
+impl SnapshotOptions {
+    fn excluded(&self, path: &str) -> bool {
+        self.exclude.is_match(path) && !self.include.is_match(path)
+    }
 }
 
 /// An untracked file that was left out of the snapshot, and why.
@@ -66,6 +76,8 @@ pub struct CodeSnapshot {
     /// Edits that turn `base_tree` into the working tree, in the order to apply them.
     pub edits: Vec<TreeEdit>,
     pub skipped: Vec<Skipped>,
+    /// Untracked files taken that are over `warn_size`: path and bytes, for a warning.
+    pub large: Vec<(String, u64)>,
 }
 
 impl CodeSnapshot {
@@ -140,12 +152,13 @@ impl Repo {
         // Sorted so that the size budget is spent the same way on every machine.
         untracked.sort();
         let mut skipped = Vec::new();
+        let mut large = Vec::new();
         let mut budget = options.max_total_size;
         for path in untracked {
             let Ok(path) = path.to_str().map(str::to_owned) else {
                 // Said in the warning and the record rather than left out silently; the name is
                 // shown with U+FFFD where its bytes are not UTF-8.
-                if !options.exclude.is_match(path.to_str_lossy().as_ref()) {
+                if !options.excluded(path.to_str_lossy().as_ref()) {
                     skipped.push(Skipped { path: path.to_str_lossy().into_owned(), reason: SkipReason::NonUtf8Name });
                 }
                 continue;
@@ -154,7 +167,7 @@ impl Repo {
             let Ok(meta) = std::fs::symlink_metadata(&full) else {
                 continue; // removed while we looked: it is simply not part of the snapshot
             };
-            let reason = if options.exclude.is_match(&path) {
+            let reason = if options.excluded(&path) {
                 Some(SkipReason::Excluded)
             } else if meta.len() > options.max_file_size {
                 Some(SkipReason::TooLarge)
@@ -173,12 +186,15 @@ impl Repo {
             match hasher.hash(&path)? {
                 Some(edit) => {
                     budget -= meta.len();
+                    if meta.len() > options.warn_size {
+                        large.push((path, meta.len()));
+                    }
                     edits.push(edit);
                 }
                 None => skipped.push(Skipped { path, reason: SkipReason::Unreadable }),
             }
         }
-        Ok(CodeSnapshot { base_tree, edits, skipped })
+        Ok(CodeSnapshot { base_tree, edits, skipped, large })
     }
 }
 

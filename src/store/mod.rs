@@ -36,7 +36,7 @@ pub use write::{NewRun, RecordFile};
 // operation goes through a `Store` method (the layering test enforces it).
 pub use crate::git::{
     CodeSnapshot, DiffDriver, DiffEntry, FileChange, FileKind, Oid, RefOutcome, Scope, Skipped, SnapshotOptions,
-    TreeChange, unified_diff,
+    SubmoduleState, TreeChange, unified_diff,
 };
 
 use crate::git::Repo;
@@ -218,6 +218,13 @@ fn read_record_with(repo: &Repo, commit: Oid) -> Result<RunRecord> {
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::BadRecord { reference: commit.to_string(), detail: "run.toml is not UTF-8".into() })?;
     RunRecord::from_toml(&text).map_err(|e| Error::BadRecord { reference: commit.to_string(), detail: e.to_string() })
+}
+
+/// The submodules of the work tree at `root`: path, the commit recorded for each, the commit
+/// checked out in it and whether it has local changes (read with git; empty without
+/// `.gitmodules`).
+pub fn submodules(root: &Path) -> Vec<SubmoduleState> {
+    crate::git::submodules(root)
 }
 
 /// The user's git settings named by `keys` (`core.pager`, `color.ui`) for a command started in

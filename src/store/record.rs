@@ -1,5 +1,6 @@
 //! The run record: `.git-exp/run.toml` (schema 1) and the other files of `.git-exp/`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
@@ -351,29 +352,30 @@ pub fn check_metric_key(key: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The shared metric-key rule for keys from elsewhere (TensorBoard tags, MLflow keys, the
-/// protocol): every run of characters outside `[A-Za-z0-9_.-/]` becomes one `_`, then leading
-/// and trailing `/` are trimmed. A key still invalid after that (empty, too long, `..`) is an
-/// error saying why. Callers warn once per key when the result differs from the input.
-pub fn normalise_metric_key(key: &str) -> Result<std::borrow::Cow<'_, str>, String> {
+/// Applies the shared key rule: a key that breaks [`check_metric_key`] only by its characters is
+/// normalised, never dropped: every run of characters outside `[A-Za-z0-9_.-/]` becomes one `_`
+/// (`recall@10` → `recall_10`, `train loss` → `train_loss`), then leading and trailing `/` are
+/// trimmed. A key still invalid after that (empty, too long, `..` segments) is an error. The same
+/// rule is in the Python helper and the importers, so a key reads the same however it came in.
+pub fn normalise_metric_key(key: &str) -> Result<Cow<'_, str>, String> {
+    if check_metric_key(key).is_ok() {
+        return Ok(Cow::Borrowed(key));
+    }
     let allowed = |c: char| c.is_ascii_alphanumeric() || "_.-/".contains(c);
-    let key = if key.chars().all(allowed) && !key.starts_with('/') && !key.ends_with('/') {
-        std::borrow::Cow::Borrowed(key)
-    } else {
-        let mut out = String::with_capacity(key.len());
-        let mut in_run = false;
-        for c in key.chars() {
-            if allowed(c) {
-                out.push(c);
-            } else if !in_run {
-                out.push('_');
-            }
-            in_run = !allowed(c);
+    let mut out = String::with_capacity(key.len());
+    let mut in_bad_run = false;
+    for c in key.chars() {
+        if allowed(c) {
+            out.push(c);
+            in_bad_run = false;
+        } else if !in_bad_run {
+            out.push('_');
+            in_bad_run = true;
         }
-        std::borrow::Cow::Owned(out.trim_matches('/').to_owned())
-    };
-    check_metric_key(&key)?;
-    Ok(key)
+    }
+    let trimmed = out.trim_matches('/');
+    check_metric_key(trimmed)?;
+    Ok(Cow::Owned(trimmed.to_owned()))
 }
 
 fn truncated(text: &str) -> String {
@@ -455,18 +457,20 @@ mod tests {
     }
 
     #[test]
-    fn metric_keys_are_normalised_by_the_shared_rule() {
-        let ok = |k: &str| normalise_metric_key(k).map(std::borrow::Cow::into_owned);
-        assert_eq!(ok("recall@10"), Ok("recall_10".into()));
-        assert_eq!(ok("train loss"), Ok("train_loss".into()));
-        assert_eq!(ok("a  b@@c"), Ok("a_b_c".into()));
-        assert_eq!(ok("a_ b"), Ok("a__b".into()));
-        assert_eq!(ok("/loss/"), Ok("loss".into()));
-        assert_eq!(ok("é/x"), Ok("_/x".into()));
-        assert!(matches!(normalise_metric_key("train/loss"), Ok(std::borrow::Cow::Borrowed("train/loss"))));
-        for bad in ["", "/", "../x", "a//b"] {
-            assert!(normalise_metric_key(bad).is_err(), "{bad}");
+    fn metric_keys_are_normalised_by_their_characters_only() {
+        let norm = |k: &str| normalise_metric_key(k).map(|c| c.into_owned());
+        assert_eq!(norm("loss"), Ok("loss".into()));
+        assert!(matches!(normalise_metric_key("loss"), Ok(Cow::Borrowed(_))));
+        assert_eq!(norm("recall@10"), Ok("recall_10".into()));
+        assert_eq!(norm("train loss"), Ok("train_loss".into()));
+        assert_eq!(norm("a  @@ b"), Ok("a_b".into()));
+        assert_eq!(norm("/eval/acc/"), Ok("eval/acc".into()));
+        assert_eq!(norm("ü/x"), Ok("_/x".into()));
+        for bad in ["", "a//b", "../x", "/", "a/./b"] {
+            assert!(norm(bad).is_err(), "{bad}");
         }
+        assert!(norm(&"é".repeat(201)).is_ok(), "one run of bad characters is one `_`");
+        assert!(norm(&"x".repeat(201)).is_err());
     }
 
     const EXAMPLE: &str = r#"schema = 1

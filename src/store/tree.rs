@@ -20,6 +20,11 @@ impl Store {
         Ok(self.repo.read_path(tree, path)?)
     }
 
+    /// Returns the files directly in directory `dir` of `tree` (`""` for the root), by name.
+    pub fn files_in(&self, tree: Oid, dir: &str) -> Result<Vec<(String, Oid)>> {
+        Ok(self.repo.files_in(tree, dir)?)
+    }
+
     /// Returns the bytes of blob `id`.
     pub fn read_blob(&self, id: Oid) -> Result<Vec<u8>> {
         Ok(self.repo.read_blob(id)?)
@@ -33,7 +38,7 @@ impl Store {
     /// No code at all (the empty tree, no base): what an imported run records, as the code that
     /// wrote it is unknown.
     pub fn no_code(&self) -> Result<crate::git::CodeSnapshot> {
-        Ok(crate::git::CodeSnapshot { base_tree: self.repo.empty_tree(), edits: vec![], skipped: vec![] })
+        Ok(crate::git::CodeSnapshot { base_tree: self.repo.empty_tree(), edits: vec![], skipped: vec![], large: vec![] })
     }
 
     /// Returns the directory `path` of `tree` as a tree, or the empty tree when it is absent.

@@ -14,6 +14,7 @@ mod demo;
 mod diff;
 mod edge;
 mod edit;
+mod environment;
 mod help;
 mod layering;
 mod ls;

@@ -197,7 +197,7 @@ fn malformed_metric_lines_are_reported_once_and_lose_nothing() {
         "m.py",
         r#"import os
 m = open(os.environ["GIT_EXP_METRICS"], "a")
-m.write('{"loss": 1}\nnot json\n[1]\n{"loss": "high", "acc": 0.5}\n{"bad key!": 1}\n{"loss": NaN}\n')
+m.write('{"loss": 1}\nnot json\n[1]\n{"loss": "high", "acc": 0.5}\n{"a//b": 1}\n{"loss": NaN}\n')
 m.write('{"blob": "' + "x" * (10 << 20) + '"}\n')
 m.write('{"loss": 0.5}\n')
 os.write(1, b"bytes \xff\xfe not utf-8\n")

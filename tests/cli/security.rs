@@ -341,20 +341,26 @@ fn fetch_keeps_credentials_out_of_refs_and_messages() {
     assert!(!std::fs::read_to_string(clone.join(".git/config")).unwrap().contains("remote \"file"), "{out}");
 }
 
-/// A stand-in `python3`: as `python3 -m pip freeze` it prints requirement lines carrying tokens;
-/// run as the command, it says whether it received the real secrets.
+/// A stand-in `python3`: asked where its packages are (`-c`), it names a site-packages with
+/// numpy; run as the command, it says whether it received the real secrets.
 fn fake_python(env: &TestEnv) -> std::path::PathBuf {
     use std::os::unix::fs::PermissionsExt as _;
     let bin = env.root.join("bin");
+    let site = env.root.join("site-packages");
     std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(site.join("numpy-2.0.0.dist-info")).unwrap();
+    std::fs::write(site.join("numpy-2.0.0.dist-info/METADATA"), "Name: numpy\nVersion: 2.0.0\n").unwrap();
     let python = bin.join("python3");
+    let probe = format!(
+        r#"{{"version": "3.11.0", "executable": "{}", "prefix": "{}", "site": ["{}"]}}"#,
+        python.display(),
+        env.root.display(),
+        site.display()
+    );
     std::fs::write(
         &python,
-        "#!/bin/sh\nif [ \"$1\" = -m ]; then\n\
-         echo '--index-url https://__token__:hunter2pip@pypi.example.com/simple'\n\
-         echo 'numpy==2.0.0'\n\
-         echo 'private @ git+https://oauth2:hunter2git@gitlab.example.com/o/p.git@v1'\n\
-         exit 0\nfi\n\
+        format!("#!/bin/sh\nif [ \"$1\" = -c ]; then\necho '{probe}'\nexit 0\nfi\n")
+            + "\
          [ \"$2\" = hunter2 ] && [ \"$3\" = --token=hunter3 ] && [ \"$5\" = hunter4 ] \\\n\
          && [ \"$6\" = https://u:hunter5@example.com/data ] && echo received-the-real-secrets\n",
     )
@@ -396,10 +402,7 @@ fn command_line_secrets_are_recorded_redacted() {
         "{record}"
     );
     let freeze = env.git(["show", &format!("{refname}:.git-exp/env/pip-freeze.txt")]);
-    assert_eq!(
-        freeze,
-        "--index-url https://pypi.example.com/simple\nnumpy==2.0.0\nprivate @ git+https://gitlab.example.com/o/p.git@v1\n"
-    );
+    assert_eq!(freeze, "numpy==2.0.0\n", "package metadata only: no index URLs or URL references");
     env.run(["report", "-o", "../site"]).success();
     let mut places = vec![
         ("commit messages", env.git(["log", "--format=%B", &refname])),
