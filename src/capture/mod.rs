@@ -6,6 +6,7 @@ pub mod child;
 pub mod entry;
 pub mod host;
 mod isolate;
+pub mod live;
 mod lock;
 pub mod metrics;
 pub mod params;

@@ -15,6 +15,7 @@ pub const REPORT_JS: &str = concat!(
     include_str!("js/charts.js"),
     include_str!("js/table.js"),
     include_str!("js/compare.js"),
+    include_str!("js/live.js"),
     include_str!("js/main.js"),
 );
 

@@ -14,5 +14,11 @@
       });
     }
     document.querySelectorAll("svg.chart[data-plot]").forEach(gitExp.charts.initHover);
+    // The runs table's data may still be loading: look again once it is there.
+    if (gitExp.runsLoaded || !table) gitExp.reloadWhileRunning();
+    else {
+      var before = gitExp.onRuns;
+      gitExp.onRuns = function () { if (before) before(); gitExp.reloadWhileRunning(); };
+    }
   });
 })(window.gitExp);
