@@ -215,7 +215,8 @@ mod tests {
         assert_eq!(resolve(&site, "/"), Some(site.join("index.html")));
         assert_eq!(resolve(&site, "/index.html?x=1#q=a"), Some(site.join("index.html")));
         assert_eq!(resolve(&site, "/runs/a%20b.html"), Some(site.join("runs/a b.html")));
-        for bad in ["/../secret", "/%2e%2e/secret", "/runs/../../secret", "/.git-exp-report.json", "x", "/%zz", "/runs"] {
+        for bad in ["/../secret", "/%2e%2e/secret", "/runs/../../secret", "/.git-exp-report.json", "x", "/%zz", "/runs"]
+        {
             assert_eq!(resolve(&site, bad), None, "{bad}");
         }
         #[cfg(unix)]

@@ -7,8 +7,8 @@ use std::fs::File;
 use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use crate::store::{MetricSummary, Run, Status, Store};
 use crate::store::spool::{METRICS_FILE, OUTPUT_FILE, SCRAPED_FILE, SYSTEM_FILE};
+use crate::store::{MetricSummary, Run, Status, Store};
 
 /// The last values kept per metric for a sparkline.
 pub const KEPT_VALUES: usize = 256;
@@ -71,10 +71,8 @@ pub struct Follower {
 
 impl Follower {
     pub fn new(spool: &Path) -> Self {
-        let tails = [METRICS_FILE, SCRAPED_FILE, SYSTEM_FILE]
-            .into_iter()
-            .map(|name| LineTail::new(spool.join(name)))
-            .collect();
+        let tails =
+            [METRICS_FILE, SCRAPED_FILE, SYSTEM_FILE].into_iter().map(|name| LineTail::new(spool.join(name))).collect();
         Self { tails, series: BTreeMap::new() }
     }
 
@@ -136,8 +134,10 @@ impl LiveRuns {
             runs.iter().filter(|r| r.status == Status::Running).map(|r| r.record.id.to_string()).collect();
         self.followers.retain(|id, _| running.contains(id));
         for run in runs.iter_mut().filter(|r| r.status == Status::Running) {
-            let follower =
-                self.followers.entry(run.record.id.to_string()).or_insert_with(|| Follower::new(&store.spool_dir(&run.record.id)));
+            let follower = self
+                .followers
+                .entry(run.record.id.to_string())
+                .or_insert_with(|| Follower::new(&store.spool_dir(&run.record.id)));
             while follower.poll() {}
             run.record.metrics = follower.summaries();
         }
@@ -229,7 +229,10 @@ mod tests {
         assert_eq!((loss.count, loss.last_step, loss.last), (3, 6, 1.0));
         assert_eq!(loss.recent, VecDeque::from(vec![3.0, 2.0, 1.0]));
         let summary = follower.summaries()["loss"];
-        assert_eq!((summary.first, summary.min, summary.max, summary.mean, summary.first_step), (3.0, 1.0, 3.0, 2.0, 0));
+        assert_eq!(
+            (summary.first, summary.min, summary.max, summary.mean, summary.first_step),
+            (3.0, 1.0, 3.0, 2.0, 0)
+        );
     }
 
     #[test]

@@ -172,7 +172,12 @@ fn watch(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs) -> anyhow::Result<ExitStatus
             let addr = crate::serve::parse_addr(addr).map_err(UsageError::new)?;
             let server = crate::serve::Server::bind(addr, &ctx.cwd.join(&args.output), report::CSP)
                 .with_context(|| format!("cannot serve the site on {addr}"))?;
-            writeln!(ui.status(), "Serving {} at http://{}/ (Ctrl-C to stop)", args.output.display(), server.local_addr()?)?;
+            writeln!(
+                ui.status(),
+                "Serving {} at http://{}/ (Ctrl-C to stop)",
+                args.output.display(),
+                server.local_addr()?
+            )?;
             Some(server.spawn(Arc::clone(&stop))?)
         }
         None => None,

@@ -176,9 +176,15 @@ fn print_final(ui: &mut Ui, store: &Store, run: &Run, lines: usize) -> anyhow::R
     writeln!(out, "run {} ({}) {} after {took}{exit}", r.id, visible(&r.name), run.status)?;
     for (key, m) in &r.metrics {
         let values = details.series.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_slice()).unwrap_or(&[]);
-        let (last, min, max) = (crate::format::number(m.last), crate::format::number(m.min), crate::format::number(m.max));
+        let (last, min, max) =
+            (crate::format::number(m.last), crate::format::number(m.min), crate::format::number(m.max));
         let spark = sparkline(values, SPARK);
-        writeln!(out, "  {:<KEY_WIDTH$} {spark:<SPARK$} last {last}  min {min}  max {max}  ({} points)", visible(key), m.count)?;
+        writeln!(
+            out,
+            "  {:<KEY_WIDTH$} {spark:<SPARK$} last {last}  min {min}  max {max}  ({} points)",
+            visible(key),
+            m.count
+        )?;
     }
     if !details.tail.is_empty() {
         writeln!(out, "output")?;

@@ -38,8 +38,7 @@ use crate::store::{Run, Store};
 
 /// The Content-Security-Policy of every page (`templates/base.html` carries it in a meta tag),
 /// also sent as a header by `report --serve`.
-pub const CSP: &str =
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'";
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'";
 
 /// Names the program in every page and in the manifest.
 pub const GENERATOR: &str = concat!("git-exp ", env!("CARGO_PKG_VERSION"));

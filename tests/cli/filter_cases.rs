@@ -3,7 +3,7 @@
 //! filter (src/report/js/filter.js) in node on the same runs, and typed into the filter box of a
 //! real report in Chromium. A case the engines disagree on fails here.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
@@ -84,20 +84,10 @@ fn both_filter_engines_give_the_rows_of_the_case_table() {
     assert!(report.contains(&format!("{} of {} cases agree", cases.len(), cases.len())), "{report}");
 }
 
-fn chromium() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("CHROMIUM") {
-        return Some(PathBuf::from(path));
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| ["chromium", "chromium-browser", "google-chrome"].map(|name| dir.join(name)))
-        .find(|candidate| candidate.is_file())
-}
-
 /// The same table typed into the filter box of a report built with the table's clock.
 #[test]
 fn the_filter_box_gives_the_rows_of_the_case_table() {
-    let Some(chromium) = chromium() else {
+    let Some(chromium) = crate::browser::chromium() else {
         return missing_tool("the_filter_box_gives_the_rows_of_the_case_table", "no chromium on PATH");
     };
     let table = fixture();

@@ -205,3 +205,45 @@ fn report_watch_serves_a_running_run_then_its_end() {
     assert_eq!(done, plain, "the page written under --watch differs from a plain build's");
     assert!(Path::new(&env.root.join("site/index.html")).is_file());
 }
+
+/// The same in Chromium: the served page of the running run reloads itself until it shows the
+/// run completed (the script creates the release file once it has seen the run running).
+#[test]
+fn a_served_page_of_a_running_run_reloads_itself_in_a_browser() {
+    let Some(chromium) = crate::browser::chromium() else {
+        return crate::common::missing_tool(
+            "a_served_page_of_a_running_run_reloads_itself_in_a_browser",
+            "no chromium on PATH (apt-get install chromium)",
+        );
+    };
+    let env = TestEnv::with_commit();
+    let (mut run, release) = start_slow_run(&env);
+    let id = running_id(&env);
+    let mut watch = env
+        .cmd()
+        .args(["report", "-o", "../site", "--watch", "--interval", "100", "--serve", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("report starts");
+    let rx = lines_of(watch.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    read_until(&rx, &mut seen, |l| l.starts_with("Serving ../site at http://127.0.0.1:"));
+    let url = seen.last().unwrap().split("http://").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    get_until(&url, &format!("/runs/{id}.html"), |b| b.contains("s-running"));
+    let shots = std::env::var_os("GIT_EXP_SCREENSHOTS").map_or_else(|| env.root.join("screenshots"), PathBuf::from);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/live_page.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(format!("http://{url}/runs/{id}.html"))
+        .arg(&release)
+        .arg(&shots)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("python3 runs");
+    let _ = watch.kill();
+    let _ = watch.wait();
+    assert!(wait(&mut run), "the run failed");
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "the served page did not follow the run:\n{report}");
+}
