@@ -22,6 +22,7 @@ use crate::ui::{Ui, UsageError};
 ///   git exp report -o site/
 ///   git exp report -o site/ --where 'branch = "main"' --compare r1,r2,r3 --label '{name} lr={params.lr}'
 ///   git exp report -o site/ --title "Sentiment model" --base-url https://org.github.io/repo/
+///   git exp report -o site/ --watch --serve    # live, at http://127.0.0.1:8000/
 ///   python3 -m http.server -d site
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
@@ -66,8 +67,8 @@ pub struct ReportArgs {
     /// How often --watch looks for changes, in milliseconds
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     pub interval: u64,
-    /// Serve the site over HTTP until Ctrl-C, on ADDR (a port, or HOST:PORT; 0 picks a free port);
-    /// pages of running runs reload themselves
+    /// Serve the site over HTTP until Ctrl-C, on ADDR: a port, or HOST:PORT (0 picks a free port)
+    /// [default: 127.0.0.1:8000]; served pages of running runs reload themselves
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8000")]
     pub serve: Option<String>,
 }
