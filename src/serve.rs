@@ -11,7 +11,7 @@ use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -21,6 +21,9 @@ const MAX_LINE: usize = 8 << 10;
 const MAX_HEADERS: usize = 100;
 /// A client that sends nothing for this long is dropped.
 const TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections answered at once; more are closed unanswered, so that a flood of connections
+/// cannot start threads without end.
+const MAX_CONNECTIONS: usize = 64;
 
 /// A bound server; [`Server::spawn`] starts answering.
 pub struct Server {
@@ -58,14 +61,20 @@ impl Server {
         // Non-blocking accept, so that the loop sees `stop` within a tenth of a second.
         self.listener.set_nonblocking(true)?;
         let shared = Arc::new((self.root, self.csp));
+        let open = Arc::new(AtomicUsize::new(0));
         Ok(std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 match self.listener.accept() {
+                    Ok((stream, _)) if open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS => {
+                        open.fetch_sub(1, Ordering::SeqCst);
+                        drop(stream);
+                    }
                     Ok((stream, _)) => {
-                        let shared = Arc::clone(&shared);
+                        let (shared, open) = (Arc::clone(&shared), Arc::clone(&open));
                         std::thread::spawn(move || {
                             // A client that hangs up mid-answer is no error of ours.
                             let _ = answer(stream, &shared.0, &shared.1);
+                            open.fetch_sub(1, Ordering::SeqCst);
                         });
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {

@@ -65,7 +65,7 @@ pub struct ReportArgs {
     #[arg(long)]
     pub watch: bool,
     /// How often --watch looks for changes, in milliseconds
-    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    #[arg(long, value_name = "MS", default_value_t = 1000, requires = "watch")]
     pub interval: u64,
     /// Serve the site over HTTP until Ctrl-C, on ADDR: a port, or HOST:PORT (0 picks a free port)
     /// [default: 127.0.0.1:8000]; served pages of running runs reload themselves
