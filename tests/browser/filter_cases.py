@@ -62,6 +62,13 @@ def main():
                 failures.append(f"{text!r}: the box says {state['status']!r} (error: {state['error']}), ls says {want!r}")
             elif "hint" in case and ("(hint: " + case["hint"] + ")") not in state["status"]:
                 failures.append(f"{text!r}: the box lacks the hint {case['hint']!r}: {state['status']!r}")
+        shots = os.environ.get("GIT_EXP_SCREENSHOTS")
+        if shots:
+            os.makedirs(shots, exist_ok=True)
+            browser.evaluate(SET + "('name !~ \"^slp\" and started > 7d ago')")
+            browser.screenshot(os.path.join(shots, "filter-rows.png"), full_page=False)
+            browser.evaluate(SET + "('params.lr < and')")
+            browser.screenshot(os.path.join(shots, "filter-error.png"), full_page=False)
     finally:
         browser.close()
     for f in failures:
