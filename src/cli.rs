@@ -74,6 +74,7 @@ pub enum Command {
     Compare(commands::compare::CompareArgs),
     Diff(commands::diff::DiffArgs),
     Show(commands::show::ShowArgs),
+    Tail(commands::tail::TailArgs),
     Metrics(commands::metrics::MetricsArgs),
     Nbdiff(commands::nbdiff::NbdiffArgs),
     Artifacts(commands::artifacts::ArtifactsArgs),

@@ -15,6 +15,12 @@ pub fn now() -> Timestamp {
     Timestamp::now()
 }
 
+/// Whether `GIT_EXP_NOW` pins the clock: the report then embeds that instant, so that the
+/// browser reads `7d ago` from the same "now" as `ls --where` did (docs/REPORT.md).
+pub fn is_pinned() -> bool {
+    std::env::var_os("GIT_EXP_NOW").and_then(|v| v.to_str().map(|s| s.parse::<Timestamp>().is_ok())).unwrap_or(false)
+}
+
 /// Returns the real current time, ignoring `GIT_EXP_NOW`: for what the outside world checks
 /// against its own clock (S3 request signatures are refused when more than 15 minutes off).
 pub fn wall() -> Timestamp {

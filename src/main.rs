@@ -19,6 +19,7 @@ mod query;
 mod redact;
 mod relpath;
 mod report;
+mod serve;
 mod share;
 mod store;
 mod tensorboard;

@@ -8,6 +8,7 @@ pub mod entry;
 mod envfiles;
 pub mod host;
 mod isolate;
+pub mod live;
 mod lock;
 mod logged_params;
 pub mod metrics;

@@ -30,6 +30,7 @@ pub mod run;
 pub mod show;
 pub mod snapshot;
 pub mod tag;
+pub mod tail;
 
 use std::path::PathBuf;
 
@@ -114,6 +115,7 @@ pub fn dispatch(ui: &mut Ui, cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Compare(args) => compare::cmd_compare(ui, &ctx, args),
         Command::Diff(args) => diff::cmd_diff(ui, &ctx, args),
         Command::Show(args) => show::cmd_show(ui, &ctx, args),
+        Command::Tail(args) => tail::cmd_tail(ui, &ctx, args),
         Command::Metrics(args) => metrics::cmd_metrics(ui, &ctx, args),
         Command::Nbdiff(args) => nbdiff::cmd_nbdiff(ui, &ctx, args),
         Command::Artifacts(args) => artifacts::cmd_artifacts(ui, &ctx, args),
@@ -167,6 +169,7 @@ fn formats(command: &Command) -> (&'static str, &'static [Format]) {
         Command::Metrics(_) => ("metrics", Format::ALL),
         Command::Artifacts(_) => ("artifacts", Format::ALL),
         Command::Show(_) => ("show", Format::TEXT_JSON),
+        Command::Tail(_) => ("tail", Format::TEXT_JSON),
         Command::Nbdiff(_) => ("nbdiff", Format::TEXT_JSON),
         Command::Init(_) => ("init", Format::NONE),
         Command::Snapshot(_) => ("snapshot", Format::NONE),

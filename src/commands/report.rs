@@ -1,4 +1,11 @@
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use crate::capture::live::LiveRuns;
 
 use crate::commands::{Ctx, ExitStatus};
 use crate::query::Filter;
@@ -15,6 +22,7 @@ use crate::ui::{Ui, UsageError};
 ///   git exp report -o site/
 ///   git exp report -o site/ --where 'branch = "main"' --compare r1,r2,r3 --label '{name} lr={params.lr}'
 ///   git exp report -o site/ --title "Sentiment model" --base-url https://org.github.io/repo/
+///   git exp report -o site/ --watch --serve    # live, at http://127.0.0.1:8000/
 ///   python3 -m http.server -d site
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
@@ -52,9 +60,29 @@ pub struct ReportArgs {
     /// Artifacts larger than this are listed but not copied into the site
     #[arg(long, value_name = "SIZE", default_value = "50MiB")]
     pub max_artifact_size: String,
+    /// Keep the site current until Ctrl-C: rebuild it when runs are recorded, change or end, with
+    /// running runs and the metrics they have written so far
+    #[arg(long)]
+    pub watch: bool,
+    /// How often --watch looks for changes, in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 1000, requires = "watch")]
+    pub interval: u64,
+    /// Serve the site over HTTP until Ctrl-C, on ADDR: a port, or HOST:PORT (0 picks a free port)
+    /// [default: 127.0.0.1:8000]; served pages of running runs reload themselves
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8000")]
+    pub serve: Option<String>,
 }
 
 pub fn cmd_report(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
+    if args.watch || args.serve.is_some() {
+        return watch(ui, ctx, args);
+    }
+    build(ui, ctx, args, None)?;
+    Ok(ExitStatus::Success)
+}
+
+/// Writes the site once; with `live`, running runs show the metrics of their spools.
+fn build(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs, live: Option<&mut LiveRuns>) -> anyhow::Result<()> {
     // Everything the user typed is checked before the repository is read.
     let label = LabelTemplate::parse(&args.label)?;
     let now = crate::clock::now();
@@ -80,7 +108,10 @@ pub fn cmd_report(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs) -> anyhow::Result<E
         .iter()
         .map(|group| group.iter().map(|spec| spec.resolve(&listing.runs).cloned()).collect::<Result<Vec<Run>, _>>())
         .collect::<Result<Vec<_>, _>>()?;
-    let runs = select_runs(&listing.runs, args, &filters, &compares);
+    let mut runs = select_runs(&listing.runs, args, &filters, &compares);
+    if let Some(live) = live {
+        live.overlay(&store, &mut runs);
+    }
 
     let title = args.title.clone().unwrap_or_else(|| {
         let root = store.root();
@@ -125,7 +156,66 @@ pub fn cmd_report(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs) -> anyhow::Result<E
         Some(url) => writeln!(ui.status(), "Once published it is at {url}")?,
         None => writeln!(ui.status(), "Open {} in a browser.", out.join("index.html").display())?,
     }
+    Ok(())
+}
+
+/// `--watch` and `--serve`: builds, serves if asked, and rebuilds on every change of the run
+/// refs or of a live run's metrics, until Ctrl-C (or SIGTERM) ends the loop between two builds.
+fn watch(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs) -> anyhow::Result<ExitStatus> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
+    let store = ctx.store()?;
+    let mut live = LiveRuns::default();
+    build(ui, ctx, args, Some(&mut live))?;
+    let server = match &args.serve {
+        Some(addr) => {
+            let addr = crate::serve::parse_addr(addr).map_err(UsageError::new)?;
+            let server = crate::serve::Server::bind(addr, &ctx.cwd.join(&args.output), report::CSP)
+                .with_context(|| format!("cannot serve the site on {addr}"))?;
+            writeln!(
+                ui.status(),
+                "Serving {} at http://{}/ (Ctrl-C to stop)",
+                args.output.display(),
+                server.local_addr()?
+            )?;
+            Some(server.spawn(Arc::clone(&stop))?)
+        }
+        None => None,
+    };
+    let interval = Duration::from_millis(args.interval.max(100));
+    let mut seen = fingerprint(&store)?;
+    while args.watch && !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(interval);
+        let now = fingerprint(&store)?;
+        if now != seen {
+            seen = now;
+            // A build that fails (a ref moved under it) is tried again at the next change.
+            if let Err(e) = build(ui, ctx, args, Some(&mut live)) {
+                ui.warn(format_args!("the report was not rebuilt: {e:#}"));
+            }
+        }
+    }
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    if let Some(server) = server {
+        let _ = server.join();
+    }
+    writeln!(ui.status(), "Stopped.")?;
     Ok(ExitStatus::Success)
+}
+
+/// What a rebuild depends on: every run ref's commit and status, and the live runs' metric files.
+fn fingerprint(store: &crate::store::Store) -> anyhow::Result<u64> {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for run in store.list()?.runs {
+        (run.commit.to_string(), run.status.as_str()).hash(&mut hasher);
+    }
+    crate::store::spool::fingerprint(&store.spool_root()).hash(&mut hasher);
+    Ok(hasher.finish())
 }
 
 /// The run groups of `--compare A,B[,C…]`, each naming two or more runs.

@@ -106,7 +106,10 @@ pub fn runs_script(runs: &[Run], now: jiff::Timestamp) -> String {
             v
         })
         .collect();
-    format!("gitExp.setRuns({});\n", script_json(&serde_json::Value::Array(list)))
+    let runs = format!("gitExp.setRuns({});\n", script_json(&serde_json::Value::Array(list)));
+    // A pinned clock (tests, reproducible builds) is the filter's "now"; otherwise the browser
+    // counts `7d ago` from its own clock, and the file stays the same from build to build.
+    if crate::clock::is_pinned() { format!("gitExp.now = \"{}\";\n{runs}", crate::clock::rfc3339(now)) } else { runs }
 }
 
 /// JSON to embed in a script file. `<` is escaped too, so the text stays inert even if a

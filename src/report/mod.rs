@@ -38,6 +38,10 @@ pub use templates::Templates;
 
 use crate::store::{Run, Store};
 
+/// The Content-Security-Policy of every page (`templates/base.html` carries it in a meta tag),
+/// also sent as a header by `report --serve`.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'";
+
 /// Names the program in every page and in the manifest.
 pub const GENERATOR: &str = concat!("git-exp ", env!("CARGO_PKG_VERSION"));
 
@@ -190,6 +194,12 @@ pub fn parse_base_url(text: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_served_policy_is_the_pages_policy() {
+        let base = include_str!("../../templates/base.html");
+        assert!(base.contains(&format!("content=\"{}\"", super::CSP)), "templates/base.html has another policy");
+    }
+
     #[test]
     fn base_urls() {
         assert_eq!(super::parse_base_url("https://o.github.io/r").as_deref(), Ok("https://o.github.io/r/"));

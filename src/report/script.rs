@@ -18,6 +18,7 @@ pub const REPORT_JS: &str = concat!(
     include_str!("js/sweep.js"),
     include_str!("js/tools.js"),
     include_str!("js/media.js"),
+    include_str!("js/live.js"),
     include_str!("js/main.js"),
 );
 

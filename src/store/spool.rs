@@ -79,3 +79,24 @@ pub fn is_alive(spool: &Path) -> bool {
 }
 
 pub use crate::process::hostname;
+
+/// A digest of the live runs under `spool_root` and of how much metrics each has written (sizes
+/// and times of their metric files), so that `report --watch` can tell when to rebuild without
+/// reading them. Output alone does not count: the report shows a running run's metrics, not its log.
+#[must_use]
+pub fn fingerprint(spool_root: &Path) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let Ok(entries) = std::fs::read_dir(spool_root) else { return 0 };
+    let mut dirs: Vec<std::path::PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    dirs.sort();
+    for dir in dirs {
+        dir.hash(&mut hasher);
+        for name in [METRICS_FILE, SCRAPED_FILE, SYSTEM_FILE] {
+            if let Ok(meta) = std::fs::metadata(dir.join(name)) {
+                (meta.len(), meta.modified().ok()).hash(&mut hasher);
+            }
+        }
+    }
+    hasher.finish()
+}

@@ -5,6 +5,7 @@ mod color;
 mod escape;
 mod pager;
 mod rows;
+mod spark;
 mod table;
 
 use std::io::{self, IsTerminal as _, Write};
@@ -16,6 +17,7 @@ use anstyle::{AnsiColor, Style};
 
 pub use escape::{is_dangerous, shown as shown_char, visible, visible_code, visible_document, visible_lines};
 pub use rows::{RowWriter, Widths};
+pub use spark::sparkline;
 pub use table::{Cell, Table, escape_markdown_cell};
 
 pub use color::ColorWhen;
@@ -271,6 +273,11 @@ impl Ui {
             return None;
         }
         terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
+    }
+
+    /// Whether stdout is a terminal (and not paged): where a live view may redraw in place.
+    pub fn stdout_is_terminal(&self) -> bool {
+        self.stdout_tty && self.pager.is_none()
     }
 
     /// Returns `style` when stdout is coloured, else the plain style.

@@ -8,7 +8,7 @@ use std::process::Command;
 use crate::common::TestEnv;
 use crate::report::{XSS_NAME, env_with_runs};
 
-fn chromium() -> Option<PathBuf> {
+pub fn chromium() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("CHROMIUM") {
         return Some(PathBuf::from(path));
     }

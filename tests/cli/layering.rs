@@ -51,6 +51,8 @@ const RULES: &[(&str, &[&str])] = &[
     ("ui", &["cli", "commands", "capture", "report", "diff", "share", "store", "query", "notebook", "blobs", "git"]),
     ("git", &["commands", "capture", "report", "diff", "share", "store", "query", "notebook", "blobs", "ui"]),
     ("format", &["commands", "capture", "report", "diff", "share", "query", "notebook", "blobs", "ui"]),
+    // The static file server of `report --serve` knows files and sockets, nothing of runs.
+    ("serve", &["commands", "capture", "report", "diff", "share", "store", "query", "notebook", "blobs", "git"]),
 ];
 
 /// Only these may use git/: the store is the one door to git for everything above it, so git's

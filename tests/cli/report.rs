@@ -218,9 +218,11 @@ fn where_selects_runs_with_the_ls_language() {
 #[test]
 fn the_same_runs_give_the_same_bytes() {
     let env = env_with_runs();
-    let a = env.run(["report", "-o", "../a", "--compare", "baseline,fast,slow"]);
+    // At one instant: a report built on a pinned clock embeds it for the filter's `7d ago`.
+    let now = [("GIT_EXP_NOW", "2026-11-23T11:00:00Z")];
+    let a = env.run_in(&env.repo, &now, ["report", "-o", "../a", "--compare", "baseline,fast,slow"]);
     a.success();
-    let b = env.run(["report", "-o", "../b", "--compare", "baseline,fast,slow"]);
+    let b = env.run_in(&env.repo, &now, ["report", "-o", "../b", "--compare", "baseline,fast,slow"]);
     b.success();
     let (a, b) = (files(&env.root.join("a")), files(&env.root.join("b")));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
@@ -232,7 +234,9 @@ fn the_same_runs_give_the_same_bytes() {
 #[test]
 fn a_second_report_rewrites_only_what_changed() {
     let env = env_with_runs();
-    env.run(["report", "-o", "../site", "--compare", "baseline,fast"]).success();
+    // At one instant: a report built on a pinned clock embeds it for the filter's `7d ago`.
+    let now = [("GIT_EXP_NOW", "2026-11-23T11:00:00Z")];
+    env.run_in(&env.repo, &now, ["report", "-o", "../site", "--compare", "baseline,fast"]).success();
     let site = site(&env);
     let (baseline, fast, slow) = (id_of(&env, "baseline"), id_of(&env, "fast"), id_of(&env, "slow"));
     let mtime = |rel: &str| std::fs::metadata(site.join(rel)).unwrap().modified().unwrap();
@@ -242,7 +246,7 @@ fn a_second_report_rewrites_only_what_changed() {
         std::fs::File::options().write(true).open(site.join(rel)).unwrap().set_modified(old).unwrap();
     }
 
-    let again = env.run(["report", "-o", "../site", "--compare", "baseline,fast"]);
+    let again = env.run_in(&env.repo, &now, ["report", "-o", "../site", "--compare", "baseline,fast"]);
     assert!(again.stderr.contains(": 0 files written"), "nothing changed, nothing written\n{again}");
     assert!(files(&site).keys().all(|rel| mtime(rel) == old), "no file was touched");
 

@@ -18,5 +18,11 @@
       .forEach(gitExp.initTools);
     document.querySelectorAll("section.sweep-views").forEach(gitExp.initSweep);
     document.querySelectorAll("figure.media").forEach(gitExp.initMedia);
+    // The runs table's data may still be loading: look again once it is there.
+    if (gitExp.runsLoaded || !table) gitExp.reloadWhileRunning();
+    else {
+      var before = gitExp.onRuns;
+      gitExp.onRuns = function () { if (before) before(); gitExp.reloadWhileRunning(); };
+    }
   });
 })(window.gitExp);

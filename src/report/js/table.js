@@ -54,7 +54,8 @@
           if (EXPRESSION.test(text)) {
             input.classList.add("error");
             status.classList.add("error");
-            status.textContent = e.message;
+            // The message and hint `ls --where` prints (without its caret line).
+            status.textContent = e.message + (e.hint ? " (hint: " + e.hint + ")" : "");
             return;
           }
           test = search(text);

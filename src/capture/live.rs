@@ -1,0 +1,245 @@
+//! Following a run while it runs: its spool's metric files read as they grow, and the end of its
+//! output log. Readers only: nothing here writes to a spool, and everything read is bounded (a
+//! spool is written by the user's program, which may write anything).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fs::File;
+use std::io::{Read as _, Seek as _, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use crate::store::spool::{METRICS_FILE, OUTPUT_FILE, SCRAPED_FILE, SYSTEM_FILE};
+use crate::store::{MetricSummary, Run, Status, Store};
+
+/// The last values kept per metric for a sparkline.
+pub const KEPT_VALUES: usize = 256;
+/// At most this much of a metric file is read per poll, so a huge burst cannot stall a redraw.
+const READ_PER_POLL: u64 = 4 << 20;
+/// A metric line longer than this is skipped (as the recorder would count it malformed).
+const MAX_LINE: usize = 64 << 10;
+/// At most this much of the end of the output log is read for its tail.
+const OUTPUT_TAIL_BYTES: u64 = 64 << 10;
+
+/// One metric as seen so far.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiveSeries {
+    /// Points read so far (all of them, not only those kept).
+    pub count: u64,
+    pub first_step: i64,
+    pub last_step: i64,
+    pub first: f64,
+    pub last: f64,
+    pub min: f64,
+    pub max: f64,
+    sum: f64,
+    finite: u64,
+    /// The most recent values, oldest first, at most [`KEPT_VALUES`].
+    pub recent: VecDeque<f64>,
+}
+
+impl LiveSeries {
+    /// The summary the run's record will have, as far as the points read so far go.
+    pub fn summary(&self) -> MetricSummary {
+        MetricSummary {
+            count: self.count,
+            first_step: self.first_step,
+            last_step: self.last_step,
+            first: self.first,
+            last: self.last,
+            min: self.min,
+            max: self.max,
+            mean: if self.finite == 0 { f64::NAN } else { self.sum / self.finite as f64 },
+        }
+    }
+}
+
+/// A file of the spool read line by line as it grows, from where the last read stopped.
+#[derive(Debug)]
+pub struct LineTail {
+    path: PathBuf,
+    offset: u64,
+    /// An incomplete last line, kept until its newline arrives.
+    partial: Vec<u8>,
+    skipping: bool,
+}
+
+/// The metrics of a live run, updated by [`Follower::poll`].
+#[derive(Debug)]
+pub struct Follower {
+    tails: Vec<LineTail>,
+    pub series: BTreeMap<String, LiveSeries>,
+}
+
+impl Follower {
+    pub fn new(spool: &Path) -> Self {
+        let tails =
+            [METRICS_FILE, SCRAPED_FILE, SYSTEM_FILE].into_iter().map(|name| LineTail::new(spool.join(name))).collect();
+        Self { tails, series: BTreeMap::new() }
+    }
+
+    /// Reads what the metric files gained since the last poll; returns whether any point was new.
+    /// Missing files (not written yet, or the spool already gone) read as empty.
+    pub fn poll(&mut self) -> bool {
+        let mut lines = Vec::new();
+        for tail in &mut self.tails {
+            tail.read_lines(&mut lines);
+        }
+        let grew = !lines.is_empty();
+        for line in lines {
+            let (step, values) = super::metrics::line_values(&line);
+            for (key, value) in values {
+                self.push(&key, step, value);
+            }
+        }
+        grew
+    }
+
+    /// Every metric's summary so far, as a run's record has them once it ends.
+    pub fn summaries(&self) -> BTreeMap<String, MetricSummary> {
+        self.series.iter().map(|(k, s)| (k.clone(), s.summary())).collect()
+    }
+
+    fn push(&mut self, key: &str, step: Option<i64>, value: f64) {
+        let series = self.series.entry(key.to_owned()).or_default();
+        series.last_step = step.unwrap_or(if series.count == 0 { 0 } else { series.last_step.saturating_add(1) });
+        if series.count == 0 {
+            (series.first_step, series.first, series.min, series.max) = (series.last_step, value, f64::NAN, f64::NAN);
+        }
+        series.count += 1;
+        series.last = value;
+        if value.is_finite() {
+            // f64::min and max skip a NaN start, so the first finite value sets both.
+            (series.min, series.max) = (series.min.min(value), series.max.max(value));
+            series.sum += value;
+            series.finite += 1;
+        }
+        if series.recent.len() == KEPT_VALUES {
+            series.recent.pop_front();
+        }
+        series.recent.push_back(value);
+    }
+}
+
+/// The running runs of a report being watched (`report --watch`), each followed from where the
+/// last look stopped, so a long run's metric files are read once, not at every rebuild.
+#[derive(Debug, Default)]
+pub struct LiveRuns {
+    followers: BTreeMap<String, Follower>,
+}
+
+impl LiveRuns {
+    /// Gives every running run in `runs` the metric summaries its spool holds so far (a running
+    /// run's record has none until it ends) and forgets runs that ended.
+    pub fn overlay(&mut self, store: &Store, runs: &mut [Run]) {
+        let running: Vec<String> =
+            runs.iter().filter(|r| r.status == Status::Running).map(|r| r.record.id.to_string()).collect();
+        self.followers.retain(|id, _| running.contains(id));
+        for run in runs.iter_mut().filter(|r| r.status == Status::Running) {
+            let follower = self
+                .followers
+                .entry(run.record.id.to_string())
+                .or_insert_with(|| Follower::new(&store.spool_dir(&run.record.id)));
+            while follower.poll() {}
+            run.record.metrics = follower.summaries();
+        }
+    }
+}
+
+impl LineTail {
+    pub fn new(path: PathBuf) -> Self {
+        Self { path, offset: 0, partial: Vec::new(), skipping: false }
+    }
+
+    /// The output log of the spool, to print as it grows.
+    pub fn output(spool: &Path) -> Self {
+        Self::new(spool.join(OUTPUT_FILE))
+    }
+
+    /// Appends the complete lines written since the last call (newline included) to `out`;
+    /// lines over 64 KiB are left out.
+    pub fn read_lines(&mut self, out: &mut Vec<Vec<u8>>) {
+        let Ok(mut file) = File::open(&self.path) else { return };
+        let len = file.metadata().map_or(0, |m| m.len());
+        if len < self.offset {
+            // Truncated or replaced: start over rather than read from the middle of a line.
+            self.offset = 0;
+            self.partial.clear();
+        }
+        if len == self.offset || file.seek(SeekFrom::Start(self.offset)).is_err() {
+            return;
+        }
+        let mut chunk = Vec::new();
+        let Ok(read) = file.take(READ_PER_POLL).read_to_end(&mut chunk) else { return };
+        self.offset += read as u64;
+        for piece in chunk.split_inclusive(|b| *b == b'\n') {
+            let complete = piece.ends_with(b"\n");
+            if !self.skipping {
+                self.partial.extend_from_slice(piece);
+            }
+            if self.partial.len() > MAX_LINE {
+                self.partial.clear();
+                self.skipping = true;
+            }
+            if complete {
+                if !self.skipping {
+                    out.push(std::mem::take(&mut self.partial));
+                }
+                self.skipping = false;
+            }
+        }
+    }
+}
+
+/// The last `lines` lines of the run's output log (its end only, at most 64 KiB read). Bytes
+/// that are not UTF-8 are replaced; the caller escapes control characters before printing.
+pub fn output_tail(spool: &Path, lines: usize) -> Vec<String> {
+    let Ok(mut file) = File::open(spool.join(OUTPUT_FILE)) else { return Vec::new() };
+    let len = file.metadata().map_or(0, |m| m.len());
+    let start = len.saturating_sub(OUTPUT_TAIL_BYTES);
+    let mut bytes = Vec::new();
+    if file.seek(SeekFrom::Start(start)).is_err() || file.take(OUTPUT_TAIL_BYTES).read_to_end(&mut bytes).is_err() {
+        return Vec::new();
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let mut all: Vec<&str> = text.lines().collect();
+    if start > 0 && !all.is_empty() {
+        // The first line was cut by the window.
+        all.remove(0);
+    }
+    all[all.len().saturating_sub(lines)..].iter().map(|l| (*l).to_owned()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follows_lines_as_they_are_written() {
+        let dir = tempfile::tempdir().expect("a temporary directory can be made");
+        let metrics = dir.path().join(METRICS_FILE);
+        std::fs::write(&metrics, "{\"loss\": 3}\n{\"loss\": 2, \"step\": 5}\n{\"lo").expect("writable");
+        let mut follower = Follower::new(dir.path());
+        assert!(follower.poll());
+        let loss = &follower.series["loss"];
+        assert_eq!((loss.count, loss.last_step, loss.last), (2, 5, 2.0));
+        assert!(!follower.poll(), "nothing new");
+        let mut file = File::options().append(true).open(&metrics).expect("writable");
+        std::io::Write::write_all(&mut file, b"ss\": 1}\nnot json\n").expect("writable");
+        assert!(follower.poll());
+        let loss = &follower.series["loss"];
+        assert_eq!((loss.count, loss.last_step, loss.last), (3, 6, 1.0));
+        assert_eq!(loss.recent, VecDeque::from(vec![3.0, 2.0, 1.0]));
+        let summary = follower.summaries()["loss"];
+        assert_eq!(
+            (summary.first, summary.min, summary.max, summary.mean, summary.first_step),
+            (3.0, 1.0, 3.0, 2.0, 0)
+        );
+    }
+
+    #[test]
+    fn output_tail_is_the_last_lines() {
+        let dir = tempfile::tempdir().expect("a temporary directory can be made");
+        std::fs::write(dir.path().join(OUTPUT_FILE), "a\nb\nc\n").expect("writable");
+        assert_eq!(output_tail(dir.path(), 2), vec!["b", "c"]);
+        assert!(output_tail(&dir.path().join("gone"), 2).is_empty());
+    }
+}
