@@ -181,8 +181,6 @@ struct Line {
     problem: Option<String>,
 }
 
-/// Parses a metrics line. Python's `json.dumps` writes `NaN` and `Infinity`, which are not JSON;
-/// they are accepted as well as the strings `"nan"`, `"inf"` and `"-inf"`.
 /// The step and the usable values of one metrics line (`{"step": 3, "loss": 0.4}`), for
 /// following a run live (`capture::live`): a malformed line or value gives nothing, as the
 /// recorder would keep nothing of it.
@@ -192,13 +190,16 @@ pub fn line_values(line: &[u8]) -> (Option<i64>, Vec<(String, f64)>) {
         .values
         .into_iter()
         .filter_map(|(key, value)| match value {
-            Value::Number(v) if check_key(&key).is_ok() => Some((key, v)),
+            // Keys as the recorder keeps them: normalised by the shared rule.
+            Value::Number(v) => normalise_metric_key(&key).ok().map(|key| (key.into_owned(), v)),
             _ => None,
         })
         .collect();
     (parsed.step, values)
 }
 
+/// Parses a metrics line. Python's `json.dumps` writes `NaN` and `Infinity`, which are not JSON;
+/// they are accepted as well as the strings `"nan"`, `"inf"` and `"-inf"`.
 fn parse_line(line: &[u8]) -> Result<Line, String> {
     match serde_json::from_slice::<Line>(line) {
         Ok(parsed) => Ok(parsed),
