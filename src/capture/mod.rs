@@ -5,9 +5,11 @@
 pub mod child;
 pub mod entry;
 pub mod host;
+pub mod imported;
 mod isolate;
 mod lock;
 pub mod metrics;
+mod mlflow;
 pub mod params;
 pub mod plan;
 mod sampler;
@@ -141,6 +143,9 @@ fn prepare(store: &Store, request: &Request, status: Status) -> anyhow::Result<(
         host: host::host(),
         params: request.params.clone(),
         metrics: Default::default(),
+        imported_from: None,
+        no_code: false,
+        mlflow: None,
         extra: Default::default(),
     };
     Ok((Prepared { code, record, named, ids }, notices))
@@ -250,7 +255,7 @@ impl Started {
             let _ = pip.join();
         }
         // The workers have stopped (the tailer read the metrics file to its end): no other owner.
-        let series = match Arc::try_unwrap(series) {
+        let mut series = match Arc::try_unwrap(series) {
             Ok(mutex) => mutex.into_inner().unwrap_or_default(),
             Err(shared) => {
                 std::mem::take(&mut *shared.lock().map_err(|_| anyhow::anyhow!("metrics collector panicked"))?)
@@ -264,8 +269,9 @@ impl Started {
         } else {
             Status::Failed
         };
-        let finish = Finish { status, exit_code: ended.exit_code, signal: ended.signal, ended: ended_at };
-        let (run, mut notices) = finalize(store, &config, run.id(), &spool, &series, &finish)?;
+        let keep_name = request.name.is_some();
+        let finish = Finish { status, exit_code: ended.exit_code, signal: ended.signal, ended: ended_at, keep_name };
+        let (run, mut notices) = finalize(store, &config, run.id(), &spool, &mut series, &finish)?;
         if let Some(checkout) = checkout {
             notices.extend(checkout.finish(request.keep)?);
         }

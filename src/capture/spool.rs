@@ -68,6 +68,9 @@ pub fn child_env(spool: &Path, id: &RunId) -> Vec<(String, String)> {
         // Python buffers stdout into a pipe; unbuffered, its output shows up live.
         ("PYTHONUNBUFFERED".into(), std::env::var("PYTHONUNBUFFERED").unwrap_or_else(|_| "1".into())),
     ]
+    .into_iter()
+    .chain(super::mlflow::child_env(spool))
+    .collect()
 }
 
 /// Writes `env/vars.toml` now and starts `pip freeze` in the background for Python commands.
@@ -246,6 +249,8 @@ pub struct Finish {
     pub exit_code: Option<i32>,
     pub signal: Option<i32>,
     pub ended: Timestamp,
+    /// The run's name was given (`-n`): MLflow's run name does not replace it.
+    pub keep_name: bool,
 }
 
 /// Writes the metric series as blobs for `.git-exp/metrics/<key>.csv` (escaped as
@@ -293,7 +298,7 @@ pub fn finalize(
     config: &Config,
     id: &RunId,
     spool: &Path,
-    series: &SeriesSet,
+    series: &mut SeriesSet,
     finish: &Finish,
 ) -> anyhow::Result<(Run, Vec<String>)> {
     commit_spool(store, config, id, spool, series, finish)
@@ -305,11 +310,14 @@ fn commit_spool(
     config: &Config,
     id: &RunId,
     spool: &Path,
-    series: &SeriesSet,
+    series: &mut SeriesSet,
     finish: &Finish,
 ) -> anyhow::Result<(Run, Vec<String>)> {
     let blobs = BlobStore::new(store.blob_dir());
     let mut notices = Vec::new();
+    // Before the metrics and artifacts are read: MLflow's land among them.
+    let mlflow = super::mlflow::merge(store, id, spool, series, &mut notices);
+    let series = &*series;
     let mut files = metric_files(store, series)?;
 
     let (log, output) = bounded_output(&spool.join(OUTPUT_FILE), config.output.max_size, &blobs)?;
@@ -350,6 +358,7 @@ fn commit_spool(
         record.metrics = summaries.clone();
         record.malformed_metric_lines = series.malformed;
         record.output = Some(output.clone());
+        mlflow.apply(record, finish.keep_name);
     })?;
     // Only now is everything in git; until here a crash leaves the spool for `recover`.
     std::fs::remove_dir_all(spool).with_context(|| format!("cannot remove the spool {}", spool.display()))?;
@@ -459,7 +468,7 @@ pub fn recover(store: &Store, config: &Config, run: &Run) -> anyhow::Result<(Run
         .and_then(|s| Timestamp::from_second(s.heartbeat).ok())
         .filter(|t| *t >= run.record.started)
         .unwrap_or_else(crate::clock::now);
-    let finish = Finish { status: Status::Crashed, exit_code: None, signal: None, ended };
+    let finish = Finish { status: Status::Crashed, exit_code: None, signal: None, ended, keep_name: true };
     std::fs::create_dir_all(&spool)?;
-    finalize(store, config, run.id(), &spool, &series, &finish)
+    finalize(store, config, run.id(), &spool, &mut series, &finish)
 }

@@ -103,6 +103,17 @@ pub struct RunRecord {
     pub params: BTreeMap<String, toml::Value>,
     #[serde(default)]
     pub metrics: BTreeMap<String, MetricSummary>,
+    /// Where an imported run came from: `mlflow:<run id>` (one git-exp run per foreign run, so a
+    /// second import finds it here and adds nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported_from: Option<String>,
+    /// The run recorded no code: an imported run whose commit is not in this repository. Its
+    /// tree holds only `.git-exp/`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_code: bool,
+    /// What MLflow said about the run (an import, or MLflow calls under `git exp run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mlflow: Option<MlflowInfo>,
     /// Keys this build does not know (from a newer writer or a hand edit); kept on rewrite.
     /// Not part of the derived (de)serialisation: `#[serde(flatten)]` would make every parse of
     /// the listing cache buffer each record, several times slower over 10,000 runs.
@@ -165,6 +176,24 @@ pub struct MetricSummary {
     pub mean: f64,
 }
 
+/// The `[mlflow]` table of a record: the MLflow run a git-exp run holds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MlflowInfo {
+    pub run_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<String>,
+    /// The MLflow run id of the parent of a nested run (`mlflow.parentRunId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_run_id: Option<String>,
+    /// For an MLflow run that was not merged into the git-exp run that ran it (a nested or second
+    /// run of one process): the id of that git-exp run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_by: Option<String>,
+    /// Every MLflow tag, verbatim (system tags `mlflow.*` included).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
 /// One entry of `artifacts.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Artifact {
@@ -195,6 +224,9 @@ const KNOWN_OPTIONAL: &[&str] = &[
     "malformed_metric_lines",
     "skipped",
     "output",
+    "imported_from",
+    "no_code",
+    "mlflow",
 ];
 
 /// What went wrong reading a record.
@@ -341,6 +373,30 @@ pub fn check_metric_key(key: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Normalises a metric key that breaks the key rule only by its characters: every run of
+/// characters outside `[A-Za-z0-9_.-/]` becomes one `_`, then leading and trailing `/` are
+/// trimmed (`recall@10` → `recall_10`). A key still invalid after that is an error.
+pub fn normalise_metric_key(key: &str) -> Result<std::borrow::Cow<'_, str>, String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_.-/".contains(c);
+    if key.chars().all(allowed) {
+        check_metric_key(key)?;
+        return Ok(std::borrow::Cow::Borrowed(key));
+    }
+    let mut out = String::with_capacity(key.len());
+    let mut in_run = false;
+    for c in key.chars() {
+        if allowed(c) {
+            out.push(c);
+        } else if !in_run {
+            out.push('_');
+        }
+        in_run = !allowed(c);
+    }
+    let out = out.trim_matches('/').to_owned();
+    check_metric_key(&out)?;
+    Ok(std::borrow::Cow::Owned(out))
+}
+
 fn truncated(text: &str) -> String {
     if text.len() <= 40 {
         return text.to_owned();
@@ -407,6 +463,17 @@ pub mod float {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metric_keys_are_normalised() {
+        assert_eq!(normalise_metric_key("loss").as_deref(), Ok("loss"));
+        assert_eq!(normalise_metric_key("recall@10").as_deref(), Ok("recall_10"));
+        assert_eq!(normalise_metric_key("train  loss").as_deref(), Ok("train_loss"));
+        assert_eq!(normalise_metric_key("a_@b").as_deref(), Ok("a__b"));
+        assert_eq!(normalise_metric_key("/x y/").as_deref(), Ok("x_y"));
+        assert!(normalise_metric_key("a//b").is_err());
+        assert!(normalise_metric_key("").is_err());
+    }
 
     #[test]
     fn metric_key_rules() {

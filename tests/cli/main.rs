@@ -17,6 +17,7 @@ mod edit;
 mod help;
 mod layering;
 mod ls;
+mod mlflow;
 mod nbdiff;
 mod output;
 mod packaging;
