@@ -36,6 +36,7 @@ ids = {}
 mlflow.set_experiment("alpha")
 with mlflow.start_run(run_name="outer") as run:
     ids["outer"] = run.info.run_id
+    ids["outer_start"] = run.info.start_time
     mlflow.set_tag("mlflow.source.git.commit", commit)
     mlflow.set_tag("team", "vision")
     mlflow.log_params({"lr": "0.01", "optimizer": "adam", "layers": 3})
@@ -84,6 +85,9 @@ fn check_imported(env: &TestEnv, ids: &Value, commit: &str) {
     let outer = &runs["outer"];
     assert_eq!(outer["imported_from"], format!("mlflow:{}", ids["outer"].as_str().unwrap()));
     assert_eq!(outer["status"], "completed");
+    let started: jiff::Timestamp = outer["started"].as_str().unwrap().parse().unwrap();
+    assert_eq!(started.as_millisecond(), ids["outer_start"].as_i64().unwrap());
+    assert!(outer["ended"].as_str().unwrap() >= outer["started"].as_str().unwrap());
     assert_eq!(outer["base"], commit);
     assert!(outer.get("no_code").is_none(), "{outer}");
     assert_eq!(outer["params"]["lr"], 0.01);

@@ -196,19 +196,25 @@ fn read_values(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
 }
 
 /// Each metric file: lines `<timestamp ms> <value> [<step>]` (step 0 when absent, as MLflow
-/// reads them).
+/// reads them). A point repeated exactly is read once: MLflow 3's file store appends the run's
+/// metrics again when a model is logged, where the SQL store's primary key keeps one.
 fn read_metrics(dir: &Path) -> anyhow::Result<Vec<(String, Vec<Point>)>> {
     let mut total = 0usize;
     let mut out = Vec::new();
     for (key, path) in key_files(dir)? {
         let file = std::fs::File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let mut points = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
             let line = line.with_context(|| format!("{} is not text", path.display()))?;
             if line.trim().is_empty() {
                 continue;
             }
-            points.push(parse_point(&line).with_context(|| format!("{} line {}", path.display(), n + 1))?);
+            let point = parse_point(&line).with_context(|| format!("{} line {}", path.display(), n + 1))?;
+            if !seen.insert((point.step, point.value.to_bits(), point.time.to_bits())) {
+                continue;
+            }
+            points.push(point);
             total += 1;
             if total > MAX_POINTS_PER_RUN {
                 anyhow::bail!("more than {MAX_POINTS_PER_RUN} metric points");
