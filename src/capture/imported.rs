@@ -317,3 +317,42 @@ pub fn import_all(
     tick(total, total);
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mlflow_params_read_typed_when_they_are_numbers_or_booleans() {
+        assert_eq!(param_value("3"), toml::Value::Integer(3));
+        assert_eq!(param_value("0.01"), toml::Value::Float(0.01));
+        assert_eq!(param_value("1e-3"), toml::Value::Float(0.001));
+        assert_eq!(param_value("True"), toml::Value::Boolean(true));
+        for text in ["adam", "nan", "inf", "", "0.1,0.2"] {
+            assert_eq!(param_value(text), toml::Value::String(text.into()), "{text}");
+        }
+    }
+
+    #[test]
+    fn user_tags_become_key_value_tags_and_system_tags_stay_in_the_table() {
+        let run = ForeignRun {
+            tags: vec![
+                ("mlflow.runName".into(), "x".into()),
+                ("team".into(), "nlp".into()),
+                ("flag".into(), String::new()),
+                ("bad".into(), "a,b".into()),
+            ],
+            ..ForeignRun::default()
+        };
+        assert_eq!(tags(&run), ["team=nlp", "flag"]);
+        assert_eq!(info(&run).tags.len(), 4);
+    }
+
+    #[test]
+    fn unsafe_artifact_paths_are_refused() {
+        let dir = Path::new("/x");
+        assert!(artifact_path("models/..", dir, Path::new("/x/a")).is_err());
+        assert!(artifact_path("", dir, Path::new("/x/.git/config")).is_err());
+        assert_eq!(artifact_path("models/m", dir, Path::new("/x/MLmodel")).unwrap(), "models/m/MLmodel");
+    }
+}

@@ -256,3 +256,24 @@ fn logged_models(exp_dir: &Path, run_id: &str, warnings: &mut Vec<String>) -> Ve
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_lines_read_with_and_without_a_step() {
+        assert_eq!(parse_point("1790000000000 0.5 3").unwrap(), Point { step: 3, value: 0.5, time: 1_790_000_000.0 });
+        assert_eq!(parse_point("1000 nan").unwrap().step, 0);
+        assert!(parse_point("1000 nan").unwrap().value.is_nan());
+        assert!(parse_point("x 1 2").is_err());
+        assert!(parse_point("1000").is_err());
+    }
+
+    #[test]
+    fn a_directory_without_experiments_is_not_a_store() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(FileStore::open(dir.path()).is_err());
+        assert!(FileStore::open(&dir.path().join("absent")).is_err());
+    }
+}
