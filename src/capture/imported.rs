@@ -135,7 +135,7 @@ pub fn base_record(ids: &mut IdSource, run: &ForeignRun) -> RunRecord {
         metrics: BTreeMap::new(),
         imported_from: Some(run.origin.clone()),
         no_code: false,
-        mlflow: Some(info(run)),
+        mlflow: run.origin.starts_with("mlflow:").then(|| info(run)),
         extra: toml::Table::new(),
     }
 }
