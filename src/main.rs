@@ -13,6 +13,7 @@ mod diff;
 mod format;
 mod git;
 mod ids;
+mod import;
 mod notebook;
 mod process;
 mod query;

@@ -79,9 +79,11 @@ impl Attached {
         let ended = crate::clock::now();
         notices.extend(env_capture.finish(&spool));
         let config = Config::load(store.workdir())?;
-        let series = spool::read_series(&spool);
-        let finish = Finish { status, exit_code, signal: None, ended };
-        let (run, more) = spool::finalize(store, &config, run.id(), &spool, &series, &finish)?;
+        let mut series = spool::read_series(&spool);
+        // The program named its run when it attached (`init(name=…)` or a generated name): an
+        // MLflow run name seen later does not replace it.
+        let finish = Finish { status, exit_code, signal: None, ended, keep_name: true };
+        let (run, more) = spool::finalize(store, &config, run.id(), &spool, &mut series, &finish)?;
         notices.extend(more);
         Ok((run, notices))
     }

@@ -7,11 +7,13 @@ pub mod child;
 pub mod entry;
 mod envfiles;
 pub mod host;
+pub mod imported;
 mod isolate;
 pub mod live;
 mod lock;
 mod logged_params;
 pub mod metrics;
+mod mlflow;
 pub mod params;
 pub mod plan;
 mod pycache;
@@ -152,6 +154,8 @@ fn prepare(store: &Store, request: &Request, status: Status) -> anyhow::Result<(
         metrics: Default::default(),
         imported_from: None,
         imported_digest: None,
+        no_code: false,
+        mlflow: None,
         extra: Default::default(),
     };
     Ok((Prepared { code, record, named, ids }, notices))
@@ -303,9 +307,10 @@ impl Started {
         } else {
             Status::Failed
         };
-        let finish = Finish { status, exit_code: ended.exit_code, signal: ended.signal, ended: ended_at };
+        let keep_name = request.name.is_some();
+        let finish = Finish { status, exit_code: ended.exit_code, signal: ended.signal, ended: ended_at, keep_name };
         let tensorboard_notices = watch.collect(&mut series, &spool.join(crate::store::spool::ARTIFACTS_DIR));
-        let (run, mut notices) = finalize(store, &config, run.id(), &spool, &series, &finish)?;
+        let (run, mut notices) = finalize(store, &config, run.id(), &spool, &mut series, &finish)?;
         notices.splice(0..0, tensorboard_notices);
         notices.extend(env_warning);
         notices.extend(end_notices);

@@ -70,6 +70,9 @@ pub fn child_env(spool: &Path, id: &RunId) -> Vec<(String, String)> {
         // Python buffers stdout into a pipe; unbuffered, its output shows up live.
         ("PYTHONUNBUFFERED".into(), std::env::var("PYTHONUNBUFFERED").unwrap_or_else(|_| "1".into())),
     ]
+    .into_iter()
+    .chain(super::mlflow::child_env(spool))
+    .collect()
 }
 
 /// The environment capture running beside the command.
@@ -324,6 +327,8 @@ pub struct Finish {
     pub exit_code: Option<i32>,
     pub signal: Option<i32>,
     pub ended: Timestamp,
+    /// The run's name was given (`-n`): MLflow's run name does not replace it.
+    pub keep_name: bool,
 }
 
 /// Writes the metric series as blobs for `.git-exp/metrics/<key>.csv` (escaped as
@@ -371,7 +376,7 @@ pub fn finalize(
     config: &Config,
     id: &RunId,
     spool: &Path,
-    series: &SeriesSet,
+    series: &mut SeriesSet,
     finish: &Finish,
 ) -> anyhow::Result<(Run, Vec<String>)> {
     commit_spool(store, config, id, spool, series, finish)
@@ -383,11 +388,14 @@ fn commit_spool(
     config: &Config,
     id: &RunId,
     spool: &Path,
-    series: &SeriesSet,
+    series: &mut SeriesSet,
     finish: &Finish,
 ) -> anyhow::Result<(Run, Vec<String>)> {
     let blobs = BlobStore::new(store.blob_dir());
     let mut notices = Vec::new();
+    // Before the metrics and artifacts are read: MLflow's land among them.
+    let mlflow = super::mlflow::merge(store, id, spool, series, &mut notices);
+    let series = &*series;
     let mut files = metric_files(store, series)?;
 
     let (log, output) = bounded_output(&spool.join(OUTPUT_FILE), config.output.max_size, &blobs)?;
@@ -432,6 +440,7 @@ fn commit_spool(
         record.metrics = summaries.clone();
         record.malformed_metric_lines = series.malformed;
         record.output = Some(output.clone());
+        mlflow.apply(record, finish.keep_name);
     })?;
     if !conflicts.is_empty() {
         notices.push(format!(
@@ -528,14 +537,14 @@ pub fn remove_leftover_spools<'a>(store: &Store, runs: &'a [Run]) -> Vec<&'a Run
 /// `time` get the time the metrics file was last written.
 pub fn recover(store: &Store, config: &Config, run: &Run) -> anyhow::Result<(Run, Vec<String>)> {
     let spool = store.spool_dir(run.id());
-    let series = read_series(&spool);
+    let mut series = read_series(&spool);
     let ended = read_state(&spool)
         .and_then(|s| Timestamp::from_second(s.heartbeat).ok())
         .filter(|t| *t >= run.record.started)
         .unwrap_or_else(crate::clock::now);
-    let finish = Finish { status: Status::Crashed, exit_code: None, signal: None, ended };
+    let finish = Finish { status: Status::Crashed, exit_code: None, signal: None, ended, keep_name: true };
     std::fs::create_dir_all(&spool)?;
-    finalize(store, config, run.id(), &spool, &series, &finish)
+    finalize(store, config, run.id(), &spool, &mut series, &finish)
 }
 
 /// Reads the metric files of a spool at once (no live tailing). Lines without a `time` get the

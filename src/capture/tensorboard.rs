@@ -223,6 +223,8 @@ fn import_dir(
         params: Default::default(),
         metrics: sink.series.summaries(),
         imported_from: Some(from),
+        no_code: true,
+        mlflow: None,
         imported_digest: Some(digest),
         extra: Default::default(),
     };

@@ -2,7 +2,7 @@
 //! or a run fetched without its history may lack it, so every view asks here and says the same.
 
 use super::{Result, Run, Store};
-use crate::git::Oid;
+use crate::git::{CodeSnapshot, Oid};
 
 /// Where a run's code starts, as far as this repository knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,5 +55,32 @@ impl Store {
             Some(commit) => Ok(Base::Commit { commit, tree: self.repo.commit_info(commit)?.tree }),
             None => Ok(Base::Missing { base: base.to_owned() }),
         }
+    }
+}
+
+impl Store {
+    /// The code of an imported run: the tree of `commit` when it names a commit this repository
+    /// has (returned with its full id), else the empty tree and `None`: the run has no code.
+    pub fn imported_code(&self, commit: Option<&str>) -> Result<(CodeSnapshot, Option<Oid>)> {
+        let found = commit
+            .filter(|hex| hex.len() == 40)
+            .and_then(|hex| Oid::from_hex(hex.as_bytes()).ok())
+            .filter(|oid| self.repo.has_object(*oid))
+            .and_then(|oid| self.repo.commit_info(oid).ok().map(|info| (oid, info.tree)));
+        let (tree, commit) = match found {
+            Some((commit, tree)) => (tree, Some(commit)),
+            None => (self.repo.empty_tree(), None),
+        };
+        Ok((CodeSnapshot { base_tree: tree, edits: vec![], skipped: vec![], large: vec![] }, commit))
+    }
+
+    /// The code of run `id` as a snapshot, with its record: for a run recorded beside it with
+    /// the same code (an MLflow run nested in the command of a git-exp run).
+    pub fn code_of_run(&self, id: &crate::ids::RunId) -> Result<(CodeSnapshot, super::RunRecord)> {
+        let Some(tip) = self.repo.find_ref(&super::write::ref_name(id))? else {
+            return Err(super::Error::InTrash { id: id.to_string() });
+        };
+        let code = CodeSnapshot { base_tree: self.commit_tree(tip)?, edits: vec![], skipped: vec![], large: vec![] };
+        Ok((code, self.read_record(tip)?))
     }
 }

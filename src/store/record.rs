@@ -104,7 +104,8 @@ pub struct RunRecord {
     pub params: BTreeMap<String, toml::Value>,
     #[serde(default)]
     pub metrics: BTreeMap<String, MetricSummary>,
-    /// Where an imported run came from (`tensorboard:<directory relative to the logdir>`); a
+    /// Where an imported run came from (`tensorboard:<directory relative to the logdir>`,
+    /// `mlflow:<run id>`); a
     /// second import of the same source finds the run by it and adds nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imported_from: Option<String>,
@@ -112,6 +113,13 @@ pub struct RunRecord {
     /// re-import can tell the source grew since.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imported_digest: Option<String>,
+    /// The run recorded no code: an imported run whose commit is not in this repository. Its
+    /// tree holds only `.git-exp/`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_code: bool,
+    /// What MLflow said about the run (an import, or MLflow calls under `git exp run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mlflow: Option<MlflowInfo>,
     /// Keys this build does not know (from a newer writer or a hand edit); kept on rewrite.
     /// Not part of the derived (de)serialisation: `#[serde(flatten)]` would make every parse of
     /// the listing cache buffer each record, several times slower over 10,000 runs.
@@ -174,6 +182,24 @@ pub struct MetricSummary {
     pub mean: f64,
 }
 
+/// The `[mlflow]` table of a record: the MLflow run a git-exp run holds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MlflowInfo {
+    pub run_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<String>,
+    /// The MLflow run id of the parent of a nested run (`mlflow.parentRunId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_run_id: Option<String>,
+    /// For an MLflow run that was not merged into the git-exp run that ran it (a nested or second
+    /// run of one process): the id of that git-exp run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_by: Option<String>,
+    /// Every MLflow tag, verbatim (system tags `mlflow.*` included).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
 /// One entry of `artifacts.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Artifact {
@@ -206,6 +232,8 @@ const KNOWN_OPTIONAL: &[&str] = &[
     "output",
     "imported_from",
     "imported_digest",
+    "no_code",
+    "mlflow",
 ];
 
 /// What went wrong reading a record.
@@ -444,6 +472,17 @@ pub mod float {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metric_keys_are_normalised() {
+        assert_eq!(normalise_metric_key("loss").as_deref(), Ok("loss"));
+        assert_eq!(normalise_metric_key("recall@10").as_deref(), Ok("recall_10"));
+        assert_eq!(normalise_metric_key("train  loss").as_deref(), Ok("train_loss"));
+        assert_eq!(normalise_metric_key("a_@b").as_deref(), Ok("a__b"));
+        assert_eq!(normalise_metric_key("/x y/").as_deref(), Ok("x_y"));
+        assert!(normalise_metric_key("a//b").is_err());
+        assert!(normalise_metric_key("").is_err());
+    }
 
     #[test]
     fn metric_key_rules() {

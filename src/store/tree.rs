@@ -38,12 +38,7 @@ impl Store {
     /// No code at all (the empty tree, no base): what an imported run records, as the code that
     /// wrote it is unknown.
     pub fn no_code(&self) -> Result<crate::git::CodeSnapshot> {
-        Ok(crate::git::CodeSnapshot {
-            base_tree: self.repo.empty_tree(),
-            edits: vec![],
-            skipped: vec![],
-            large: vec![],
-        })
+        Ok(self.imported_code(None)?.0)
     }
 
     /// Returns the directory `path` of `tree` as a tree, or the empty tree when it is absent.

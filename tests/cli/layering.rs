@@ -40,6 +40,8 @@ const RULES: &[(&str, &[&str])] = &[
     ("report", &["commands", "capture", "share"]),
     ("diff", &["commands", "capture", "report", "share"]),
     ("share", &["commands", "capture", "report", "diff"]),
+    // Readers of other trackers: they read, capture records what they read.
+    ("import", &["commands", "capture", "report", "diff", "share", "query", "notebook"]),
     // The domain core under them.
     ("store", &["commands", "capture", "report", "diff", "share", "query", "notebook"]),
     ("query", &["commands", "capture", "report", "diff", "share", "notebook"]),

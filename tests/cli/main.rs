@@ -20,6 +20,7 @@ mod help;
 mod layering;
 mod live;
 mod ls;
+mod mlflow;
 mod nbdiff;
 mod output;
 mod packaging;
