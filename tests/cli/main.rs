@@ -15,6 +15,7 @@ mod diff;
 mod edge;
 mod edit;
 mod help;
+mod index;
 mod layering;
 mod ls;
 mod nbdiff;
