@@ -26,14 +26,10 @@ pub struct CompareArgs {
 
 pub fn cmd_compare(ui: &mut Ui, ctx: &Ctx, args: &CompareArgs) -> anyhow::Result<ExitStatus> {
     let store = ctx.store()?;
-    let listing = store.list()?;
-    for warning in &listing.warnings {
-        ui.warn(warning);
-    }
     let mut runs = Vec::new();
     for spec in &args.runs {
-        let run = spec.resolve(&listing.runs)?;
-        if runs.iter().any(|r: &&crate::store::Run| r.record.id == run.record.id) {
+        let run = store.resolve(spec)?;
+        if runs.iter().any(|r: &crate::store::Run| r.record.id == run.record.id) {
             ui.warn(format_args!("{spec} names run {} again; it is shown once", run.record.id));
             continue;
         }
@@ -41,6 +37,7 @@ pub fn cmd_compare(ui: &mut Ui, ctx: &Ctx, args: &CompareArgs) -> anyhow::Result
     }
     let style =
         if matches!(ui.format(), Format::Table | Format::Md) { CellStyle::human() } else { CellStyle::machine() };
+    let runs: Vec<&crate::store::Run> = runs.iter().collect();
     let table = compare_table(&runs, crate::clock::now(), &style, args.hide_unchanged);
     ui.print_table(&table)?;
     Ok(ExitStatus::Success)

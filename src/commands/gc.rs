@@ -14,10 +14,15 @@ use crate::ui::Ui;
 /// hour, so that a run being written right now keeps its blobs. Temporary files of blob writes
 /// that died (a full disk, a kill) are deleted too.
 ///
+/// With --reindex, the listing cache and the run index are first rebuilt from the run commits
+/// (a progress bar shows on a terminal). They are rebuilt on their own when damaged or missing;
+/// the flag is for when you want it done now, or suspect them.
+///
 /// Examples:
 ///   git exp gc
 ///   git exp gc --dry-run
 ///   git exp gc --trash-days 0      # empty the trash now
+///   git exp gc --reindex           # rebuild the listing cache and run index, then collect
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct GcArgs {
@@ -27,6 +32,9 @@ pub struct GcArgs {
     /// Say what would be deleted, and delete nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Rebuild the listing cache and the run index from the run commits first
+    #[arg(long)]
+    pub reindex: bool,
 }
 
 /// Blobs younger than this are never deleted: a live run may not have committed its manifest yet.
@@ -34,6 +42,10 @@ const BLOB_GRACE: Duration = Duration::from_secs(3600);
 
 pub fn cmd_gc(ui: &mut Ui, ctx: &Ctx, args: &GcArgs) -> anyhow::Result<ExitStatus> {
     let store = ctx.store()?;
+    if args.reindex {
+        let runs = store.reindex()?;
+        writeln!(ui.status(), "Rebuilt the run index and listing cache: {}.", count(runs, "run", None))?;
+    }
     let now = crate::clock::now().as_second();
     let trash = store.list_trash()?;
     let mut deleted_runs = 0;

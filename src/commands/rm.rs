@@ -20,10 +20,9 @@ pub struct RmArgs {
 
 pub fn cmd_rm(ui: &mut Ui, ctx: &Ctx, args: &RmArgs) -> anyhow::Result<ExitStatus> {
     let store = ctx.store()?;
-    let listing = store.list()?;
     // Resolve all first, so that `@ @~1` means what it meant before anything moved.
-    let runs = args.runs.iter().map(|spec| spec.resolve(&listing.runs)).collect::<Result<Vec<_>, _>>()?;
-    for run in runs {
+    let runs = args.runs.iter().map(|spec| store.resolve(spec)).collect::<Result<Vec<_>, _>>()?;
+    for run in &runs {
         store.trash(run)?;
         writeln!(
             ui.status(),

@@ -1,8 +1,11 @@
 //! Listing runs: every run ref, its record from the cache or the commit, newest first.
 
+use std::io::IsTerminal as _;
+
 use rayon::prelude::*;
 
-use super::{Error, Result, Run, RunSpec, Store, cache, read_record_with};
+use super::index::{self, Entry};
+use super::{Error, Result, Run, RunRecord, Store, cache, read_record_with};
 use super::{RUNS_PREFIX, TRASH_PREFIX};
 use crate::git::Oid;
 
@@ -19,6 +22,8 @@ pub struct Listing {
 
 /// Reading more misses than this in one listing is worth spreading over threads.
 const PARALLEL_MISSES: usize = 64;
+/// Reading this many runs from git takes seconds: worth a progress bar.
+const PROGRESS_MISSES: usize = 2000;
 
 impl Store {
     /// Lists the recorded runs, newest first.
@@ -31,26 +36,11 @@ impl Store {
         self.list_prefix(TRASH_PREFIX, true)
     }
 
-    /// Finds the run a spec names among the recorded runs.
-    pub fn resolve(&self, spec: &RunSpec) -> Result<Run> {
-        let listing = self.list()?;
-        spec.resolve(&listing.runs).cloned()
-    }
-
     fn list_prefix(&self, prefix: &str, in_trash: bool) -> Result<Listing> {
         let refs = self.repo.refs_with_prefix(prefix)?;
         let mut cached = if in_trash { Default::default() } else { cache::load(self.dir()) };
         let misses: Vec<&(String, Oid)> = refs.iter().filter(|(_, oid)| !cached.contains_key(oid)).collect();
-
-        let read = |repo: &crate::git::Repo, (name, oid): &(String, Oid)| {
-            (name.clone(), *oid, read_record_with(repo, *oid).map_err(|e| describe(name, e)))
-        };
-        let fresh: Vec<_> = if misses.len() >= PARALLEL_MISSES {
-            let shared = self.repo.shared();
-            misses.par_iter().map_init(|| shared.open(), |repo, r| read(repo, r)).collect()
-        } else {
-            misses.iter().map(|r| read(&self.repo, r)).collect()
-        };
+        let fresh = read_runs(self, &misses);
 
         let mut warnings = Vec::new();
         let mut unreadable = Vec::new();
@@ -90,9 +80,39 @@ impl Store {
         if !in_trash && (had_misses || stale) {
             // Only entries of current refs are kept, so the cache never grows without bound.
             let _ = cache::save(self.dir(), runs.iter().map(|r| (r.commit, &r.record)));
+            // The index is a few fields of the same runs: writing it now saves the next
+            // single-run command from reading them again.
+            let entries: Vec<Entry> = runs.iter().map(|r| Entry::from_record(r.commit, &r.record)).collect();
+            let _ = index::save(self.dir(), &entries);
         }
         Ok(Listing { runs, warnings, unreadable })
     }
+}
+
+/// Reads the records of `refs` from their commits, on all cores when there are many, with a
+/// progress bar on a terminal when there are very many (a rebuild).
+pub(super) fn read_runs(store: &Store, refs: &[&(String, Oid)]) -> Vec<(String, Oid, Result<RunRecord, String>)> {
+    let bar = if refs.len() >= PROGRESS_MISSES && std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(refs.len() as u64).with_message("reading runs");
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {eta}") {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let read = |repo: &crate::git::Repo, (name, oid): &(String, Oid)| {
+        bar.inc(1);
+        (name.clone(), *oid, read_record_with(repo, *oid).map_err(|e| describe(name, e)))
+    };
+    let fresh = if refs.len() >= PARALLEL_MISSES {
+        let shared = store.repo.shared();
+        refs.par_iter().map_init(|| shared.open(), |repo, r| read(repo, r)).collect()
+    } else {
+        refs.iter().map(|r| read(&store.repo, r)).collect()
+    };
+    bar.finish_and_clear();
+    fresh
 }
 
 fn describe(reference: &str, err: Error) -> String {

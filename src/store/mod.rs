@@ -1,5 +1,5 @@
 //! The run store: run refs, run commits, the record inside them, run-spec resolution and the
-//! listing cache. Everything above it speaks in [`Run`]s.
+//! listing cache and the run index. Everything above it speaks in [`Run`]s.
 
 pub mod base;
 mod branch;
@@ -8,10 +8,12 @@ mod checkout;
 mod details;
 mod error;
 mod history;
+mod index;
 mod list;
 mod merge;
 pub mod record;
 mod remote;
+mod resolve;
 mod series;
 pub mod setup;
 mod spec;
@@ -26,6 +28,7 @@ use std::path::{Path, PathBuf};
 
 pub use details::RunDetails;
 pub use error::Error;
+pub use index::Entry as RunEntry;
 pub use merge::Integrated;
 pub use record::{Artifact, ArtifactManifest, MetricSummary, RunRecord, Status};
 pub use series::{Point, RunSeries, parse_series_csv, series_file_name};

@@ -47,9 +47,36 @@ impl std::fmt::Display for RunSpec {
     }
 }
 
+/// What resolving a spec needs of a run: its id and name. [`Run`]s of a listing and entries of
+/// the run index both resolve, by the same rules.
+pub trait Candidate {
+    fn run_id(&self) -> &str;
+    fn run_name(&self) -> &str;
+}
+
+impl Candidate for Run {
+    fn run_id(&self) -> &str {
+        self.record.id.as_str()
+    }
+
+    fn run_name(&self) -> &str {
+        &self.record.name
+    }
+}
+
+impl Candidate for super::index::Entry {
+    fn run_id(&self) -> &str {
+        &self.id
+    }
+
+    fn run_name(&self) -> &str {
+        &self.name
+    }
+}
+
 impl RunSpec {
     /// Finds the run this spec names among `runs`, which are sorted newest first.
-    pub fn resolve<'a>(&self, runs: &'a [Run]) -> Result<&'a Run> {
+    pub fn resolve<'a, T: Candidate>(&self, runs: &'a [T]) -> Result<&'a T> {
         match self {
             RunSpec::Newest(n) => {
                 runs.get(*n).ok_or_else(|| Error::NotThatMany { spec: self.to_string(), count: runs.len() })
@@ -57,19 +84,28 @@ impl RunSpec {
             RunSpec::Text(text) => resolve_text(text, runs),
         }
     }
+
+    /// The full id this spec names, if it is one: such a spec is looked up by its ref alone.
+    #[must_use]
+    pub fn full_id(&self) -> Option<&str> {
+        match self {
+            RunSpec::Text(text) if text.len() == ID_LEN && ids::is_id_prefix(text) => Some(text),
+            _ => None,
+        }
+    }
 }
 
-fn resolve_text<'a>(text: &str, runs: &'a [Run]) -> Result<&'a Run> {
-    if let Some(run) = runs.iter().find(|r| r.record.id.as_str() == text) {
+fn resolve_text<'a, T: Candidate>(text: &str, runs: &'a [T]) -> Result<&'a T> {
+    if let Some(run) = runs.iter().find(|r| r.run_id() == text) {
         return Ok(run);
     }
     let id_like = ids::is_id_prefix(text) && (MIN_PREFIX..=ID_LEN).contains(&text.len());
-    let mut matches: Vec<&Run> = Vec::new();
+    let mut matches: Vec<&T> = Vec::new();
     if id_like {
-        matches.extend(runs.iter().filter(|r| r.record.id.as_str().starts_with(text)));
+        matches.extend(runs.iter().filter(|r| r.run_id().starts_with(text)));
     }
-    for run in runs.iter().filter(|r| r.record.name == text) {
-        if !matches.iter().any(|m| m.record.id == run.record.id) {
+    for run in runs.iter().filter(|r| r.run_name() == text) {
+        if !matches.iter().any(|m| m.run_id() == run.run_id()) {
             matches.push(run);
         }
     }
@@ -78,7 +114,7 @@ fn resolve_text<'a>(text: &str, runs: &'a [Run]) -> Result<&'a Run> {
         [] => Err(Error::NoMatch { spec: text.to_owned(), tried: if id_like { "id prefix and name" } else { "name" } }),
         many => Err(Error::Ambiguous {
             spec: text.to_owned(),
-            candidates: many.iter().map(|r| format!("{} ({})", r.record.id, r.record.name)).collect(),
+            candidates: many.iter().map(|r| format!("{} ({})", r.run_id(), r.run_name())).collect(),
         }),
     }
 }

@@ -17,6 +17,7 @@ mod edit;
 mod environment;
 mod filter_cases;
 mod help;
+mod index;
 mod layering;
 mod live;
 mod ls;

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 
 use crate::config::Config;
-use crate::store::{Run, Store};
+use crate::store::{RunEntry, Store};
 
 /// What the repository can offer for an argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,18 +64,17 @@ fn attach(command: clap::Command, dir: &Path) -> clap::Command {
 fn candidates(kind: Kind, dir: &Path) -> anyhow::Result<Vec<CompletionCandidate>> {
     let store = Store::open(dir)?;
     let out = match kind {
+        // From the run index (ids, names, tags): no run's record is read.
         Kind::Runs => {
-            let runs = store.list()?.runs;
+            let runs = store.run_index()?;
             let mut out = vec![CompletionCandidate::new("@").help(Some("the newest run".into()))];
             // Names first (what people type), then ids (each with its run's name as help).
-            out.extend(
-                runs.iter().filter(|r| plain(&r.record.name)).map(|r| candidate(&r.record.name, r.id().to_string())),
-            );
-            out.extend(runs.iter().map(|r| candidate(&r.id().to_string(), describe(r))));
+            out.extend(runs.iter().filter(|r| plain(&r.name)).map(|r| candidate(&r.name, r.id.clone())));
+            out.extend(runs.iter().map(|r| candidate(&r.id, describe(r))));
             out
         }
         Kind::Tags => {
-            let tags: BTreeSet<String> = store.list()?.runs.into_iter().flat_map(|r| r.record.tags).collect();
+            let tags: BTreeSet<String> = store.run_index()?.into_iter().flat_map(|r| r.tags).collect();
             tags.into_iter().filter(|t| plain(t)).map(CompletionCandidate::new).collect()
         }
         Kind::Entries => {
@@ -90,8 +89,8 @@ fn candidate(value: &str, help: String) -> CompletionCandidate {
     CompletionCandidate::new(value).help(Some(help.into()))
 }
 
-fn describe(run: &Run) -> String {
-    if plain(&run.record.name) { run.record.name.clone() } else { String::new() }
+fn describe(run: &RunEntry) -> String {
+    if plain(&run.name) { run.name.clone() } else { String::new() }
 }
 
 /// Names, tags and entry points come from runs and exp.toml, which are untrusted: a candidate

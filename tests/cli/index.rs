@@ -1,0 +1,149 @@
+//! The run index (`.git/git-exp/cache/runs-v3.idx`): single-run commands resolve through it,
+//! it is brought up to date with the run refs, and a damaged, missing or old-format file is
+//! rebuilt without losing a run.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use crate::common::TestEnv;
+
+fn index_file(env: &TestEnv) -> PathBuf {
+    env.repo.join(".git/git-exp/cache/runs-v3.idx")
+}
+
+fn cache_file(env: &TestEnv) -> PathBuf {
+    env.repo.join(".git/git-exp/cache/runs-v2.jsonl")
+}
+
+/// The id of the run `spec` names, through `show`.
+#[track_caller]
+fn shown(env: &TestEnv, spec: &str) -> String {
+    env.run(["show", spec, "--format", "json"]).json()["id"].as_str().unwrap().to_owned()
+}
+
+/// Three runs, oldest first: `a` (tagged best), `b`, `b`.
+fn three_runs(env: &TestEnv) -> Vec<String> {
+    vec![env.snapshot(&["-n", "a", "-t", "best"]), env.snapshot(&["-n", "b"]), env.snapshot(&["-n", "b"])]
+}
+
+#[test]
+fn single_run_specs_resolve_without_an_index_and_build_it() {
+    let env = TestEnv::with_commit();
+    let ids = three_runs(&env);
+    for name in ["cache", "cache/runs-v3.idx"] {
+        let _ = std::fs::remove_dir_all(env.repo.join(".git/git-exp").join(name));
+    }
+    // A full id goes through its ref alone: no index is needed or written.
+    assert_eq!(shown(&env, &ids[0]), ids[0]);
+    assert!(!index_file(&env).exists(), "a full id should not build the index");
+
+    assert_eq!(shown(&env, "@"), ids[2]);
+    assert!(index_file(&env).exists(), "resolving `@` builds the index");
+    assert_eq!(shown(&env, "@~2"), ids[0]);
+    assert_eq!(shown(&env, &ids[1][..6]), ids[1]);
+    assert_eq!(shown(&env, "a"), ids[0]);
+    let ambiguous = env.run(["show", "b"]);
+    assert!(ambiguous.failure(1).contains("`b` is ambiguous"), "{ambiguous}");
+    let missing = env.run(["show", "@~3"]);
+    assert!(missing.failure(1).contains("only 3 runs are recorded"), "{missing}");
+    // Tags are not run-specs (docs/FORMAT.md "Run ids and names"), index or not.
+    assert!(env.run(["show", "best"]).failure(1).contains("no run matches `best`"));
+}
+
+#[test]
+fn index_follows_new_and_removed_runs() {
+    let env = TestEnv::with_commit();
+    let ids = three_runs(&env);
+    assert_eq!(shown(&env, "@"), ids[2]);
+    let before = std::fs::read(index_file(&env)).unwrap();
+
+    let newer = env.snapshot(&["-n", "c"]);
+    assert_eq!(shown(&env, "@"), newer, "a run recorded after the index was written");
+    assert_eq!(shown(&env, "c"), newer);
+    assert_ne!(std::fs::read(index_file(&env)).unwrap(), before, "the index is updated in place");
+
+    env.run(["rm", "@", "@~1"]).success();
+    assert_eq!(shown(&env, "@"), ids[1], "removed runs leave the index");
+    assert!(env.run(["show", "c"]).failure(1).contains("no run matches `c`"));
+    env.run(["restore", &newer]).success();
+    assert_eq!(shown(&env, "@"), newer);
+}
+
+#[test]
+fn damaged_index_and_cache_are_rebuilt_without_losing_runs() {
+    let env = TestEnv::with_commit();
+    let ids = three_runs(&env);
+    let listing = env.run(["ls", "--format", "json"]).success().to_owned();
+    let whole = std::fs::read(index_file(&env)).unwrap();
+
+    let damages: [&[u8]; 4] = [&whole[..whole.len() / 2], b"", b"gitexpix\x07\0\0\0 not this version", &[0xff; 300]];
+    for damage in damages {
+        std::fs::write(index_file(&env), damage).unwrap();
+        std::fs::write(cache_file(&env), &damage[..damage.len().min(40)]).unwrap();
+        assert_eq!(shown(&env, "@~1"), ids[1]);
+        assert_eq!(std::fs::read(index_file(&env)).unwrap(), whole, "rebuilt to the same bytes");
+        assert_eq!(env.run(["ls", "--format", "json"]).success(), listing, "`ls` output unchanged");
+    }
+}
+
+#[test]
+fn index_is_built_from_an_old_format_cache() {
+    let env = TestEnv::with_commit();
+    let ids = three_runs(&env);
+    let listing = env.run(["ls", "--format", "json"]).success().to_owned();
+    assert!(cache_file(&env).exists(), "`ls` writes the listing cache");
+    // A repository used by an older git-exp: its listing cache, no index.
+    std::fs::remove_file(index_file(&env)).unwrap();
+    assert_eq!(shown(&env, "a"), ids[0]);
+    assert!(index_file(&env).exists());
+    assert_eq!(env.run(["ls", "--format", "json"]).success(), listing);
+}
+
+#[test]
+fn gc_reindex_rebuilds_both_files() {
+    let env = TestEnv::with_commit();
+    let ids = three_runs(&env);
+    std::fs::create_dir_all(index_file(&env).parent().unwrap()).unwrap();
+    std::fs::write(index_file(&env), b"junk").unwrap();
+    let gc = env.run(["gc", "--reindex"]);
+    assert!(gc.stderr.contains("Rebuilt the run index and listing cache: 3 runs."), "{gc}");
+    assert!(cache_file(&env).exists() && index_file(&env).exists());
+    assert_eq!(shown(&env, "@"), ids[2]);
+}
+
+#[test]
+fn concurrent_writers_and_readers_leave_a_complete_index() {
+    let env = TestEnv::with_commit();
+    let first = env.snapshot(&["-n", "first"]);
+    for round in 0..3 {
+        // Two recordings, a listing and a single-run command at once, each rewriting the index.
+        let mut children: Vec<_> = [
+            vec!["snapshot".to_owned(), "-n".into(), format!("x{round}")],
+            vec!["snapshot".into(), "-n".into(), format!("y{round}")],
+            vec!["ls".into(), "--format".into(), "json".into()],
+            vec!["show".into(), "first".into()],
+        ]
+        .into_iter()
+        .map(|args| env.cmd().args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap())
+        .collect();
+        for child in &mut children {
+            assert!(child.wait().unwrap().success(), "a concurrent command failed in round {round}");
+        }
+    }
+    assert_eq!(shown(&env, "first"), first);
+    for round in 0..3 {
+        for name in [format!("x{round}"), format!("y{round}")] {
+            env.run(["show", &name]).success();
+        }
+    }
+    assert_eq!(env.run_ids().len(), 7);
+    let ids = env.run_ids();
+    assert_eq!(shown(&env, "@"), ids[0]);
+    assert!(
+        !std::fs::read_dir(index_file(&env).parent().unwrap()).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains(".tmp"))
+    );
+}
