@@ -92,6 +92,9 @@ pub struct CellDiff<'a> {
     pub outputs: Vec<OutputDiff<'a>>,
     pub metadata: Option<LineDiff>,
     pub attachments_changed: bool,
+    /// Old and new cell id, when both sides have one and they differ (the cell was paired by
+    /// content).
+    pub id: Option<(&'a str, &'a str)>,
     /// Old and new execution counts, when they are compared and differ.
     pub execution_count: Option<(Option<i64>, Option<i64>)>,
     /// The new cell, or the old one if deleted.
@@ -262,6 +265,7 @@ fn diff_cell<'a>(
         outputs: Vec::new(),
         metadata: None,
         attachments_changed: false,
+        id: None,
         execution_count: None,
         current,
     };
@@ -280,6 +284,11 @@ fn diff_cell<'a>(
         diff.source = Some(LineDiff::new(&a.source, &b.source));
     }
     diff.attachments_changed = a.attachments != b.attachments;
+    if let (Some(x), Some(y)) = (a.id.as_deref(), b.id.as_deref())
+        && x != y
+    {
+        diff.id = Some((x, y));
+    }
     if a.outputs != b.outputs {
         if options.outputs {
             diff.outputs = diff_outputs(&a.outputs, &b.outputs, options);
@@ -301,6 +310,7 @@ fn diff_cell<'a>(
     let changed = diff.source.is_some()
         || a.kind != b.kind
         || diff.attachments_changed
+        || diff.id.is_some()
         || !diff.outputs.is_empty()
         || diff.metadata.is_some()
         || diff.execution_count.is_some();

@@ -181,6 +181,13 @@ impl Html {
     }
 
     fn changed_cell(&mut self, cell: &CellDiff<'_>) {
+        if let Some((old, new)) = cell.id {
+            self.push("<h3>id ");
+            self.text(old);
+            self.push(" → ");
+            self.text(new);
+            self.push("</h3>\n");
+        }
         let highlight = cell.cell().kind == CellKind::Code;
         if let Some(source) = &cell.source {
             self.line_diff(source, highlight);

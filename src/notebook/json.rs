@@ -49,6 +49,9 @@ fn cell(cell: &CellDiff<'_>) -> Value {
     if let Some(id) = &shown.id {
         obj.insert("id".into(), id.as_str().into());
     }
+    if let Some((old, _)) = cell.id {
+        obj.insert("old_id".into(), old.into());
+    }
     match cell.status {
         Status::Added | Status::Deleted => {
             obj.insert("source".into(), shown.source.as_str().into());

@@ -17,6 +17,7 @@ mod edit;
 mod help;
 mod layering;
 mod ls;
+mod nbalign;
 mod nbdiff;
 mod output;
 mod packaging;

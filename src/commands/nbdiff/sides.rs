@@ -103,6 +103,8 @@ pub fn git_driver_sides(args: &[String]) -> anyhow::Result<(Notebook, Notebook, 
         let bytes = std::fs::read(file).with_context(|| format!("cannot read `{file}` for {label}"))?;
         parse(label, &bytes)
     };
-    let labels = Labels { old: format!("a/{path}"), new: format!("b/{new_path}") };
+    // As git heads its own diff: `/dev/null` names the missing side of an added or deleted file.
+    let label = |file: &str, name: String| if file == "/dev/null" { file.to_owned() } else { name };
+    let labels = Labels { old: label(old_file, format!("a/{path}")), new: label(new_file, format!("b/{new_path}")) };
     Ok((read(old_file, &labels.old)?, read(new_file, &labels.new)?, labels))
 }
