@@ -156,6 +156,8 @@ pub struct ImageInfo {
     pub bytes: Option<usize>,
     /// Width and height, read from PNG, JPEG or GIF headers.
     pub size: Option<(u32, u32)>,
+    /// The base64 decodes and, for PNG, JPEG and GIF, the data is not cut short.
+    pub valid: bool,
 }
 
 impl Image {
@@ -177,14 +179,19 @@ impl Image {
     pub fn info(&self) -> ImageInfo {
         use base64::Engine as _;
         match base64::engine::general_purpose::STANDARD.decode(self.base64.as_bytes()) {
-            Ok(bytes) => ImageInfo { bytes: Some(bytes.len()), size: super::imagesize::dimensions(&bytes) },
-            Err(_) => ImageInfo { bytes: None, size: None },
+            Ok(bytes) => ImageInfo {
+                bytes: Some(bytes.len()),
+                size: super::imagesize::dimensions(&bytes),
+                valid: !super::imagesize::truncated(&bytes),
+            },
+            Err(_) => ImageInfo { bytes: None, size: None, valid: false },
         }
     }
 
-    /// True when the base64 decodes; a truncated image is shown as such instead of a broken picture.
+    /// True when the base64 decodes to a whole image; a truncated image is shown as such
+    /// instead of a broken picture.
     pub fn is_valid(&self) -> bool {
-        self.info().bytes.is_some()
+        self.info().valid
     }
 }
 

@@ -89,6 +89,12 @@ fn parse_cell(mut cell: Map<String, Value>, v3: bool) -> Cell {
 }
 
 fn parse_output(output: Value, v3: bool) -> Output {
+    if let Value::String(_) = output {
+        // Not nbformat, but Python's json and some tools write `"outputs": ["text"]`: show the
+        // text rather than an empty object.
+        let kind = OutputKind::Other { output_type: "string".to_owned(), fields: output };
+        return Output { kind, execution_count: None, data: MimeBundle::default(), metadata: Map::new() };
+    }
     let mut output = as_object(output);
     let output_type = output.get("output_type").and_then(Value::as_str).unwrap_or("unknown").to_owned();
     let metadata = take_object(&mut output, "metadata");
@@ -115,7 +121,7 @@ fn parse_output(output: Value, v3: bool) -> Output {
                 output.shift_remove("prompt_number");
                 parse_bundle(output, true)
             } else {
-                parse_bundle(take_object(&mut output, "data"), false)
+                parse_bundle(take_bundle(&mut output), false)
             };
             if output_type == "display_data" { OutputKind::DisplayData } else { OutputKind::ExecuteResult }
         }
@@ -166,6 +172,17 @@ fn v3_mime(key: &str) -> Option<&'static str> {
 // `shift_remove` keeps the other keys in file order (mime types are shown in that order).
 fn take_object(map: &mut Map<String, Value>, key: &str) -> Map<String, Value> {
     as_object(map.shift_remove(key).unwrap_or(Value::Null))
+}
+
+/// An output's `data`; a bare string (or list of strings) there is taken as its `text/plain`.
+fn take_bundle(output: &mut Map<String, Value>) -> Map<String, Value> {
+    match output.shift_remove("data") {
+        Some(text @ Value::String(_)) => Map::from_iter([("text/plain".to_owned(), text)]),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            Map::from_iter([("text/plain".to_owned(), Value::Array(items))])
+        }
+        other => as_object(other.unwrap_or(Value::Null)),
+    }
 }
 
 fn as_object(value: Value) -> Map<String, Value> {

@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Effects, Style};
+use sha2::Digest as _;
 
 use super::Labels;
 use super::diff::{CellDiff, NotebookDiff, OutputDiff, PartChange, Status, error_text, mime_text};
@@ -146,8 +147,17 @@ impl Renderer<'_, '_> {
         if let Some(source) = &cell.source {
             self.line_diff("source", source)?;
         }
-        if cell.attachments_changed {
-            self.section("attachments changed")?;
+        for attachment in &cell.attachments {
+            self.section(&format!("attachment {}", terminal_safe(attachment.name)))?;
+            for (sign, bundle) in [(Sign::Delete, attachment.old), (Sign::Insert, attachment.new)] {
+                for (mime, data) in bundle.map_or(&[][..], |b| &b.0[..]) {
+                    self.signed(sign, &data_summary(mime, data))?;
+                }
+            }
+        }
+        if cell.attachments_changed && cell.attachments.is_empty() {
+            // Same names and contents in another order.
+            self.section("attachments reordered")?;
         }
         for output in cell.outputs.iter().filter(|o| o.status != Status::Unchanged) {
             self.output_diff(output)?;
@@ -310,8 +320,23 @@ pub(super) fn image_summary(mime: &str, image: &Image) -> String {
     let info = image.info();
     let size = info.size.map(|(w, h)| format!(" {w}×{h},")).unwrap_or_default();
     match info.bytes {
+        Some(bytes) if !info.valid => {
+            format!("{mime}{size} {}, invalid: truncated, sha256 {}", human_bytes(bytes), image.short_digest())
+        }
         Some(bytes) => format!("{mime}{size} {}, sha256 {}", human_bytes(bytes), image.short_digest()),
         None => format!("{mime}: invalid base64 ({} characters), sha256 {}", image.base64.len(), image.short_digest()),
+    }
+}
+
+/// One line about a mime value: images as [`image_summary`], text by size and digest.
+fn data_summary(mime: &str, data: &MimeData) -> String {
+    match data {
+        MimeData::Image(image) => image_summary(mime, image),
+        other => {
+            let text = mime_text(other);
+            let digest = sha2::Sha256::digest(text.as_bytes());
+            format!("{mime} {}, sha256 {}", human_bytes(text.len()), hex::encode(&digest[..6]))
+        }
     }
 }
 
