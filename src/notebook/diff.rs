@@ -522,7 +522,7 @@ pub fn mime_text(data: &MimeData) -> Cow<'_, str> {
     match data {
         MimeData::Text(text) => Cow::Borrowed(text),
         MimeData::Json(value) => Cow::Owned(canonical_json(value)),
-        MimeData::Image(image) => Cow::Owned(format!("<{} bytes of base64>", image.base64.len())),
+        MimeData::Image(image) => Cow::Owned(format!("<{} bytes of base64>", image.base64_len)),
     }
 }
 

@@ -324,7 +324,7 @@ pub(super) fn image_summary(mime: &str, image: &Image) -> String {
             format!("{mime}{size} {}, invalid: truncated, sha256 {}", human_bytes(bytes), image.short_digest())
         }
         Some(bytes) => format!("{mime}{size} {}, sha256 {}", human_bytes(bytes), image.short_digest()),
-        None => format!("{mime}: invalid base64 ({} characters), sha256 {}", image.base64.len(), image.short_digest()),
+        None => format!("{mime}: invalid base64 ({} characters), sha256 {}", image.base64_len, image.short_digest()),
     }
 }
 

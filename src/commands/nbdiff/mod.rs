@@ -101,8 +101,10 @@ pub fn cmd_nbdiff(ui: &mut Ui, ctx: &Ctx, args: &NbdiffArgs) -> anyhow::Result<E
     let json = ui.format() == Format::Json;
     let options = options(args);
     let mut sources = sides::Sources::new(ctx);
+    // Only the HTML page shows images; the other renderings need their digests and sizes.
+    let lean = args.html.is_none();
     let (old, new, labels) = match &args.git_driver {
-        Some(driver) => match sides::git_driver_sides(driver) {
+        Some(driver) => match sides::git_driver_sides(driver, lean) {
             Ok(sides) => sides,
             Err(err) => {
                 // git stops the whole diff when a driver fails; one bad notebook should not.
@@ -113,8 +115,8 @@ pub fn cmd_nbdiff(ui: &mut Ui, ctx: &Ctx, args: &NbdiffArgs) -> anyhow::Result<E
         None => {
             let (old_spec, new_spec) =
                 (args.old.as_deref().unwrap_or_default(), args.new.as_deref().unwrap_or_default());
-            let old = sources.load(old_spec)?;
-            let new = sources.load(new_spec)?;
+            let old = sources.load(old_spec, lean)?;
+            let new = sources.load(new_spec, lean)?;
             (old, new, Labels { old: old_spec.to_owned(), new: new_spec.to_owned() })
         }
     };
