@@ -305,7 +305,11 @@ fn ratio_above(a: &str, b: &str, threshold: f64) -> bool {
     }
     let mut config = similar::TextDiff::configure();
     config.algorithm(Algorithm::Myers).deadline(Instant::now() + RATIO_DEADLINE);
-    let ratio = if a.len() + b.len() > MAX_CHAR_RATIO { config.diff_lines(a, b).ratio() } else { config.diff_chars(a, b).ratio() };
+    let ratio = if a.len() + b.len() > MAX_CHAR_RATIO {
+        config.diff_lines(a, b).ratio()
+    } else {
+        config.diff_chars(a, b).ratio()
+    };
     f64::from(ratio) > threshold
 }
 

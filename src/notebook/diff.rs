@@ -150,11 +150,11 @@ fn diff_attachments<'a>(old: &'a [(String, MimeBundle)], new: &'a [(String, Mime
             (before != Some(bundle)).then_some(AttachmentDiff { name, old: before, new: Some(bundle) })
         })
         .collect();
-    out.extend(
-        old.iter()
-            .filter(|(name, _)| find(new, name).is_none())
-            .map(|(name, bundle)| AttachmentDiff { name, old: Some(bundle), new: None }),
-    );
+    out.extend(old.iter().filter(|(name, _)| find(new, name).is_none()).map(|(name, bundle)| AttachmentDiff {
+        name,
+        old: Some(bundle),
+        new: None,
+    }));
     out
 }
 

@@ -11,7 +11,8 @@ use super::model::{MimeBundle, MimeData};
 /// attachments as `data:` URLs.
 pub fn to_html(markdown: &str, attachments: &[(String, MimeBundle)]) -> String {
     // Bidi and other invisible controls are shown (`\u{202e}`) before rendering, as everywhere.
-    let markdown = &*visible_controls(markdown);
+    let shown = visible_controls(markdown);
+    let markdown: &str = &shown;
     let options = pulldown_cmark::Options::ENABLE_TABLES
         | pulldown_cmark::Options::ENABLE_STRIKETHROUGH
         | pulldown_cmark::Options::ENABLE_TASKLISTS;
@@ -136,7 +137,8 @@ mod tests {
         assert!(html.contains("src=\"attachment:missing.png\""), "{html}");
         // SVG attachments are base64 already (Jupyter writes them so): used as they are.
         let svg = base64::engine::general_purpose::STANDARD.encode("<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
-        let bundle = MimeBundle(vec![("image/svg+xml".into(), MimeData::Text(format!("{}\n{}", &svg[..8], &svg[8..])))]);
+        let bundle =
+            MimeBundle(vec![("image/svg+xml".into(), MimeData::Text(format!("{}\n{}", &svg[..8], &svg[8..])))]);
         let html = to_html("![s](attachment:s.svg)", &[("s.svg".into(), bundle)]);
         assert!(html.contains(&format!("src=\"data:image/svg+xml;base64,{svg}\"")), "{html}");
         let bundle = MimeBundle(vec![("image/svg+xml".into(), MimeData::Text("<svg/>".into()))]);

@@ -25,6 +25,7 @@ mod parse;
 mod syntax;
 mod terminal;
 mod text;
+mod tolerant;
 
 pub use diff::{Ignored, Options, diff};
 pub use error::Error;

@@ -11,7 +11,15 @@ use super::model::{Cell, CellKind, Image, MimeBundle, MimeData, Notebook, Output
 pub fn parse(bytes: &[u8]) -> Result<Notebook, Error> {
     // A UTF-8 byte order mark is legal in notebooks saved by some Windows editors.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| Error::from_json(&e))?;
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(value) => value,
+        // What Python's json accepts and serde_json does not (NaN, lone surrogates, deep
+        // nesting) is rewritten, only on this slow path; other errors stay as they were.
+        Err(e) => match super::tolerant::rewrite(bytes) {
+            Some(rewritten) => serde_json::from_slice(&rewritten).map_err(|_| Error::from_json(&e))?,
+            None => return Err(Error::from_json(&e)),
+        },
+    };
     let Value::Object(mut top) = value else {
         return Err(Error::not_a_notebook(format!("the document is {}, not an object", kind_of(&value))));
     };

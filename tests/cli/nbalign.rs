@@ -60,12 +60,8 @@ fn check_against_truth(dir: &Path, diff: &Value, what: &str) {
     for key in ["added", "deleted", "modified", "moved", "unchanged"] {
         assert_eq!(diff["summary"][key], truth[key], "{what}: {key} (summary {})", diff["summary"]);
     }
-    let pairs: BTreeSet<(u64, u64)> = truth["pairs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| (p[0].as_u64().unwrap(), p[1].as_u64().unwrap()))
-        .collect();
+    let pairs: BTreeSet<(u64, u64)> =
+        truth["pairs"].as_array().unwrap().iter().map(|p| (p[0].as_u64().unwrap(), p[1].as_u64().unwrap())).collect();
     let paired_old: BTreeSet<u64> = pairs.iter().map(|p| p.0).collect();
     let paired_new: BTreeSet<u64> = pairs.iter().map(|p| p.1).collect();
     for (old, new, status) in listed(diff) {
@@ -87,7 +83,8 @@ fn generated_pairs_reproduce_the_truth() {
             if !generate(&dir, cells, 1, ids) {
                 return;
             }
-            let diff = json_diff(&env, &dir.join("old.ipynb").to_string_lossy(), &dir.join("new.ipynb").to_string_lossy());
+            let diff =
+                json_diff(&env, &dir.join("old.ipynb").to_string_lossy(), &dir.join("new.ipynb").to_string_lossy());
             check_against_truth(&dir, &diff, &format!("{cells} cells, ids: {ids}"));
         }
     }
@@ -114,18 +111,25 @@ fn a_retitled_header_is_edited_in_place() {
     let expected: Vec<_> = expected.iter().map(|&(i, j, s)| (Some(i), Some(j), s.to_owned())).collect();
     assert_eq!(listed(&diff), expected);
     let out = env.run(["nbdiff", &fixture("retitled--1.ipynb"), &fixture("retitled--2.ipynb")]);
-    assert!(out.success().contains("## cell 7 (markdown): modified\n@@ source @@\n-## Time complexity\n+**Time complexity:**\n"));
+    assert!(
+        out.success()
+            .contains("## cell 7 (markdown): modified\n@@ source @@\n-## Time complexity\n+**Time complexity:**\n")
+    );
 }
 
 #[test]
 fn a_header_moved_ten_cells_down_is_a_move() {
     let env = TestEnv::new();
     let diff = json_diff(&env, &fixture("header-moved--1.ipynb"), &fixture("header-moved--2.ipynb"));
-    assert_eq!(listed(&diff), vec![(Some(3), Some(12), "unchanged:moved".to_owned()), (Some(13), None, "deleted".to_owned())]);
+    assert_eq!(
+        listed(&diff),
+        vec![(Some(3), Some(12), "unchanged:moved".to_owned()), (Some(13), None, "deleted".to_owned())]
+    );
 }
 
 fn code_cell(source: &str, id: Option<&str>) -> Value {
-    let mut cell = json!({"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [], "source": source});
+    let mut cell =
+        json!({"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [], "source": source});
     if let Some(id) = id {
         cell["id"] = id.into();
     }
@@ -185,6 +189,6 @@ fn an_id_only_change_is_shown_as_such() {
     let diff = json_diff(&env, &old.to_string_lossy(), &new.to_string_lossy());
     assert_eq!(listed(&diff), vec![(Some(1), Some(1), "modified".to_owned())]);
     assert_eq!((&diff["cells"][0]["old_id"], &diff["cells"][0]["id"]), (&json!("b"), &json!("b2")));
-    let out = env.run(["nbdiff".as_ref(), old.as_os_str(), new.as_os_str()]);
+    let out = env.run([std::ffi::OsStr::new("nbdiff"), old.as_os_str(), new.as_os_str()]);
     assert!(out.success().contains("## cell 2 (code): modified\n@@ id b → b2 @@\n"), "{out}");
 }
