@@ -151,9 +151,9 @@ mod tests {
 
     #[test]
     fn nbdiff_format_is_text_or_json() {
-        let args = |extra: &[&str]| [&["git-exp", "nbdiff", "a", "b", "--format"][..], extra].concat();
-        assert!(super::Cli::try_parse_narrowed_from(args(&["json"])).is_ok());
-        assert!(super::Cli::try_parse_narrowed_from(args(&["text"])).is_ok());
-        assert!(super::Cli::try_parse_narrowed_from(args(&["csv"])).is_err());
+        let args = |format: &'static str| ["git-exp", "nbdiff", "a", "b", "--format", format];
+        assert!(super::Cli::try_parse_narrowed_from(args("json")).is_ok());
+        assert!(super::Cli::try_parse_narrowed_from(args("text")).is_ok());
+        assert!(super::Cli::try_parse_narrowed_from(args("csv")).is_err());
     }
 }

@@ -215,8 +215,11 @@ impl<'a> Content<'a> {
         if x.is_empty() || y.is_empty() {
             return false;
         }
-        if short_ok && x.chars().count() < SHORT && y.chars().count() < SHORT {
-            return true;
+        // A ratio of a few characters says nothing (`gone()` and `new()` share 73%): short cells
+        // pair only when equal, or alone in the same place.
+        let (short_x, short_y) = (x.chars().count() < SHORT, y.chars().count() < SHORT);
+        if short_x || short_y {
+            return short_ok && short_x && short_y;
         }
         ratio_above(&a.source, &b.source, SIMILAR)
     }

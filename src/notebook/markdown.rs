@@ -130,7 +130,7 @@ mod tests {
 
     #[test]
     fn resolves_attachments() {
-        let png = "iVBORw0KGgo=";
+        let png = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAC0lEQVR4nGNgQAYAAA4AAamRc7EAAAAASUVORK5CYII=";
         let bundle = MimeBundle(vec![("image/png".into(), MimeData::Image(Image::new(png.into())))]);
         let html = to_html("![a](attachment:a.png) ![b](attachment:missing.png)", &[("a.png".into(), bundle)]);
         assert!(html.contains(&format!("src=\"data:image/png;base64,{png}\"")), "{html}");

@@ -257,13 +257,10 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(error(text), expected, "{text:?}");
         }
-        // Nesting is bounded by serde_json's recursion limit, named plainly; 127 levels parse.
+        // Nesting deeper than serde_json's limit is read as Python's json reads it (tolerant.rs).
         let deep =
             format!("{{\"cells\": [], \"metadata\": {{\"x\": {}{}}}}}", "[".repeat(100_000), "]".repeat(100_000));
-        assert_eq!(
-            error(&deep),
-            "invalid JSON at line 1, column 158: it nests arrays and objects deeper than 128 levels"
-        );
+        assert_eq!(error(&deep), "");
         let fine = format!("{{\"cells\": [], \"metadata\": {{\"x\": {}{}}}}}", "[".repeat(125), "]".repeat(125));
         assert_eq!(error(&fine), "");
     }

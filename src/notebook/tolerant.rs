@@ -168,7 +168,8 @@ mod tests {
             levels += 1;
         }
         assert!(levels <= 100, "{levels}");
-        assert!(v.as_str().is_some_and(|s| s.starts_with("[[[") && s.ends_with("1]]]")), "the deep part is its text");
+        let text = serde_json::to_string(&value).unwrap_or_default();
+        assert!(text.contains("\"[[[") && text.contains("1]]]"), "the deep part is its text");
         // Unclosed: the rest of the input becomes the text, and serde_json reports the error.
         assert!(rewrite(format!("[{}", "[".repeat(500)).as_bytes()).is_some());
     }
