@@ -7,11 +7,17 @@ deletes 2% and moves 1% (half of the moved cells also edited), and renumbers eve
 count, as re-running a notebook does. Same arguments, same bytes: only `random.Random(seed)`
 is used, and JSON is written with sorted keys.
 
-Usage: gen_notebooks.py --cells 2000 --seed 1 --out DIR
-Writes DIR/old.ipynb, DIR/new.ipynb and DIR/truth.json (the cell counts a perfect diff reports).
+Usage: gen_notebooks.py --cells 2000 --seed 1 [--ids] --out DIR
+Writes DIR/old.ipynb, DIR/new.ipynb and DIR/truth.json: the cell counts a perfect diff reports
+(`added`, `deleted`, `modified`, `moved`, `unchanged`) and `pairs`, the `[old, new]` 0-based index
+of every cell that is in both. Without `--ids` the cells carry no ids (nbformat 4.4, as older
+notebooks, or ids a tool regenerated); with it every cell has a unique id (nbformat 4.5), and
+inserted cells new ones. `moved` counts the fewest cells that must move to explain the new
+order (pairs outside a longest run in order), which is what a diff can see.
 """
 
 import argparse
+import bisect
 import base64
 import json
 import os
@@ -102,7 +108,7 @@ def edit(rng, cell):
     return cell
 
 
-def notebook(cells):
+def notebook(cells, ids):
     return {
         "cells": cells,
         "metadata": {
@@ -110,8 +116,20 @@ def notebook(cells):
             "language_info": {"name": "python", "version": "3.11.7"},
         },
         "nbformat": 4,
-        "nbformat_minor": 4,
+        "nbformat_minor": 5 if ids else 4,
     }
+
+
+def longest_increasing(values):
+    """Length of a longest strictly increasing subsequence (patience sorting)."""
+    tails = []
+    for v in values:
+        at = bisect.bisect_left(tails, v)
+        if at == len(tails):
+            tails.append(v)
+        else:
+            tails[at] = v
+    return len(tails)
 
 
 def main():
@@ -119,6 +137,7 @@ def main():
     parser.add_argument("--cells", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--images", type=float, default=0.05, help="share of code cells with a PNG output")
+    parser.add_argument("--ids", action="store_true", help="give every cell a unique id (nbformat 4.5)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -130,39 +149,54 @@ def main():
     deleted = set(picks[int(n * 0.05) : int(n * 0.07)])
     moved = picks[int(n * 0.07) :]
 
+    # `new` holds (old index or None, cell): the truth's pairing.
     new = []
     for k, cell in enumerate(old):
         if k in deleted or k in moved:
             continue
-        new.append(edit(rng, cell) if k in edited else cell)
+        new.append((k, edit(rng, cell) if k in edited else cell))
     for k in range(int(n * 0.02)):
-        new.insert(rng.randrange(len(new) + 1), make_cell(rng, n + k + 1, False))
+        new.insert(rng.randrange(len(new) + 1), (None, make_cell(rng, n + k + 1, False)))
     moved_edited = 0
     for k in moved:
         cell = old[k]
         if rng.random() < 0.5:
             cell = edit(rng, cell)
             moved_edited += 1
-        new.insert(rng.randrange(len(new) + 1), cell)
+        new.insert(rng.randrange(len(new) + 1), (k, cell))
+    origins = [k for k, _ in new]
     # Re-running renumbers every execution count: noise the diff must ignore by default. Cells
     # are shared with `old`, so they are copied, not changed in place.
-    new = [dict(c, execution_count=i + 1) if c["cell_type"] == "code" else c for i, c in enumerate(new)]
+    new = [dict(c, execution_count=i + 1) if c["cell_type"] == "code" else c for i, (_, c) in enumerate(new)]
+    if args.ids:
+        # A separate generator, so that the cells are the same bytes with and without ids.
+        id_rng = random.Random(args.seed * 7919 + 17)
+        old_ids = ["%08x" % id_rng.getrandbits(32) + "-%d" % k for k in range(len(old))]
+        old = [dict(c, id=old_ids[k]) for k, c in enumerate(old)]
+        new = [
+            dict(c, id=old_ids[k] if k is not None else "%08x-new%d" % (id_rng.getrandbits(32), j))
+            for j, (k, c) in enumerate(zip(origins, new))
+        ]
+    pairs = [[k, j] for j, k in enumerate(origins) if k is not None]
 
     os.makedirs(args.out, exist_ok=True)
     # What a perfect diff reports, to check the alignment against (`modified` counts the moved
     # and edited cells too, as `git exp nbdiff --format json` does).
+    modified = len(edited) + moved_edited
     truth = {
         "added": int(n * 0.02),
         "deleted": len(deleted),
-        "modified": len(edited) + moved_edited,
-        "moved": len(moved),
+        "modified": modified,
+        "moved": len(pairs) - longest_increasing([k for k, _ in pairs]),
+        "unchanged": len(pairs) - modified,
+        "pairs": pairs,
     }
     with open(os.path.join(args.out, "truth.json"), "w") as f:
         json.dump(truth, f, sort_keys=True)
         f.write("\n")
     for name, cells in (("old.ipynb", old), ("new.ipynb", new)):
         with open(os.path.join(args.out, name), "w") as f:
-            json.dump(notebook(cells), f, indent=1, sort_keys=True)
+            json.dump(notebook(cells, args.ids), f, indent=1, sort_keys=True)
             f.write("\n")
 
 

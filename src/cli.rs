@@ -51,6 +51,45 @@ pub struct GlobalArgs {
     pub quiet: bool,
 }
 
+impl Cli {
+    /// Parses the command line. `--format` is global, but a command that prints only text or
+    /// JSON (`nbdiff`) lists and accepts only those in its own help.
+    pub fn try_parse_narrowed() -> Result<Self, clap::Error> {
+        Self::try_parse_narrowed_from(std::env::args_os())
+    }
+
+    fn try_parse_narrowed_from<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{CommandFactory as _, FromArgMatches as _};
+        // A subcommand's own argument of a global's id takes the global's place there (clap does
+        // not propagate over it) and its value still reaches `GlobalArgs`.
+        let command = Self::command().mut_subcommand("nbdiff", |sub| {
+            sub.arg(
+                clap::Arg::new("format")
+                    .long("format")
+                    .value_name("FORMAT")
+                    .help("Output format (docs/OUTPUT.md) [default: table (text), piped or not]")
+                    .value_parser(text_or_json()),
+            )
+        });
+        Self::from_arg_matches(&command.try_get_matches_from(args)?)
+    }
+}
+
+/// `--format` for commands whose text is not a table: `table` (text) or `json`.
+fn text_or_json() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::ValueEnum as _;
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser as _};
+    let values = [Format::Table, Format::Json].map(|f| {
+        let value = f.to_possible_value().unwrap_or_else(|| PossibleValue::new(f.name()));
+        if f == Format::Table { value.help("Text for people: the command's own text layout") } else { value }
+    });
+    PossibleValuesParser::new(values).try_map(|name| <Format as clap::ValueEnum>::from_str(&name, false))
+}
+
 impl GlobalArgs {
     /// What the output layer needs of the global options.
     pub fn ui_options(&self) -> crate::ui::UiOptions {
@@ -112,5 +151,13 @@ mod tests {
     #[test]
     fn verify_app() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn nbdiff_format_is_text_or_json() {
+        let args = |format: &'static str| ["git-exp", "nbdiff", "a", "b", "--format", format];
+        assert!(super::Cli::try_parse_narrowed_from(args("json")).is_ok());
+        assert!(super::Cli::try_parse_narrowed_from(args("text")).is_ok());
+        assert!(super::Cli::try_parse_narrowed_from(args("csv")).is_err());
     }
 }

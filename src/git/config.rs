@@ -33,7 +33,11 @@ pub struct DriverChange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiffDriver<'a> {
     pub name: &'a str,
+    /// `diff.<name>.command`: what `git diff` runs (an external diff).
     pub command: &'a str,
+    /// `diff.<name>.textconv`: what `git log -p` and `git show` run, which ignore external
+    /// diffs without `--ext-diff`, to turn one file into text git then diffs itself.
+    pub textconv: &'a str,
     pub pattern: &'a str,
 }
 
@@ -45,16 +49,22 @@ impl DiffDriver<'_> {
     fn key(&self) -> String {
         format!("diff.{}.command", self.name)
     }
+
+    fn textconv_key(&self) -> String {
+        format!("diff.{}.textconv", self.name)
+    }
 }
 
 /// Registers `driver` for the repository around `dir` or globally. Idempotent.
 pub fn install_diff_driver(dir: &Path, scope: Scope, driver: &DiffDriver<'_>) -> Result<DriverChange> {
     let attributes_file = attributes_file(dir, scope)?;
-    let key = driver.key();
-    let current = git_config(dir, scope, &["--get", &key])?;
-    let config_changed = current.as_deref().map(str::trim_end) != Some(driver.command);
-    if config_changed {
-        git_config(dir, scope, &[&key, driver.command])?.ok_or_else(|| cli_error(&key, "cannot set"))?;
+    let mut config_changed = false;
+    for (key, value) in [(driver.key(), driver.command), (driver.textconv_key(), driver.textconv)] {
+        let current = git_config(dir, scope, &["--get", &key])?;
+        if current.as_deref().map(str::trim_end) != Some(value) {
+            git_config(dir, scope, &[&key, value])?.ok_or_else(|| cli_error(&key, "cannot set"))?;
+            config_changed = true;
+        }
     }
     let line = driver.attributes_line();
     let text = read_optional(&attributes_file)?;
@@ -76,7 +86,8 @@ pub fn install_diff_driver(dir: &Path, scope: Scope, driver: &DiffDriver<'_>) ->
 pub fn uninstall_diff_driver(dir: &Path, scope: Scope, driver: &DiffDriver<'_>) -> Result<DriverChange> {
     let attributes_file = attributes_file(dir, scope)?;
     let section = format!("diff.{}", driver.name);
-    let config_changed = git_config(dir, scope, &["--get", &driver.key()])?.is_some();
+    let config_changed = git_config(dir, scope, &["--get", &driver.key()])?.is_some()
+        || git_config(dir, scope, &["--get", &driver.textconv_key()])?.is_some();
     if config_changed {
         git_config(dir, scope, &["--remove-section", &section])?.ok_or_else(|| cli_error(&section, "cannot remove"))?;
     }

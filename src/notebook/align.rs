@@ -1,37 +1,46 @@
 //! Matching the cells of two notebooks: which old cell became which new cell, and which of
 //! those pairs moved.
 //!
-//! With ids on every cell of both sides, ids decide. Otherwise content does, in rounds that
-//! stay near-linear on thousands of cells:
-//! 1. a patience diff over whole-cell digests anchors the unchanged cells;
-//! 2. inside each gap between anchors, cells with equal source pair up (patience again), and
-//!    small sub-gaps pair by similarity with an order-keeping dynamic programme;
-//! 3. whatever is left pairs across the notebook: equal digest, then equal source, then the
-//!    most similar candidate found through a token index (no all-pairs comparison);
-//! 4. the longest increasing subsequence of the pairs stays in place; every other pair moved.
+//! The approach is nbdime's multilevel one, plus move detection:
+//! 1. ids pair cells, per cell: a cell whose id is unique on its side and found on the other
+//!    pairs with that cell; cells without such an id are left to content;
+//! 2. the id pairs that keep their order are anchors; between two anchors the unpaired cells
+//!    are aligned in order by content, level by level: a longest common subsequence of equal
+//!    whole cells, then inside each remaining gap of equal sources, then inside each remaining
+//!    gap of similar sources (nbdime's approximate comparison: same kind, character ratio
+//!    above 0.7). A level never pairs across a pair the level before it made, so unrelated
+//!    cells are never paired just because they sit in the same gap;
+//! 3. what is left pairs across the notebook (a move): equal cell, equal source, then the most
+//!    similar candidate found through an index of rare token pairs (no all-pairs comparison);
+//! 4. the longest increasing subsequence of all pairs stays in place; every other pair moved.
 
 use std::collections::HashMap;
 use std::hash::{Hash as _, Hasher as _};
-use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use similar::{Algorithm, DiffOp};
 
 use super::model::{Cell, MimeData, Output, OutputKind};
 
-/// Cells between the same unchanged neighbours pair up from this similarity on: their place
-/// already says much, so a heavily edited cell still counts as edited.
-const SIMILAR_IN_PLACE: f64 = 0.25;
-/// Pairing across the notebook (a move plus an edit) asks for more: position no longer vouches.
-const SIMILAR_MOVED: f64 = 0.5;
-/// Largest gap (old cells × new cells) aligned by dynamic programming.
-const MAX_DP_CELLS: usize = 2_500;
+/// nbdime's approximate threshold: sources whose character ratio is above it are one cell,
+/// edited.
+const SIMILAR: f64 = 0.7;
+/// Sources both shorter than this (in characters) count as similar when each is alone in the
+/// same gap (nbdime: in any gap): a one-word cell gives no ratio worth trusting, its place does.
+const SHORT: usize = 10;
+/// Largest gap (old cells × new cells) aligned by similarity in order; larger gaps are left to
+/// the cross-notebook round, which is near-linear.
+const MAX_DP_CELLS: usize = 10_000;
+/// Sources longer than this (bytes, both sides) are compared line by line, not by character.
+const MAX_CHAR_RATIO: usize = 20_000;
 /// Tokens found in more cells than this say nothing about which cell is which.
 const MAX_TOKEN_CELLS: usize = 64;
 /// Candidates examined per unmatched cell in the cross-notebook round.
 const MAX_CANDIDATES: usize = 8;
-/// Patience diff falls back to a coarser result on inputs that would take longer than this.
+/// Diffs fall back to a coarser result on inputs that would take longer than this.
 const DIFF_DEADLINE: Duration = Duration::from_millis(500);
+/// The same for one character-ratio comparison.
+const RATIO_DEADLINE: Duration = Duration::from_millis(20);
 
 /// The result of aligning two cell lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,165 +64,294 @@ impl Matching {
         self.new_to_old[new] = Some(old);
     }
 
-    fn unmatched_old(&self, range: Range<usize>) -> Vec<usize> {
-        range.filter(|&i| self.old_to_new[i].is_none()).collect()
-    }
-
-    fn unmatched_new(&self, range: Range<usize>) -> Vec<usize> {
-        range.filter(|&j| self.new_to_old[j].is_none()).collect()
+    fn pairs(&self) -> Vec<(usize, usize)> {
+        self.old_to_new.iter().enumerate().filter_map(|(i, j)| j.map(|j| (i, j))).collect()
     }
 }
 
 /// Matches old cells to new cells and marks the moved ones.
 pub fn align(old: &[Cell], new: &[Cell]) -> Matching {
     let mut matching = Matching::new(old.len(), new.len());
-    if !align_by_id(old, new, &mut matching) {
-        align_by_content(old, new, &mut matching);
+    pair_by_id(old, new, &mut matching);
+    let mut content = Content::new(old, new);
+    // The gaps between id pairs that kept their order; without ids, the whole notebook.
+    let pairs = matching.pairs();
+    let anchors: Vec<(usize, usize)> =
+        longest_increasing(&pairs.iter().map(|&(_, j)| j).collect::<Vec<_>>()).into_iter().map(|k| pairs[k]).collect();
+    let (mut from_old, mut from_new) = (0, 0);
+    for (i, j) in anchors.into_iter().chain(std::iter::once((old.len(), new.len()))) {
+        let olds: Vec<usize> = (from_old..i).filter(|&i| matching.old_to_new[i].is_none()).collect();
+        let news: Vec<usize> = (from_new..j).filter(|&j| matching.new_to_old[j].is_none()).collect();
+        content.align_in_order(&olds, &news, Level::Whole, &mut matching);
+        (from_old, from_new) = (i + 1, j + 1);
     }
+    content.pair_across(&mut matching);
     mark_moves(&mut matching);
     matching
 }
 
-/// Pairs cells by id when every cell on both sides has a unique one. Returns false when ids
-/// cannot decide: some are missing or repeated, or none match (ids regenerated by a tool).
-fn align_by_id(old: &[Cell], new: &[Cell], matching: &mut Matching) -> bool {
-    let Some(old_ids) = unique_ids(old) else { return false };
-    if unique_ids(new).is_none() {
+/// Pairs cells by id, per cell: an id missing, or repeated on either side, leaves its cell to
+/// content. Ids regenerated by a tool simply match nothing.
+fn pair_by_id(old: &[Cell], new: &[Cell], matching: &mut Matching) {
+    let old_ids = unique_ids(old);
+    let new_ids = unique_ids(new);
+    for (id, &j) in &new_ids {
+        if let Some(&i) = old_ids.get(id) {
+            matching.pair(i, j);
+        }
+    }
+}
+
+/// Each id that appears once on its side, with its cell.
+fn unique_ids(cells: &[Cell]) -> HashMap<&str, usize> {
+    let mut ids: HashMap<&str, Option<usize>> = HashMap::with_capacity(cells.len());
+    for (i, cell) in cells.iter().enumerate() {
+        if let Some(id) = cell.id.as_deref() {
+            ids.entry(id).and_modify(|seen| *seen = None).or_insert(Some(i));
+        }
+    }
+    ids.into_iter().filter_map(|(id, i)| Some((id, i?))).collect()
+}
+
+/// The comparison levels of the in-order alignment, strictest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    /// Kind, source and outputs equal.
+    Whole,
+    /// Kind and source equal.
+    Source,
+    /// Same kind, similar source.
+    Similar,
+}
+
+/// What the content rounds need: digests of each cell and, built on first use, token pairs.
+struct Content<'a> {
+    old: &'a [Cell],
+    new: &'a [Cell],
+    old_keys: Keys,
+    new_keys: Keys,
+    tokens: Tokens<'a>,
+}
+
+impl<'a> Content<'a> {
+    fn new(old: &'a [Cell], new: &'a [Cell]) -> Self {
+        Self { old, new, old_keys: Keys::of(old), new_keys: Keys::of(new), tokens: Tokens::new(old, new) }
+    }
+
+    /// Aligns two runs of unpaired cells in order: a longest common subsequence at `level`,
+    /// then the next level inside each gap it leaves (nbdime's multilevel snakes).
+    fn align_in_order(&mut self, olds: &[usize], news: &[usize], level: Level, matching: &mut Matching) {
+        if olds.is_empty() || news.is_empty() {
+            return;
+        }
+        let snakes = match level {
+            Level::Whole => diff_keys(&self.old_keys.whole, &self.new_keys.whole, olds, news),
+            Level::Source => diff_keys(&self.old_keys.source, &self.new_keys.source, olds, news),
+            Level::Similar => return self.pair_similar_in_order(olds, news, matching),
+        };
+        let next = if level == Level::Whole { Level::Source } else { Level::Similar };
+        let (mut a, mut b) = (0, 0);
+        for (x, y, len) in snakes.into_iter().chain(std::iter::once((olds.len(), news.len(), 0))) {
+            self.align_in_order(&olds[a..x], &news[b..y], next, matching);
+            for k in 0..len {
+                matching.pair(olds[x + k], news[y + k]);
+            }
+            (a, b) = (x + len, y + len);
+        }
+    }
+
+    /// The longest run of similar pairs in order (an LCS with nbdime's approximate comparison
+    /// as equality). Gaps too large for it are left to the cross-notebook round.
+    fn pair_similar_in_order(&mut self, olds: &[usize], news: &[usize], matching: &mut Matching) {
+        let (n, m) = (olds.len(), news.len());
+        if n * m > MAX_DP_CELLS {
+            return;
+        }
+        let mut similar = vec![false; n * m];
+        for (x, &i) in olds.iter().enumerate() {
+            for (y, &j) in news.iter().enumerate() {
+                similar[x * m + y] = self.similar(i, j, false);
+            }
+        }
+        let at = |x: usize, y: usize| x * (m + 1) + y;
+        let mut length = vec![0u32; (n + 1) * (m + 1)];
+        for x in (0..n).rev() {
+            for y in (0..m).rev() {
+                length[at(x, y)] = if similar[x * m + y] {
+                    length[at(x + 1, y + 1)] + 1
+                } else {
+                    length[at(x + 1, y)].max(length[at(x, y + 1)])
+                };
+            }
+        }
+        let (mut x, mut y) = (0, 0);
+        // Where the last pair ended in each notebook: the gaps between pairs.
+        let (mut gap_x, mut gap_y) = (0, 0);
+        while x < n && y < m {
+            if similar[x * m + y] && length[at(x, y)] == length[at(x + 1, y + 1)] + 1 {
+                self.pair_alone(&olds[gap_x..x], &news[gap_y..y], matching);
+                matching.pair(olds[x], news[y]);
+                x += 1;
+                y += 1;
+                (gap_x, gap_y) = (x, y);
+            } else if length[at(x + 1, y)] >= length[at(x, y + 1)] {
+                x += 1;
+            } else {
+                y += 1;
+            }
+        }
+        self.pair_alone(&olds[gap_x..], &news[gap_y..], matching);
+    }
+
+    /// A short cell alone in its gap on both sides is that cell edited (`SELECT 1` into
+    /// `SELECT 1 -- v2`); among several cells, place no longer says which is which.
+    fn pair_alone(&self, olds: &[usize], news: &[usize], matching: &mut Matching) {
+        if let ([i], [j]) = (olds, news)
+            && self.similar(*i, *j, true)
+        {
+            matching.pair(*i, *j);
+        }
+    }
+
+    /// nbdime's approximate comparison of two cells: same kind, and sources equal, both short
+    /// (`short_ok`, only where position vouches for them) or similar by character ratio.
+    fn similar(&self, i: usize, j: usize, short_ok: bool) -> bool {
+        let (a, b) = (&self.old[i], &self.new[j]);
+        if a.kind != b.kind {
+            return false;
+        }
+        if self.old_keys.source[i] == self.new_keys.source[j] && a.source == b.source {
+            return true;
+        }
+        let (x, y) = (a.source.trim(), b.source.trim());
+        if x.is_empty() || y.is_empty() {
+            return false;
+        }
+        // A ratio of a few characters says nothing (`gone()` and `new()` share 73%): a short cell
+        // pairs only when equal, or alone in the same place (then with another short cell, or
+        // one that grew from it: `SELECT 1` edited into `SELECT 1 -- v2`).
+        let (short_x, short_y) = (x.chars().count() < SHORT, y.chars().count() < SHORT);
+        if short_x || short_y {
+            return short_ok && ((short_x && short_y) || ratio_above(&a.source, &b.source, SIMILAR));
+        }
+        ratio_above(&a.source, &b.source, SIMILAR)
+    }
+
+    /// Pairs the cells still unpaired anywhere in the notebooks: these moved. Equal cells
+    /// first, then equal sources, then the most similar candidates.
+    fn pair_across(&mut self, matching: &mut Matching) {
+        pair_equal_keys(&self.old_keys.whole, &self.new_keys.whole, self.old, matching);
+        pair_equal_keys(&self.old_keys.source, &self.new_keys.source, self.old, matching);
+        self.pair_similar_anywhere(matching);
+    }
+
+    /// Pairs the remaining cells with their most similar counterpart anywhere, best pairs
+    /// first. Candidates come from shared rare token pairs, so the cost stays near-linear.
+    fn pair_similar_anywhere(&mut self, matching: &mut Matching) {
+        let olds: Vec<usize> = (0..self.old.len()).filter(|&i| matching.old_to_new[i].is_none()).collect();
+        let news: Vec<usize> = (0..self.new.len()).filter(|&j| matching.new_to_old[j].is_none()).collect();
+        if olds.is_empty() || news.is_empty() {
+            return;
+        }
+        let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
+        for &i in &olds {
+            let mut seen = self.tokens.old_tokens(i).to_vec();
+            seen.dedup();
+            for token in seen {
+                index.entry(token).or_default().push(i);
+            }
+        }
+        let mut found: Vec<(f64, usize, usize)> = Vec::new();
+        for &j in &news {
+            let mut counts: HashMap<usize, u32> = HashMap::new();
+            let mut seen = self.tokens.new_tokens(j).to_vec();
+            seen.dedup();
+            for token in seen {
+                match index.get(&token) {
+                    Some(cells) if cells.len() <= MAX_TOKEN_CELLS => {
+                        for &i in cells {
+                            *counts.entry(i).or_default() += 1;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let mut candidates: Vec<(u32, usize)> = counts.into_iter().map(|(i, c)| (c, i)).collect();
+            candidates.sort_unstable_by(|a, b| b.cmp(a));
+            for &(_, i) in candidates.iter().take(MAX_CANDIDATES) {
+                if self.similar(i, j, false) {
+                    found.push((self.tokens.similarity(i, j), i, j));
+                }
+            }
+        }
+        found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        for (_, i, j) in found {
+            if matching.old_to_new[i].is_none() && matching.new_to_old[j].is_none() {
+                matching.pair(i, j);
+            }
+        }
+    }
+}
+
+/// A longest common subsequence of the keys of two runs of cells, as `(old, new, len)` runs of
+/// positions in `olds` and `news`.
+fn diff_keys(old_keys: &[u64], new_keys: &[u64], olds: &[usize], news: &[usize]) -> Vec<(usize, usize, usize)> {
+    let a: Vec<u64> = olds.iter().map(|&i| old_keys[i]).collect();
+    let b: Vec<u64> = news.iter().map(|&j| new_keys[j]).collect();
+    similar::capture_diff_slices_deadline(Algorithm::Patience, &a, &b, Some(Instant::now() + DIFF_DEADLINE))
+        .into_iter()
+        .filter_map(|op| match op {
+            DiffOp::Equal { old_index, new_index, len } => Some((old_index, new_index, len)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether two texts' ratio of matching characters (`2 × matches / total`, difflib's ratio)
+/// is above `threshold`. Cheap bounds first, as difflib's `real_quick_ratio` and
+/// `quick_ratio`, then a real diff; very long texts are compared by lines.
+fn ratio_above(a: &str, b: &str, threshold: f64) -> bool {
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    let total = (la + lb) as f64;
+    if 2.0 * la.min(lb) as f64 / total <= threshold {
         return false;
     }
-    let mut any = false;
-    for (j, cell) in new.iter().enumerate() {
-        if let Some(&i) = cell.id.as_deref().and_then(|id| old_ids.get(id)) {
-            matching.pair(i, j);
-            any = true;
-        }
+    if 2.0 * common_chars(a, b) as f64 / total <= threshold {
+        return false;
     }
-    any || old.is_empty() || new.is_empty()
+    let mut config = similar::TextDiff::configure();
+    config.algorithm(Algorithm::Myers).deadline(Instant::now() + RATIO_DEADLINE);
+    let ratio = if a.len() + b.len() > MAX_CHAR_RATIO {
+        config.diff_lines(a, b).ratio()
+    } else {
+        config.diff_chars(a, b).ratio()
+    };
+    f64::from(ratio) > threshold
 }
 
-fn unique_ids(cells: &[Cell]) -> Option<HashMap<&str, usize>> {
-    let mut ids = HashMap::with_capacity(cells.len());
-    for (i, cell) in cells.iter().enumerate() {
-        if ids.insert(cell.id.as_deref()?, i).is_some() {
-            return None;
+/// The size of the multiset intersection of two texts' characters.
+fn common_chars(a: &str, b: &str) -> usize {
+    let mut counts: HashMap<char, i64> = HashMap::new();
+    for c in a.chars() {
+        *counts.entry(c).or_default() += 1;
+    }
+    let mut common = 0;
+    for c in b.chars() {
+        if let Some(n) = counts.get_mut(&c)
+            && *n > 0
+        {
+            *n -= 1;
+            common += 1;
         }
     }
-    Some(ids)
-}
-
-fn align_by_content(old: &[Cell], new: &[Cell], matching: &mut Matching) {
-    let old_keys = Keys::of(old);
-    let new_keys = Keys::of(new);
-    let mut tokens = Tokens::new(old, new);
-
-    // Round 1: unchanged cells, in order.
-    let ops = diff_keys(&old_keys.whole, &new_keys.whole);
-    // Consecutive non-equal ops (a delete then an insert) form one gap.
-    let mut gaps: Vec<(Range<usize>, Range<usize>)> = Vec::new();
-    let mut in_gap = false;
-    for op in &ops {
-        if let DiffOp::Equal { old_index, new_index, len } = *op {
-            for k in 0..len {
-                matching.pair(old_index + k, new_index + k);
-            }
-            in_gap = false;
-            continue;
-        }
-        let (o, n) = (op.old_range(), op.new_range());
-        match gaps.last_mut() {
-            Some((go, gn)) if in_gap => {
-                go.end = go.end.max(o.end);
-                gn.end = gn.end.max(n.end);
-            }
-            _ => gaps.push((o, n)),
-        }
-        in_gap = true;
-    }
-
-    // Round 2: inside each gap, equal sources, then similar ones, keeping order.
-    for (gap_old, gap_new) in gaps {
-        let olds = matching.unmatched_old(gap_old);
-        let news = matching.unmatched_new(gap_new);
-        if olds.is_empty() || news.is_empty() {
-            continue;
-        }
-        let old_src: Vec<u64> = olds.iter().map(|&i| old_keys.source[i]).collect();
-        let new_src: Vec<u64> = news.iter().map(|&j| new_keys.source[j]).collect();
-        let mut sub_old = 0;
-        let mut sub_new = 0;
-        for op in diff_keys(&old_src, &new_src) {
-            if let DiffOp::Equal { old_index, new_index, len } = op {
-                pair_similar_in_order(&olds[sub_old..old_index], &news[sub_new..new_index], &mut tokens, matching);
-                for k in 0..len {
-                    matching.pair(olds[old_index + k], news[new_index + k]);
-                }
-                sub_old = old_index + len;
-                sub_new = new_index + len;
-            }
-        }
-        pair_similar_in_order(&olds[sub_old..], &news[sub_new..], &mut tokens, matching);
-    }
-
-    // Round 3: across the notebook (moves).
-    pair_equal_keys(&old_keys.whole, &new_keys.whole, old, matching);
-    pair_equal_keys(&old_keys.source, &new_keys.source, old, matching);
-    pair_similar_anywhere(old, new, &mut tokens, matching);
-}
-
-fn diff_keys(old: &[u64], new: &[u64]) -> Vec<DiffOp> {
-    similar::capture_diff_slices_deadline(Algorithm::Patience, old, new, Some(Instant::now() + DIFF_DEADLINE))
-}
-
-/// Pairs cells of one gap by similarity, keeping their order (a weighted longest common
-/// subsequence). Gaps too large for that are left to the cross-notebook round.
-fn pair_similar_in_order(olds: &[usize], news: &[usize], tokens: &mut Tokens<'_>, matching: &mut Matching) {
-    let (n, m) = (olds.len(), news.len());
-    if n == 0 || m == 0 || n * m > MAX_DP_CELLS {
-        return;
-    }
-    if n == 1 && m == 1 {
-        // One cell out and one in at the same place, of the same kind: however much it was
-        // rewritten, that is the cell edited.
-        if tokens.same_kind(olds[0], news[0]) {
-            matching.pair(olds[0], news[0]);
-        }
-        return;
-    }
-    let mut score = vec![0.0f64; (n + 1) * (m + 1)];
-    let at = |i: usize, j: usize| i * (m + 1) + j;
-    let mut sims = vec![0.0f64; n * m];
-    for i in 0..n {
-        for j in 0..m {
-            sims[i * m + j] = tokens.similarity(olds[i], news[j]);
-        }
-    }
-    for i in 1..=n {
-        for j in 1..=m {
-            let sim = sims[(i - 1) * m + (j - 1)];
-            let diagonal = if sim >= SIMILAR_IN_PLACE { score[at(i - 1, j - 1)] + sim } else { f64::MIN };
-            score[at(i, j)] = score[at(i - 1, j)].max(score[at(i, j - 1)]).max(diagonal);
-        }
-    }
-    let (mut i, mut j) = (n, m);
-    while i > 0 && j > 0 {
-        let sim = sims[(i - 1) * m + (j - 1)];
-        if sim >= SIMILAR_IN_PLACE && score[at(i, j)] == score[at(i - 1, j - 1)] + sim {
-            matching.pair(olds[i - 1], news[j - 1]);
-            i -= 1;
-            j -= 1;
-        } else if score[at(i, j)] == score[at(i - 1, j)] {
-            i -= 1;
-        } else {
-            j -= 1;
-        }
-    }
+    common
 }
 
 /// Pairs still-unmatched cells with equal keys, first come first served, skipping blank cells
 /// (pairing one empty cell with another far away would only invent moves).
 fn pair_equal_keys(old_keys: &[u64], new_keys: &[u64], old: &[Cell], matching: &mut Matching) {
     let mut by_key: HashMap<u64, std::collections::VecDeque<usize>> = HashMap::new();
-    for i in matching.unmatched_old(0..old_keys.len()) {
+    for i in (0..old_keys.len()).filter(|&i| matching.old_to_new[i].is_none()) {
         if !old[i].source.trim().is_empty() {
             by_key.entry(old_keys[i]).or_default().push_back(i);
         }
@@ -221,56 +359,9 @@ fn pair_equal_keys(old_keys: &[u64], new_keys: &[u64], old: &[Cell], matching: &
     if by_key.is_empty() {
         return;
     }
-    for j in matching.unmatched_new(0..new_keys.len()) {
+    let news: Vec<usize> = (0..new_keys.len()).filter(|&j| matching.new_to_old[j].is_none()).collect();
+    for j in news {
         if let Some(i) = by_key.get_mut(&new_keys[j]).and_then(|q| q.pop_front()) {
-            matching.pair(i, j);
-        }
-    }
-}
-
-/// Pairs the remaining cells with their most similar counterpart anywhere, best pairs first.
-/// Candidates come from shared rare tokens, so the cost stays near-linear.
-fn pair_similar_anywhere(old: &[Cell], new: &[Cell], tokens: &mut Tokens<'_>, matching: &mut Matching) {
-    let olds = matching.unmatched_old(0..old.len());
-    let news = matching.unmatched_new(0..new.len());
-    if olds.is_empty() || news.is_empty() {
-        return;
-    }
-    let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
-    for &i in &olds {
-        let mut seen = tokens.old_tokens(i).to_vec();
-        seen.dedup();
-        for token in seen {
-            index.entry(token).or_default().push(i);
-        }
-    }
-    let mut found: Vec<(f64, usize, usize)> = Vec::new();
-    for &j in &news {
-        let mut counts: HashMap<usize, u32> = HashMap::new();
-        let mut seen = tokens.new_tokens(j).to_vec();
-        seen.dedup();
-        for token in seen {
-            match index.get(&token) {
-                Some(cells) if cells.len() <= MAX_TOKEN_CELLS => {
-                    for &i in cells {
-                        *counts.entry(i).or_default() += 1;
-                    }
-                }
-                _ => {}
-            }
-        }
-        let mut candidates: Vec<(u32, usize)> = counts.into_iter().map(|(i, c)| (c, i)).collect();
-        candidates.sort_unstable_by(|a, b| b.cmp(a));
-        for &(_, i) in candidates.iter().take(MAX_CANDIDATES) {
-            let sim = tokens.similarity(i, j);
-            if sim >= SIMILAR_MOVED {
-                found.push((sim, i, j));
-            }
-        }
-    }
-    found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    for (_, i, j) in found {
-        if matching.old_to_new[i].is_none() && matching.new_to_old[j].is_none() {
             matching.pair(i, j);
         }
     }
@@ -387,10 +478,6 @@ impl<'a> Tokens<'a> {
 
     fn new_tokens(&mut self, j: usize) -> &[u64] {
         self.new_cache[j].get_or_insert_with(|| tokenize(&self.new[j].source))
-    }
-
-    fn same_kind(&self, i: usize, j: usize) -> bool {
-        self.old[i].kind == self.new[j].kind
     }
 
     /// Dice coefficient of the two token multisets, 0 for cells of different kinds.
@@ -511,8 +598,10 @@ mod tests {
             (&["a = 1", "b = 2", "c = 3"], &["a = 1", "c = 3"], "0->0 2->1 -1"),
             // Edited in place: similar enough to be the same cell.
             (&["a = 1", "x = compute(a, 2)", "c = 3"], &["a = 1", "x = compute(a, 3)", "c = 3"], "0->0 1->1 2->2"),
-            // Rewritten in place, alone between the same neighbours: still that cell, edited.
-            (&["a = 1", "x = compute(a, 2)", "c = 3"], &["a = 1", "import os", "c = 3"], "0->0 1->1 2->2"),
+            // Rewritten in place into something unrelated: a delete and an insert, as in nbdime.
+            (&["a = 1", "x = compute(a, 2)", "c = 3"], &["a = 1", "import os", "c = 3"], "0->0 +1 2->2 -1"),
+            // A tiny cell alone between the same neighbours: that cell, edited.
+            (&["a = 1", "n = 2", "c = 3"], &["a = 1", "n = 3", "c = 3"], "0->0 1->1 2->2"),
             // Replaced by unrelated cells among several: deletes and inserts.
             (&["a = 1", "x = compute(a, 2)", "y = 5"], &["a = 1", "import os", "print(sys.argv)"], "0->0 +1 +2 -1 -2"),
             // Moved unchanged.
@@ -550,7 +639,7 @@ mod tests {
         assert_eq!(m.moved, vec![false, false]);
         new[1].id = None;
         let m = align(&old, &new);
-        assert_eq!(m.new_to_old, vec![Some(1), Some(0)], "a missing id falls back to content");
+        assert_eq!(m.new_to_old, vec![Some(0), Some(1)], "the other id still decides, the rest by place");
     }
 
     #[test]

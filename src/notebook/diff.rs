@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::align::{Matching, align};
 use super::lines::LineDiff;
-use super::model::{Cell, Image, MimeData, Notebook, Output, OutputKind};
+use super::model::{Cell, Image, MimeBundle, MimeData, Notebook, Output, OutputKind};
 use super::text::{canonical_json, strip_ansi};
 
 /// Which parts of a notebook the diff compares.
@@ -92,6 +92,11 @@ pub struct CellDiff<'a> {
     pub outputs: Vec<OutputDiff<'a>>,
     pub metadata: Option<LineDiff>,
     pub attachments_changed: bool,
+    /// The attachments that differ, by name: added (no old), deleted (no new) or changed.
+    pub attachments: Vec<AttachmentDiff<'a>>,
+    /// Old and new cell id, when both sides have one and they differ (the cell was paired by
+    /// content).
+    pub id: Option<(&'a str, &'a str)>,
     /// Old and new execution counts, when they are compared and differ.
     pub execution_count: Option<(Option<i64>, Option<i64>)>,
     /// The new cell, or the old one if deleted.
@@ -125,6 +130,32 @@ impl<'a> CellDiff<'a> {
     pub fn kind_changed(&self) -> bool {
         matches!((self.old, self.new), (Some((_, a)), Some((_, b))) if a.kind != b.kind)
     }
+}
+
+/// One attachment of a markdown cell that differs between the sides.
+#[derive(Debug)]
+pub struct AttachmentDiff<'a> {
+    pub name: &'a str,
+    pub old: Option<&'a MimeBundle>,
+    pub new: Option<&'a MimeBundle>,
+}
+
+/// The attachments that differ, in the new cell's order, then the deleted ones.
+fn diff_attachments<'a>(old: &'a [(String, MimeBundle)], new: &'a [(String, MimeBundle)]) -> Vec<AttachmentDiff<'a>> {
+    let find = |list: &'a [(String, MimeBundle)], name: &str| list.iter().find(|(n, _)| n == name).map(|(_, b)| b);
+    let mut out: Vec<AttachmentDiff<'a>> = new
+        .iter()
+        .filter_map(|(name, bundle)| {
+            let before = find(old, name);
+            (before != Some(bundle)).then_some(AttachmentDiff { name, old: before, new: Some(bundle) })
+        })
+        .collect();
+    out.extend(old.iter().filter(|(name, _)| find(new, name).is_none()).map(|(name, bundle)| AttachmentDiff {
+        name,
+        old: Some(bundle),
+        new: None,
+    }));
+    out
 }
 
 /// One output of a cell, aligned with its counterpart.
@@ -262,6 +293,8 @@ fn diff_cell<'a>(
         outputs: Vec::new(),
         metadata: None,
         attachments_changed: false,
+        attachments: Vec::new(),
+        id: None,
         execution_count: None,
         current,
     };
@@ -280,6 +313,14 @@ fn diff_cell<'a>(
         diff.source = Some(LineDiff::new(&a.source, &b.source));
     }
     diff.attachments_changed = a.attachments != b.attachments;
+    if diff.attachments_changed {
+        diff.attachments = diff_attachments(&a.attachments, &b.attachments);
+    }
+    if let (Some(x), Some(y)) = (a.id.as_deref(), b.id.as_deref())
+        && x != y
+    {
+        diff.id = Some((x, y));
+    }
     if a.outputs != b.outputs {
         if options.outputs {
             diff.outputs = diff_outputs(&a.outputs, &b.outputs, options);
@@ -301,6 +342,7 @@ fn diff_cell<'a>(
     let changed = diff.source.is_some()
         || a.kind != b.kind
         || diff.attachments_changed
+        || diff.id.is_some()
         || !diff.outputs.is_empty()
         || diff.metadata.is_some()
         || diff.execution_count.is_some();
@@ -480,21 +522,24 @@ pub fn mime_text(data: &MimeData) -> Cow<'_, str> {
     match data {
         MimeData::Text(text) => Cow::Borrowed(text),
         MimeData::Json(value) => Cow::Owned(canonical_json(value)),
-        MimeData::Image(image) => Cow::Owned(format!("<{} bytes of base64>", image.base64.len())),
+        MimeData::Image(image) => Cow::Owned(format!("<{} bytes of base64>", image.base64_len)),
     }
 }
 
-/// An error output as text: `ename: evalue`, then the traceback.
+/// An error output as text: the traceback, headed by `ename: evalue` unless the traceback
+/// already says it (Python's always ends with that line; printing it twice is noise).
 pub fn error_text(output: &Output) -> String {
     let OutputKind::Error { ename, evalue, traceback } = &output.kind else {
         return String::new();
     };
-    let mut text = format!("{ename}: {evalue}");
-    for line in traceback {
-        text.push('\n');
-        text.push_str(line);
+    let head = format!("{ename}: {evalue}");
+    let said = traceback.iter().any(|t| strip_ansi(t).lines().any(|l| l.trim_end() == head.trim_end()));
+    let mut lines: Vec<&str> = Vec::with_capacity(traceback.len() + 1);
+    if !said {
+        lines.push(&head);
     }
-    text
+    lines.extend(traceback.iter().map(String::as_str));
+    lines.join("\n")
 }
 
 #[cfg(test)]

@@ -164,6 +164,11 @@ impl Html {
         let _ = write!(self.out, "<div class=\"nbd-whole {side}\">");
         match cell.kind {
             CellKind::Markdown => {
+                // Added or deleted: the source too, not only the rendering, so that what the
+                // sanitiser removed (a script, an event attribute) stays visible to a reviewer.
+                if !side.is_empty() {
+                    self.code(&cell.source, false);
+                }
                 self.push("<div class=\"nbd-md\">");
                 self.push(&markdown::to_html(&cell.source, &cell.attachments));
                 self.push("</div>");
@@ -181,6 +186,13 @@ impl Html {
     }
 
     fn changed_cell(&mut self, cell: &CellDiff<'_>) {
+        if let Some((old, new)) = cell.id {
+            self.push("<h3>id ");
+            self.text(old);
+            self.push(" → ");
+            self.text(new);
+            self.push("</h3>\n");
+        }
         let highlight = cell.cell().kind == CellKind::Code;
         if let Some(source) = &cell.source {
             self.line_diff(source, highlight);
@@ -467,20 +479,28 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// HTML-escapes `s`; bidi controls and other invisible control characters (but newlines and
+/// tabs) are shown as `\u{202e}`, as on the terminal, so they cannot reorder the page's text.
 fn escape_into(out: &mut String, s: &str) {
     let mut last = 0;
-    for (k, b) in s.bytes().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
+    for (k, c) in s.char_indices() {
+        let shown;
+        let rep = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&#39;",
+            '\n' | '\t' | '\r' => continue,
+            c if crate::ui::is_dangerous(c) => {
+                shown = crate::ui::shown_char(c);
+                shown.as_str()
+            }
             _ => continue,
         };
         out.push_str(&s[last..k]);
         out.push_str(rep);
-        last = k + 1;
+        last = k + c.len_utf8();
     }
     out.push_str(&s[last..]);
 }

@@ -6,7 +6,8 @@ use serde_json::{Map, Value, json};
 use super::Labels;
 use super::diff::{CellDiff, NotebookDiff, OutputDiff, PartChange, Status};
 use super::lines::LineDiff;
-use super::model::{Image, MimeData, Output, OutputKind};
+use super::model::{Image, MimeBundle, MimeData, Output, OutputKind};
+use sha2::{Digest as _, Sha256};
 
 /// Context lines kept in JSON hunks, as in `git diff`.
 const CONTEXT: usize = 3;
@@ -49,6 +50,9 @@ fn cell(cell: &CellDiff<'_>) -> Value {
     if let Some(id) = &shown.id {
         obj.insert("id".into(), id.as_str().into());
     }
+    if let Some((old, _)) = cell.id {
+        obj.insert("old_id".into(), old.into());
+    }
     match cell.status {
         Status::Added | Status::Deleted => {
             obj.insert("source".into(), shown.source.as_str().into());
@@ -75,6 +79,15 @@ fn changed_parts(cell: &CellDiff<'_>, obj: &mut Map<String, Value>) {
     }
     if cell.attachments_changed {
         obj.insert("attachments_changed".into(), true.into());
+        let summary = |bundle: Option<&MimeBundle>| {
+            bundle.map(|b| b.0.iter().map(|(mime, data)| (mime.clone(), data_summary(data))).collect::<Map<_, _>>())
+        };
+        let list: Vec<Value> = cell
+            .attachments
+            .iter()
+            .map(|a| json!({"name": a.name, "old": summary(a.old), "new": summary(a.new)}))
+            .collect();
+        obj.insert("attachments".into(), list.into());
     }
 }
 
@@ -136,12 +149,23 @@ fn output_summary(output: &Output) -> Value {
 }
 
 /// An image as facts, never its bytes: digest, decoded size, dimensions.
+/// An attachment's value: images as [`image`], text by size and digest.
+fn data_summary(data: &MimeData) -> Value {
+    match data {
+        MimeData::Image(i) => image(i),
+        other => {
+            let text = super::diff::mime_text(other);
+            json!({"sha256": hex::encode(Sha256::digest(text.as_bytes())), "bytes": text.len()})
+        }
+    }
+}
+
 fn image(image: &Image) -> Value {
     let info = image.info();
     json!({
         "base64_sha256": hex::encode(image.digest),
         "bytes": info.bytes,
-        "valid": info.bytes.is_some(),
+        "valid": info.valid,
         "width": info.size.map(|s| s.0),
         "height": info.size.map(|s| s.1),
     })

@@ -10,6 +10,9 @@ use super::model::{MimeBundle, MimeData};
 /// Renders markdown to sanitised HTML. `attachment:NAME` images resolve to the cell's
 /// attachments as `data:` URLs.
 pub fn to_html(markdown: &str, attachments: &[(String, MimeBundle)]) -> String {
+    // Bidi and other invisible controls are shown (`\u{202e}`) before rendering, as everywhere.
+    let shown = visible_controls(markdown);
+    let markdown: &str = &shown;
     let options = pulldown_cmark::Options::ENABLE_TABLES
         | pulldown_cmark::Options::ENABLE_STRIKETHROUGH
         | pulldown_cmark::Options::ENABLE_TASKLISTS;
@@ -78,6 +81,15 @@ fn nesting(html: &str) -> usize {
     deepest
 }
 
+/// Shows dangerous characters (`ui::is_dangerous`) but newlines, tabs and carriage returns.
+fn visible_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    let hide = |c: char| crate::ui::is_dangerous(c) && !matches!(c, '\n' | '\t' | '\r');
+    if !text.chars().any(hide) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars().map(|c| if hide(c) { crate::ui::shown_char(c) } else { c.to_string() }).collect()
+}
+
 /// A `data:` URL for the first displayable image of an attachment.
 fn attachment_url(bundle: &MimeBundle) -> Option<String> {
     bundle.0.iter().find_map(|(mime, data)| match data {
@@ -85,7 +97,16 @@ fn attachment_url(bundle: &MimeBundle) -> Option<String> {
             Some(format!("data:{mime};base64,{}", image.base64))
         }
         MimeData::Text(svg) if mime == "image/svg+xml" => {
-            Some(format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg)))
+            // Jupyter stores every attachment as base64, SVG included; only SVG markup (as an
+            // output would hold it) is encoded here, else the image would be encoded twice.
+            let engine = base64::engine::general_purpose::STANDARD;
+            let compact: String = svg.split_whitespace().collect();
+            let encoded = if !svg.trim_start().starts_with('<') && engine.decode(&compact).is_ok() {
+                compact
+            } else {
+                engine.encode(svg)
+            };
+            Some(format!("data:image/svg+xml;base64,{encoded}"))
         }
         _ => None,
     })
@@ -109,11 +130,20 @@ mod tests {
 
     #[test]
     fn resolves_attachments() {
-        let png = "iVBORw0KGgo=";
+        let png = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAC0lEQVR4nGNgQAYAAA4AAamRc7EAAAAASUVORK5CYII=";
         let bundle = MimeBundle(vec![("image/png".into(), MimeData::Image(Image::new(png.into())))]);
         let html = to_html("![a](attachment:a.png) ![b](attachment:missing.png)", &[("a.png".into(), bundle)]);
         assert!(html.contains(&format!("src=\"data:image/png;base64,{png}\"")), "{html}");
         assert!(html.contains("src=\"attachment:missing.png\""), "{html}");
+        // SVG attachments are base64 already (Jupyter writes them so): used as they are.
+        let svg = base64::engine::general_purpose::STANDARD.encode("<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+        let bundle =
+            MimeBundle(vec![("image/svg+xml".into(), MimeData::Text(format!("{}\n{}", &svg[..8], &svg[8..])))]);
+        let html = to_html("![s](attachment:s.svg)", &[("s.svg".into(), bundle)]);
+        assert!(html.contains(&format!("src=\"data:image/svg+xml;base64,{svg}\"")), "{html}");
+        let bundle = MimeBundle(vec![("image/svg+xml".into(), MimeData::Text("<svg/>".into()))]);
+        let html = to_html("![s](attachment:s.svg)", &[("s.svg".into(), bundle)]);
+        assert!(html.contains("src=\"data:image/svg+xml;base64,PHN2Zy8+\""), "{html}");
     }
 
     #[test]

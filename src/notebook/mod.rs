@@ -25,6 +25,7 @@ mod parse;
 mod syntax;
 mod terminal;
 mod text;
+mod tolerant;
 
 pub use diff::{Ignored, Options, diff};
 pub use error::Error;
@@ -33,7 +34,7 @@ pub use html::{STYLESHEET, render_html_fragment};
 pub use json::to_json;
 pub use model::Notebook;
 pub use parse::parse;
-pub use terminal::{Palette, render_terminal};
+pub use terminal::{Palette, render_terminal, render_textconv};
 
 /// How the two sides are named in every rendering (file names, `HEAD~1:nb.ipynb`, ...).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,6 +14,23 @@ pub struct Notebook {
 }
 
 impl Notebook {
+    /// Frees the base64 text of every image, keeping digest, size and validity: the text and
+    /// JSON renderings need no more, and images are most of a notebook's bytes. Called on the
+    /// old notebook before the new one is read, this keeps peak memory near one notebook's.
+    pub fn drop_image_data(&mut self) {
+        let bundles = self.cells.iter_mut().flat_map(|cell| {
+            let outputs = cell.outputs.iter_mut().map(|o| &mut o.data);
+            outputs.chain(cell.attachments.iter_mut().map(|(_, b)| b))
+        });
+        for bundle in bundles {
+            for (_, data) in &mut bundle.0 {
+                if let MimeData::Image(image) = data {
+                    image.drop_data();
+                }
+            }
+        }
+    }
+
     /// The language of code cells as the notebook declares it (`python` when it does not say).
     pub fn language(&self) -> &str {
         let info = self.metadata.get("language_info").and_then(|i| i.get("name"));
@@ -137,10 +154,15 @@ pub enum MimeData {
 /// A base64-encoded binary output. Compared by digest, never diffed byte by byte.
 #[derive(Debug, Clone)]
 pub struct Image {
-    /// The base64 text with whitespace removed (ready for a `data:` URL).
+    /// The base64 text with whitespace removed (ready for a `data:` URL); empty once
+    /// [`Notebook::drop_image_data`] kept only what the text and JSON renderings need.
     pub base64: String,
     /// SHA-256 of `base64`: equal images have equal digests whatever their line wrapping.
     pub digest: [u8; 32],
+    /// Length of `base64`, kept when the text is dropped.
+    pub base64_len: usize,
+    /// What decoding told, once the text is dropped.
+    kept_info: Option<ImageInfo>,
 }
 
 impl PartialEq for Image {
@@ -156,6 +178,8 @@ pub struct ImageInfo {
     pub bytes: Option<usize>,
     /// Width and height, read from PNG, JPEG or GIF headers.
     pub size: Option<(u32, u32)>,
+    /// The base64 decodes and, for PNG, JPEG and GIF, the data is not cut short.
+    pub valid: bool,
 }
 
 impl Image {
@@ -165,7 +189,15 @@ impl Image {
         let has_space = memchr::memchr3(b'\n', b'\r', b' ', bytes).is_some() || memchr::memchr(b'\t', bytes).is_some();
         let base64 = if has_space { text.chars().filter(|c| !c.is_ascii_whitespace()).collect() } else { text };
         let digest = Sha256::digest(base64.as_bytes()).into();
-        Self { base64, digest }
+        Self { base64_len: base64.len(), base64, digest, kept_info: None }
+    }
+
+    /// Decodes once for [`Image::info`] and frees the base64 text.
+    fn drop_data(&mut self) {
+        if self.kept_info.is_none() {
+            self.kept_info = Some(self.info());
+            self.base64 = String::new();
+        }
     }
 
     /// The first 12 hex digits of the digest, enough to tell images apart in a summary.
@@ -176,15 +208,23 @@ impl Image {
     /// Decodes the image to learn its size; only called for images that are shown.
     pub fn info(&self) -> ImageInfo {
         use base64::Engine as _;
+        if let Some(info) = self.kept_info {
+            return info;
+        }
         match base64::engine::general_purpose::STANDARD.decode(self.base64.as_bytes()) {
-            Ok(bytes) => ImageInfo { bytes: Some(bytes.len()), size: super::imagesize::dimensions(&bytes) },
-            Err(_) => ImageInfo { bytes: None, size: None },
+            Ok(bytes) => ImageInfo {
+                bytes: Some(bytes.len()),
+                size: super::imagesize::dimensions(&bytes),
+                valid: !super::imagesize::truncated(&bytes),
+            },
+            Err(_) => ImageInfo { bytes: None, size: None, valid: false },
         }
     }
 
-    /// True when the base64 decodes; a truncated image is shown as such instead of a broken picture.
+    /// True when the base64 decodes to a whole image; a truncated image is shown as such
+    /// instead of a broken picture.
     pub fn is_valid(&self) -> bool {
-        self.info().bytes.is_some()
+        self.info().valid
     }
 }
 

@@ -11,7 +11,15 @@ use super::model::{Cell, CellKind, Image, MimeBundle, MimeData, Notebook, Output
 pub fn parse(bytes: &[u8]) -> Result<Notebook, Error> {
     // A UTF-8 byte order mark is legal in notebooks saved by some Windows editors.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| Error::from_json(&e))?;
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(value) => value,
+        // What Python's json accepts and serde_json does not (NaN, lone surrogates, deep
+        // nesting) is rewritten, only on this slow path; other errors stay as they were.
+        Err(e) => match super::tolerant::rewrite(bytes) {
+            Some(rewritten) => serde_json::from_slice(&rewritten).map_err(|_| Error::from_json(&e))?,
+            None => return Err(Error::from_json(&e)),
+        },
+    };
     let Value::Object(mut top) = value else {
         return Err(Error::not_a_notebook(format!("the document is {}, not an object", kind_of(&value))));
     };
@@ -89,6 +97,12 @@ fn parse_cell(mut cell: Map<String, Value>, v3: bool) -> Cell {
 }
 
 fn parse_output(output: Value, v3: bool) -> Output {
+    if let Value::String(_) = output {
+        // Not nbformat, but Python's json and some tools write `"outputs": ["text"]`: show the
+        // text rather than an empty object.
+        let kind = OutputKind::Other { output_type: "string".to_owned(), fields: output };
+        return Output { kind, execution_count: None, data: MimeBundle::default(), metadata: Map::new() };
+    }
     let mut output = as_object(output);
     let output_type = output.get("output_type").and_then(Value::as_str).unwrap_or("unknown").to_owned();
     let metadata = take_object(&mut output, "metadata");
@@ -115,7 +129,7 @@ fn parse_output(output: Value, v3: bool) -> Output {
                 output.shift_remove("prompt_number");
                 parse_bundle(output, true)
             } else {
-                parse_bundle(take_object(&mut output, "data"), false)
+                parse_bundle(take_bundle(&mut output), false)
             };
             if output_type == "display_data" { OutputKind::DisplayData } else { OutputKind::ExecuteResult }
         }
@@ -166,6 +180,17 @@ fn v3_mime(key: &str) -> Option<&'static str> {
 // `shift_remove` keeps the other keys in file order (mime types are shown in that order).
 fn take_object(map: &mut Map<String, Value>, key: &str) -> Map<String, Value> {
     as_object(map.shift_remove(key).unwrap_or(Value::Null))
+}
+
+/// An output's `data`; a bare string (or list of strings) there is taken as its `text/plain`.
+fn take_bundle(output: &mut Map<String, Value>) -> Map<String, Value> {
+    match output.shift_remove("data") {
+        Some(text @ Value::String(_)) => Map::from_iter([("text/plain".to_owned(), text)]),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            Map::from_iter([("text/plain".to_owned(), Value::Array(items))])
+        }
+        other => as_object(other.unwrap_or(Value::Null)),
+    }
 }
 
 fn as_object(value: Value) -> Map<String, Value> {
@@ -232,13 +257,10 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(error(text), expected, "{text:?}");
         }
-        // Nesting is bounded by serde_json's recursion limit, named plainly; 127 levels parse.
+        // Nesting deeper than serde_json's limit is read as Python's json reads it (tolerant.rs).
         let deep =
             format!("{{\"cells\": [], \"metadata\": {{\"x\": {}{}}}}}", "[".repeat(100_000), "]".repeat(100_000));
-        assert_eq!(
-            error(&deep),
-            "invalid JSON at line 1, column 158: it nests arrays and objects deeper than 128 levels"
-        );
+        assert_eq!(error(&deep), "");
         let fine = format!("{{\"cells\": [], \"metadata\": {{\"x\": {}{}}}}}", "[".repeat(125), "]".repeat(125));
         assert_eq!(error(&fine), "");
     }

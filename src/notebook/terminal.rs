@@ -5,11 +5,12 @@
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Effects, Style};
+use sha2::Digest as _;
 
 use super::Labels;
 use super::diff::{CellDiff, NotebookDiff, OutputDiff, PartChange, Status, error_text, mime_text};
 use super::lines::{LineDiff, LineTag};
-use super::model::{Cell, Image, MimeData, Output, OutputKind};
+use super::model::{Cell, Image, MimeData, Notebook, Output, OutputKind};
 use super::text::terminal_safe;
 
 /// Lines of unchanged text kept around each change.
@@ -59,17 +60,19 @@ impl Palette {
     }
 }
 
-/// Writes the diff as text. Writes nothing when the notebooks do not differ.
+/// Writes the diff as text. Writes nothing when the notebooks do not differ, unless a side is
+/// `/dev/null` (git's added or deleted file): an empty notebook added still gets its header.
 pub fn render_terminal(
     diff: &NotebookDiff<'_>,
     labels: &Labels,
     palette: &Palette,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    if !diff.has_changes() {
+    let whole_file = [&labels.old, &labels.new].iter().any(|l| *l == "/dev/null");
+    if !diff.has_changes() && !whole_file {
         return Ok(());
     }
-    let mut r = Renderer { out, p: palette };
+    let mut r = Renderer { out, p: palette, output_lines: MAX_OUTPUT_LINES };
     let file = palette.file;
     writeln!(r.out, "{file}--- {}{file:#}", terminal_safe(&labels.old))?;
     writeln!(r.out, "{file}+++ {}{file:#}", terminal_safe(&labels.new))?;
@@ -80,12 +83,33 @@ pub fn render_terminal(
     for cell in diff.cells.iter().filter(|c| c.is_change()) {
         r.cell(cell)?;
     }
+    if !diff.has_changes() {
+        let what = if labels.old == "/dev/null" { "added" } else { "deleted" };
+        r.header(&format!("notebook {what}: no cells"))?;
+    }
+    Ok(())
+}
+
+/// Writes one notebook as plain text for git's `textconv` (`git log -p`, `git show`): every
+/// cell under a `## <kind> cell` header (with its id when it has one), its source, and its
+/// outputs as the diff shows added ones, uncut; no cell numbers or execution counts, so that
+/// inserting a cell or re-running the notebook changes only the lines that really changed.
+pub fn render_textconv(notebook: &Notebook, out: &mut dyn Write) -> io::Result<()> {
+    let palette = Palette::default();
+    let mut r = Renderer { out, p: &palette, output_lines: usize::MAX };
+    for cell in &notebook.cells {
+        let id = cell.id.as_deref().map(|id| format!(" {id}")).unwrap_or_default();
+        r.header(&terminal_safe(&format!("{} cell{id}", cell.kind.as_str())))?;
+        r.whole_cell(cell, Sign::Plain)?;
+    }
     Ok(())
 }
 
 struct Renderer<'w, 'p> {
     out: &'w mut dyn Write,
     p: &'p Palette,
+    /// Lines of an added or deleted output shown before the rest is summarised.
+    output_lines: usize,
 }
 
 impl Renderer<'_, '_> {
@@ -117,11 +141,23 @@ impl Renderer<'_, '_> {
     }
 
     fn changed_cell(&mut self, cell: &CellDiff<'_>) -> io::Result<()> {
+        if let Some((old, new)) = cell.id {
+            self.section(&format!("id {} → {}", terminal_safe(old), terminal_safe(new)))?;
+        }
         if let Some(source) = &cell.source {
             self.line_diff("source", source)?;
         }
-        if cell.attachments_changed {
-            self.section("attachments changed")?;
+        for attachment in &cell.attachments {
+            self.section(&format!("attachment {}", terminal_safe(attachment.name)))?;
+            for (sign, bundle) in [(Sign::Delete, attachment.old), (Sign::Insert, attachment.new)] {
+                for (mime, data) in bundle.map_or(&[][..], |b| &b.0[..]) {
+                    self.signed(sign, &data_summary(mime, data))?;
+                }
+            }
+        }
+        if cell.attachments_changed && cell.attachments.is_empty() {
+            // Same names and contents in another order.
+            self.section("attachments reordered")?;
         }
         for output in cell.outputs.iter().filter(|o| o.status != Status::Unchanged) {
             self.output_diff(output)?;
@@ -176,15 +212,15 @@ impl Renderer<'_, '_> {
         match &output.kind {
             OutputKind::Stream { text, .. } => {
                 self.section(&format!("output {} ({label})", k + 1))?;
-                return self.text_lines(text, sign, MAX_OUTPUT_LINES);
+                return self.text_lines(text, sign, self.output_lines);
             }
             OutputKind::Error { .. } => {
                 self.section(&format!("output {} ({label})", k + 1))?;
-                return self.text_lines(&error_text(output), sign, MAX_OUTPUT_LINES);
+                return self.text_lines(&error_text(output), sign, self.output_lines);
             }
             OutputKind::Other { fields, .. } => {
                 self.section(&format!("output {} ({label})", k + 1))?;
-                return self.text_lines(&super::text::canonical_json(fields), sign, MAX_OUTPUT_LINES);
+                return self.text_lines(&super::text::canonical_json(fields), sign, self.output_lines);
             }
             OutputKind::DisplayData | OutputKind::ExecuteResult => {}
         }
@@ -199,7 +235,7 @@ impl Renderer<'_, '_> {
             let others: Vec<&str> = bundle.iter().map(|(m, _)| m.as_str()).filter(|m| m != mime).collect();
             let also = if others.is_empty() { String::new() } else { format!(", also {}", others.join(", ")) };
             self.section(&terminal_safe(&format!("output {} ({label}) {mime}{also}", k + 1)))?;
-            self.text_lines(&mime_text(data), sign, MAX_OUTPUT_LINES)?;
+            self.text_lines(&mime_text(data), sign, self.output_lines)?;
         } else {
             self.section(&format!("output {} ({label})", k + 1))?;
         }
@@ -263,8 +299,9 @@ impl Renderer<'_, '_> {
 
     fn signed(&mut self, sign: Sign, text: &str) -> io::Result<()> {
         let (c, style) = match sign {
-            Sign::Insert => ('+', self.p.insert),
-            Sign::Delete => ('-', self.p.delete),
+            Sign::Insert => ("+", self.p.insert),
+            Sign::Delete => ("-", self.p.delete),
+            Sign::Plain => ("", Style::new()),
         };
         writeln!(self.out, "{style}{c}{}{style:#}", terminal_safe(text.strip_suffix('\r').unwrap_or(text)))
     }
@@ -274,6 +311,8 @@ impl Renderer<'_, '_> {
 enum Sign {
     Insert,
     Delete,
+    /// No sign: a whole notebook as text (`render_textconv`).
+    Plain,
 }
 
 /// One line about an image: `image/png 2×2, 70 bytes, sha256 4f2a9c01b3d2`.
@@ -281,8 +320,23 @@ pub(super) fn image_summary(mime: &str, image: &Image) -> String {
     let info = image.info();
     let size = info.size.map(|(w, h)| format!(" {w}×{h},")).unwrap_or_default();
     match info.bytes {
+        Some(bytes) if !info.valid => {
+            format!("{mime}{size} {}, invalid: truncated, sha256 {}", human_bytes(bytes), image.short_digest())
+        }
         Some(bytes) => format!("{mime}{size} {}, sha256 {}", human_bytes(bytes), image.short_digest()),
-        None => format!("{mime}: invalid base64 ({} characters), sha256 {}", image.base64.len(), image.short_digest()),
+        None => format!("{mime}: invalid base64 ({} characters), sha256 {}", image.base64_len, image.short_digest()),
+    }
+}
+
+/// One line about a mime value: images as [`image_summary`], text by size and digest.
+fn data_summary(mime: &str, data: &MimeData) -> String {
+    match data {
+        MimeData::Image(image) => image_summary(mime, image),
+        other => {
+            let text = mime_text(other);
+            let digest = sha2::Sha256::digest(text.as_bytes());
+            format!("{mime} {}, sha256 {}", human_bytes(text.len()), hex::encode(&digest[..6]))
+        }
     }
 }
 

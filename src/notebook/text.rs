@@ -57,8 +57,12 @@ pub fn terminal_safe(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// Pretty-prints JSON with object keys sorted, so that key order never shows as a change.
+/// Pretty-prints JSON with object keys sorted, so that key order never shows as a change. A
+/// bare string (an output that is only a string) is shown as its text.
 pub fn canonical_json(value: &Value) -> String {
+    if let Value::String(text) = value {
+        return text.clone();
+    }
     fn sorted(value: &Value) -> Value {
         match value {
             Value::Object(map) => {

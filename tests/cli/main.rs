@@ -22,6 +22,7 @@ mod layering;
 mod live;
 mod ls;
 mod mlflow;
+mod nbalign;
 mod nbdiff;
 mod output;
 mod packaging;

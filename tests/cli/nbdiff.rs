@@ -139,9 +139,11 @@ fn inserted_cells_and_changed_images() {
     assert_eq!(part["name"], "image/png");
     assert_eq!(part["old"]["width"], 2);
     assert_ne!(part["old"]["base64_sha256"], part["new"]["base64_sha256"]);
-    // Same image on both sides (--1 and --2 differ in markdown only).
+    // Same image on both sides (--1 and --2 differ in markdown only). The markdown was rewritten
+    // (`Ipsum lorem:` to `Foo bar, foo bar, the quick brown fox:`): unrelated text, so a delete
+    // and an insert, as nbdime shows it, not an edit.
     let diff = json_diff(&env, "apap--1.ipynb", "apap--2.ipynb", &[]);
-    assert_eq!(statuses(&diff), ["modified"]);
+    assert_eq!(statuses(&diff), ["added", "deleted"]);
     assert_eq!(diff["cells"][0]["kind"], "markdown");
 }
 
@@ -213,10 +215,9 @@ fn terminal_output_reads_like_git_diff() {
         ),
         "{text}"
     );
-    assert!(
-        text.contains("@@ output 1 (error SyntaxError) traceback @@\n-NameError: name 'hello' is not defined\n"),
-        "{text}"
-    );
+    // The traceback ends with the error line: it is not repeated above it.
+    assert!(text.contains("@@ output 1 (error SyntaxError) traceback @@\n-------"), "{text}");
+    assert_eq!(text.matches("NameError: name 'hello' is not defined").count(), 1, "{text}");
     assert!(text.contains("@@ output 3 (display_data) image/png @@\n-image/png 535×356, 18.2 kB, sha256 "), "{text}");
     assert!(!text.contains('\x1b'), "no colour under NO_COLOR, and no ANSI from tracebacks: {text}");
     assert!(text.contains("@@ source -2,10 +2,10 @@\n"), "long cells show hunks with positions: {text}");
@@ -393,9 +394,31 @@ fn install_makes_git_diff_use_nbdiff_and_uninstall_undoes_it() {
     copy(&env, "apap.ipynb", "new.ipynb");
     env.git(["add", "new.ipynb"]);
     let diff = env.git(["diff", "--cached", "new.ipynb"]);
-    assert!(diff.starts_with("--- a/new.ipynb\n+++ b/new.ipynb\n## cell 1 (code): added\n"), "{diff}");
+    assert!(diff.starts_with("--- /dev/null\n+++ b/new.ipynb\n## cell 1 (code): added\n"), "{diff}");
     env.git(["reset", "-q", "new.ipynb"]);
     std::fs::remove_file(env.repo.join("new.ipynb")).unwrap();
+
+    // `git log -p` and `git show` ignore external diffs: they use the textconv.
+    let config = std::fs::read_to_string(env.repo.join(".git/config")).unwrap();
+    assert!(config.contains("textconv = ") && config.contains("nbdiff --textconv"), "{config}");
+    env.git(["commit", "-q", "-am", "changed"]);
+    for args in [&["log", "-p", "-1"][..], &["show", "HEAD"][..]] {
+        let shown = env.git(args);
+        assert!(shown.contains("diff --git a/nb.ipynb b/nb.ipynb\n"), "{shown}");
+        assert!(shown.contains("-printit(3)\n+printit(4)\n"), "{args:?}: {shown}");
+        assert!(!shown.contains("\"source\""), "{args:?} shows JSON: {shown}");
+    }
+    let ext = env.git(["show", "--ext-diff", "HEAD"]);
+    assert!(ext.contains("## cell 1 (code): modified\n"), "{ext}");
+    let diff = env.git(["diff", "HEAD~1", "HEAD"]);
+    assert!(diff.contains("--- a/nb.ipynb\n+++ b/nb.ipynb\n## cell 1 (code): modified\n"), "{diff}");
+    let text = env.run(["nbdiff", "--textconv", "nb.ipynb"]);
+    assert!(text.success().starts_with("## code cell\ndef printit(x):\n"), "{text}");
+    env.write("broken.ipynb", "{ not json");
+    let text = env.run(["nbdiff", "--textconv", "broken.ipynb"]);
+    assert_eq!(text.success(), "{ not json", "a file that is not a notebook is shown as it is");
+    assert!(text.stderr.contains("shown as it is"), "{text}");
+    std::fs::remove_file(env.repo.join("broken.ipynb")).unwrap();
 
     // A broken notebook warns instead of stopping git's whole diff.
     env.write("nb.ipynb", "{ not json");
@@ -446,4 +469,192 @@ fn help_ends_with_examples() {
         text.contains("\nExamples:\n  git exp nbdiff before.ipynb after.ipynb\n  git exp nbdiff HEAD~1:"),
         "{text}"
     );
+}
+
+/// Writes a notebook of the given cells (JSON text) into the test repository.
+fn notebook_file(env: &TestEnv, name: &str, cells: &str) -> String {
+    env.write(name, &format!(r#"{{"nbformat": 4, "nbformat_minor": 4, "metadata": {{}}, "cells": [{cells}]}}"#));
+    env.repo.join(name).to_string_lossy().into_owned()
+}
+
+fn run_nbdiff(env: &TestEnv, old: &str, new: &str, extra: &[&str]) -> crate::common::Outcome {
+    let mut args = vec!["nbdiff", old, new];
+    args.extend_from_slice(extra);
+    env.run(args)
+}
+
+#[test]
+fn bidi_controls_are_shown_not_obeyed() {
+    let env = TestEnv::new();
+    let old = notebook_file(&env, "old.ipynb", "");
+    let new = notebook_file(
+        &env,
+        "new.ipynb",
+        "{\"cell_type\": \"code\", \"metadata\": {}, \"execution_count\": 1, \"source\": \"x = '\u{202e}cba'\",
+          \"outputs\": [{\"output_type\": \"stream\", \"name\": \"stdout\", \"text\": \"out \u{2066}x\u{2069}\"}]},
+         {\"cell_type\": \"markdown\", \"metadata\": {}, \"source\": \"# title \u{202e}evil\"}",
+    );
+    let text = run_nbdiff(&env, &old, &new, &[]);
+    let text = text.success();
+    let html = run_nbdiff(&env, &old, &new, &["--html", "-"]);
+    let html = html.success();
+    for (what, out) in [("terminal", text), ("html", html)] {
+        for c in ['\u{202e}', '\u{2066}', '\u{2069}'] {
+            assert!(!out.contains(c), "{what} contains {c:?}: {out}");
+        }
+        assert!(out.contains("\\u{202e}"), "{what}: {out}");
+    }
+}
+
+#[test]
+fn error_outputs_print_their_error_line_once() {
+    let env = TestEnv::new();
+    let old =
+        notebook_file(&env, "old.ipynb", r#"{"cell_type": "code", "metadata": {}, "source": "x", "outputs": []}"#);
+    let new = notebook_file(
+        &env,
+        "new.ipynb",
+        r#"{"cell_type": "code", "metadata": {}, "source": "x", "outputs": [{"output_type": "error",
+            "ename": "NameError", "evalue": "name 'x' is not defined",
+            "traceback": ["\u001b[0;31m---------\u001b[0m", "\u001b[0;31mNameError\u001b[0m: name 'x' is not defined"]}]}"#,
+    );
+    let out = run_nbdiff(&env, &old, &new, &[]);
+    assert_eq!(out.success().matches("NameError: name 'x' is not defined").count(), 1, "{out}");
+}
+
+#[test]
+fn bare_string_outputs_show_their_text() {
+    let env = TestEnv::new();
+    let old =
+        notebook_file(&env, "old.ipynb", r#"{"cell_type": "code", "metadata": {}, "source": "x", "outputs": []}"#);
+    let new = notebook_file(
+        &env,
+        "new.ipynb",
+        r#"{"cell_type": "code", "metadata": {}, "source": "x", "outputs": ["bare words",
+            {"output_type": "execute_result", "metadata": {}, "data": "bare data"}]}"#,
+    );
+    let out = run_nbdiff(&env, &old, &new, &[]);
+    let text = out.success();
+    assert!(text.contains("\n+bare words\n"), "{text}");
+    assert!(text.contains("\n+bare data\n"), "{text}");
+    assert!(!text.contains("{}"), "{text}");
+}
+
+#[test]
+fn a_truncated_png_is_invalid() {
+    let env = TestEnv::new();
+    let png = |b64: &str| {
+        format!(
+            r#"{{"cell_type": "code", "metadata": {{}}, "source": "plot()", "outputs": [{{"output_type": "display_data",
+                "metadata": {{}}, "data": {{"image/png": "{b64}"}}}}]}}"#
+        )
+    };
+    let whole = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAC0lEQVR4nGNgQAYAAA4AAamRc7EAAAAASUVORK5CYII=";
+    let cut = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAC0lEQVR4nGNg";
+    let old = notebook_file(&env, "old.ipynb", &png(whole));
+    let new = notebook_file(&env, "new.ipynb", &png(cut));
+    let out = run_nbdiff(&env, &old, &new, &["--format", "json"]);
+    out.success();
+    let part = &out.json()["cells"][0]["outputs"][0]["parts"][0];
+    assert_eq!((&part["old"]["valid"], &part["new"]["valid"]), (&Value::Bool(true), &Value::Bool(false)), "{part}");
+    let text = run_nbdiff(&env, &old, &new, &[]);
+    assert!(text.success().contains("+image/png 2×2, 45 bytes, invalid: truncated, sha256 "), "{text}");
+}
+
+#[test]
+fn attachment_changes_name_the_attachment() {
+    let env = TestEnv::new();
+    let cell = |attachments: &str| {
+        format!(
+            r#"{{"cell_type": "markdown", "metadata": {{}}, "source": "![a](attachment:a.png)", "attachments": {{{attachments}}}}}"#
+        )
+    };
+    let old = notebook_file(
+        &env,
+        "old.ipynb",
+        &cell(r#""a.png": {"image/png": "iVBORw0KGgo="}, "c.png": {"image/png": "iVBORw0KGgo="}"#),
+    );
+    let new = notebook_file(
+        &env,
+        "new.ipynb",
+        &cell(r#""a.png": {"image/png": "iVBORw0KGgoA"}, "c.png": {"image/png": "iVBORw0KGgo="}"#),
+    );
+    let out = run_nbdiff(&env, &old, &new, &[]);
+    let text = out.success();
+    assert!(text.contains("@@ attachment a.png @@\n-image/png 8 bytes, "), "{text}");
+    assert!(text.contains("\n+image/png 9 bytes, "), "{text}");
+    assert!(!text.contains("c.png"), "an unchanged attachment is not listed: {text}");
+    let json = run_nbdiff(&env, &old, &new, &["--format", "json"]);
+    json.success();
+    let attachments = &json.json()["cells"][0]["attachments"];
+    assert_eq!(attachments[0]["name"], "a.png", "{attachments}");
+    assert_eq!(attachments[0]["old"]["image/png"]["bytes"], 8, "{attachments}");
+}
+
+#[test]
+fn added_markdown_cells_show_their_source_in_html() {
+    let env = TestEnv::new();
+    let old = notebook_file(&env, "old.ipynb", "");
+    let new = notebook_file(
+        &env,
+        "new.ipynb",
+        r#"{"cell_type": "markdown", "metadata": {}, "source": "hi <script>alert(1)</script>"}"#,
+    );
+    let out = run_nbdiff(&env, &old, &new, &["--html", "-"]);
+    let html = out.success();
+    assert!(html.contains("hi &lt;script&gt;alert(1)&lt;/script&gt;"), "the source, escaped: {html}");
+    assert!(!html.contains("<script"), "{html}");
+}
+
+#[test]
+fn an_added_empty_notebook_prints_its_header() {
+    let env = TestEnv::new();
+    let empty = notebook_file(&env, "empty.ipynb", "");
+    let out = env.run(["nbdiff", "--git-driver", "empty.ipynb", "/dev/null", ".", ".", &empty, "0123", "100644"]);
+    assert_eq!(out.success(), "--- /dev/null\n+++ b/empty.ipynb\n## notebook added: no cells\n");
+}
+
+#[test]
+fn json_into_a_closed_pipe_exits_quietly() {
+    let env = TestEnv::new();
+    let old = notebook_file(&env, "old.ipynb", "");
+    let cells: Vec<String> = (0..3000)
+        .map(|k| {
+            format!(r#"{{"cell_type": "code", "metadata": {{}}, "source": "value_{k} = compute({k})", "outputs": []}}"#)
+        })
+        .collect();
+    let new = notebook_file(&env, "new.ipynb", &cells.join(","));
+    let mut cmd = env.cmd();
+    cmd.args(["nbdiff", &old, &new, "--format", "json"]);
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(first, *b"{");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn what_pythons_json_accepts_is_read() {
+    let env = TestEnv::new();
+    let deep = format!("{}1{}", "[".repeat(300), "]".repeat(300));
+    let cells = |value: &str| {
+        format!(
+            r#"{{"cell_type": "code", "metadata": {{"deep": {deep}}}, "source": "x", "outputs": [
+                {{"output_type": "execute_result", "metadata": {{}}, "data": {{"application/json": {{"v": {value}}}}}}},
+                {{"output_type": "stream", "name": "stdout", "text": "lone \ud800 surrogate"}}]}}"#
+        )
+    };
+    let old = notebook_file(&env, "old.ipynb", &cells("NaN"));
+    let new = notebook_file(&env, "new.ipynb", &cells("-Infinity"));
+    let out = run_nbdiff(&env, &old, &new, &[]);
+    let text = out.success();
+    assert!(text.contains("-  \"v\": \"NaN\"\n+  \"v\": \"-Infinity\"\n"), "{text}");
+    let same = run_nbdiff(&env, &old, &old, &["--include", "all", "--format", "json"]);
+    same.success();
+    assert_eq!(same.json()["identical"], true);
 }

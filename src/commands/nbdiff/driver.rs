@@ -1,5 +1,7 @@
 //! `nbdiff --install` and `--uninstall`: registering git-exp as git's diff driver for notebooks.
 
+use std::path::Path;
+
 use anyhow::Context as _;
 
 use super::{DRIVER, NbdiffArgs};
@@ -9,8 +11,10 @@ use crate::ui::Ui;
 
 pub fn install(ui: &mut Ui, ctx: &Ctx, args: &NbdiffArgs) -> anyhow::Result<ExitStatus> {
     let scope = if args.global { Scope::Global } else { Scope::Local };
-    let command = format!("{} nbdiff --git-driver", self_command()?);
-    let driver = DiffDriver { name: DRIVER, command: &command, pattern: "*.ipynb" };
+    let program = self_command()?;
+    let command = format!("{program} nbdiff --git-driver");
+    let textconv = format!("{program} nbdiff --textconv");
+    let driver = DiffDriver { name: DRIVER, command: &command, textconv: &textconv, pattern: "*.ipynb" };
     let config = if args.global { "global git config" } else { "repository's git config" };
     if args.install {
         let change = crate::store::setup::install_diff_driver(&ctx.cwd, scope, &driver)?;
@@ -18,7 +22,11 @@ pub fn install(ui: &mut Ui, ctx: &Ctx, args: &NbdiffArgs) -> anyhow::Result<Exit
         let verb = |changed: bool| if changed { "Added" } else { "Kept" };
         writeln!(ui.status(), "{} `*.ipynb diff={DRIVER}` in {file}.", verb(change.attributes_changed))?;
         writeln!(ui.status(), "{} diff.{DRIVER}.command = {command} in the {config}.", verb(change.config_changed))?;
-        writeln!(ui.status(), "`git diff` now shows notebooks with git exp nbdiff; `--uninstall` undoes this.")?;
+        writeln!(ui.status(), "{} diff.{DRIVER}.textconv = {textconv} in the {config}.", verb(change.config_changed))?;
+        writeln!(
+            ui.status(),
+            "`git diff` now shows notebooks with git exp nbdiff, `git log -p` and `git show` as text; `--uninstall` undoes this."
+        )?;
     } else {
         let change = crate::store::setup::uninstall_diff_driver(&ctx.cwd, scope, &driver)?;
         let file = change.attributes_file.display();
@@ -31,6 +39,20 @@ pub fn install(ui: &mut Ui, ctx: &Ctx, args: &NbdiffArgs) -> anyhow::Result<Exit
             writeln!(ui.status(), "Removed diff.{DRIVER} from the {config}.")?;
         } else {
             writeln!(ui.status(), "No diff.{DRIVER} in the {config}.")?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// `--textconv FILE`: one notebook as text on stdout. A file that is not a notebook is printed
+/// as it is, with a warning: git would otherwise stop the whole `git log -p` at it.
+pub fn textconv(ui: &mut Ui, path: &Path) -> anyhow::Result<ExitStatus> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    match crate::notebook::parse(&bytes) {
+        Ok(notebook) => crate::notebook::render_textconv(&notebook, ui.out())?,
+        Err(err) => {
+            ui.warn(format!("{}: {err}; shown as it is", path.display()));
+            ui.out().write_all(&bytes)?;
         }
     }
     Ok(ExitStatus::Success)

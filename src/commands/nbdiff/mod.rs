@@ -31,15 +31,16 @@ use crate::ui::{Format, Ui, UsageError};
 ///   git exp nbdiff --include metadata,execution-count a.ipynb b.ipynb
 ///   git exp nbdiff --exit-code a.ipynb b.ipynb
 ///   git exp nbdiff --install
+///   git exp nbdiff --textconv analysis.ipynb
 // Verbatim: clap's help wrapping would otherwise run the examples together into one paragraph.
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct NbdiffArgs {
     /// Old notebook: a file, <rev>:<path> or <run>:<path>
-    #[arg(required_unless_present_any = ["install", "uninstall", "git_driver"])]
+    #[arg(required_unless_present_any = ["install", "uninstall", "git_driver", "textconv"])]
     old: Option<String>,
     /// New notebook: a file, <rev>:<path> or <run>:<path>
-    #[arg(required_unless_present_any = ["install", "uninstall", "git_driver"])]
+    #[arg(required_unless_present_any = ["install", "uninstall", "git_driver", "textconv"])]
     new: Option<String>,
     /// Write a self-contained HTML page to FILE (`-` for stdout) instead of the text diff
     #[arg(long, value_name = "FILE")]
@@ -62,6 +63,9 @@ pub struct NbdiffArgs {
     /// With --install or --uninstall: use the global git config and attributes file
     #[arg(long)]
     global: bool,
+    /// Print one notebook as plain text, as git's textconv for `git log -p` and `git show`
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["old", "new", "install", "uninstall", "html", "exit_code"])]
+    textconv: Option<PathBuf>,
     /// Called by git as an external diff driver: PATH OLD-FILE OLD-HEX OLD-MODE NEW-FILE NEW-HEX NEW-MODE
     #[arg(long, hide = true, num_args = 7..=9, allow_hyphen_values = true, value_name = "ARG")]
     git_driver: Option<Vec<String>>,
@@ -90,12 +94,17 @@ pub fn cmd_nbdiff(ui: &mut Ui, ctx: &Ctx, args: &NbdiffArgs) -> anyhow::Result<E
     if args.install || args.uninstall {
         return driver::install(ui, ctx, args);
     }
+    if let Some(path) = &args.textconv {
+        return driver::textconv(ui, &ctx.cwd.join(path));
+    }
     // `dispatch` allowed text or json only.
     let json = ui.format() == Format::Json;
     let options = options(args);
     let mut sources = sides::Sources::new(ctx);
+    // Only the HTML page shows images; the other renderings need their digests and sizes.
+    let lean = args.html.is_none();
     let (old, new, labels) = match &args.git_driver {
-        Some(driver) => match sides::git_driver_sides(driver) {
+        Some(driver) => match sides::git_driver_sides(driver, lean) {
             Ok(sides) => sides,
             Err(err) => {
                 // git stops the whole diff when a driver fails; one bad notebook should not.
@@ -106,8 +115,8 @@ pub fn cmd_nbdiff(ui: &mut Ui, ctx: &Ctx, args: &NbdiffArgs) -> anyhow::Result<E
         None => {
             let (old_spec, new_spec) =
                 (args.old.as_deref().unwrap_or_default(), args.new.as_deref().unwrap_or_default());
-            let old = sources.load(old_spec)?;
-            let new = sources.load(new_spec)?;
+            let old = sources.load(old_spec, lean)?;
+            let new = sources.load(new_spec, lean)?;
             (old, new, Labels { old: old_spec.to_owned(), new: new_spec.to_owned() })
         }
     };

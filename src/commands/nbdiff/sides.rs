@@ -20,13 +20,14 @@ impl<'c> Sources<'c> {
     }
 
     /// Loads a file, `<rev>:<path>` or `<run>:<path>`. A file on disk wins over the other readings.
-    pub fn load(&mut self, spec: &str) -> anyhow::Result<Notebook> {
+    /// `lean` frees image data at once (`Notebook::drop_image_data`).
+    pub fn load(&mut self, spec: &str, lean: bool) -> anyhow::Result<Notebook> {
         let path = self.ctx.cwd.join(spec);
         let bytes = match (path.exists(), spec.split_once(':')) {
             (false, Some((rev, file))) if !rev.is_empty() && !file.is_empty() => self.read_revision(spec, rev, file)?,
             _ => std::fs::read(&path).with_context(|| format!("cannot read `{spec}`"))?,
         };
-        parse(spec, &bytes)
+        parse(spec, &bytes, lean)
     }
 
     fn read_revision(&mut self, spec: &str, rev: &str, file: &str) -> anyhow::Result<Vec<u8>> {
@@ -86,12 +87,16 @@ struct SideError {
     source: notebook::Error,
 }
 
-fn parse(label: &str, bytes: &[u8]) -> anyhow::Result<Notebook> {
-    notebook::parse(bytes).map_err(|source| SideError { label: label.to_owned(), source }.into())
+fn parse(label: &str, bytes: &[u8], lean: bool) -> anyhow::Result<Notebook> {
+    let mut notebook = notebook::parse(bytes).map_err(|source| SideError { label: label.to_owned(), source })?;
+    if lean {
+        notebook.drop_image_data();
+    }
+    Ok(notebook)
 }
 
 /// The sides git passes to an external diff driver: `/dev/null` for an added or deleted file.
-pub fn git_driver_sides(args: &[String]) -> anyhow::Result<(Notebook, Notebook, Labels)> {
+pub fn git_driver_sides(args: &[String], lean: bool) -> anyhow::Result<(Notebook, Notebook, Labels)> {
     let [path, old_file, _, _, new_file, _, _, rest @ ..] = args else {
         return Err(UsageError::new("--git-driver takes the 7 or 9 arguments git passes").into());
     };
@@ -101,8 +106,10 @@ pub fn git_driver_sides(args: &[String]) -> anyhow::Result<(Notebook, Notebook, 
             return Ok(Notebook::default());
         }
         let bytes = std::fs::read(file).with_context(|| format!("cannot read `{file}` for {label}"))?;
-        parse(label, &bytes)
+        parse(label, &bytes, lean)
     };
-    let labels = Labels { old: format!("a/{path}"), new: format!("b/{new_path}") };
+    // As git heads its own diff: `/dev/null` names the missing side of an added or deleted file.
+    let label = |file: &str, name: String| if file == "/dev/null" { file.to_owned() } else { name };
+    let labels = Labels { old: label(old_file, format!("a/{path}")), new: label(new_file, format!("b/{new_path}")) };
     Ok((read(old_file, &labels.old)?, read(new_file, &labels.new)?, labels))
 }
