@@ -278,3 +278,26 @@ fn large_untracked_files_and_excludes_stay_out_of_the_snapshot() {
     assert!(files.contains("small.txt") && !files.contains("big.bin") && !files.contains("data/"), "{files}");
     assert!(show_file(&env, id, ".git-exp/run.toml").contains("path = \"big.bin\""));
 }
+
+/// The snapshot is the working tree whatever the index holds: a clean index (git's cache tree
+/// equal to HEAD's, which lets the snapshot skip comparing HEAD with the index), a staged new
+/// file, and a staged edit edited again on disk.
+#[test]
+fn the_code_snapshot_is_the_working_tree_with_or_without_staged_changes() {
+    let env = TestEnv::with_commit();
+    env.write("train.py", "print('edited')\n");
+    env.run(["run", "--", "true"]).success();
+    let show = |path: &str| {
+        let id = env.run_ids()[0].clone();
+        env.git(["show", &format!("refs/git-exp/runs/{id}:{path}")])
+    };
+    assert_eq!(show("train.py"), "print('edited')\n", "an unstaged edit, clean index");
+
+    env.write("new.py", "x = 1\n");
+    env.git(["add", "new.py", "train.py"]);
+    env.write("train.py", "print('edited twice')\n");
+    env.run(["run", "--", "true"]).success();
+    assert_eq!(show("new.py"), "x = 1\n", "a staged new file");
+    assert_eq!(show("train.py"), "print('edited twice')\n", "the file on disk, not the staged one");
+    assert_eq!(env.git(["diff", "--cached", "--name-only"]), "new.py\ntrain.py\n", "the index is untouched");
+}
