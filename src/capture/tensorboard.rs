@@ -24,6 +24,30 @@ const MTIME_SLACK: Duration = Duration::from_secs(2);
 pub struct Watch {
     dirs: Vec<PathBuf>,
     since: SystemTime,
+    /// The event files there before the run (size and modification time), looked up in the
+    /// background while the command runs.
+    before: std::thread::JoinHandle<HashMap<PathBuf, FileState>>,
+}
+
+/// What a file looked like: unchanged, it holds nothing of this run.
+type FileState = (u64, SystemTime);
+
+/// The event files under `dirs` last modified before `since`, with their state. A file the
+/// command creates or appends to before the search reaches it is newer, so it is left out
+/// and read as the run's own.
+fn files_before(dirs: &[PathBuf], since: SystemTime) -> HashMap<PathBuf, FileState> {
+    let mut before = HashMap::new();
+    for dir in dirs {
+        for file in logdir::find_event_files(dir, None).files {
+            if let Ok(meta) = std::fs::metadata(&file)
+                && let Ok(modified) = meta.modified()
+                && modified < since
+            {
+                before.insert(file, (meta.len(), modified));
+            }
+        }
+    }
+    before
 }
 
 impl Watch {
@@ -35,13 +59,17 @@ impl Watch {
         // times the command writes, which `GIT_EXP_NOW` does not move.
         #[allow(clippy::disallowed_methods)]
         let since = SystemTime::now();
-        Self { dirs, since }
+        let before = {
+            let dirs = dirs.clone();
+            std::thread::spawn(move || files_before(&dirs, since))
+        };
+        Self { dirs, since, before }
     }
 
     /// Reads the event files written during the run: scalars go to `series`, images into the
     /// spool's artifacts (`media/<key>/<step>.<ext>`). Returns warnings; a corrupt file is one
     /// of them and the rest is still read.
-    pub fn collect(&self, series: &mut SeriesSet, artifacts: &Path) -> Vec<String> {
+    pub fn collect(self, series: &mut SeriesSet, artifacts: &Path) -> Vec<String> {
         let mut sink = RunSink { series, artifacts, notices: Vec::new() };
         let since_files = self.since.checked_sub(MTIME_SLACK).unwrap_or(self.since);
         let since_events = self.since.duration_since(SystemTime::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
@@ -55,6 +83,18 @@ impl Watch {
         }
         files.sort();
         files.dedup();
+        // A file older than the run and unchanged is another run's: left out, whatever the
+        // clock says (a run started within a second of the last one ended). Only one written in
+        // the last moments before the start may be this run's after all, on a file system with
+        // coarse times (whole seconds): its events are filtered by time below.
+        let before = self.before.join().unwrap_or_default();
+        let state = |file: &Path| {
+            let meta = std::fs::metadata(file).ok()?;
+            Some((meta.len(), meta.modified().ok()?))
+        };
+        let unchanged = |file: &Path| before.get(file).filter(|old| state(file).as_ref() == Some(*old));
+        let coarse = |t: SystemTime| t.duration_since(SystemTime::UNIX_EPOCH).is_ok_and(|d| d.subsec_nanos() == 0);
+        files.retain(|file| unchanged(file).is_none_or(|&(_, modified)| modified >= since_files && coarse(modified)));
         let groups = logdir::group_by_dir(&files);
         let common = common_ancestor(groups.keys());
         let mut reader = Reader::default();
@@ -63,7 +103,15 @@ impl Watch {
             // directory's path below their common ancestor goes in front of its tags.
             let prefix = if groups.len() == 1 { String::new() } else { format!("{}/", logdir::relative(&common, dir)) };
             for file in files {
-                if let Err(e) = reader.read_file(file, &prefix, Some(since_events - 1.0), &mut sink) {
+                // A file that was there before the run holds older events too: only those
+                // written since it started are this run's (a second's slack when it changed;
+                // none when only its time made it a candidate). A new file is all this run's.
+                let since = match (before.contains_key(file), unchanged(file).is_some()) {
+                    (false, _) => None,
+                    (true, false) => Some(since_events - 1.0),
+                    (true, true) => Some(since_events),
+                };
+                if let Err(e) = reader.read_file(file, &prefix, since, &mut sink) {
                     sink.notices.push(format!("{e:#}"));
                 }
             }
