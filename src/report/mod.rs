@@ -64,6 +64,10 @@ pub struct Options {
     /// Which way each metric should go (exp.toml `[metrics]`): these metrics come first in the
     /// runs table, and the sweep views show the first of them.
     pub goals: std::collections::BTreeMap<String, crate::diff::Goal>,
+    /// The points read so far from the spools of running runs (`--watch`), by run id then
+    /// metric: their pages chart them until the run ends and its series are committed. Not part
+    /// of any unit's key: a running run's page is rewritten at every build anyway.
+    pub live: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<crate::store::Point>>>,
 }
 
 /// What the templates get about the site as a whole.
