@@ -109,7 +109,8 @@ pub fn runs_script(runs: &[Run], now: jiff::Timestamp, page: usize) -> String {
         })
         .collect();
     let list = script_json(&serde_json::Value::Array(list));
-    let runs = if page > 1 { format!("gitExp.setRuns({list}, {page});\n") } else { format!("gitExp.setRuns({list});\n") };
+    let runs =
+        if page > 1 { format!("gitExp.setRuns({list}, {page});\n") } else { format!("gitExp.setRuns({list});\n") };
     // A pinned clock (tests, reproducible builds) is the filter's "now"; otherwise the browser
     // counts `7d ago` from its own clock, and the file stays the same from build to build.
     if crate::clock::is_pinned() { format!("gitExp.now = \"{}\";\n{runs}", crate::clock::rfc3339(now)) } else { runs }

@@ -130,7 +130,9 @@ pub(crate) struct Context<'a> {
 
 impl Context<'_> {
     /// The key of a unit built from `runs`: their commits and shown statuses plus the options.
-    /// A running run's page shows a duration up to now, so it is always rewritten.
+    /// A running run's page shows a duration up to now, and under `--watch` the metrics read
+    /// from its spool so far: both are part of its key (the clock alone would not do when it
+    /// is pinned).
     fn unit_key(&self, runs: &[&Run]) -> String {
         let mut hasher = Sha256::new();
         hasher.update(self.options_key.as_bytes());
@@ -139,6 +141,9 @@ impl Context<'_> {
             hasher.update(run.status.as_str().as_bytes());
             if run.record.ended.is_none() {
                 hasher.update(crate::clock::rfc3339(self.now).as_bytes());
+                for (key, m) in &run.record.metrics {
+                    hasher.update(format!("{key}\0{}\0{}\0", m.count, m.last_step).as_bytes());
+                }
             }
         }
         hex::encode(hasher.finalize())

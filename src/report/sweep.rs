@@ -143,7 +143,9 @@ pub fn render(runs: &[&Run], metric: &str, goals: &BTreeMap<String, Goal>) -> Op
     Some(SweepView {
         metric: metric.to_owned(),
         choices: {
-            let mut c = choices(runs, goals);
+            // Only metrics of the runs drawn: the lines of the others are not in the chart.
+            let drawn: Vec<&Run> = kept.iter().map(|(r, _)| *r).collect();
+            let mut c = choices(&drawn, goals);
             if !c.iter().any(|k| k == metric) {
                 c.insert(0, metric.to_owned());
             }

@@ -55,6 +55,10 @@ def main():
                 failures.append(f"the running run's chart did not grow past {before} points")
         if shots:
             os.makedirs(shots, exist_ok=True)
+            try:  # a reload may be under way: the screenshot is then of the page as it loads
+                browser.evaluate("window.scrollTo(0, 0)", timeout=5)
+            except Exception:
+                pass
             browser.screenshot(os.path.join(shots, "live-running.png"))
         open(release, "w").close()
         if not wait_for_page(browser, "document.querySelector('.status.s-completed') !== null", 60):

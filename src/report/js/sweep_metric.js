@@ -72,7 +72,7 @@
     var height = Number(svg.getAttribute("data-height"));
     var lines = Array.prototype.slice.call(svg.querySelectorAll(".lines polyline[data-run]"));
     var ids = lines.map(function (l) { return l.getAttribute("data-run"); });
-    var name = axis.g.querySelector("text");
+    var name = axis.g.querySelector("text"), first = select.value;
 
     function redraw(metric, vals) {
       var known = ids.filter(function (id) { return vals[id] !== undefined; });
@@ -107,9 +107,11 @@
         axis.g.insertBefore(label, strip);
       });
       svg.setAttribute("data-metric", metric);
-      var missing = ids.length - known.length;
-      status.textContent = missing ?
-        missing + " of " + ids.length + " runs without " + metric + " are hidden" : "";
+      var missing = ids.length - known.length, notes = [];
+      if (missing) notes.push(missing + " of " + ids.length + " runs without " + metric + " hidden");
+      // The importance table and the scatters are not redrawn: say which metric they show.
+      if (metric !== first) notes.push("the table and scatters below are for " + first);
+      status.textContent = notes.join("; ");
       redrawn();
     }
     select.addEventListener("change", function () {
