@@ -246,10 +246,22 @@ fn live_chart(
         return;
     }
     let drawn = chart::render(metric, ctx.options.x_axis, &[Line { points: xy }]);
+    // The watcher keeps a bounded number of points per metric (capture::live::KEPT_POINTS).
+    let read = run.record.metrics.get(metric).map_or(0, |m| m.count);
+    let thinned = (read > points.len() as u64).then(|| {
+        format!(
+            "Drawn from {} of the {read} points read so far (the lowest and highest of each few kept).",
+            points.len()
+        )
+    });
+    let note = match (thinned, chart_note(&drawn)) {
+        (Some(a), Some(b)) => Some(format!("{a} {b}")),
+        (a, b) => a.or(b),
+    };
     charts.push(ChartView {
         key: metric.to_owned(),
         anchor: Some(format!("metric-{metric}")),
-        note: chart_note(&drawn),
+        note,
         svg: drawn.svg,
         csv: None,
         run_ids: run.id().as_str().to_owned(),

@@ -108,7 +108,7 @@
       });
       svg.setAttribute("data-metric", metric);
       var missing = ids.length - known.length, notes = [];
-      if (missing) notes.push(missing + " of " + ids.length + " runs without " + metric + " hidden");
+      if (missing) notes.push(missing + " of " + ids.length + " runs lack " + metric + ": hidden");
       // The importance table and the scatters are not redrawn: say which metric they show.
       if (metric !== first) notes.push("the table and scatters below are for " + first);
       status.textContent = notes.join("; ");
