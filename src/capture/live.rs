@@ -8,10 +8,14 @@ use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use crate::store::spool::{METRICS_FILE, OUTPUT_FILE, SCRAPED_FILE, SYSTEM_FILE};
-use crate::store::{MetricSummary, Run, Status, Store};
+use crate::store::{MetricSummary, Point, Run, Status, Store};
 
 /// The last values kept per metric for a sparkline.
 pub const KEPT_VALUES: usize = 256;
+/// Points kept per metric for the charts of a live run page (`report --watch`). Past this the
+/// points are thinned to half (the lowest and highest of each four), so memory stays bounded
+/// however long the run, and spikes still show.
+pub const KEPT_POINTS: usize = 8192;
 /// At most this much of a metric file is read per poll, so a huge burst cannot stall a redraw.
 const READ_PER_POLL: u64 = 4 << 20;
 /// A metric line longer than this is skipped (as the recorder would count it malformed).
@@ -34,6 +38,8 @@ pub struct LiveSeries {
     finite: u64,
     /// The most recent values, oldest first, at most [`KEPT_VALUES`].
     pub recent: VecDeque<f64>,
+    /// Every point so far in the order read, thinned past [`KEPT_POINTS`] (see [`thin`]).
+    pub points: Vec<Point>,
 }
 
 impl LiveSeries {
@@ -84,10 +90,13 @@ impl Follower {
             tail.read_lines(&mut lines);
         }
         let grew = !lines.is_empty();
+        // A line without a time gets the time it was read, as the recorder gives it the time
+        // it arrived.
+        let read_at = crate::clock::unix_seconds(crate::clock::now());
         for line in lines {
-            let (step, values) = super::metrics::line_values(&line);
+            let (step, time, values) = super::metrics::line_values(&line);
             for (key, value) in values {
-                self.push(&key, step, value);
+                self.push(&key, step, value, time.unwrap_or(read_at));
             }
         }
         grew
@@ -98,7 +107,12 @@ impl Follower {
         self.series.iter().map(|(k, s)| (k.clone(), s.summary())).collect()
     }
 
-    fn push(&mut self, key: &str, step: Option<i64>, value: f64) {
+    /// Every metric's points so far, for the charts of a live run's page.
+    pub fn points(&self) -> BTreeMap<String, Vec<Point>> {
+        self.series.iter().map(|(k, s)| (k.clone(), s.points.clone())).collect()
+    }
+
+    fn push(&mut self, key: &str, step: Option<i64>, value: f64, time: f64) {
         let series = self.series.entry(key.to_owned()).or_default();
         series.last_step = step.unwrap_or(if series.count == 0 { 0 } else { series.last_step.saturating_add(1) });
         if series.count == 0 {
@@ -116,7 +130,29 @@ impl Follower {
             series.recent.pop_front();
         }
         series.recent.push_back(value);
+        if series.points.len() >= KEPT_POINTS {
+            thin(&mut series.points);
+        }
+        series.points.push(Point { step: series.last_step, value, time });
     }
+}
+
+/// Halves `points`: of each four in a row, the lowest and the highest are kept, in their order
+/// (a NaN counts as neither, so a group of NaNs keeps its first two), so a chart of what is left
+/// has the envelope of the whole series.
+fn thin(points: &mut Vec<Point>) {
+    let mut kept = Vec::with_capacity(points.len() / 2 + 2);
+    for group in points.chunks(4) {
+        let lo = (0..group.len()).min_by(|a, b| group[*a].value.total_cmp(&group[*b].value).then(a.cmp(b)));
+        let hi = (0..group.len()).max_by(|a, b| group[*a].value.total_cmp(&group[*b].value).then(b.cmp(a)));
+        let (Some(lo), Some(hi)) = (lo, hi) else { continue };
+        let (first, second) = (lo.min(hi), lo.max(hi));
+        kept.push(group[first]);
+        if second != first {
+            kept.push(group[second]);
+        }
+    }
+    *points = kept;
 }
 
 /// The running runs of a report being watched (`report --watch`), each followed from where the
@@ -141,6 +177,11 @@ impl LiveRuns {
             while follower.poll() {}
             run.record.metrics = follower.summaries();
         }
+    }
+
+    /// The points read so far of every followed run, by run id: the charts of their pages.
+    pub fn points(&self) -> BTreeMap<String, BTreeMap<String, Vec<Point>>> {
+        self.followers.iter().map(|(id, f)| (id.clone(), f.points())).collect()
     }
 }
 
@@ -233,6 +274,21 @@ mod tests {
             (summary.first, summary.min, summary.max, summary.mean, summary.first_step),
             (3.0, 1.0, 3.0, 2.0, 0)
         );
+    }
+
+    #[test]
+    fn keeps_points_bounded_with_their_envelope() {
+        let mut follower = Follower::new(Path::new("/nonexistent"));
+        for i in 0..(KEPT_POINTS as i64 * 3) {
+            // A spike of 100 at one step among values near 0.
+            let value = if i == 12_345 { 100.0 } else { (i % 7) as f64 / 10.0 };
+            follower.push("loss", Some(i), value, 0.0);
+        }
+        let points = &follower.series["loss"].points;
+        assert!(points.len() <= KEPT_POINTS && points.len() > KEPT_POINTS / 4, "{}", points.len());
+        assert!(points.windows(2).all(|w| w[0].step < w[1].step), "in step order");
+        assert!(points.iter().any(|p| p.value == 100.0), "the spike is kept");
+        assert_eq!(points.last().map(|p| p.step), Some(KEPT_POINTS as i64 * 3 - 1), "the newest point is kept");
     }
 
     #[test]

@@ -181,11 +181,11 @@ struct Line {
     problem: Option<String>,
 }
 
-/// The step and the usable values of one metrics line (`{"step": 3, "loss": 0.4}`), for
-/// following a run live (`capture::live`): a malformed line or value gives nothing, as the
+/// The step, the time and the usable values of one metrics line (`{"step": 3, "loss": 0.4}`),
+/// for following a run live (`capture::live`): a malformed line or value gives nothing, as the
 /// recorder would keep nothing of it.
-pub fn line_values(line: &[u8]) -> (Option<i64>, Vec<(String, f64)>) {
-    let Ok(parsed) = parse_line(line.trim_ascii()) else { return (None, Vec::new()) };
+pub fn line_values(line: &[u8]) -> (Option<i64>, Option<f64>, Vec<(String, f64)>) {
+    let Ok(parsed) = parse_line(line.trim_ascii()) else { return (None, None, Vec::new()) };
     let values = parsed
         .values
         .into_iter()
@@ -195,7 +195,7 @@ pub fn line_values(line: &[u8]) -> (Option<i64>, Vec<(String, f64)>) {
             _ => None,
         })
         .collect();
-    (parsed.step, values)
+    (parsed.step, parsed.time.filter(|t| t.is_finite()), values)
 }
 
 /// Parses a metrics line. Python's `json.dumps` writes `NaN` and `Infinity`, which are not JSON;

@@ -95,6 +95,7 @@ fn write_report(store: &Store, dir: &Path) -> anyhow::Result<&'static str> {
         series_csv: true,
         compares: vec![compare],
         goals: crate::config::Config::load(Some(dir))?.metrics,
+        live: std::collections::BTreeMap::new(),
     };
     report::generate(store, &runs, &options, &dir.join(SITE), &indicatif::ProgressBar::hidden())?;
     Ok(SITE)

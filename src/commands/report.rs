@@ -109,9 +109,10 @@ fn build(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs, live: Option<&mut LiveRuns>)
         .map(|group| group.iter().map(|spec| spec.resolve(&listing.runs).cloned()).collect::<Result<Vec<Run>, _>>())
         .collect::<Result<Vec<_>, _>>()?;
     let mut runs = select_runs(&listing.runs, args, &filters, &compares);
-    if let Some(live) = live {
+    let live = live.map(|live| {
         live.overlay(&store, &mut runs);
-    }
+        live.points()
+    });
 
     let title = args.title.clone().unwrap_or_else(|| {
         let root = store.root();
@@ -129,6 +130,7 @@ fn build(ui: &mut Ui, ctx: &Ctx, args: &ReportArgs, live: Option<&mut LiveRuns>)
         series_csv: args.series_csv,
         compares,
         goals: crate::config::Config::load(store.workdir())?.metrics,
+        live: live.unwrap_or_default(),
     };
     let bar = ui.progress(0, "writing report");
     let outcome = report::generate(&store, &runs, &options, &out, &bar);

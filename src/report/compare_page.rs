@@ -107,7 +107,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, group: &[Run]) -> Result<Written,
         sweep: {
             let refs: Vec<&Run> = group.iter().collect();
             super::sweep::pick_metric(&refs, &ctx.options.goals)
-                .and_then(|m| super::sweep::render(&refs, m, ctx.options.goals.get(m).copied()))
+                .and_then(|m| super::sweep::render(&refs, m, &ctx.options.goals))
         },
         artifacts,
         media,

@@ -91,8 +91,10 @@ pub fn run_script(
     format!("gitExp.addRun({});\n", script_json(&value))
 }
 
-/// `data/runs.js`: every run's record as `ls --format json` prints it, for the table's filter.
-pub fn runs_script(runs: &[Run], now: jiff::Timestamp) -> String {
+/// `data/runs.js` (`data/runs-<page>.js` for later pages of the table): every run's record as
+/// `ls --format json` prints it, for the table's filter. A later page's script names its page,
+/// so that the filter of another page can load it beside its own (docs/REPORT.md).
+pub fn runs_script(runs: &[Run], now: jiff::Timestamp, page: usize) -> String {
     let list: Vec<serde_json::Value> = runs
         .iter()
         .map(|run| {
@@ -106,7 +108,9 @@ pub fn runs_script(runs: &[Run], now: jiff::Timestamp) -> String {
             v
         })
         .collect();
-    let runs = format!("gitExp.setRuns({});\n", script_json(&serde_json::Value::Array(list)));
+    let list = script_json(&serde_json::Value::Array(list));
+    let runs =
+        if page > 1 { format!("gitExp.setRuns({list}, {page});\n") } else { format!("gitExp.setRuns({list});\n") };
     // A pinned clock (tests, reproducible builds) is the filter's "now"; otherwise the browser
     // counts `7d ago` from its own clock, and the file stays the same from build to build.
     if crate::clock::is_pinned() { format!("gitExp.now = \"{}\";\n{runs}", crate::clock::rfc3339(now)) } else { runs }
@@ -128,6 +132,14 @@ mod tests {
         assert_eq!(round_to(0.123456789, 4), 0.1235);
         assert_eq!(round_to(123456789.0, 5), 123460000.0);
         assert_eq!(script_json(&json!({"a": "</script>"})), "{\"a\":\"\\u003c/script>\"}");
+    }
+
+    #[test]
+    fn later_pages_name_their_page() {
+        let now: jiff::Timestamp = "2026-11-23T10:00:00Z".parse().expect("time");
+        let (first, second) = (runs_script(&[], now, 1), runs_script(&[], now, 2));
+        assert!(first.ends_with("gitExp.setRuns([]);\n"), "{first}");
+        assert!(second.ends_with("gitExp.setRuns([], 2);\n"), "{second}");
     }
 
     #[test]

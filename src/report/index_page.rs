@@ -47,11 +47,15 @@ struct Folded {
 struct PageLink {
     n: usize,
     href: String,
+    /// The page's `data/runs-<n>.js`, which the filter loads to search that page too.
+    data: String,
     current: bool,
 }
 
 #[derive(Serialize)]
 struct Pager {
+    /// This page's number, from 1.
+    n: usize,
     first: usize,
     last: usize,
     total: usize,
@@ -121,14 +125,14 @@ pub fn write(ctx: &Context<'_>, runs: &[Run], compares: &[Written]) -> Result<()
             folded: &folded,
             pager: (n_pages > 1).then(|| pager(n, n_pages, &range, runs.len())),
             data_script: data_path.clone(),
-            sweep: metric.as_deref().and_then(|m| sweep::render(&page_runs, m, ctx.options.goals.get(m).copied())),
+            sweep: metric.as_deref().and_then(|m| sweep::render(&page_runs, m, &ctx.options.goals)),
             compares,
             example_metric: example_metric.clone(),
             colours: chart::PALETTE.to_vec(),
             x_axis: ctx.options.x_axis,
         };
         put(&html_path, ctx.options.templates.render("index.html", &page)?.as_bytes())?;
-        put(&data_path, data::runs_script(&runs[range], ctx.now).as_bytes())?;
+        put(&data_path, data::runs_script(&runs[range], ctx.now, n).as_bytes())?;
         if n == 1 {
             let app = Page { canonical: ctx.canonical("compare.html"), rows: &[], sweep: None, ..page };
             put("compare.html", ctx.options.templates.render("compare-app.html", &app)?.as_bytes())?;
@@ -146,10 +150,16 @@ pub fn write(ctx: &Context<'_>, runs: &[Run], compares: &[Written]) -> Result<()
 fn pager(n: usize, n_pages: usize, range: &std::ops::Range<usize>, total: usize) -> Pager {
     let href = |k: usize| page_files(k).0;
     Pager {
+        n,
         first: range.start + 1,
         last: range.end,
         total,
-        pages: (1..=n_pages).map(|k| PageLink { n: k, href: href(k), current: k == n }).collect(),
+        pages: (1..=n_pages)
+            .map(|k| {
+                let (href, data) = page_files(k);
+                PageLink { n: k, href, data, current: k == n }
+            })
+            .collect(),
         prev: (n > 1).then(|| href(n - 1)),
         next: (n < n_pages).then(|| href(n + 1)),
     }

@@ -64,6 +64,10 @@ pub struct Options {
     /// Which way each metric should go (exp.toml `[metrics]`): these metrics come first in the
     /// runs table, and the sweep views show the first of them.
     pub goals: std::collections::BTreeMap<String, crate::diff::Goal>,
+    /// The points read so far from the spools of running runs (`--watch`), by run id then
+    /// metric: their pages chart them until the run ends and its series are committed. Not part
+    /// of any unit's key: a running run's page is rewritten at every build anyway.
+    pub live: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<crate::store::Point>>>,
 }
 
 /// What the templates get about the site as a whole.
@@ -126,7 +130,9 @@ pub(crate) struct Context<'a> {
 
 impl Context<'_> {
     /// The key of a unit built from `runs`: their commits and shown statuses plus the options.
-    /// A running run's page shows a duration up to now, so it is always rewritten.
+    /// A running run's page shows a duration up to now, and under `--watch` the metrics read
+    /// from its spool so far: both are part of its key (the clock alone would not do when it
+    /// is pinned).
     fn unit_key(&self, runs: &[&Run]) -> String {
         let mut hasher = Sha256::new();
         hasher.update(self.options_key.as_bytes());
@@ -135,6 +141,9 @@ impl Context<'_> {
             hasher.update(run.status.as_str().as_bytes());
             if run.record.ended.is_none() {
                 hasher.update(crate::clock::rfc3339(self.now).as_bytes());
+                for (key, m) in &run.record.metrics {
+                    hasher.update(format!("{key}\0{}\0{}\0", m.count, m.last_step).as_bytes());
+                }
             }
         }
         hex::encode(hasher.finalize())

@@ -151,9 +151,15 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
     let mut charts = Vec::new();
     let mut browser = BTreeMap::new();
     let series_files = store.run_series(run)?;
+    // A running run under `--watch`: the points its spool holds so far.
+    let live = ctx.options.live.get(id).filter(|_| run.record.ended.is_none());
     for metric in run.record.metrics.keys() {
         // Keys come from a record that may have been edited by hand: never a path outside.
         if check_metric_key(metric).is_err() {
+            continue;
+        }
+        if let Some(points) = live.and_then(|l| l.get(metric)) {
+            live_chart(ctx, run, metric, points, &mut charts, &mut browser);
             continue;
         }
         let Some(bytes) = series_files.bytes(metric)? else { continue };
@@ -222,6 +228,44 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
         notebooks,
     };
     ctx.write_page("run.html", &page_path, &page, (&unit, &key), files)
+}
+
+/// The chart of a metric of a running run from the points read so far (no CSV: the series is
+/// not committed yet).
+fn live_chart(
+    ctx: &Context<'_>,
+    run: &Run,
+    metric: &str,
+    points: &[crate::store::Point],
+    charts: &mut Vec<ChartView>,
+    browser: &mut BTreeMap<String, data::BrowserSeries>,
+) {
+    let xy = data::xy(points, ctx.options.x_axis, run.record.started);
+    browser.insert(metric.to_owned(), data::browser_series(&xy));
+    if points.len() <= 1 {
+        return;
+    }
+    let drawn = chart::render(metric, ctx.options.x_axis, &[Line { points: xy }]);
+    // The watcher keeps a bounded number of points per metric (capture::live::KEPT_POINTS).
+    let read = run.record.metrics.get(metric).map_or(0, |m| m.count);
+    let thinned = (read > points.len() as u64).then(|| {
+        format!(
+            "Drawn from {} of the {read} points read so far (the lowest and highest of each few kept).",
+            points.len()
+        )
+    });
+    let note = match (thinned, chart_note(&drawn)) {
+        (Some(a), Some(b)) => Some(format!("{a} {b}")),
+        (a, b) => a.or(b),
+    };
+    charts.push(ChartView {
+        key: metric.to_owned(),
+        anchor: Some(format!("metric-{metric}")),
+        note,
+        svg: drawn.svg,
+        csv: None,
+        run_ids: run.id().as_str().to_owned(),
+    });
 }
 
 fn write_series_script(ctx: &Context<'_>, id: &str, script: &str, files: &mut Vec<String>) -> Result<(), Error> {

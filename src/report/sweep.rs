@@ -26,6 +26,8 @@ const MAX_PARAMS: usize = 10;
 const MAX_SCATTERS: usize = 6;
 /// Categories shown on a categorical axis; a param with more distinct strings is left out.
 const MAX_CATEGORIES: usize = 24;
+/// Metrics offered by the chooser of the last axis: a select of hundreds helps nobody.
+const MAX_CHOICES: usize = 40;
 
 /// Low to high metric value: viridis at five stops, readable for most colour-blind readers.
 const RAMP: [(f64, f64, f64); 5] =
@@ -35,6 +37,9 @@ const RAMP: [(f64, f64, f64); 5] =
 #[derive(Debug, Serialize)]
 pub struct SweepView {
     pub metric: String,
+    /// The metrics the browser may put on the last axis instead (`sweep.js`), `metric` among
+    /// them: goal metrics first, then the others by name, each one at least two runs have.
+    pub choices: Vec<String>,
     /// `max`, `min` or empty: the metric's goal in exp.toml.
     pub goal: &'static str,
     pub runs: usize,
@@ -86,9 +91,28 @@ pub fn pick_metric<'a>(runs: &[&'a Run], goals: &'a BTreeMap<String, Goal>) -> O
         .map(String::as_str)
 }
 
+/// The metrics a chooser offers for the last axis: those (but `sys/` series) with a finite last
+/// value in at least two runs, goal metrics first, at most [`MAX_CHOICES`].
+fn choices(runs: &[&Run], goals: &BTreeMap<String, Goal>) -> Vec<String> {
+    let mut counts: BTreeMap<&String, usize> = BTreeMap::new();
+    for run in runs {
+        for (key, m) in &run.record.metrics {
+            if m.last.is_finite() && !key.starts_with("sys/") {
+                *counts.entry(key).or_default() += 1;
+            }
+        }
+    }
+    let usable: Vec<&String> = counts.into_iter().filter(|(_, n)| *n >= 2).map(|(k, _)| k).collect();
+    let mut out: Vec<String> = goals.keys().filter(|k| usable.contains(k)).cloned().collect();
+    out.extend(usable.into_iter().filter(|k| !goals.contains_key(*k)).cloned());
+    out.truncate(MAX_CHOICES);
+    out
+}
+
 /// The sweep views of `runs` for `metric` (its last value per run), or `None` when fewer than
 /// two runs have it or no param varies.
-pub fn render(runs: &[&Run], metric: &str, goal: Option<Goal>) -> Option<SweepView> {
+pub fn render(runs: &[&Run], metric: &str, goals: &BTreeMap<String, Goal>) -> Option<SweepView> {
+    let goal = goals.get(metric).copied();
     let kept: Vec<(&Run, f64)> = runs
         .iter()
         .filter_map(|r| r.record.metrics.get(metric).map(|m| (*r, m.last)))
@@ -118,6 +142,15 @@ pub fn render(runs: &[&Run], metric: &str, goal: Option<Goal>) -> Option<SweepVi
     shown.sort_by(|a, b| a.key.cmp(&b.key));
     Some(SweepView {
         metric: metric.to_owned(),
+        choices: {
+            // Only metrics of the runs drawn: the lines of the others are not in the chart.
+            let drawn: Vec<&Run> = kept.iter().map(|(r, _)| *r).collect();
+            let mut c = choices(&drawn, goals);
+            if !c.iter().any(|k| k == metric) {
+                c.insert(0, metric.to_owned());
+            }
+            c
+        },
         goal: match goal {
             Some(Goal::Max) => "max",
             Some(Goal::Min) => "min",

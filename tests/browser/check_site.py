@@ -303,6 +303,44 @@ class SweepChecker(Checker):
             b.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y, "button": "left", "buttons": 1})
         b.send("Input.dispatchMouseEvent", {"type": "mouseReleased", "x": x1, "y": y1, "button": "left", "buttons": 0, "clickCount": 1})
 
+    def choose_metric(self, page, shot=None):
+        """The metric chooser of the parallel coordinates: another metric relabels the last
+        axis and recolours the lines; choosing the first again restores them."""
+        b = self.b
+        options = b.evaluate("Array.from(document.querySelectorAll('section.sweep-views select.metric-choice option')).map(o => o.value)")
+        if not options or len(options) < 2:
+            self.fail(page, f"no metric chooser with two or more metrics: {options}")
+            return
+        if b.evaluate("document.querySelector('.metric-choice-box').hidden"):
+            self.fail(page, "the metric chooser is hidden")
+        label = "(a => a[a.length - 1].querySelector('text').lastChild.textContent)(document.querySelectorAll('svg.parallel g.pc-axis'))"
+        lines = ("Array.from(document.querySelectorAll('svg.parallel polyline[data-run]')).filter(l => l.getAttribute('display') !== 'none')"
+                 ".map(l => [l.getAttribute('data-run'), l.getAttribute('stroke'), l.getAttribute('points').split(' ').pop()])")
+        first = b.evaluate("document.querySelector('select.metric-choice').value")
+        before_label, before_lines = b.evaluate(label), b.evaluate(lines)
+        other = next(o for o in options if o != first)
+        choose = "(m => { const s = document.querySelector('select.metric-choice'); s.value = m; s.dispatchEvent(new Event('change')); })"
+        b.evaluate(choose + f"({json.dumps(other)})")
+        if not b.wait_until(f"document.querySelector('svg.parallel').getAttribute('data-metric') === {json.dumps(other)}", 10):
+            self.fail(page, f"choosing {other} did not redraw the parallel coordinates")
+            return
+        after_label, after_lines = b.evaluate(label), b.evaluate(lines)
+        if after_label == before_label or not other.endswith(after_label.lstrip("…")):
+            self.fail(page, f"the last axis is labelled {after_label!r} after choosing {other} (was {before_label!r})")
+        if not after_lines or after_lines == before_lines:
+            self.fail(page, f"choosing {other} did not move or recolour the lines: {before_lines[:3]} -> {after_lines[:3]}")
+        ticks = b.evaluate("(a => a[a.length - 1].querySelectorAll('text').length)(document.querySelectorAll('svg.parallel g.pc-axis'))")
+        if not ticks or ticks < 3:
+            self.fail(page, f"the redrawn axis has {ticks} labels, expected its name and ticks")
+        if shot:
+            b.evaluate("document.getElementById('sweep').scrollIntoView()")
+            b.pump(0.2)
+            b.screenshot(os.path.join(self.shots, shot), full_page=False)
+        b.evaluate(choose + f"({json.dumps(first)})")
+        b.wait_until(f"document.querySelector('svg.parallel').getAttribute('data-metric') === {json.dumps(first)}", 10)
+        if b.evaluate(label) != before_label or sorted(map(tuple, b.evaluate(lines))) != sorted(map(tuple, before_lines)):
+            self.fail(page, "choosing the first metric again did not restore the chart")
+
     def rect(self, selector):
         return self.b.evaluate(f"(r => r && [r.left, r.top, r.width, r.height])(document.querySelector({json.dumps(selector)})?.getBoundingClientRect())")
 
@@ -369,6 +407,7 @@ class SweepChecker(Checker):
         b.evaluate("(i => { i.value = ''; i.dispatchEvent(new Event('input')); })(document.getElementById('filter'))")
         if b.evaluate("document.querySelectorAll('svg.parallel polyline.faded').length") != 0:
             self.fail("index.html", "clearing the filter left lines faded")
+        self.choose_metric("index.html", shot=f"{self.label}-sweep-metric-index.png")
         b.evaluate("window.scrollTo(0, 0)")
         b.screenshot(os.path.join(self.shots, f"{self.label}-sweep-index.png"))
         self.audit("index.html", start)
@@ -382,6 +421,7 @@ class SweepChecker(Checker):
         if b.evaluate("document.querySelectorAll('section.sweep-views svg.parallel').length") != 1:
             self.fail(compare_href, "no sweep view of the compared runs")
         b.screenshot(os.path.join(self.shots, f"{self.label}-sweep-compare.png"))
+        self.choose_metric(compare_href, shot=f"{self.label}-sweep-metric-compare.png")
         self.tools(compare_href)
         self.audit(compare_href, start)
 

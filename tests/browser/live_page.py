@@ -43,8 +43,22 @@ def main():
         browser.navigate(url)
         if not wait_for_page(browser, "document.querySelector('.status.s-running') !== null", 30):
             failures.append("the page does not show a running run")
+        # Its charts are drawn from the points written so far, and grow as the page reloads.
+        count = ("(a => a ? Number(a.closest('tr').cells[1].textContent) : 0)"
+                 "(document.querySelector('#metrics a[href=\"#metric-loss\"]'))")
+        chart = "document.querySelectorAll('#metric-loss svg.chart polyline').length > 0"
+        if not wait_for_page(browser, f"{chart} && {count} >= 2", 30):
+            failures.append("the running run's page has no chart of the points so far")
+        else:
+            before = browser.evaluate(count)
+            if not wait_for_page(browser, f"document.querySelector('.status.s-running') !== null && {chart} && {count} > {before}", 30):
+                failures.append(f"the running run's chart did not grow past {before} points")
         if shots:
             os.makedirs(shots, exist_ok=True)
+            try:  # a reload may be under way: the screenshot is then of the page as it loads
+                browser.evaluate("window.scrollTo(0, 0)", timeout=5)
+            except Exception:
+                pass
             browser.screenshot(os.path.join(shots, "live-running.png"))
         open(release, "w").close()
         if not wait_for_page(browser, "document.querySelector('.status.s-completed') !== null", 60):

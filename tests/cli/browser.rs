@@ -94,3 +94,50 @@ fn the_sweep_report_works_in_a_real_browser() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "the browser check failed\n--- stdout\n{stdout}--- stderr\n{stderr}");
 }
+
+/// The filter of a paginated table (520 runs: two pages of 500) searches every page: typed on
+/// page 1 it lists the runs of page 2 it keeps, and the other way round, exactly the runs
+/// `git exp ls --where` lists.
+#[test]
+fn the_filter_finds_runs_on_every_page_in_a_real_browser() {
+    let Some(chromium) = chromium() else {
+        crate::common::missing_tool(
+            "the_filter_finds_runs_on_every_page_in_a_real_browser",
+            "no chromium on PATH (apt-get install chromium)",
+        );
+        return;
+    };
+    let env = TestEnv::with_commit();
+    crate::report_sweep::sweep_runs(&env, 520, 0);
+    env.run(["report", "-o", "../site"]).success();
+    let site = env.root.join("site");
+    assert!(site.join("runs-2.html").is_file() && !site.join("runs-3.html").exists(), "two pages");
+    // The oldest runs (sweep-0 … sweep-19) are on page 2, the newest on page 1.
+    let cases: Vec<serde_json::Value> = [
+        ("index.html", "name = \"sweep-3\"", true),
+        ("index.html", "params.lr = 0.004 and params.depth < 4", false),
+        ("index.html", "metrics.acc > 0.74 or name ~ \"^sweep-1[0-9]$\"", false),
+        ("runs-2.html", "name in [\"sweep-500\", \"sweep-7\"]", false),
+    ]
+    .into_iter()
+    .map(|(page, expr, only_elsewhere)| {
+        let listed = env.run(["ls", "--where", expr, "--format", "json"]).json();
+        let ids: Vec<&str> = listed.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert!(!ids.is_empty(), "`{expr}` lists runs");
+        serde_json::json!({"page": page, "expr": expr, "ids": ids, "only_elsewhere": only_elsewhere})
+    })
+    .collect();
+    let shots = std::env::var_os("GIT_EXP_SCREENSHOTS").map_or_else(|| env.root.join("screenshots"), PathBuf::from);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/pages.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(&site)
+        .arg(&shots)
+        .arg(serde_json::Value::Array(cases).to_string())
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "the browser check failed\n--- stdout\n{stdout}--- stderr\n{stderr}");
+}

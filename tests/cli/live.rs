@@ -134,6 +134,14 @@ fn tail_follows_a_running_run_until_it_ends() {
     assert!(out.failure(2).contains("no run is running"), "{out}");
 }
 
+/// The count of `loss` points in a run page's summary table (0 when it has none).
+fn loss_count(page: &str) -> u64 {
+    page.split_once("<a href=\"#metric-loss\">loss</a></th><td>")
+        .and_then(|(_, rest)| rest.split_once("</td>"))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or(0)
+}
+
 /// One HTTP GET over a plain TCP stream: status line, headers, body.
 fn get(addr: &str, path: &str) -> (String, String, String) {
     let mut stream = TcpStream::connect(addr).expect("the server accepts");
@@ -179,9 +187,15 @@ fn report_watch_serves_a_running_run_then_its_end() {
     let url = seen.last().unwrap().split("http://").nth(1).unwrap().split('/').next().unwrap().to_owned();
 
     let page = format!("/runs/{id}.html");
-    get_until(&url, &page, |b| b.contains("s-running"));
-    // The runs table has the metrics the running run has written so far (its page gets its
-    // charts once the series are committed).
+    // The running run's page charts the points its spool holds so far, and follows them: a
+    // later build has more.
+    let chart = "<figure class=\"chart-box\" id=\"metric-loss\"";
+    let first = get_until(&url, &page, |b| b.contains("s-running") && b.contains(chart) && loss_count(b) >= 2);
+    let seen_count = loss_count(&first);
+    assert!(first.contains("<polyline"), "the chart draws the points so far:\n{first}");
+    assert!(!first.contains("class=\"csv\""), "no CSV link for a series not committed yet");
+    get_until(&url, &page, |b| b.contains("s-running") && b.contains(chart) && loss_count(b) > seen_count);
+    // The runs table has the metrics the running run has written so far.
     get_until(&url, "/index.html", |b| {
         b.contains(&id) && b.contains("s-running") && b.contains("data-field=\"metrics.loss\"")
     });

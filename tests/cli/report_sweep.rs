@@ -18,7 +18,9 @@ fn id(i: usize) -> String {
 /// Writes `n` completed runs of a sweep straight into the repository with `git fast-import`
 /// (a few seconds for thousands, where recording each would take minutes): a record each, as
 /// docs/FORMAT.md describes it, with params `lr` and `depth` that vary, `dataset` that does
-/// not, `extra` more params under `opt.` (to make the table wide), and a score logged once.
+/// not, `extra` more params under `opt.` (to make the table wide), and a score logged once; with
+/// `extra` params a second metric `loss` too (ordered otherwise than `acc`: by depth first), for
+/// the metric chooser of the parallel coordinates.
 pub fn sweep_runs(env: &TestEnv, n: usize, extra: usize) {
     let mut stream = String::new();
     for i in 0..n {
@@ -26,13 +28,22 @@ pub fn sweep_runs(env: &TestEnv, n: usize, extra: usize) {
         let acc = 0.5 + lr * 5.0 - 0.01 * depth as f64;
         let settings: String = (0..extra).map(|j| format!("setting_number_{j} = {}\n", (i * (j + 1)) % 13)).collect();
         let opt = if extra > 0 { format!("[params.opt]\n{settings}") } else { String::new() };
+        let loss = 0.1 * depth as f64 + lr;
+        let loss = if extra > 0 {
+            format!(
+                "\n[metrics.loss]\ncount = 1\nfirst_step = 0\nlast_step = 0\nfirst = {loss}\nlast = {loss}\n\
+                 min = {loss}\nmax = {loss}\nmean = {loss}\n"
+            )
+        } else {
+            String::new()
+        };
         let toml = format!(
             "schema = 1\nid = \"{id}\"\nname = \"sweep-{i}\"\nstatus = \"completed\"\ncommand = [\"python3\", \"train.py\"]\n\
              cwd = \".\"\nstarted = \"2026-11-{:02}T{:02}:{:02}:00.000Z\"\nended = \"2026-11-{0:02}T{1:02}:{2:02}:05.000Z\"\n\
              exit_code = 0\nbranch = \"main\"\ndirty = false\ntags = []\n\n[host]\nhostname = \"vm\"\nuser = \"u\"\n\
              os = \"linux\"\narch = \"x86_64\"\ncpus = 2\nmemory_bytes = 1\n\n[params]\ndataset = \"digits\"\ndepth = {depth}\n\
              lr = {lr}\n{opt}\n[metrics.acc]\ncount = 1\nfirst_step = 0\nlast_step = 0\nfirst = {acc}\nlast = {acc}\nmin = {acc}\n\
-             max = {acc}\nmean = {acc}\n",
+             max = {acc}\nmean = {acc}\n{loss}",
             1 + i / 1440,
             (i / 60) % 24,
             i % 60,

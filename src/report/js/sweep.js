@@ -10,6 +10,8 @@
   function crossings(svg, axes) {
     var out = {};
     svg.querySelectorAll(".lines polyline[data-run]").forEach(function (line) {
+      // Hidden by the metric chooser: the run lacks the metric on the last axis.
+      if (line.getAttribute("display") === "none") return;
       var at = {};
       line.getAttribute("points").split(" ").forEach(function (p) {
         var xy = p.split(","), x = Number(xy[0]);
@@ -97,6 +99,14 @@
         { subtree: true, attributes: true, attributeFilter: ["hidden"] });
     }
     apply();
+    // Another metric on the last axis: its crossings move, and a range brushed on it is void.
+    gitExp.sweepMetric.init(section, svg, axes[axes.length - 1], function () {
+      var last = axes[axes.length - 1];
+      last.range = null;
+      if (last.rect) { last.rect.remove(); last.rect = null; }
+      at = crossings(svg, axes);
+      apply();
+    });
     axes.forEach(function (a) {
       var start = null;
       a.g.addEventListener("pointerdown", function (e) {

@@ -72,7 +72,10 @@
         row.hidden = !ok;
         if (ok) shown++;
       });
-      status.textContent = text ? shown + " of " + rows.length + " runs" : rows.length + " runs";
+      var here = document.querySelector("nav.pager") ? " on this page" : "";
+      status.textContent = (text ? shown + " of " + rows.length : rows.length) + " runs" + here;
+      // With pages, the other pages' runs are searched too and listed under the table.
+      gitExp.searchPages(test, text);
       // The filter lives in the address, so a filtered table can be linked to.
       if (history.replaceState) {
         var url = text ? "#q=" + encodeURIComponent(text) : location.pathname + location.search;
