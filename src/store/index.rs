@@ -117,7 +117,7 @@ pub fn decode(bytes: &[u8]) -> Option<Vec<Entry>> {
     }
     let mut entries = Vec::with_capacity(count);
     for _ in 0..count {
-        let commit = gix::hash::oid::try_from_bytes(r.bytes()?).ok()?.to_owned();
+        let commit = crate::git::oid_from_bytes(r.bytes()?)?;
         let id = r.string()?;
         let name = r.string()?;
         let started = Timestamp::new(r.i64()?, r.i32()?).ok()?;
@@ -134,7 +134,7 @@ fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
-fn status_code(status: Status) -> u8 {
+pub(super) fn status_code(status: Status) -> u8 {
     match status {
         Status::Running => 0,
         Status::Completed => 1,
@@ -144,7 +144,7 @@ fn status_code(status: Status) -> u8 {
     }
 }
 
-fn status_from(code: u8) -> Option<Status> {
+pub(super) fn status_from(code: u8) -> Option<Status> {
     Some(match code {
         0 => Status::Running,
         1 => Status::Completed,
