@@ -10,7 +10,7 @@ use jiff::Timestamp;
 
 use super::field::{Field, Plain};
 use super::value::Value;
-use crate::store::lindex::{ListingIndex, Param, RowData, Rollups};
+use crate::store::lindex::{ListingIndex, Param, Rollups, RowData};
 use crate::store::{MetricSummary, Run, Status};
 
 /// One run as the listing index holds it.
@@ -64,11 +64,11 @@ impl<'a> IndexedRun<'a> {
                 Plain::Sweep => opt_text(row.sweep),
             },
             Field::Param(path) => return self.param(path),
-            Field::Metric { key, rollup, .. } => {
-                self.row.metrics().find(|(k, _)| self.index.key(*k) == key.as_str()).map_or(Value::Missing, |(_, m)| {
-                    Value::Number(rollup.of(&summary(&m)))
-                })
-            }
+            Field::Metric { key, rollup, .. } => self
+                .row
+                .metrics()
+                .find(|(k, _)| self.index.key(*k) == key.as_str())
+                .map_or(Value::Missing, |(_, m)| Value::Number(rollup.of(&summary(&m)))),
             Field::Host(_) => return None,
         })
     }
@@ -96,7 +96,16 @@ impl<'a> IndexedRun<'a> {
 
 /// The summary `Rollup::of` reads (steps are not in the index, and no rollup reads them).
 fn summary(m: &Rollups) -> MetricSummary {
-    MetricSummary { count: m.count, first_step: 0, last_step: 0, first: m.first, last: m.last, min: m.min, max: m.max, mean: m.mean }
+    MetricSummary {
+        count: m.count,
+        first_step: 0,
+        last_step: 0,
+        first: m.first,
+        last: m.last,
+        min: m.min,
+        max: m.max,
+        mean: m.mean,
+    }
 }
 
 /// A run chosen by a selection over the index: its row, or its whole record where the row could

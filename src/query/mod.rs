@@ -27,8 +27,8 @@ pub use columns::{
 };
 pub use error::Error;
 pub use eval::{Pred, Source};
-pub use indexed::{Candidate, IndexedRun};
 pub use field::{Field, Kind, Rollup, flat_param_keys, lookup_param};
+pub use indexed::{Candidate, IndexedRun};
 pub use parser::Mode;
 pub use select::Selection;
 pub use sort::{SortKey, parse_sort_keys, sort_runs};

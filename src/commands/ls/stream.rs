@@ -36,16 +36,28 @@ impl Stream {
         }
     }
 
-    pub(super) fn print(self, ui: &mut Ui, store: &Store, chosen: Chosen<'_>, now: jiff::Timestamp) -> anyhow::Result<()> {
+    pub(super) fn print(
+        self,
+        ui: &mut Ui,
+        store: &Store,
+        chosen: Chosen<'_>,
+        now: jiff::Timestamp,
+    ) -> anyhow::Result<()> {
         let mut warnings = Vec::new();
         let format = ui.format();
         match self {
             Stream::WholeRuns => {
                 let mut array = ui.json_array()?;
-                resolve(store, chosen, |_| true, &mut warnings, |candidate| match candidate {
-                    Candidate::Whole(run) => array.element(&run.json_view(now)),
-                    Candidate::Row(_) => Ok(()),
-                })?;
+                resolve(
+                    store,
+                    chosen,
+                    |_| true,
+                    &mut warnings,
+                    |candidate| match candidate {
+                        Candidate::Whole(run) => array.element(&run.json_view(now)),
+                        Candidate::Row(_) => Ok(()),
+                    },
+                )?;
                 array.finish()?;
             }
             Stream::Fields(fields) if format == Format::Json => {
@@ -95,10 +107,16 @@ pub(super) fn whole_runs(
     mut each: impl FnMut(Run) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
     let mut warnings = Vec::new();
-    resolve(store, chosen, |_| true, &mut warnings, |candidate| match candidate {
-        Candidate::Whole(run) => each(*run),
-        Candidate::Row(_) => Ok(()),
-    })?;
+    resolve(
+        store,
+        chosen,
+        |_| true,
+        &mut warnings,
+        |candidate| match candidate {
+            Candidate::Whole(run) => each(*run),
+            Candidate::Row(_) => Ok(()),
+        },
+    )?;
     for warning in warnings {
         ui.warn(warning);
     }

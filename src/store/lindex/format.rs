@@ -115,7 +115,12 @@ pub fn encode_row(commit: Oid, record: &RunRecord, dict: &mut KeyDict) -> Vec<u8
 /// Params flattened to `a.b.c` keys as `query::flat_param_keys` names them; a key reached two
 /// ways (`"a.b" = 1` beside `[a] b = 2`) keeps no value, so the record decides.
 fn flat_params(record: &RunRecord) -> Vec<(String, Option<&toml::Value>)> {
-    fn walk<'a>(path: &mut String, key: &str, value: &'a toml::Value, out: &mut Vec<(String, Option<&'a toml::Value>)>) {
+    fn walk<'a>(
+        path: &mut String,
+        key: &str,
+        value: &'a toml::Value,
+        out: &mut Vec<(String, Option<&'a toml::Value>)>,
+    ) {
         let len = path.len();
         if len > 0 {
             path.push('.');

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::Path;
 
-pub use format::{Param, RowData, Rollups};
+pub use format::{Param, Rollups, RowData};
 
 use super::record::{RunRecord, Status};
 use super::{RUNS_PREFIX, Result, Run, Store, cache, list, spool};
