@@ -18,7 +18,7 @@ use std::path::Path;
 pub use format::{Param, Rollups, RowData};
 
 use super::record::{RunRecord, Status};
-use super::{RUNS_PREFIX, Result, Run, Store, cache, list, spool};
+use super::{RUNS_PREFIX, Result, Run, Store, cache, index, list, spool};
 use crate::git::Oid;
 use crate::ids::RunId;
 
@@ -144,6 +144,11 @@ impl Store {
             reference: FILE.to_owned(),
             detail: "the listing index just built does not read back (a bug)".to_owned(),
         })?;
+        // The run index is a few fields of the same rows: writing it now saves the next
+        // single-run command from reading the new runs again.
+        let entries: Vec<index::Entry> =
+            (0..index.len()).filter_map(|n| index.row(n)).map(|row| row_entry(&row)).collect();
+        let _ = index::save(self.dir(), &entries);
         Ok(IndexedListing { index, warnings })
     }
 
@@ -175,6 +180,17 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+fn row_entry(row: &RowData<'_>) -> index::Entry {
+    index::Entry {
+        commit: row.commit,
+        id: row.id.to_owned(),
+        name: row.name.to_owned(),
+        started: row.started,
+        status: row.status,
+        tags: row.tags().map(str::to_owned).collect(),
     }
 }
 
