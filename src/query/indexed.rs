@@ -110,6 +110,9 @@ fn summary(m: &Rollups) -> MetricSummary {
 
 /// A run chosen by a selection over the index: its row, or its whole record where the row could
 /// not answer every field the selection reads.
+// Rows are the common case, made for every run tested: boxing them would allocate per run; the
+// rare whole run is boxed instead.
+#[allow(clippy::large_enum_variant)]
 pub enum Candidate<'a> {
     Row(IndexedRun<'a>),
     Whole(Box<Run>),
