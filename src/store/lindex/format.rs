@@ -452,3 +452,60 @@ impl<'a> Reader<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(toml: &str) -> RunRecord {
+        let head = "schema = 1\nid = \"abcd0001\"\nname = \"r\"\nstatus = \"completed\"\ncommand = []\ncwd = \".\"\n\
+                    started = \"2026-11-23T10:00:00.250Z\"\ntags = [\"best\", \"ünï\"]\n";
+        RunRecord::from_toml(&format!("{head}{toml}")).expect("a valid record")
+    }
+
+    #[test]
+    fn rows_round_trip_and_damage_is_rejected() {
+        let rec = record(
+            "[params]\nlr = 0.1\nn = 3\nname = \"x\"\nok = true\nl = [1]\n\"a.b\" = 1\n[params.a]\nb = 2\nc = 3\n\
+             [metrics.acc]\ncount = 2\nfirst_step = 0\nlast_step = 1\nfirst = 0.5\nlast = 0.75\nmin = 0.5\nmax = 0.75\nmean = 0.625\n",
+        );
+        let mut dict = KeyDict::default();
+        let commit = gix::ObjectId::from_bytes_or_panic(&[7; 20]);
+        let row = encode_row(commit, &rec, &mut dict);
+        let bytes = encode_file(dict.keys(), &[&row, &row]);
+        let layout = check(&bytes).expect("a file just written reads back");
+        assert_eq!(layout.rows.len(), 2);
+        let (start, len) = layout.rows[0];
+        let data = decode_row(&bytes[start..start + len], 8).expect("row");
+        assert_eq!((data.commit, data.id, data.name, data.status), (commit, "abcd0001", "r", Status::Completed));
+        assert_eq!(data.started, rec.started);
+        assert_eq!(data.tags().collect::<Vec<_>>(), ["best", "ünï"]);
+        let params: Vec<(String, Param<'_>)> =
+            data.params().map(|(k, v)| (dict.keys()[k as usize].clone(), v)).collect();
+        let expected = [
+            ("a.b", Param::Other), // `"a.b" = 1` and `[a] b = 2`: only the record can say
+            ("a.c", Param::Integer(3)),
+            ("l", Param::Other),
+            ("lr", Param::Float(0.1)),
+            ("n", Param::Integer(3)),
+            ("name", Param::Text("x")),
+            ("ok", Param::Bool(true)),
+        ];
+        assert_eq!(params, expected.map(|(k, v)| (k.to_owned(), v)));
+        let metrics: Vec<_> = data.metrics().collect();
+        assert_eq!(metrics.len(), 1);
+        assert_eq!((metrics[0].1.count, metrics[0].1.last, metrics[0].1.mean), (2, 0.75, 0.625));
+
+        for cut in 0..bytes.len() {
+            assert!(check(&bytes[..cut]).is_none(), "cut at {cut}");
+        }
+        for at in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 0x40;
+            assert!(check(&damaged).is_none(), "flipped byte {at}");
+        }
+        // A row whose key number is past the dictionary is refused even under a valid CRC.
+        assert!(check(&encode_file(&[], &[&row])).is_none());
+        assert!(check(&encode_file(&[], &[])).is_some());
+    }
+}
