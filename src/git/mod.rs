@@ -22,12 +22,6 @@ pub use config::{DiffDriver, DriverChange, Scope, install_diff_driver, uninstall
 pub use diff::{DiffEntry, FileKind, TreeChange, unified_diff};
 pub use error::Error;
 pub use gix::ObjectId as Oid;
-
-/// An object id from its raw bytes (20 for SHA-1, 32 for SHA-256); `None` for any other length.
-#[must_use]
-pub fn oid_from_bytes(bytes: &[u8]) -> Option<Oid> {
-    gix::hash::oid::try_from_bytes(bytes).ok().map(ToOwned::to_owned)
-}
 pub use objects::{FileChange, TreeEdit, TreeFile};
 pub use snapshot::{CodeSnapshot, Skipped, SnapshotOptions};
 pub use transport::{FetchedRef, PushedRef, RefOutcome};
