@@ -28,6 +28,11 @@ pub use transport::{FetchedRef, PushedRef, RefOutcome};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// An object id from its raw bytes (20 for SHA-1); `None` for any other length.
+pub fn oid_from_bytes(bytes: &[u8]) -> Option<Oid> {
+    gix::hash::oid::try_from_bytes(bytes).ok().map(ToOwned::to_owned)
+}
+
 /// An open repository. Cheap to clone into worker threads through [`Repo::thread_local`].
 pub struct Repo {
     sync: gix::ThreadSafeRepository,

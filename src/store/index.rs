@@ -117,7 +117,7 @@ pub fn decode(bytes: &[u8]) -> Option<Vec<Entry>> {
     }
     let mut entries = Vec::with_capacity(count);
     for _ in 0..count {
-        let commit = gix::hash::oid::try_from_bytes(r.bytes()?).ok()?.to_owned();
+        let commit = crate::git::oid_from_bytes(r.bytes()?)?;
         let id = r.string()?;
         let name = r.string()?;
         let started = Timestamp::new(r.i64()?, r.i32()?).ok()?;

@@ -8,7 +8,9 @@ use crate::common::{Outcome, TestEnv, missing_tool};
 
 /// Logs one point of each key in `keys` from a real run.
 fn run_logging(env: &TestEnv, keys: &[&str]) {
-    let lines: String = keys.iter().map(|k| format!("{{\"{k}\": 1.5}}\n")).collect();
+    // Two points each: a series logged once is a bar on comparison pages, not a chart with a
+    // CSV link on the run page.
+    let lines: String = keys.iter().map(|k| format!("{{\"{k}\": 1.5}}\n{{\"{k}\": 2.5}}\n")).collect();
     let script = format!("printf '{}' >> \"$GIT_EXP_METRICS\"", lines.replace('\n', "\\n"));
     env.run(["run", "--", "sh", "-c", &script]).success();
 }

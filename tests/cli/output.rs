@@ -202,9 +202,12 @@ fn output_snapshots_at_a_fixed_width() {
         ("diff_md", &["diff", "@~2", "@", "--format", "md"], "100"),
         ("diff_json", &["diff", "@~2", "@", "--format", "json"], "100"),
     ];
-    // The machine's name, user and size differ between machines: show `[host]` instead.
+    // The machine's name, user and size differ between machines: show `[host]` instead. The run
+    // commit holds them (and the environment record), so its id differs too.
     let host = [
         (r"host      .*", "host      [host]"),
+        (r"(?m)^commit    [0-9a-f]{40}$", "commit    [commit]"),
+        (r#""commit": "[0-9a-f]{40}""#, "\"commit\": \"[commit]\""),
         (r#""(hostname|user|os|arch|cpus|memory_bytes)": [^,\n]+"#, "\"$1\": [host]"),
         (r"(?m)^host\.hostname .*$", "host.hostname [host]"),
         (r"(?m)^\| host\.hostname \|.*$", "| host.hostname | [host] |"),
