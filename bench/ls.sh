@@ -78,6 +78,7 @@ for n in $SIZES; do
     rm -f .git/git-exp/cache/listing-v1.idx
     measure "index built from the listing cache, $n runs" 1 "$BIN" ls --format csv --columns id --limit 1
   else
+    rm -f .git/git-exp/cache/listing-v1.idx .git/git-exp/cache/runs-v2.jsonl
     measure "index built from the run commits, $n runs" 1 "$BIN" ls --format csv --columns id --limit 1
   fi
   measure "\`ls --where 'params.lr < 0.01' --sort metrics.acc --limit 20\`, $n runs" "$RUNS" "$BIN" "${QUERY[@]}"

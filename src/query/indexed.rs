@@ -75,10 +75,10 @@ impl<'a> IndexedRun<'a> {
 
     /// A param by its flattened path, as `lookup_param` finds it in the record.
     fn param(&self, path: &str) -> Option<Value<'_>> {
+        let id = self.index.key_id(path);
         let mut names_a_table = false;
         for (key, value) in self.row.params() {
-            let key = self.index.key(key);
-            if key == path {
+            if Some(key) == id {
                 return match value {
                     Param::Text(s) => Some(Value::Text(Cow::Borrowed(s))),
                     Param::Integer(i) => Some(Value::Integer(i)),
@@ -87,7 +87,7 @@ impl<'a> IndexedRun<'a> {
                     Param::Other => None,
                 };
             }
-            names_a_table |= key.strip_prefix(path).is_some_and(|rest| rest.starts_with('.'));
+            names_a_table |= self.index.key(key).strip_prefix(path).is_some_and(|rest| rest.starts_with('.'));
         }
         // `params.opt` of a run with `opt.beta1` is the table `opt`: only the record has it.
         if names_a_table { None } else { Some(Value::Missing) }

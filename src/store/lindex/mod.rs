@@ -29,10 +29,17 @@ pub const FILE: &str = "cache/listing-v1.idx";
 /// reads no run from git. It happens once.
 const SEED_FROM_CACHE: usize = 64;
 
-/// The file's bytes, checked, with where each key and row is.
+/// Runs read from git at once while building: their records are dropped once encoded, so a
+/// rebuild of 100,000 runs never holds more than this many.
+const READ_CHUNK: usize = 1024;
+
+/// The file's bytes, checked, with where each row is, and the keys (a few hundred at most in
+/// practice: copied once so that a lookup neither re-checks UTF-8 nor compares strings per row).
 pub struct ListingIndex {
     bytes: Vec<u8>,
     layout: format::Layout,
+    keys: Vec<String>,
+    key_ids: HashMap<String, u32>,
 }
 
 /// The index brought up to date with the refs, and what could not be read.
@@ -45,7 +52,17 @@ pub struct IndexedListing {
 impl ListingIndex {
     fn parse(bytes: Vec<u8>) -> Option<Self> {
         let layout = format::check(&bytes)?;
-        Some(Self { bytes, layout })
+        let keys: Vec<String> = layout
+            .keys
+            .iter()
+            .map(|&(start, len)| bytes.get(start..start + len).and_then(|b| std::str::from_utf8(b).ok()).map(str::to_owned))
+            .collect::<Option<_>>()?;
+        let key_ids = keys.iter().enumerate().map(|(n, k)| (k.clone(), u32::try_from(n).unwrap_or(u32::MAX))).collect();
+        Some(Self { bytes, layout, keys, key_ids })
+    }
+
+    fn empty() -> Self {
+        Self { bytes: Vec::new(), layout: empty_layout(), keys: Vec::new(), key_ids: HashMap::new() }
     }
 
     fn load(store_dir: &Path) -> Option<Self> {
@@ -73,9 +90,20 @@ impl ListingIndex {
     /// The key a row's key number stands for.
     #[must_use]
     pub fn key(&self, id: u32) -> &str {
-        let Some(&(start, len)) = self.layout.keys.get(id as usize) else { return "" };
-        // The layout was checked as UTF-8 when the file was read.
-        self.bytes.get(start..start + len).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
+        self.keys.get(id as usize).map_or("", String::as_str)
+    }
+
+    /// The number of `key`, if any run has it.
+    #[must_use]
+    pub fn key_id(&self, key: &str) -> Option<u32> {
+        self.key_ids.get(key).copied()
+    }
+
+    /// The commit of the `n`th row, read alone (comparing with the refs needs nothing else).
+    fn commit(&self, n: usize) -> Option<Oid> {
+        let row = self.raw_row(n)?;
+        let len = usize::from(*row.first()?);
+        crate::git::oid_from_bytes(row.get(1..1 + len)?)
     }
 
     fn key_count(&self) -> u32 {
@@ -94,12 +122,12 @@ impl Store {
         let refs = self.repo.refs_with_prefix(RUNS_PREFIX)?;
         let loaded = ListingIndex::load(self.dir());
         let was_valid = loaded.is_some();
-        let old = loaded.unwrap_or_else(|| ListingIndex { bytes: Vec::new(), layout: empty_layout() });
+        let old = loaded.unwrap_or_else(ListingIndex::empty);
 
         let mut at: HashMap<Oid, usize> = HashMap::with_capacity(old.len());
         for n in 0..old.len() {
-            if let Some(row) = old.row(n) {
-                at.insert(row.commit, n);
+            if let Some(commit) = old.commit(n) {
+                at.insert(commit, n);
             }
         }
         let mut misses: Vec<&(String, Oid)> = refs.iter().filter(|(_, oid)| !at.contains_key(oid)).collect();
@@ -108,7 +136,7 @@ impl Store {
             return Ok(IndexedListing { index: old, warnings: Vec::new() });
         }
 
-        let mut dict = format::KeyDict::from_keys((0..old.key_count()).map(|id| old.key(id).to_owned()).collect());
+        let mut dict = format::KeyDict::from_keys(old.keys.clone());
         let mut new_rows: Vec<Vec<u8>> = Vec::new();
         let mut warnings = Vec::new();
         if misses.len() >= SEED_FROM_CACHE {
@@ -121,15 +149,19 @@ impl Store {
                 None => true,
             });
         }
-        for (name, oid, result) in list::read_runs(self, &misses) {
-            match result {
-                Ok(record) => {
-                    warn_unknown(&name, &record, &mut warnings);
-                    new_rows.push(format::encode_row(oid, &record, &mut dict));
+        let bar = list::progress_bar(misses.len());
+        for chunk in misses.chunks(READ_CHUNK) {
+            for (name, oid, result) in list::read_runs_with(self, chunk, &bar) {
+                match result {
+                    Ok(record) => {
+                        warn_unknown(&name, &record, &mut warnings);
+                        new_rows.push(format::encode_row(oid, &record, &mut dict));
+                    }
+                    Err(message) => warnings.push(message),
                 }
-                Err(message) => warnings.push(message),
             }
         }
+        bar.finish_and_clear();
 
         let mut rows: Vec<&[u8]> = refs
             .iter()
