@@ -55,7 +55,9 @@ impl ListingIndex {
         let keys: Vec<String> = layout
             .keys
             .iter()
-            .map(|&(start, len)| bytes.get(start..start + len).and_then(|b| std::str::from_utf8(b).ok()).map(str::to_owned))
+            .map(|&(start, len)| {
+                bytes.get(start..start + len).and_then(|b| std::str::from_utf8(b).ok()).map(str::to_owned)
+            })
             .collect::<Option<_>>()?;
         let key_ids = keys.iter().enumerate().map(|(n, k)| (k.clone(), u32::try_from(n).unwrap_or(u32::MAX))).collect();
         Some(Self { bytes, layout, keys, key_ids })
