@@ -8,6 +8,7 @@ mod columns;
 mod error;
 mod eval;
 mod field;
+mod indexed;
 mod lexer;
 mod parser;
 mod select;
@@ -27,6 +28,7 @@ pub use columns::{
 pub use error::Error;
 pub use eval::{Pred, Source};
 pub use field::{Field, Kind, Rollup, flat_param_keys, lookup_param};
+pub use indexed::{Candidate, IndexedRun};
 pub use parser::Mode;
 pub use select::Selection;
 pub use sort::{SortKey, parse_sort_keys, sort_runs};
@@ -54,6 +56,16 @@ impl Filter {
     pub fn matches(&self, run: &Run) -> bool {
         self.pred.eval(&RunSource { run, now: self.now })
     }
+
+    /// Whether a run chosen from the listing index matches (`now` as for `matches`).
+    pub fn matches_candidate(&self, candidate: &Candidate<'_>) -> bool {
+        self.pred.eval(&CandidateSource { candidate, now: self.now })
+    }
+
+    /// Every field the filter reads.
+    pub fn fields(&self) -> Vec<&Field> {
+        self.pred.fields()
+    }
 }
 
 /// Parses an expression over a pair of runs (`--fail-if`), where numbers are changes.
@@ -70,6 +82,17 @@ pub struct RunSource<'a> {
 impl Source for RunSource<'_> {
     fn value(&self, field: &Field) -> Value<'_> {
         field.get(self.run, self.now)
+    }
+}
+
+struct CandidateSource<'a, 'b> {
+    candidate: &'a Candidate<'b>,
+    now: Timestamp,
+}
+
+impl Source for CandidateSource<'_, '_> {
+    fn value(&self, field: &Field) -> Value<'_> {
+        self.candidate.value(field, self.now)
     }
 }
 

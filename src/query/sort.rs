@@ -55,15 +55,18 @@ pub fn sort_runs(runs: &mut Vec<&Run>, keys: &[SortKey], now: Timestamp) {
     // Read every key of every run once, not once per comparison.
     let mut keyed: Vec<(Vec<Value<'_>>, &Run)> =
         runs.iter().map(|run| (keys.iter().map(|k| k.field.get(run, now)).collect(), *run)).collect();
-    keyed.sort_by(|(a, _), (b, _)| {
-        keys.iter()
-            .zip(a.iter().zip(b))
-            .map(|(key, (a, b))| compare(a, b, key.descending))
-            .find(|o| o.is_ne())
-            .unwrap_or(Ordering::Equal)
-    });
+    keyed.sort_by(|(a, _), (b, _)| compare_keys(keys, a, b));
     runs.clear();
     runs.extend(keyed.into_iter().map(|(_, run)| run));
+}
+
+/// Compares two runs' values of `keys`, key by key.
+pub(super) fn compare_keys(keys: &[SortKey], a: &[Value<'_>], b: &[Value<'_>]) -> Ordering {
+    keys.iter()
+        .zip(a.iter().zip(b))
+        .map(|(key, (a, b))| compare(a, b, key.descending))
+        .find(|o| o.is_ne())
+        .unwrap_or(Ordering::Equal)
 }
 
 fn compare(a: &Value<'_>, b: &Value<'_>, descending: bool) -> Ordering {

@@ -134,7 +134,7 @@ fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
-fn status_code(status: Status) -> u8 {
+pub(super) fn status_code(status: Status) -> u8 {
     match status {
         Status::Running => 0,
         Status::Completed => 1,
@@ -144,7 +144,7 @@ fn status_code(status: Status) -> u8 {
     }
 }
 
-fn status_from(code: u8) -> Option<Status> {
+pub(super) fn status_from(code: u8) -> Option<Status> {
     Some(match code {
         0 => Status::Running,
         1 => Status::Completed,

@@ -92,27 +92,41 @@ impl Store {
 /// Reads the records of `refs` from their commits, on all cores when there are many, with a
 /// progress bar on a terminal when there are very many (a rebuild).
 pub(super) fn read_runs(store: &Store, refs: &[&(String, Oid)]) -> Vec<(String, Oid, Result<RunRecord, String>)> {
-    let bar = if refs.len() >= PROGRESS_MISSES && std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(refs.len() as u64).with_message("reading runs");
+    let bar = progress_bar(refs.len());
+    let fresh = read_runs_with(store, refs, &bar);
+    bar.finish_and_clear();
+    fresh
+}
+
+/// A bar for reading `count` runs: shown on a terminal when there are very many, else hidden.
+pub(super) fn progress_bar(count: usize) -> indicatif::ProgressBar {
+    if count >= PROGRESS_MISSES && std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(count as u64).with_message("reading runs");
         if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {eta}") {
             bar.set_style(style.progress_chars("=> "));
         }
         bar
     } else {
         indicatif::ProgressBar::hidden()
-    };
+    }
+}
+
+/// [`read_runs`] advancing a bar the caller owns (one bar over several calls).
+pub(super) fn read_runs_with(
+    store: &Store,
+    refs: &[&(String, Oid)],
+    bar: &indicatif::ProgressBar,
+) -> Vec<(String, Oid, Result<RunRecord, String>)> {
     let read = |repo: &crate::git::Repo, (name, oid): &(String, Oid)| {
         bar.inc(1);
         (name.clone(), *oid, read_record_with(repo, *oid).map_err(|e| describe(name, e)))
     };
-    let fresh = if refs.len() >= PARALLEL_MISSES {
+    if refs.len() >= PARALLEL_MISSES {
         let shared = store.repo.shared();
         refs.par_iter().map_init(|| shared.open(), |repo, r| read(repo, r)).collect()
     } else {
         refs.iter().map(|r| read(&store.repo, r)).collect()
-    };
-    bar.finish_and_clear();
-    fresh
+    }
 }
 
 fn describe(reference: &str, err: Error) -> String {

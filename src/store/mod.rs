@@ -9,6 +9,7 @@ mod details;
 mod error;
 mod history;
 mod index;
+pub mod lindex;
 mod list;
 mod merge;
 pub mod record;

@@ -291,8 +291,7 @@ impl RunRecord {
     /// Duration in seconds, up to `now` for a run that has not ended.
     #[must_use]
     pub fn duration(&self, now: Timestamp) -> f64 {
-        let end = self.ended.unwrap_or(now);
-        (end.as_millisecond() - self.started.as_millisecond()).max(0) as f64 / 1000.0
+        duration(self.started, self.ended, now)
     }
 
     /// Returns the message of a run commit: `run <id> (<name>): <status>`, then the command.
@@ -467,6 +466,13 @@ pub mod float {
         }
         d.deserialize_any(Visitor)
     }
+}
+
+/// Seconds from `started` to `ended`, or to `now` for a run still going; never negative.
+#[must_use]
+pub fn duration(started: Timestamp, ended: Option<Timestamp>, now: Timestamp) -> f64 {
+    let end = ended.unwrap_or(now);
+    (end.as_millisecond() - started.as_millisecond()).max(0) as f64 / 1000.0
 }
 
 #[cfg(test)]

@@ -63,11 +63,12 @@ impl Store {
     /// Rebuilds the listing cache and the run index from the run commits; returns how many runs
     /// they hold. Both are only ever speed-ups, so deleting them first loses nothing.
     pub fn reindex(&self) -> Result<usize> {
-        for file in [cache::FILE, index::FILE] {
+        for file in [cache::FILE, index::FILE, super::lindex::FILE] {
             let _ = std::fs::remove_file(self.dir().join(file));
         }
         let listing = self.list()?;
         self.run_index()?;
+        self.listing_index()?;
         Ok(listing.runs.len())
     }
 

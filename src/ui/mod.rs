@@ -16,7 +16,7 @@ pub use anstream::ColorChoice;
 use anstyle::{AnsiColor, Style};
 
 pub use escape::{is_dangerous, shown as shown_char, visible, visible_code, visible_document, visible_lines};
-pub use rows::{RowWriter, Widths};
+pub use rows::{JsonArray, RowWriter, Widths};
 pub use spark::sparkline;
 pub use table::{Cell, Table, escape_markdown_cell};
 
@@ -327,6 +327,11 @@ impl Ui {
     pub fn row_writer(&mut self, columns: &[&str], widths: Widths) -> io::Result<RowWriter<'_>> {
         let header = self.style(Style::new().bold());
         RowWriter::new(self.format(), columns, widths, header, &mut self.out)
+    }
+
+    /// A JSON array written element by element to stdout, as `print_json` writes a whole one.
+    pub fn json_array(&mut self) -> io::Result<JsonArray<'_>> {
+        JsonArray::new(&mut self.out)
     }
 
     /// Writes a JSON value to stdout, pretty-printed, with a trailing newline.

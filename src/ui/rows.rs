@@ -101,10 +101,68 @@ impl<'a> RowWriter<'a> {
     }
 }
 
+/// A JSON array written one element at a time, byte for byte as `serde_json::to_writer_pretty`
+/// writes the whole array (two spaces of indent), for listings too long to hold.
+pub struct JsonArray<'a> {
+    out: &'a mut dyn Write,
+    empty: bool,
+    element: Vec<u8>,
+}
+
+impl<'a> JsonArray<'a> {
+    pub fn new(out: &'a mut dyn Write) -> io::Result<Self> {
+        out.write_all(b"[")?;
+        Ok(Self { out, empty: true, element: Vec::new() })
+    }
+
+    pub fn element(&mut self, value: &impl serde::Serialize) -> io::Result<()> {
+        self.element.clear();
+        serde_json::to_writer_pretty(&mut self.element, value).map_err(io::Error::from)?;
+        self.out.write_all(if self.empty { b"\n" } else { b",\n" })?;
+        self.empty = false;
+        // Pretty JSON escapes newlines inside strings: every newline here is between tokens,
+        // where the whole array's writer would indent one level more.
+        for (n, line) in self.element.split(|&b| b == b'\n').enumerate() {
+            if n > 0 {
+                self.out.write_all(b"\n")?;
+            }
+            self.out.write_all(b"  ")?;
+            self.out.write_all(line)?;
+        }
+        Ok(())
+    }
+
+    /// Closes the array, with the trailing newline `print_json` writes.
+    pub fn finish(self) -> io::Result<()> {
+        self.out.write_all(if self.empty { b"]\n" } else { b"\n]\n" })?;
+        self.out.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ui::{Cell, Table};
+
+    /// Streamed JSON reads exactly as the whole array pretty-printed.
+    #[test]
+    fn json_elements_match_the_whole_array() {
+        let empty: Vec<serde_json::Value> = vec![];
+        let values = vec![
+            serde_json::json!({"a": [1, {"b": "x\ny"}], "c": {}, "d": []}),
+            serde_json::json!("text"),
+            serde_json::json!({"e": null}),
+        ];
+        for array in [&empty, &values[..1].to_vec(), &values] {
+            let mut streamed = Vec::new();
+            let mut writer = JsonArray::new(&mut streamed).unwrap();
+            array.iter().for_each(|v| writer.element(v).unwrap());
+            writer.finish().unwrap();
+            let mut whole = serde_json::to_vec_pretty(array).unwrap();
+            whole.push(b'\n');
+            assert_eq!(String::from_utf8(streamed).unwrap(), String::from_utf8(whole).unwrap());
+        }
+    }
 
     /// Streamed rows read exactly as the same table rendered whole.
     #[test]

@@ -19,6 +19,7 @@ mod filter_cases;
 mod help;
 mod index;
 mod layering;
+mod listing_index;
 mod live;
 mod ls;
 mod mlflow;

@@ -1,5 +1,8 @@
+mod stream;
+
 use crate::commands::{Ctx, ExitStatus};
 use crate::query::{self, CellStyle, Field, Filter, Selection};
+use crate::store::Run;
 use crate::ui::{Format, Ui, UsageError};
 
 /// List runs, newest first, from every branch
@@ -50,7 +53,7 @@ pub struct LsArgs {
 }
 
 /// Which columns to show.
-enum Columns {
+pub(crate) enum Columns {
     /// Run objects as they are (json without column options).
     Whole,
     Default,
@@ -66,29 +69,61 @@ pub fn cmd_ls(ui: &mut Ui, ctx: &Ctx, args: &LsArgs) -> anyhow::Result<ExitStatu
     let columns = columns(args, format)?;
 
     let store = ctx.store()?;
-    let listing = store.list()?;
-    for warning in &listing.warnings {
+    if !selection.fits_index() {
+        // `command` and `host.*` are not in the listing index: choose among whole runs.
+        let listing = store.list()?;
+        for warning in &listing.warnings {
+            ui.warn(warning);
+        }
+        let runs = selection.apply(&listing.runs, now);
+        return print_runs(ui, args, columns, &runs, listing.runs.is_empty(), now);
+    }
+    let listed = store.listing_index()?;
+    for warning in &listed.warnings {
         ui.warn(warning);
     }
-    let runs = selection.apply(&listing.runs, now);
+    let chosen = selection.apply_indexed(&store, &listed.index, now);
+    if let Some(stream) = stream::Stream::of(&columns, format, args.hide_unchanged) {
+        stream.print(ui, &store, chosen, now)?;
+        return Ok(ExitStatus::Success);
+    }
+    // A table needs every row before the first (widths, columns present in some run).
+    let mut runs = Vec::new();
+    stream::whole_runs(ui, &store, chosen, |run| {
+        runs.push(run);
+        Ok(())
+    })?;
+    let runs: Vec<&Run> = runs.iter().collect();
+    print_runs(ui, args, columns, &runs, listed.index.is_empty(), now)
+}
 
+/// Prints chosen runs held whole: a table, or JSON of whole runs.
+fn print_runs(
+    ui: &mut Ui,
+    args: &LsArgs,
+    columns: Columns,
+    runs: &[&Run],
+    none_recorded: bool,
+    now: jiff::Timestamp,
+) -> anyhow::Result<ExitStatus> {
+    let format = ui.format();
     if let Columns::Whole = columns {
         let json: Vec<_> = runs.iter().map(|r| r.json_view(now)).collect();
         ui.print_json(&json)?;
         return Ok(ExitStatus::Success);
     }
     if runs.is_empty() && format == Format::Table {
-        let message = if listing.runs.is_empty() { "No runs recorded yet." } else { "No runs match." };
+        let message = if none_recorded { "No runs recorded yet." } else { "No runs match." };
         writeln!(ui.status(), "{message}")?;
         return Ok(ExitStatus::Success);
     }
     let fields = match columns {
         Columns::Given(fields) => fields,
-        Columns::All => query::all_columns(&runs, now),
-        Columns::Default | Columns::Whole => query::default_columns(&runs, now),
+        Columns::All => query::all_columns(runs, now),
+        Columns::Default | Columns::Whole => query::default_columns(runs, now),
     };
     let style = if matches!(format, Format::Table | Format::Md) { CellStyle::human() } else { CellStyle::machine() };
-    let mut table = query::run_table(&runs, &fields, now, &style);
+    let mut table = query::run_table(runs, &fields, now, &style);
     if args.hide_unchanged {
         query::hide_unchanged_columns(&mut table, &["id"]);
     }

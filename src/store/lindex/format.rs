@@ -1,0 +1,511 @@
+//! The listing index's bytes: a key dictionary, then one typed row per run, then a CRC-32.
+//! Layout: docs/FORMAT.md "Listing index". Every read is bounds-checked; anything that does not
+//! decode whole is rejected (the caller rebuilds the file).
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+
+use super::super::index::{status_code, status_from};
+use super::super::record::{RunRecord, Status};
+use crate::git::Oid;
+
+pub const MAGIC: &[u8; 8] = b"gitexpls";
+/// Bumped on any change of the layout (with the file name); a reader ignores other versions.
+pub const VERSION: u32 = 1;
+
+/// Caps that keep a corrupt length field from allocating before the CRC is checked.
+const MAX_RUNS: u64 = 50_000_000;
+const MAX_KEYS: u32 = 10_000_000;
+/// The smallest possible row (commit length byte and fixed fields): a larger count is a lie.
+const MIN_ROW: usize = 40;
+
+/// Param value types as stored.
+const TEXT: u8 = 0;
+const INTEGER: u8 = 1;
+const FLOAT: u8 = 2;
+const BOOL: u8 = 3;
+/// An array, an empty table, or a key two params flatten to: only the whole record can say.
+const OTHER: u8 = 4;
+
+/// The keys of params and metrics, each stored once; rows refer to them by number.
+#[derive(Default)]
+pub struct KeyDict {
+    keys: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+impl KeyDict {
+    pub fn from_keys(keys: Vec<String>) -> Self {
+        let ids = keys.iter().enumerate().map(|(i, k)| (k.clone(), u32::try_from(i).unwrap_or(u32::MAX))).collect();
+        Self { keys, ids }
+    }
+
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    pub fn id(&mut self, key: &str) -> u32 {
+        if let Some(&id) = self.ids.get(key) {
+            return id;
+        }
+        let id = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        self.keys.push(key.to_owned());
+        self.ids.insert(key.to_owned(), id);
+        id
+    }
+}
+
+/// Encodes one run's row (without its length prefix).
+pub fn encode_row(commit: Oid, record: &RunRecord, dict: &mut KeyDict) -> Vec<u8> {
+    let mut out = Vec::with_capacity(160);
+    let commit = commit.as_bytes();
+    out.push(u8::try_from(commit.len()).unwrap_or(u8::MAX));
+    out.extend_from_slice(commit);
+    out.push(status_code(record.status));
+    put_time(&mut out, record.started);
+    match record.ended {
+        Some(ended) => {
+            out.push(1);
+            put_time(&mut out, ended);
+        }
+        None => out.push(0),
+    }
+    match record.exit_code {
+        Some(code) => {
+            out.push(1);
+            out.extend_from_slice(&code.to_le_bytes());
+        }
+        None => out.push(0),
+    }
+    out.push(u8::from(record.dirty));
+    put_str(&mut out, record.id.as_str());
+    put_str(&mut out, &record.name);
+    put_str(&mut out, &record.note);
+    for text in [&record.branch, &record.base, &record.sweep] {
+        match text {
+            Some(text) => {
+                out.push(1);
+                put_str(&mut out, text);
+            }
+            None => out.push(0),
+        }
+    }
+    put_u32(&mut out, record.tags.len());
+    for tag in &record.tags {
+        put_str(&mut out, tag);
+    }
+    let params = flat_params(record);
+    put_u32(&mut out, params.len());
+    for (key, value) in params {
+        out.extend_from_slice(&dict.id(&key).to_le_bytes());
+        put_param(&mut out, value);
+    }
+    put_u32(&mut out, record.metrics.len());
+    for (key, m) in &record.metrics {
+        out.extend_from_slice(&dict.id(key).to_le_bytes());
+        out.extend_from_slice(&m.count.to_le_bytes());
+        for v in [m.first, m.last, m.min, m.max, m.mean] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out
+}
+
+/// Params flattened to `a.b.c` keys as `query::flat_param_keys` names them; a key reached two
+/// ways (`"a.b" = 1` beside `[a] b = 2`) keeps no value, so the record decides.
+fn flat_params(record: &RunRecord) -> Vec<(String, Option<&toml::Value>)> {
+    fn walk<'a>(
+        path: &mut String,
+        key: &str,
+        value: &'a toml::Value,
+        out: &mut Vec<(String, Option<&'a toml::Value>)>,
+    ) {
+        let len = path.len();
+        if len > 0 {
+            path.push('.');
+        }
+        path.push_str(key);
+        match value {
+            toml::Value::Table(table) if !table.is_empty() => {
+                for (inner_key, inner) in table {
+                    walk(path, inner_key, inner, out);
+                }
+            }
+            _ => out.push((path.clone(), Some(value))),
+        }
+        path.truncate(len);
+    }
+    let mut out = Vec::new();
+    let mut path = String::new();
+    for (key, value) in &record.params {
+        walk(&mut path, key, value, &mut out);
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut i = 1;
+    while i < out.len() {
+        if out[i].0 == out[i - 1].0 {
+            out[i - 1].1 = None;
+            out.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn put_param(out: &mut Vec<u8>, value: Option<&toml::Value>) {
+    match value {
+        Some(toml::Value::String(s)) => {
+            out.push(TEXT);
+            put_str(out, s);
+        }
+        // The query engine reads a TOML date as its text.
+        Some(toml::Value::Datetime(d)) => {
+            out.push(TEXT);
+            put_str(out, &d.to_string());
+        }
+        Some(toml::Value::Integer(i)) => {
+            out.push(INTEGER);
+            out.extend_from_slice(&i.to_le_bytes());
+        }
+        Some(toml::Value::Float(f)) => {
+            out.push(FLOAT);
+            out.extend_from_slice(&f.to_le_bytes());
+        }
+        Some(toml::Value::Boolean(b)) => {
+            out.push(BOOL);
+            out.push(u8::from(*b));
+        }
+        Some(toml::Value::Array(_) | toml::Value::Table(_)) | None => out.push(OTHER),
+    }
+}
+
+/// The whole file: header, key dictionary, rows (each with its length), CRC-32.
+pub fn encode_file(keys: &[String], rows: &[&[u8]]) -> Vec<u8> {
+    let size: usize = rows.iter().map(|r| r.len() + 4).sum::<usize>() + keys.iter().map(|k| k.len() + 4).sum::<usize>();
+    let mut out = Vec::with_capacity(size + 32);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    put_u32(&mut out, keys.len());
+    for key in keys {
+        put_str(&mut out, key);
+    }
+    out.extend_from_slice(&u64::try_from(rows.len()).unwrap_or(u64::MAX).to_le_bytes());
+    for row in rows {
+        put_u32(&mut out, row.len());
+        out.extend_from_slice(row);
+    }
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// Where the parts of a checked file are: key ranges and row ranges, as byte offsets.
+pub struct Layout {
+    pub keys: Vec<(usize, usize)>,
+    pub rows: Vec<(usize, usize)>,
+}
+
+/// Checks a whole file (CRC, version, every row decodes) and returns its layout; `None` for
+/// anything else.
+pub fn check(bytes: &[u8]) -> Option<Layout> {
+    let body_len = bytes.len().checked_sub(4)?;
+    let (body, crc) = bytes.split_at_checked(body_len)?;
+    if crc32fast::hash(body).to_le_bytes() != crc {
+        return None;
+    }
+    let mut r = Reader { bytes: body, at: 0 };
+    if r.take(MAGIC.len())? != MAGIC || r.u32()? != VERSION {
+        return None;
+    }
+    let key_count = r.u32()?;
+    if key_count > MAX_KEYS || key_count as usize > body.len() / 4 {
+        return None;
+    }
+    let mut keys = Vec::with_capacity(key_count as usize);
+    for _ in 0..key_count {
+        let len = r.u32()? as usize;
+        let start = r.at;
+        std::str::from_utf8(r.take(len)?).ok()?;
+        keys.push((start, len));
+    }
+    let count = r.u64()?;
+    if count > MAX_RUNS || usize::try_from(count).ok()? > body.len() / MIN_ROW {
+        return None;
+    }
+    let mut rows = Vec::with_capacity(usize::try_from(count).ok()?);
+    for _ in 0..count {
+        let len = r.u32()? as usize;
+        let start = r.at;
+        let row = r.take(len)?;
+        decode_row(row, key_count)?;
+        rows.push((start, len));
+    }
+    (r.at == body.len()).then_some(Layout { keys, rows })
+}
+
+/// One run's row, its fields borrowed from the file.
+#[derive(Debug, Clone)]
+pub struct RowData<'a> {
+    pub commit: Oid,
+    pub status: Status,
+    pub started: Timestamp,
+    pub ended: Option<Timestamp>,
+    pub exit_code: Option<i32>,
+    pub dirty: bool,
+    pub id: &'a str,
+    pub name: &'a str,
+    pub note: &'a str,
+    pub branch: Option<&'a str>,
+    pub base: Option<&'a str>,
+    pub sweep: Option<&'a str>,
+    pub tag_count: u32,
+    pub tags: &'a [u8],
+    pub param_count: u32,
+    pub params: &'a [u8],
+    pub metric_count: u32,
+    pub metrics: &'a [u8],
+}
+
+/// A param as stored.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Param<'a> {
+    Text(&'a str),
+    Integer(i64),
+    Float(f64),
+    Bool(bool),
+    /// Only the whole record can say (an array, an empty table, a key reached two ways).
+    Other,
+}
+
+/// A metric's rollups as stored.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rollups {
+    pub count: u64,
+    pub first: f64,
+    pub last: f64,
+    pub min: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+/// Decodes a row; `key_count` bounds its key numbers. `None` if anything is out of place.
+pub fn decode_row(row: &[u8], key_count: u32) -> Option<RowData<'_>> {
+    let mut r = Reader { bytes: row, at: 0 };
+    let commit_len = r.take(1)?[0] as usize;
+    let commit = crate::git::oid_from_bytes(r.take(commit_len)?)?;
+    let status = status_from(r.take(1)?[0])?;
+    let started = r.time()?;
+    let ended = if r.flag()? { Some(r.time()?) } else { None };
+    let exit_code = if r.flag()? { Some(r.i32()?) } else { None };
+    let dirty = r.flag()?;
+    let id = r.str()?;
+    let name = r.str()?;
+    let note = r.str()?;
+    let mut opt = || if r.flag()? { r.str().map(Some) } else { Some(None) };
+    let (branch, base, sweep) = (opt()?, opt()?, opt()?);
+
+    let tag_count = r.u32()?;
+    let start = r.at;
+    for _ in 0..tag_count {
+        r.str()?;
+    }
+    let tags = &row[start..r.at];
+    let param_count = r.u32()?;
+    let start = r.at;
+    for _ in 0..param_count {
+        (r.u32()? < key_count).then_some(())?;
+        r.param()?;
+    }
+    let params = &row[start..r.at];
+    let metric_count = r.u32()?;
+    let start = r.at;
+    for _ in 0..metric_count {
+        (r.u32()? < key_count).then_some(())?;
+        r.take(48)?;
+    }
+    let metrics = &row[start..r.at];
+    (r.at == row.len()).then_some(RowData {
+        commit,
+        status,
+        started,
+        ended,
+        exit_code,
+        dirty,
+        id,
+        name,
+        note,
+        branch,
+        base,
+        sweep,
+        tag_count,
+        tags,
+        param_count,
+        params,
+        metric_count,
+        metrics,
+    })
+}
+
+impl<'a> RowData<'a> {
+    pub fn tags(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        let mut r = Reader { bytes: self.tags, at: 0 };
+        (0..self.tag_count).map_while(move |_| r.str())
+    }
+
+    /// Every param as (key number, value), in key order.
+    pub fn params(&self) -> impl Iterator<Item = (u32, Param<'a>)> + use<'a> {
+        let mut r = Reader { bytes: self.params, at: 0 };
+        (0..self.param_count).map_while(move |_| Some((r.u32()?, r.param()?)))
+    }
+
+    /// Every metric as (key number, rollups).
+    pub fn metrics(&self) -> impl Iterator<Item = (u32, Rollups)> + use<'a> {
+        let mut r = Reader { bytes: self.metrics, at: 0 };
+        (0..self.metric_count).map_while(move |_| {
+            let key = r.u32()?;
+            let count = r.u64()?;
+            let [first, last, min, max, mean] = [r.f64()?, r.f64()?, r.f64()?, r.f64()?, r.f64()?];
+            Some((key, Rollups { count, first, last, min, max, mean }))
+        })
+    }
+}
+
+fn put_u32(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
+}
+
+fn put_str(out: &mut Vec<u8>, text: &str) {
+    put_u32(out, text.len());
+    out.extend_from_slice(text.as_bytes());
+}
+
+fn put_time(out: &mut Vec<u8>, t: Timestamp) {
+    out.extend_from_slice(&t.as_second().to_le_bytes());
+    out.extend_from_slice(&t.subsec_nanosecond().to_le_bytes());
+}
+
+/// A cursor over bytes whose every read is bounds-checked.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let end = self.at.checked_add(n)?;
+        let out = self.bytes.get(self.at..end)?;
+        self.at = end;
+        Some(out)
+    }
+
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+
+    fn flag(&mut self) -> Option<bool> {
+        match self.take(1)?[0] {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        }
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.array().map(u32::from_le_bytes)
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        self.array().map(u64::from_le_bytes)
+    }
+
+    fn i32(&mut self) -> Option<i32> {
+        self.array().map(i32::from_le_bytes)
+    }
+
+    fn i64(&mut self) -> Option<i64> {
+        self.array().map(i64::from_le_bytes)
+    }
+
+    fn f64(&mut self) -> Option<f64> {
+        self.array().map(f64::from_le_bytes)
+    }
+
+    fn time(&mut self) -> Option<Timestamp> {
+        Timestamp::new(self.i64()?, self.i32()?).ok()
+    }
+
+    fn str(&mut self) -> Option<&'a str> {
+        let len = self.u32()? as usize;
+        std::str::from_utf8(self.take(len)?).ok()
+    }
+
+    fn param(&mut self) -> Option<Param<'a>> {
+        Some(match self.take(1)?[0] {
+            TEXT => Param::Text(self.str()?),
+            INTEGER => Param::Integer(self.i64()?),
+            FLOAT => Param::Float(self.f64()?),
+            BOOL => Param::Bool(self.flag()?),
+            OTHER => Param::Other,
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(toml: &str) -> RunRecord {
+        let head = "schema = 1\nid = \"abcd0001\"\nname = \"r\"\nstatus = \"completed\"\ncommand = []\ncwd = \".\"\n\
+                    started = \"2026-11-23T10:00:00.250Z\"\ntags = [\"best\", \"ünï\"]\n";
+        RunRecord::from_toml(&format!("{head}{toml}")).expect("a valid record")
+    }
+
+    #[test]
+    fn rows_round_trip_and_damage_is_rejected() {
+        let rec = record(
+            "[params]\nlr = 0.1\nn = 3\nname = \"x\"\nok = true\nl = [1]\n\"a.b\" = 1\n[params.a]\nb = 2\nc = 3\n\
+             [metrics.acc]\ncount = 2\nfirst_step = 0\nlast_step = 1\nfirst = 0.5\nlast = 0.75\nmin = 0.5\nmax = 0.75\nmean = 0.625\n",
+        );
+        let mut dict = KeyDict::default();
+        let commit = gix::ObjectId::from_bytes_or_panic(&[7; 20]);
+        let row = encode_row(commit, &rec, &mut dict);
+        let bytes = encode_file(dict.keys(), &[&row, &row]);
+        let layout = check(&bytes).expect("a file just written reads back");
+        assert_eq!(layout.rows.len(), 2);
+        let (start, len) = layout.rows[0];
+        let data = decode_row(&bytes[start..start + len], 8).expect("row");
+        assert_eq!((data.commit, data.id, data.name, data.status), (commit, "abcd0001", "r", Status::Completed));
+        assert_eq!(data.started, rec.started);
+        assert_eq!(data.tags().collect::<Vec<_>>(), ["best", "ünï"]);
+        let params: Vec<(String, Param<'_>)> =
+            data.params().map(|(k, v)| (dict.keys()[k as usize].clone(), v)).collect();
+        let expected = [
+            ("a.b", Param::Other), // `"a.b" = 1` and `[a] b = 2`: only the record can say
+            ("a.c", Param::Integer(3)),
+            ("l", Param::Other),
+            ("lr", Param::Float(0.1)),
+            ("n", Param::Integer(3)),
+            ("name", Param::Text("x")),
+            ("ok", Param::Bool(true)),
+        ];
+        assert_eq!(params, expected.map(|(k, v)| (k.to_owned(), v)));
+        let metrics: Vec<_> = data.metrics().collect();
+        assert_eq!(metrics.len(), 1);
+        assert_eq!((metrics[0].1.count, metrics[0].1.last, metrics[0].1.mean), (2, 0.75, 0.625));
+
+        for cut in 0..bytes.len() {
+            assert!(check(&bytes[..cut]).is_none(), "cut at {cut}");
+        }
+        for at in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 0x40;
+            assert!(check(&damaged).is_none(), "flipped byte {at}");
+        }
+        // A row whose key number is past the dictionary is refused even under a valid CRC.
+        assert!(check(&encode_file(&[], &[&row])).is_none());
+        assert!(check(&encode_file(&[], &[])).is_some());
+    }
+}
