@@ -112,7 +112,7 @@ pub struct SharedStore {
 impl SharedStore {
     #[must_use]
     pub fn open(&self) -> Store {
-        Store { repo: self.repo.open(), dir: self.dir.clone() }
+        Store { repo: self.repo.open(), dir: self.dir.clone(), cache_offsets: std::sync::OnceLock::new() }
     }
 }
 
@@ -131,6 +131,8 @@ pub struct RunJson<'a> {
 pub struct Store {
     repo: Repo,
     dir: PathBuf,
+    /// Where the listing cache's records are, scanned on first use (`read_rows`).
+    cache_offsets: std::sync::OnceLock<cache::Offsets>,
 }
 
 impl Store {
@@ -138,7 +140,7 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Self> {
         let repo = Repo::discover(dir)?;
         let store_dir = repo.common_dir().join("git-exp");
-        Ok(Self { repo, dir: store_dir })
+        Ok(Self { repo, dir: store_dir, cache_offsets: std::sync::OnceLock::new() })
     }
 
     /// Returns a handle worker threads can each open their own store from.

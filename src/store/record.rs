@@ -476,7 +476,7 @@ pub fn duration(started: Timestamp, ended: Option<Timestamp>, now: Timestamp) ->
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[test]
@@ -518,7 +518,7 @@ mod tests {
         assert!(norm(&"x".repeat(201)).is_err());
     }
 
-    const EXAMPLE: &str = r#"schema = 1
+    pub(crate) const EXAMPLE: &str = r#"schema = 1
 id = "k3m9x2qa"
 name = "brave-otter"
 status = "completed"

@@ -203,11 +203,38 @@ impl Store {
     /// many, in the order given; a run that cannot be read is a warning line instead.
     #[must_use]
     pub fn read_rows(&self, rows: &[(Oid, String)]) -> Vec<std::result::Result<Run, String>> {
-        let refs: Vec<(String, Oid)> = rows.iter().map(|(oid, id)| (format!("{RUNS_PREFIX}{id}"), *oid)).collect();
-        let refs: Vec<&(String, Oid)> = refs.iter().collect();
-        list::read_runs(self, &refs)
+        // The listing cache first (a seek and a parse), git for what it lacks; those are added
+        // to the cache so the next listing finds them.
+        let offsets = self.cache_offsets.get_or_init(|| cache::Offsets::scan(self.dir()));
+        let commits: Vec<Oid> = rows.iter().map(|(oid, _)| *oid).collect();
+        let mut cached = offsets.read(&commits);
+        let misses: Vec<(String, Oid)> = rows
+            .iter()
+            .zip(&cached)
+            .filter(|(_, record)| record.is_none())
+            .map(|((oid, id), _)| (format!("{RUNS_PREFIX}{id}"), *oid))
+            .collect();
+        let refs: Vec<&(String, Oid)> = misses.iter().collect();
+        let mut fresh = list::read_runs(self, &refs).into_iter();
+        let results: Vec<(Oid, std::result::Result<RunRecord, String>)> = commits
+            .iter()
+            .zip(cached.iter_mut())
+            .filter_map(|(commit, record)| match record.take() {
+                Some(record) => Some((*commit, Ok(record))),
+                None => fresh.next().map(|(_, commit, result)| (commit, result)),
+            })
+            .collect();
+        let new: Vec<(Oid, &RunRecord)> = results
+            .iter()
+            .filter(|(commit, _)| misses.iter().any(|(_, oid)| oid == commit))
+            .filter_map(|(commit, result)| result.as_ref().ok().map(|record| (*commit, record)))
+            .collect();
+        if !new.is_empty() {
+            let _ = cache::append(self.dir(), new.into_iter());
+        }
+        results
             .into_iter()
-            .map(|(_, commit, result)| {
+            .map(|(commit, result)| {
                 result.map(|record| {
                     let status = self.effective_status(&record);
                     Run { commit, record, status, in_trash: false }
