@@ -20,6 +20,7 @@ mod help;
 mod index;
 mod layering;
 mod live;
+mod large_files;
 mod ls;
 mod mlflow;
 mod nbalign;
