@@ -50,6 +50,12 @@ impl Repo {
         Ok(Box::new(io::BufReader::with_capacity(1 << 16, CatFile { child, stdout, id })))
     }
 
+    /// Returns the size of object `id` from its header (nothing else of it is read), or `None`
+    /// when it is not in this repository: a promisor object is not fetched for this.
+    pub fn blob_size(&self, id: Oid) -> Option<u64> {
+        self.repo.find_header(id).ok().map(|header| header.size())
+    }
+
     /// Writes the content of `file` (the working-tree file `path`, for messages) as a blob,
     /// reading it once from its start in fixed-size pieces. The size is taken when the write
     /// starts: a file that shrinks meanwhile fails the write (nothing is stored), one that grows

@@ -73,6 +73,12 @@ fn run_stores_large_changed_files_byte_identical_and_leaves_the_worktree_alone()
     env.run(["apply", id]).success();
     assert!(std::fs::read(env.repo.join("model.bin")).unwrap() == modified, "apply wrote model.bin back");
     assert!(std::fs::read(env.repo.join("weights.bin")).unwrap() == added, "apply wrote weights.bin back");
+
+    // `diff` of two runs names a file too large to diff by its sizes, without reading it.
+    std::fs::write(env.repo.join("model.bin"), noise(SIZE, 6)).unwrap();
+    let next = env.snapshot(&[]);
+    let diff = env.run(["diff", id, &next]);
+    assert!(diff.success().contains(&format!("too large to diff ({SIZE} → {SIZE} bytes)")), "{diff}");
 }
 
 #[test]
