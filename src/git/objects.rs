@@ -357,7 +357,8 @@ impl Repo {
             FileMode::Link => {
                 // A run is untrusted: a link target longer than any path is refused, not read whole.
                 let mut link = Vec::new();
-                std::io::Read::read_to_end(&mut std::io::Read::take(data, MAX_LINK_TARGET + 1), &mut link).map_err(io)?;
+                std::io::Read::read_to_end(&mut std::io::Read::take(data, MAX_LINK_TARGET + 1), &mut link)
+                    .map_err(io)?;
                 if link.len() as u64 > MAX_LINK_TARGET {
                     return Err(io(std::io::Error::other("the link target is longer than 4096 bytes")));
                 }

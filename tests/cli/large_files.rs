@@ -33,6 +33,10 @@ fn cat_file(env: &TestEnv, spec: &str) -> Vec<u8> {
     out.stdout
 }
 
+fn blob_id(env: &TestEnv, run: &str) -> String {
+    env.git(["rev-parse", &format!("refs/git-exp/runs/{run}:model.bin")]).trim().to_owned()
+}
+
 fn leftover_spools(env: &TestEnv) -> Vec<String> {
     std::fs::read_dir(env.repo.join(".git/objects"))
         .unwrap()
@@ -73,6 +77,13 @@ fn run_stores_large_changed_files_byte_identical_and_leaves_the_worktree_alone()
     env.run(["apply", id]).success();
     assert!(std::fs::read(env.repo.join("model.bin")).unwrap() == modified, "apply wrote model.bin back");
     assert!(std::fs::read(env.repo.join("weights.bin")).unwrap() == added, "apply wrote weights.bin back");
+    // The same from a pack (read through `git cat-file`, not as a loose object).
+    env.git(["checkout", "-q", "--", "."]);
+    std::fs::remove_file(env.repo.join("weights.bin")).unwrap();
+    env.git(["repack", "-adq"]);
+    assert!(!env.repo.join(".git/objects").join(&blob_id(&env, id)[..2]).exists(), "the blob is packed now");
+    env.run(["apply", id]).success();
+    assert!(std::fs::read(env.repo.join("model.bin")).unwrap() == modified, "apply from a pack");
 
     // `diff` of two runs names a file too large to diff by its sizes, without reading it.
     std::fs::write(env.repo.join("model.bin"), noise(SIZE, 6)).unwrap();
