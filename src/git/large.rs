@@ -184,7 +184,7 @@ impl<R: Read> Read for Exact<R> {
     }
 }
 
-/// A temp file `objects/tmp_git_exp_<pid>_<random>`, removed when dropped. git's `prune` removes
+/// A temp file `objects/tmp_git_exp_<pid>_<random id>`, removed when dropped. git's `prune` removes
 /// `tmp_` files in the object directory that a killed process left behind.
 struct Spool {
     file: File,
@@ -194,8 +194,9 @@ struct Spool {
 impl Spool {
     fn create(dir: PathBuf) -> Result<Self> {
         let mut last = io::ErrorKind::AlreadyExists.into();
+        let mut ids = crate::ids::IdSource::new();
         for _ in 0..16 {
-            let path = dir.join(format!("tmp_git_exp_{}_{:016x}", std::process::id(), fastrand::u64(..)));
+            let path = dir.join(format!("tmp_git_exp_{}_{}", std::process::id(), ids.run_id()));
             match File::options().read(true).write(true).create_new(true).open(&path) {
                 Ok(file) => return Ok(Self { file, path }),
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = e,
