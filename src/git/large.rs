@@ -263,4 +263,35 @@ mod tests {
         Exact { inner: &b""[..], left: 0 }.read_to_end(&mut out).expect("empty");
         assert!(out.is_empty());
     }
+
+    #[test]
+    fn a_large_loose_blob_reads_back_streamed_and_a_truncated_one_fails() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let status = Command::new("git").args(["init", "-q"]).current_dir(dir.path()).status();
+        assert!(status.expect("git runs").success());
+        let repo = Repo::discover(dir.path()).expect("repo opens");
+        let path = dir.path().join("big.bin");
+        let data: Vec<u8> = (0..STREAM_BLOB_BYTES + 1000).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(&path, &data).expect("write");
+        let id = repo.write_blob_from_file(&mut File::open(&path).expect("open"), "big.bin").expect("stored");
+        assert_eq!(id.to_string(), hash_object(dir.path(), &path), "the id git computes");
+        let mut back = Vec::new();
+        repo.open_blob(id).expect("opens").read_to_end(&mut back).expect("reads");
+        assert!(back == data, "read back as written");
+
+        // A loose object cut short is an error at its end, not a short read.
+        let hex = id.to_string();
+        let loose = dir.path().join(".git/objects").join(&hex[..2]).join(&hex[2..]);
+        let bytes = std::fs::read(&loose).expect("loose object");
+        std::fs::remove_file(&loose).expect("remove");
+        std::fs::write(&loose, &bytes[..bytes.len() / 2]).expect("truncate");
+        let read =
+            repo.open_blob(id).and_then(|mut r| r.read_to_end(&mut Vec::new()).map_err(|e| Error::io("read", e)));
+        assert!(read.is_err(), "a truncated blob must not read as complete");
+    }
+
+    fn hash_object(dir: &std::path::Path, path: &std::path::Path) -> String {
+        let out = Command::new("git").args(["hash-object", "--no-filters"]).arg(path).current_dir(dir).output();
+        String::from_utf8_lossy(&out.expect("git runs").stdout).trim().to_owned()
+    }
 }
