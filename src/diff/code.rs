@@ -91,6 +91,15 @@ fn file_diff(store: &Store, change: TreeChange, options: &CodeOptions) -> FileDi
         file.note = Some(note);
         return file;
     }
+    // Sizes from the object headers first, so that a file too large to diff (a 500 MB model) is
+    // never read; a header that cannot be read (a partial clone) leaves it to the read below.
+    let header_size = |side: &Option<DiffEntry>| side.as_ref().map_or(Some(0), |e| store.blob_size(e.id));
+    if let [Some(old), Some(new)] = [header_size(&change.old), header_size(&change.new)]
+        && (old > MAX_DIFF_BYTES as u64 || new > MAX_DIFF_BYTES as u64)
+    {
+        file.note = Some(format!("too large to diff ({old} → {new} bytes)"));
+        return file;
+    }
     let read = |side: Option<DiffEntry>| side.map(|e| store.read_blob(e.id)).transpose();
     // A partial clone may lack blobs: say so rather than fail the whole diff.
     let (Ok(old), Ok(new)) = (read(change.old), read(change.new)) else {

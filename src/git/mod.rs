@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod diff;
 mod error;
+mod large;
 mod maintenance;
 mod objects;
 mod promisor;

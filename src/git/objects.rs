@@ -1,8 +1,5 @@
 //! Reading and writing blobs, trees and commits.
 
-use std::io::{self, BufRead};
-use std::process::{Child, ChildStdout, Command, Stdio};
-
 use gix::bstr::ByteSlice as _;
 use gix::objs::tree::EntryKind;
 
@@ -50,7 +47,7 @@ pub struct CommitInfo {
 }
 
 /// How often a loose-object write is tried again after its fan-out directory vanished.
-const VANISHED_DIR_RETRIES: u32 = 5;
+pub(super) const VANISHED_DIR_RETRIES: u32 = 5;
 
 /// Runs an object write again when it failed because its `objects/xx/` directory vanished:
 /// `git gc` and `git prune` remove empty fan-out directories, and one can go between gix
@@ -68,7 +65,7 @@ fn retry_vanished_dir<T, E: std::error::Error + 'static>(
 }
 
 /// True when `err` or one of its causes is an io "not found" error.
-fn is_vanished_dir(err: &(dyn std::error::Error + 'static)) -> bool {
+pub(super) fn is_vanished_dir(err: &(dyn std::error::Error + 'static)) -> bool {
     let mut cause = Some(err);
     while let Some(e) = cause {
         if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound) {
@@ -93,33 +90,6 @@ impl Repo {
             .with_lazy_fetch(id, || self.repo.find_blob(id))
             .map_err(|e| Error::git(format!("cannot read blob {id}"), &e))?;
         Ok(blob.detach().data)
-    }
-
-    /// Opens blob `id` for reading front to back. A large blob is streamed from `git cat-file`,
-    /// since gix decodes an object into one buffer: a million-point series (~40 MB) read whole
-    /// would take that much memory, streamed it takes a pipe's buffer.
-    pub fn open_blob(&self, id: Oid) -> Result<Box<dyn BufRead>> {
-        // A header that cannot be read (a promisor object not here yet) goes the whole way,
-        // which fetches it.
-        let size = self.repo.find_header(id).map_or(0, |header| header.size());
-        if size < STREAM_BLOB_BYTES {
-            return Ok(Box::new(io::Cursor::new(self.read_blob(id)?)));
-        }
-        let mut child = Command::new("git")
-            // The repository is open already (gix checked its ownership); cat-file only reads.
-            .args(["-c", "safe.directory=*", "--git-dir"])
-            .arg(self.repo.git_dir())
-            .args(["cat-file", "blob", &id.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| Error::io("cannot run git cat-file", e))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| Error::io("cannot run git cat-file", io::ErrorKind::BrokenPipe.into()))?;
-        Ok(Box::new(io::BufReader::with_capacity(1 << 16, CatFile { child, stdout, id })))
     }
 
     /// Returns true if the object database has `id`.
@@ -374,7 +344,9 @@ impl Repo {
     pub fn write_file(&self, file: &TreeFile, root: &std::path::Path) -> Result<()> {
         let target = crate::relpath::prepare(root, &file.path)?;
         let target = target.as_path();
-        let data = self.read_blob(file.blob)?;
+        // Opened before anything is removed, so that a blob that is not there changes nothing.
+        // Streamed: a large file of a run is copied through a fixed-size buffer.
+        let mut data = self.open_blob(file.blob)?;
         let io = |e| Error::io(format!("cannot write `{}`", target.display()), e);
         // Replace a link (or anything) there rather than write through it.
         if std::fs::symlink_metadata(target).is_ok_and(|m| !m.is_dir()) {
@@ -383,12 +355,19 @@ impl Repo {
         match file.mode {
             #[cfg(unix)]
             FileMode::Link => {
-                std::os::unix::fs::symlink(String::from_utf8_lossy(&data).as_ref(), target).map_err(io)?;
+                // A run is untrusted: a link target longer than any path is refused, not read whole.
+                let mut link = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::Read::take(data, MAX_LINK_TARGET + 1), &mut link)
+                    .map_err(io)?;
+                if link.len() as u64 > MAX_LINK_TARGET {
+                    return Err(io(std::io::Error::other("the link target is longer than 4096 bytes")));
+                }
+                std::os::unix::fs::symlink(String::from_utf8_lossy(&link).as_ref(), target).map_err(io)?;
             }
             _ => {
                 // create_new: never open through a link created meanwhile.
                 let mut out = std::fs::OpenOptions::new().write(true).create_new(true).open(target).map_err(io)?;
-                std::io::Write::write_all(&mut out, &data).map_err(io)?;
+                std::io::copy(&mut data, &mut out).map_err(io)?;
                 #[cfg(unix)]
                 {
                     use std::os::unix::fs::PermissionsExt as _;
@@ -401,40 +380,5 @@ impl Repo {
     }
 }
 
-/// Blobs from this size on are streamed by [`Repo::open_blob`].
-const STREAM_BLOB_BYTES: u64 = 8 << 20;
-
-/// The output of `git cat-file blob`: at its end, git's exit status is checked, so a blob that
-/// git could not read is an error, not a short read.
-struct CatFile {
-    child: Child,
-    stdout: ChildStdout,
-    id: Oid,
-}
-
-impl io::Read for CatFile {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let read = self.stdout.read(buf)?;
-        if read == 0 && !buf.is_empty() {
-            let mut stderr = String::new();
-            if let Some(mut pipe) = self.child.stderr.take() {
-                let _ = pipe.read_to_string(&mut stderr);
-            }
-            let status = self.child.wait()?;
-            if !status.success() {
-                return Err(io::Error::other(format!("git cat-file blob {}: {}", self.id, stderr.trim())));
-            }
-        }
-        Ok(read)
-    }
-}
-
-impl Drop for CatFile {
-    /// A reader dropped early (a closed pipe downstream) stops git at once.
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-    }
-}
+/// The longest link target a run may hold: Linux's `PATH_MAX`.
+const MAX_LINK_TARGET: u64 = 4096;

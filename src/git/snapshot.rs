@@ -11,6 +11,7 @@ use gix::bstr::{BString, ByteSlice as _};
 use gix::status::index_worktree::Item as WorktreeItem;
 use gix::status::plumbing::index_as_worktree::{Change as WorktreeChange, EntryStatus};
 
+use super::large::STREAM_BLOB_BYTES;
 use super::{Error, Oid, Repo, Result, TreeEdit};
 
 /// Limits on what untracked files a snapshot takes.
@@ -273,8 +274,7 @@ impl Hasher<'_> {
         if !meta.is_file() {
             return Ok(None);
         }
-        let data = self.clean(path, &full)?;
-        let blob = self.repo.write_blob(&data)?;
+        let blob = self.store(path, &full)?;
         Ok(Some(if is_executable(&meta) {
             TreeEdit::Executable { path: owned, blob }
         } else {
@@ -282,34 +282,38 @@ impl Hasher<'_> {
         }))
     }
 
-    /// Reads the file through the clean filters (autocrlf, `.gitattributes`), built on first use.
-    fn clean(&mut self, path: &str, full: &Path) -> Result<Vec<u8>> {
-        use std::io::Read as _;
+    /// Stores the file through the clean filters (autocrlf, `.gitattributes`), built on first
+    /// use. A file from [`STREAM_BLOB_BYTES`] on is streamed into the object database rather
+    /// than read whole, unless a filter that rewrites text (eol, `ident`, an encoding) applies:
+    /// gix buffers those whole before we see them.
+    fn store(&mut self, path: &str, full: &Path) -> Result<Oid> {
+        use gix::filter::plumbing::pipeline::convert::ToGitOutcome;
         if self.pipeline.is_none() {
             let pipeline = self.repo.repo.filter_pipeline(None).map_err(|e| Error::git("cannot set up filters", &e))?;
             self.pipeline = Some(pipeline);
         }
         let Some((pipeline, index)) = self.pipeline.as_mut() else { unreachable!("the pipeline was set just above") };
-        let file = std::fs::File::open(full).map_err(|e| Error::io(format!("cannot read `{path}`"), e))?;
+        let read_err = |e| Error::io(format!("cannot read `{path}`"), e);
+        let file = std::fs::File::open(full).map_err(read_err)?;
+        let large = file.metadata().map_err(read_err)?.len() >= STREAM_BLOB_BYTES;
         let outcome = pipeline
             .convert_to_git(file, Path::new(path), index)
             .map_err(|e| Error::git(format!("cannot filter `{path}`"), &e))?;
-        let mut data = Vec::new();
-        let read = match outcome {
-            gix::filter::plumbing::pipeline::convert::ToGitOutcome::Unchanged(mut r) => {
-                r.read_to_end(&mut data).map(drop)
-            }
-            gix::filter::plumbing::pipeline::convert::ToGitOutcome::Process(mut r) => {
-                r.read_to_end(&mut data).map(drop)
-            }
-            gix::filter::plumbing::pipeline::convert::ToGitOutcome::Buffer(b) => {
-                data.extend_from_slice(b);
-                Ok(())
-            }
-        };
-        read.map_err(|e| Error::io(format!("cannot read `{path}`"), e))?;
-        Ok(data)
+        match outcome {
+            ToGitOutcome::Unchanged(mut file) if large => self.repo.write_blob_from_file(&mut file, path),
+            // A clean driver's output (git-lfs: a pointer) is judged by the file it was given.
+            ToGitOutcome::Process(mut out) if large => self.repo.write_blob_spooled(&mut out, path),
+            ToGitOutcome::Unchanged(mut file) => self.repo.write_blob(&read_all(&mut file).map_err(read_err)?),
+            ToGitOutcome::Process(mut out) => self.repo.write_blob(&read_all(&mut out).map_err(read_err)?),
+            ToGitOutcome::Buffer(data) => self.repo.write_blob(data),
+        }
     }
+}
+
+fn read_all(reader: &mut dyn std::io::Read) -> std::io::Result<Vec<u8>> {
+    let mut data = Vec::new();
+    reader.read_to_end(&mut data)?;
+    Ok(data)
 }
 
 #[cfg(unix)]

@@ -30,6 +30,11 @@ impl Store {
         Ok(self.repo.read_blob(id)?)
     }
 
+    /// Returns the size of blob `id` without reading it, or `None` when it is not here.
+    pub fn blob_size(&self, id: Oid) -> Option<u64> {
+        self.repo.blob_size(id)
+    }
+
     /// Writes `data` as a blob, for a file of a run being recorded.
     pub fn write_blob(&self, data: &[u8]) -> Result<Oid> {
         Ok(self.repo.write_blob(data)?)

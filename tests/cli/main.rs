@@ -18,6 +18,7 @@ mod environment;
 mod filter_cases;
 mod help;
 mod index;
+mod large_files;
 mod layering;
 mod listing_index;
 mod live;
