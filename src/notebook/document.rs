@@ -27,7 +27,7 @@ pub(super) struct Top {
 
 /// What a document is when it is not an object (`a list`, ...), or the object's parts.
 pub(super) enum Document {
-    Object(Top),
+    Object(Box<Top>),
     Not(&'static str),
 }
 
@@ -139,7 +139,7 @@ impl<'de> Visitor<'de> for DocumentVisitor<'_> {
                 }
             }
         }
-        Ok(Document::Object(top))
+        Ok(Document::Object(Box::new(top)))
     }
 }
 

@@ -50,7 +50,7 @@ fn parse_with(bytes: &[u8], lean: bool) -> Result<Notebook, Error> {
 /// The notebook a document read holds, or why it is not one.
 fn notebook(document: Document) -> Result<Notebook, Error> {
     let top = match document {
-        Document::Object(top) => top,
+        Document::Object(top) => *top,
         Document::Not(what) => {
             return Err(Error::not_a_notebook(format!("the document is {what}, not an object")));
         }
