@@ -397,6 +397,20 @@ mod tests {
         assert!(fields["data"]["image/gif"].as_str().is_some_and(|s| s.starts_with("sha256:")));
     }
 
+    /// Reading as it goes (from a reader) gives what reading the bytes gives, byte order mark
+    /// included, and refuses what only the tolerant reading accepts (the caller then reads the
+    /// bytes).
+    #[test]
+    fn reading_as_it_goes_equals_reading_the_bytes() {
+        let text = "\u{feff}{\"nbformat\": 4, \"cells\": [{\"cell_type\": \"code\", \"source\": [\"a\\n\", \"b\"], \"outputs\": [{\"output_type\": \"display_data\", \"data\": {\"image/png\": \"iVBORw==\"}}]}]}";
+        let streamed = parse_lean_from(std::io::BufReader::with_capacity(8, text.as_bytes())).unwrap();
+        assert_eq!(streamed, parse_lean(text.as_bytes()).unwrap());
+        assert_eq!(streamed.cells[0].source, "a\nb");
+        let nan = br#"{"cells": [], "metadata": {"x": NaN}}"#;
+        assert!(parse_lean_from(&nan[..]).is_err());
+        assert!(parse_lean(nan).is_ok());
+    }
+
     #[test]
     fn converts_v3() {
         let nb = parse(
