@@ -92,9 +92,10 @@ struct SideError {
 
 /// Reads a notebook file. For the text and JSON output it is read as it goes (the file's
 /// bytes, mostly images, are never all in memory); only when that fails is it read whole, to
-/// read what Python's json accepts, or to name the error.
+/// read what Python's json accepts, or to name the error. Only regular files are streamed: a
+/// pipe (`<(git show …)`) cannot be read a second time.
 fn parse_file(label: &str, path: &Path, lean: bool, cannot_read: &str) -> anyhow::Result<Notebook> {
-    if lean {
+    if lean && std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         let file = std::fs::File::open(path).context(cannot_read.to_owned())?;
         if let Ok(notebook) = notebook::parse_lean_from(std::io::BufReader::with_capacity(64 << 10, file)) {
             return Ok(notebook);
