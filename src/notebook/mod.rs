@@ -10,10 +10,11 @@
 //! let part = notebook::render_html_fragment(&diff, &labels);   // inside the report
 //! ```
 //!
-//! Nothing here touches git or the file system: callers bring bytes.
+//! Nothing here touches git or the file system: callers bring bytes (or a reader).
 
 mod align;
 mod diff;
+mod document;
 mod error;
 mod html;
 mod imagesize;
@@ -33,7 +34,7 @@ pub use html::render_html;
 pub use html::{STYLESHEET, render_html_fragment};
 pub use json::to_json;
 pub use model::Notebook;
-pub use parse::parse;
+pub use parse::{parse, parse_lean, parse_lean_from};
 pub use terminal::{Palette, render_terminal, render_textconv};
 
 /// How the two sides are named in every rendering (file names, `HEAD~1:nb.ipynb`, ...).

@@ -14,23 +14,6 @@ pub struct Notebook {
 }
 
 impl Notebook {
-    /// Frees the base64 text of every image, keeping digest, size and validity: the text and
-    /// JSON renderings need no more, and images are most of a notebook's bytes. Called on the
-    /// old notebook before the new one is read, this keeps peak memory near one notebook's.
-    pub fn drop_image_data(&mut self) {
-        let bundles = self.cells.iter_mut().flat_map(|cell| {
-            let outputs = cell.outputs.iter_mut().map(|o| &mut o.data);
-            outputs.chain(cell.attachments.iter_mut().map(|(_, b)| b))
-        });
-        for bundle in bundles {
-            for (_, data) in &mut bundle.0 {
-                if let MimeData::Image(image) = data {
-                    image.drop_data();
-                }
-            }
-        }
-    }
-
     /// The language of code cells as the notebook declares it (`python` when it does not say).
     pub fn language(&self) -> &str {
         let info = self.metadata.get("language_info").and_then(|i| i.get("name"));
@@ -79,6 +62,22 @@ pub struct Cell {
     pub outputs: Vec<Output>,
     /// Files embedded in markdown cells (`![](attachment:name)`), by name.
     pub attachments: Vec<(String, MimeBundle)>,
+}
+
+impl Cell {
+    /// Frees the base64 text of every image, keeping digest, size and validity: the text and
+    /// JSON renderings need no more, and images are most of a notebook's bytes
+    /// ([`super::parse_lean`] calls it on each cell as it is read).
+    pub fn drop_image_data(&mut self) {
+        let outputs = self.outputs.iter_mut().map(|o| &mut o.data);
+        for bundle in outputs.chain(self.attachments.iter_mut().map(|(_, b)| b)) {
+            for (_, data) in &mut bundle.0 {
+                if let MimeData::Image(image) = data {
+                    image.drop_data();
+                }
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -155,7 +154,7 @@ pub enum MimeData {
 #[derive(Debug, Clone)]
 pub struct Image {
     /// The base64 text with whitespace removed (ready for a `data:` URL); empty once
-    /// [`Notebook::drop_image_data`] kept only what the text and JSON renderings need.
+    /// [`Cell::drop_image_data`] kept only what the text and JSON renderings need.
     pub base64: String,
     /// SHA-256 of `base64`: equal images have equal digests whatever their line wrapping.
     pub digest: [u8; 32],
@@ -192,6 +191,23 @@ impl Image {
         Self { base64_len: base64.len(), base64, digest, kept_info: None }
     }
 
+    /// An image from base64 text borrowed from the document. Without `keep`, the text is not
+    /// copied at all: only digest, length and what decoding tells are kept (as after
+    /// [`Cell::drop_image_data`]), so reading a notebook allocates nothing per image.
+    pub(super) fn from_text(text: &str, keep: bool) -> Self {
+        let bytes = text.as_bytes();
+        let has_space = memchr::memchr3(b'\n', b'\r', b' ', bytes).is_some() || memchr::memchr(b'\t', bytes).is_some();
+        if keep || has_space {
+            let mut image = Self::new(text.to_owned());
+            if !keep {
+                image.drop_data();
+            }
+            return image;
+        }
+        let digest = Sha256::digest(bytes).into();
+        Self { base64: String::new(), digest, base64_len: text.len(), kept_info: Some(Self::decode_info(text)) }
+    }
+
     /// Decodes once for [`Image::info`] and frees the base64 text.
     fn drop_data(&mut self) {
         if self.kept_info.is_none() {
@@ -207,18 +223,36 @@ impl Image {
 
     /// Decodes the image to learn its size; only called for images that are shown.
     pub fn info(&self) -> ImageInfo {
+        match self.kept_info {
+            Some(info) => info,
+            None => Self::decode_info(&self.base64),
+        }
+    }
+
+    /// What decoding `base64` tells. The decoded bytes go to one buffer per thread, reused:
+    /// a notebook's images are decoded one after another, and a fresh buffer for each would
+    /// leave the allocator holding pages for all of them.
+    fn decode_info(base64: &str) -> ImageInfo {
         use base64::Engine as _;
-        if let Some(info) = self.kept_info {
-            return info;
+        thread_local! {
+            static DECODED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        match base64::engine::general_purpose::STANDARD.decode(self.base64.as_bytes()) {
-            Ok(bytes) => ImageInfo {
-                bytes: Some(bytes.len()),
-                size: super::imagesize::dimensions(&bytes),
-                valid: !super::imagesize::truncated(&bytes),
-            },
-            Err(_) => ImageInfo { bytes: None, size: None, valid: false },
-        }
+        DECODED.with_borrow_mut(|bytes| {
+            bytes.clear();
+            let info = match base64::engine::general_purpose::STANDARD.decode_vec(base64.as_bytes(), bytes) {
+                Ok(()) => ImageInfo {
+                    bytes: Some(bytes.len()),
+                    size: super::imagesize::dimensions(bytes),
+                    valid: !super::imagesize::truncated(bytes),
+                },
+                Err(_) => ImageInfo { bytes: None, size: None, valid: false },
+            };
+            // Keep the buffer for the next image unless it was unusually large.
+            if bytes.capacity() > 4 << 20 {
+                *bytes = Vec::new();
+            }
+            info
+        })
     }
 
     /// True when the base64 decodes to a whole image; a truncated image is shown as such

@@ -5,43 +5,68 @@
 use serde_json::{Map, Value};
 
 use super::Error;
+use super::document::{self, Cells, Document, Sheets};
 use super::model::{Cell, CellKind, Image, MimeBundle, MimeData, Notebook, Output, OutputKind, is_binary_mime};
 
 /// Parses a notebook from its file bytes.
 pub fn parse(bytes: &[u8]) -> Result<Notebook, Error> {
+    parse_with(bytes, false)
+}
+
+/// Parses a notebook keeping of each image only its digest, size and validity (as
+/// [`Notebook::drop_image_data`]), cell by cell as it is read: what the text and JSON renderings
+/// need, at a peak memory near the file's size instead of twice it.
+pub fn parse_lean(bytes: &[u8]) -> Result<Notebook, Error> {
+    parse_with(bytes, true)
+}
+
+/// [`parse_lean`] reading as it goes, so that the file's bytes are never all in memory (a
+/// buffer of the reader's size is). It reads strict JSON only: on an error, read the bytes and
+/// call [`parse_lean`], which also reads what Python's json accepts and names the error.
+pub fn parse_lean_from(mut reader: impl std::io::BufRead) -> Result<Notebook, Error> {
+    if reader.fill_buf().is_ok_and(|buffer| buffer.starts_with(b"\xEF\xBB\xBF")) {
+        reader.consume(3);
+    }
+    let document = document::read_from(reader, &Builder { lean: true }).map_err(|e| Error::from_json(&e))?;
+    notebook(document)
+}
+
+fn parse_with(bytes: &[u8], lean: bool) -> Result<Notebook, Error> {
     // A UTF-8 byte order mark is legal in notebooks saved by some Windows editors.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let value: Value = match serde_json::from_slice(bytes) {
-        Ok(value) => value,
+    let convert = Builder { lean };
+    let document = match document::read(bytes, &convert) {
+        Ok(document) => document,
         // What Python's json accepts and serde_json does not (NaN, lone surrogates, deep
         // nesting) is rewritten, only on this slow path; other errors stay as they were.
         Err(e) => match super::tolerant::rewrite(bytes) {
-            Some(rewritten) => serde_json::from_slice(&rewritten).map_err(|_| Error::from_json(&e))?,
+            Some(rewritten) => document::read(&rewritten, &convert).map_err(|_| Error::from_json(&e))?,
             None => return Err(Error::from_json(&e)),
         },
     };
-    let Value::Object(mut top) = value else {
-        return Err(Error::not_a_notebook(format!("the document is {}, not an object", kind_of(&value))));
+    notebook(document)
+}
+
+/// The notebook a document read holds, or why it is not one.
+fn notebook(document: Document) -> Result<Notebook, Error> {
+    let top = match document {
+        Document::Object(top) => *top,
+        Document::Not(what) => {
+            return Err(Error::not_a_notebook(format!("the document is {what}, not an object")));
+        }
     };
-    let nbformat = top.get("nbformat").and_then(Value::as_u64);
-    let nbformat_minor = top.get("nbformat_minor").and_then(Value::as_u64).unwrap_or(0);
-    let metadata = take_object(&mut top, "metadata");
-    let has_worksheets = top.contains_key("worksheets");
-    let cells = match (top.shift_remove("cells"), top.shift_remove("worksheets")) {
-        (Some(Value::Array(cells)), _) => parse_cells(cells, false)?,
-        (None, Some(Value::Array(sheets))) => {
+    let nbformat = top.nbformat.as_ref().and_then(Value::as_u64);
+    let nbformat_minor = top.nbformat_minor.as_ref().and_then(Value::as_u64).unwrap_or(0);
+    let metadata = as_object(top.metadata.unwrap_or(Value::Null));
+    let has_worksheets = top.worksheets.is_some();
+    let cells = match (top.cells, top.worksheets) {
+        (Some(cells), _) => list(cells)?,
+        (None, Some(Sheets::List(sheets))) => {
             let mut cells = Vec::new();
             for sheet in sheets {
-                if let Value::Object(mut sheet) = sheet
-                    && let Some(Value::Array(sheet_cells)) = sheet.shift_remove("cells")
-                {
-                    cells.extend(parse_cells(sheet_cells, true)?);
-                }
+                cells.extend(list(sheet)?);
             }
             cells
-        }
-        (Some(other), _) => {
-            return Err(Error::not_a_notebook(format!("`cells` is {}, not a list", kind_of(&other))));
         }
         (None, _) => {
             return Err(Error::not_a_notebook("it has no `cells` list (nbformat 4) nor `worksheets` (nbformat 3)"));
@@ -51,18 +76,47 @@ pub fn parse(bytes: &[u8]) -> Result<Notebook, Error> {
     Ok(Notebook { nbformat, nbformat_minor, metadata, cells })
 }
 
-fn parse_cells(cells: Vec<Value>, v3: bool) -> Result<Vec<Cell>, Error> {
-    cells
-        .into_iter()
-        .enumerate()
-        .map(|(index, cell)| match cell {
-            Value::Object(cell) => Ok(parse_cell(cell, v3)),
-            other => Err(Error::not_a_notebook(format!("cell {} is {}, not an object", index + 1, kind_of(&other)))),
-        })
-        .collect()
+/// The rules document.rs reads a notebook with.
+struct Builder {
+    /// Keep of each image only its digest, length and what decoding tells.
+    lean: bool,
 }
 
-fn parse_cell(mut cell: Map<String, Value>, v3: bool) -> Cell {
+impl document::Build for Builder {
+    fn cell(&self, cell: Map<String, Value>, outputs: Option<Vec<Output>>, v3: bool) -> Cell {
+        let mut cell = parse_cell(cell, outputs, v3);
+        if self.lean {
+            cell.drop_image_data();
+        }
+        cell
+    }
+
+    fn output(&self, output: Value, data: Option<MimeBundle>) -> Output {
+        parse_output(output, data, false)
+    }
+
+    fn mime(&self, mime: &str, value: Value) -> MimeData {
+        mime_data(mime, value)
+    }
+
+    fn image(&self, base64: &str) -> Image {
+        Image::from_text(base64, !self.lean)
+    }
+}
+
+/// The cells of a `cells` list, or why it is not a notebook's.
+fn list(cells: Cells) -> Result<Vec<Cell>, Error> {
+    match cells {
+        Cells::List(cells) => Ok(cells),
+        Cells::NotAList(what) => Err(Error::not_a_notebook(format!("`cells` is {what}, not a list"))),
+        Cells::BadCell(index, what) => {
+            Err(Error::not_a_notebook(format!("cell {} is {what}, not an object", index + 1)))
+        }
+    }
+}
+
+/// One cell; `outputs` when they were read already (document.rs), else from `cell`.
+fn parse_cell(mut cell: Map<String, Value>, outputs: Option<Vec<Output>>, v3: bool) -> Cell {
     let type_name = cell.get("cell_type").and_then(Value::as_str).unwrap_or("unknown").to_owned();
     let mut kind = CellKind::from_name(&type_name);
     let mut source =
@@ -75,9 +129,10 @@ fn parse_cell(mut cell: Map<String, Value>, v3: bool) -> Cell {
     }
     let count_key = if v3 { "prompt_number" } else { "execution_count" };
     let execution_count = cell.get(count_key).and_then(Value::as_i64);
-    let outputs = match cell.shift_remove("outputs") {
-        Some(Value::Array(outputs)) => outputs.into_iter().map(|o| parse_output(o, v3)).collect(),
-        _ => Vec::new(),
+    let outputs = match (outputs, cell.shift_remove("outputs")) {
+        (Some(outputs), _) => outputs,
+        (None, Some(Value::Array(outputs))) => outputs.into_iter().map(|o| parse_output(o, None, v3)).collect(),
+        (None, _) => Vec::new(),
     };
     let attachments = match cell.shift_remove("attachments") {
         Some(Value::Object(map)) => {
@@ -96,7 +151,8 @@ fn parse_cell(mut cell: Map<String, Value>, v3: bool) -> Cell {
     }
 }
 
-fn parse_output(output: Value, v3: bool) -> Output {
+/// One output; `data` when its bundle was read already (document.rs), else from `output`.
+fn parse_output(output: Value, data: Option<MimeBundle>, v3: bool) -> Output {
     if let Value::String(_) = output {
         // Not nbformat, but Python's json and some tools write `"outputs": ["text"]`: show the
         // text rather than an empty object.
@@ -107,6 +163,7 @@ fn parse_output(output: Value, v3: bool) -> Output {
     let output_type = output.get("output_type").and_then(Value::as_str).unwrap_or("unknown").to_owned();
     let metadata = take_object(&mut output, "metadata");
     let execution_count = output.get(if v3 { "prompt_number" } else { "execution_count" }).and_then(Value::as_i64);
+    let read_bundle = data;
     let mut data = MimeBundle::default();
     let kind = match output_type.as_str() {
         "stream" => {
@@ -129,12 +186,19 @@ fn parse_output(output: Value, v3: bool) -> Output {
                 output.shift_remove("prompt_number");
                 parse_bundle(output, true)
             } else {
-                parse_bundle(take_bundle(&mut output), false)
+                match read_bundle {
+                    Some(bundle) => bundle,
+                    None => parse_bundle(take_bundle(&mut output), false),
+                }
             };
             if output_type == "display_data" { OutputKind::DisplayData } else { OutputKind::ExecuteResult }
         }
         _ => {
             output.shift_remove("output_type");
+            if let Some(bundle) = read_bundle {
+                // An unknown output type shows its fields as JSON, `data` among them.
+                output.insert("data".to_owned(), bundle_json(bundle));
+            }
             OutputKind::Other { output_type, fields: Value::Object(output) }
         }
     };
@@ -147,18 +211,36 @@ fn parse_bundle(map: Map<String, Value>, v3: bool) -> MimeBundle {
         .into_iter()
         .map(|(key, value)| {
             let mime = if v3 { v3_mime(&key).map_or(key, str::to_owned) } else { key };
-            let data = match value {
-                Value::String(_) | Value::Array(_) if is_binary_mime(&mime) => {
-                    MimeData::Image(Image::new(text_of(value)))
-                }
-                Value::String(text) => MimeData::Text(text),
-                Value::Array(ref items) if items.iter().all(Value::is_string) => MimeData::Text(text_of(value)),
-                other => MimeData::Json(other),
-            };
+            let data = mime_data(&mime, value);
             (mime, data)
         })
         .collect();
     MimeBundle(entries)
+}
+
+/// One mime bundle entry: base64 for binary types, text for strings, JSON for the rest.
+fn mime_data(mime: &str, value: Value) -> MimeData {
+    match value {
+        Value::String(_) | Value::Array(_) if is_binary_mime(mime) => MimeData::Image(Image::new(text_of(value))),
+        Value::String(text) => MimeData::Text(text),
+        Value::Array(ref items) if items.iter().all(Value::is_string) => MimeData::Text(text_of(value)),
+        other => MimeData::Json(other),
+    }
+}
+
+/// A bundle read for an output of unknown type, back as JSON: texts as strings, images as
+/// their base64 text, or their digest when the text was not kept.
+fn bundle_json(bundle: MimeBundle) -> Value {
+    let entries = bundle.0.into_iter().map(|(mime, data)| {
+        let value = match data {
+            MimeData::Text(text) => Value::String(text),
+            MimeData::Json(value) => value,
+            MimeData::Image(image) if image.base64_len == image.base64.len() => Value::String(image.base64),
+            MimeData::Image(image) => Value::String(format!("sha256:{}", hex::encode(image.digest))),
+        };
+        (mime, value)
+    });
+    Value::Object(entries.collect())
 }
 
 fn v3_mime(key: &str) -> Option<&'static str> {
@@ -224,19 +306,9 @@ fn text_of(value: Value) -> String {
     }
 }
 
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::model::ImageInfo;
     use super::*;
 
     fn error(text: &str) -> String {
@@ -290,6 +362,53 @@ mod tests {
         assert_eq!(nb.cells[1].attachments[0].0, "a.png");
         assert_eq!(nb.cells[2].kind, CellKind::Other("mystery".into()));
         assert_eq!(nb.cells[2].source, "");
+    }
+
+    /// The lean reading (images hashed straight from the document, text not kept) tells the
+    /// same as reading everything and dropping the text after, and outputs of unknown types
+    /// keep their `data`.
+    #[test]
+    fn lean_reading_keeps_what_the_diff_needs() {
+        let text = br#"{"nbformat": 4, "nbformat_minor": 5, "cells": [
+          {"cell_type": "code", "source": "x", "outputs": [
+            {"output_type": "display_data", "metadata": {}, "data": {"image/png": "iVBORw0KGgo=", "text/plain": "p"}},
+            {"output_type": "display_data", "metadata": {}, "data": {"image/png": ["iVBO\n", "Rw=="]}},
+            {"output_type": "display_data", "data": "bare"},
+            {"output_type": "later", "data": {"image/gif": "R0lGODlh", "text/plain": ["a", "b"]}}]}]}"#;
+        let full = parse(text).unwrap();
+        let lean = parse_lean(text).unwrap();
+        let images = |nb: &Notebook| -> Vec<(String, usize, ImageInfo)> {
+            let outputs = nb.cells[0].outputs.iter().take(2);
+            let data = outputs.flat_map(|o| o.data.0.iter());
+            data.filter_map(|(_, d)| match d {
+                MimeData::Image(image) => Some((image.short_digest(), image.base64_len, image.info())),
+                _ => None,
+            })
+            .collect()
+        };
+        assert_eq!(images(&lean), images(&full));
+        assert_eq!(images(&full).len(), 2);
+        let Some(MimeData::Image(image)) = lean.cells[0].outputs[0].data.get("image/png") else { panic!("image") };
+        assert!(image.base64.is_empty(), "the lean reading keeps no base64 text");
+        assert_eq!(full.cells[0].outputs[2].data.get("text/plain"), Some(&MimeData::Text("bare".into())));
+        let OutputKind::Other { fields, .. } = &full.cells[0].outputs[3].kind else { panic!("unknown output") };
+        assert_eq!(fields["data"], serde_json::json!({"image/gif": "R0lGODlh", "text/plain": "ab"}));
+        let OutputKind::Other { fields, .. } = &lean.cells[0].outputs[3].kind else { panic!("unknown output") };
+        assert!(fields["data"]["image/gif"].as_str().is_some_and(|s| s.starts_with("sha256:")));
+    }
+
+    /// Reading as it goes (from a reader) gives what reading the bytes gives, byte order mark
+    /// included, and refuses what only the tolerant reading accepts (the caller then reads the
+    /// bytes).
+    #[test]
+    fn reading_as_it_goes_equals_reading_the_bytes() {
+        let text = "\u{feff}{\"nbformat\": 4, \"cells\": [{\"cell_type\": \"code\", \"source\": [\"a\\n\", \"b\"], \"outputs\": [{\"output_type\": \"display_data\", \"data\": {\"image/png\": \"iVBORw==\"}}]}]}";
+        let streamed = parse_lean_from(std::io::BufReader::with_capacity(8, text.as_bytes())).unwrap();
+        assert_eq!(streamed, parse_lean(text.as_bytes()).unwrap());
+        assert_eq!(streamed.cells[0].source, "a\nb");
+        let nan = br#"{"cells": [], "metadata": {"x": NaN}}"#;
+        assert!(parse_lean_from(&nan[..]).is_err());
+        assert!(parse_lean(nan).is_ok());
     }
 
     #[test]

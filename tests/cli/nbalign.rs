@@ -192,3 +192,74 @@ fn an_id_only_change_is_shown_as_such() {
     let out = env.run([std::ffi::OsStr::new("nbdiff"), old.as_os_str(), new.as_os_str()]);
     assert!(out.success().contains("## cell 2 (code): modified\n@@ id b → b2 @@\n"), "{out}");
 }
+
+/// The pairing of one fixture pair in the table's notation: `+N` added, `−N` deleted, `I→J`
+/// paired (`~` modified, `*` moved), 1-based; cells unchanged in place are not listed.
+fn pairing(diff: &Value) -> BTreeSet<String> {
+    listed(diff)
+        .into_iter()
+        .map(|(old, new, status)| match (old, new) {
+            (Some(i), Some(j)) => {
+                let edit = if status.starts_with("modified") { "~" } else { "" };
+                let moved = if status.ends_with(":moved") { "*" } else { "" };
+                format!("{}→{}{edit}{moved}", i + 1, j + 1)
+            }
+            (None, Some(j)) => format!("+{}", j + 1),
+            (Some(i), None) => format!("−{}", i + 1),
+            (None, None) => panic!("a cell without either side"),
+        })
+        .collect()
+}
+
+/// `multi_cell_nb` + `--local` is `multi_cell_nb--local`; `multilevel-test-base` + `-local` is
+/// `multilevel-test-local`; a whole name stays as it is.
+fn sibling(old: &str, new: &str) -> String {
+    let cut = if new.starts_with("--") {
+        old.rfind("--")
+    } else if new.starts_with('-') {
+        old.rfind('-')
+    } else {
+        None
+    };
+    match (cut, new.starts_with('-')) {
+        (Some(at), true) => format!("{}{new}", &old[..at]),
+        (None, true) => format!("{old}{new}"),
+        (_, false) => new.to_owned(),
+    }
+}
+
+/// Every row of the fixture table in docs/NBDIFF.md is what `git exp nbdiff` reports: the cell
+/// counts and the pairing, so the table (nbdime's pairing beside ours) cannot go stale.
+#[test]
+fn fixture_pairings_match_the_table_in_the_docs() {
+    let env = TestEnv::new();
+    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/NBDIFF.md")).unwrap();
+    let mut rows = 0;
+    for line in docs.lines().filter(|l| l.starts_with("| `")) {
+        let columns: Vec<&str> = line.split('|').map(str::trim).collect();
+        // `| old → new | cells | git exp nbdiff | nbdime |`: only the fixture table has a `→`
+        // in its first and second columns.
+        let [_, names, cells, ours, ..] = columns[..] else { continue };
+        let Some((counts_old, counts_new)) = cells.split_once(" → ") else { continue };
+        let names: Vec<&str> = names.split('`').skip(1).step_by(2).collect();
+        let [old, news @ ..] = &names[..] else { panic!("no fixture names in {line}") };
+        // `--2`, `--3` in one row: each against the same old notebook.
+        for new in news {
+            let (old_file, new_file) = (format!("{old}.ipynb"), format!("{}.ipynb", sibling(old, new)));
+            let diff = json_diff(&env, &fixture(&old_file), &fixture(&new_file));
+            let expected: BTreeSet<String> =
+                ours.split(" (").next().unwrap().split(", ").map(str::to_owned).filter(|s| !s.is_empty()).collect();
+            assert_eq!(pairing(&diff), expected, "{old_file} → {new_file}");
+            let summary = &diff["summary"];
+            let count = |key: &str| summary[key].as_u64().unwrap();
+            let paired = count("modified") + count("unchanged");
+            assert_eq!(
+                (paired + count("deleted"), paired + count("added")),
+                (counts_old.parse().unwrap(), counts_new.parse().unwrap()),
+                "{old_file} → {new_file}: cell counts"
+            );
+            rows += 1;
+        }
+    }
+    assert!(rows >= 20, "the fixture table in docs/NBDIFF.md was not found ({rows} rows)");
+}

@@ -658,3 +658,30 @@ fn what_pythons_json_accepts_is_read() {
     same.success();
     assert_eq!(same.json()["identical"], true);
 }
+
+/// A side that is a pipe (`<(git show …)`, here stdin) is read whole, not streamed: the tolerant
+/// reading needs its bytes a second time, and a pipe gives them once.
+#[test]
+fn a_pipe_side_is_read_whole() {
+    use std::io::Write as _;
+    let env = TestEnv::new();
+    let cell = |value: &str| {
+        format!(
+            r#"{{"cell_type": "code", "metadata": {{}}, "source": "x", "outputs": [
+                {{"output_type": "execute_result", "metadata": {{}}, "data": {{"application/json": {{"v": {value}}}}}}}]}}"#
+        )
+    };
+    let new = notebook_file(&env, "new.ipynb", &cell("2"));
+    let old = std::fs::read_to_string(notebook_file(&env, "old.ipynb", &cell("NaN"))).unwrap();
+    let mut child = env
+        .cmd()
+        .args(["nbdiff", "/dev/stdin", &new])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(old.as_bytes()).unwrap();
+    let out = crate::common::Outcome::from_output(child.wait_with_output().unwrap());
+    assert!(out.success().contains("-  \"v\": \"NaN\"\n+  \"v\": 2\n"), "{out}");
+}

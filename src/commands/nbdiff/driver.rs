@@ -48,7 +48,8 @@ pub fn install(ui: &mut Ui, ctx: &Ctx, args: &NbdiffArgs) -> anyhow::Result<Exit
 /// as it is, with a warning: git would otherwise stop the whole `git log -p` at it.
 pub fn textconv(ui: &mut Ui, path: &Path) -> anyhow::Result<ExitStatus> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
-    match crate::notebook::parse(&bytes) {
+    // Images show as one line (size, digest): their base64 text need not be kept.
+    match crate::notebook::parse_lean(&bytes) {
         Ok(notebook) => crate::notebook::render_textconv(&notebook, ui.out())?,
         Err(err) => {
             ui.warn(format!("{}: {err}; shown as it is", path.display()));

@@ -1,6 +1,8 @@
 //! The two notebooks `nbdiff` compares: files, `<rev>:<path>`, `<run>:<path>`, or the temporary
 //! files git passes to an external diff driver.
 
+use std::path::Path;
+
 use anyhow::Context as _;
 
 use crate::commands::Ctx;
@@ -20,14 +22,15 @@ impl<'c> Sources<'c> {
     }
 
     /// Loads a file, `<rev>:<path>` or `<run>:<path>`. A file on disk wins over the other readings.
-    /// `lean` frees image data at once (`Notebook::drop_image_data`).
+    /// `lean` keeps of each image only what the text and JSON need (`notebook::parse_lean`).
     pub fn load(&mut self, spec: &str, lean: bool) -> anyhow::Result<Notebook> {
         let path = self.ctx.cwd.join(spec);
-        let bytes = match (path.exists(), spec.split_once(':')) {
-            (false, Some((rev, file))) if !rev.is_empty() && !file.is_empty() => self.read_revision(spec, rev, file)?,
-            _ => std::fs::read(&path).with_context(|| format!("cannot read `{spec}`"))?,
-        };
-        parse(spec, &bytes, lean)
+        match (path.exists(), spec.split_once(':')) {
+            (false, Some((rev, file))) if !rev.is_empty() && !file.is_empty() => {
+                parse(spec, &self.read_revision(spec, rev, file)?, lean)
+            }
+            _ => parse_file(spec, &path, lean, &format!("cannot read `{spec}`")),
+        }
     }
 
     fn read_revision(&mut self, spec: &str, rev: &str, file: &str) -> anyhow::Result<Vec<u8>> {
@@ -87,12 +90,24 @@ struct SideError {
     source: notebook::Error,
 }
 
-fn parse(label: &str, bytes: &[u8], lean: bool) -> anyhow::Result<Notebook> {
-    let mut notebook = notebook::parse(bytes).map_err(|source| SideError { label: label.to_owned(), source })?;
-    if lean {
-        notebook.drop_image_data();
+/// Reads a notebook file. For the text and JSON output it is read as it goes (the file's
+/// bytes, mostly images, are never all in memory); only when that fails is it read whole, to
+/// read what Python's json accepts, or to name the error. Only regular files are streamed: a
+/// pipe (`<(git show …)`) cannot be read a second time.
+fn parse_file(label: &str, path: &Path, lean: bool, cannot_read: &str) -> anyhow::Result<Notebook> {
+    if lean && std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        let file = std::fs::File::open(path).context(cannot_read.to_owned())?;
+        if let Ok(notebook) = notebook::parse_lean_from(std::io::BufReader::with_capacity(64 << 10, file)) {
+            return Ok(notebook);
+        }
     }
-    Ok(notebook)
+    let bytes = std::fs::read(path).context(cannot_read.to_owned())?;
+    parse(label, &bytes, lean)
+}
+
+fn parse(label: &str, bytes: &[u8], lean: bool) -> anyhow::Result<Notebook> {
+    let parsed = if lean { notebook::parse_lean(bytes) } else { notebook::parse(bytes) };
+    Ok(parsed.map_err(|source| SideError { label: label.to_owned(), source })?)
 }
 
 /// The sides git passes to an external diff driver: `/dev/null` for an added or deleted file.
@@ -105,8 +120,7 @@ pub fn git_driver_sides(args: &[String], lean: bool) -> anyhow::Result<(Notebook
         if file == "/dev/null" {
             return Ok(Notebook::default());
         }
-        let bytes = std::fs::read(file).with_context(|| format!("cannot read `{file}` for {label}"))?;
-        parse(label, &bytes, lean)
+        parse_file(label, Path::new(file), lean, &format!("cannot read `{file}` for {label}"))
     };
     // As git heads its own diff: `/dev/null` names the missing side of an added or deleted file.
     let label = |file: &str, name: String| if file == "/dev/null" { file.to_owned() } else { name };
