@@ -11,6 +11,7 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
+use super::lindex::Reader;
 use super::record::{RunRecord, Status};
 use crate::git::Oid;
 
@@ -106,7 +107,7 @@ pub fn decode(bytes: &[u8]) -> Option<Vec<Entry>> {
     if crc32fast::hash(body).to_le_bytes() != crc {
         return None;
     }
-    let mut r = Reader(body);
+    let mut r = Reader::new(body);
     if r.take(MAGIC.len())? != MAGIC || r.u32()? != VERSION {
         return None;
     }
@@ -118,15 +119,15 @@ pub fn decode(bytes: &[u8]) -> Option<Vec<Entry>> {
     let mut entries = Vec::with_capacity(count);
     for _ in 0..count {
         let commit = crate::git::oid_from_bytes(r.bytes()?)?;
-        let id = r.string()?;
-        let name = r.string()?;
+        let id = r.str().map(str::to_owned)?;
+        let name = r.str().map(str::to_owned)?;
         let started = Timestamp::new(r.i64()?, r.i32()?).ok()?;
         let status = status_from(r.take(1)?[0])?;
         let tag_count = r.u32()? as usize;
-        let tags = (0..tag_count).map(|_| r.string()).collect::<Option<Vec<_>>>()?;
+        let tags = (0..tag_count).map(|_| r.str().map(str::to_owned)).collect::<Option<Vec<_>>>()?;
         entries.push(Entry { commit, id, name, started, status, tags });
     }
-    r.0.is_empty().then_some(entries)
+    r.at_end().then_some(entries)
 }
 
 fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
@@ -153,46 +154,6 @@ pub(super) fn status_from(code: u8) -> Option<Status> {
         4 => Status::Crashed,
         _ => return None,
     })
-}
-
-/// A cursor over the file's bytes whose every read is bounds-checked.
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let (head, rest) = self.0.split_at_checked(n)?;
-        self.0 = rest;
-        Some(head)
-    }
-
-    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
-        self.take(N)?.try_into().ok()
-    }
-
-    fn u32(&mut self) -> Option<u32> {
-        self.array().map(u32::from_le_bytes)
-    }
-
-    fn u64(&mut self) -> Option<u64> {
-        self.array().map(u64::from_le_bytes)
-    }
-
-    fn i32(&mut self) -> Option<i32> {
-        self.array().map(i32::from_le_bytes)
-    }
-
-    fn i64(&mut self) -> Option<i64> {
-        self.array().map(i64::from_le_bytes)
-    }
-
-    fn bytes(&mut self) -> Option<&'a [u8]> {
-        let len = self.u32()? as usize;
-        self.take(len)
-    }
-
-    fn string(&mut self) -> Option<String> {
-        std::str::from_utf8(self.bytes()?).ok().map(str::to_owned)
-    }
 }
 
 #[cfg(test)]

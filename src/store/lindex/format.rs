@@ -386,25 +386,34 @@ fn put_time(out: &mut Vec<u8>, t: Timestamp) {
     out.extend_from_slice(&t.subsec_nanosecond().to_le_bytes());
 }
 
-/// A cursor over bytes whose every read is bounds-checked.
-struct Reader<'a> {
+/// A cursor over bytes whose every read is bounds-checked (the run index reads with it too).
+pub(in crate::store) struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub(in crate::store) fn new(bytes: &'a [u8]) -> Self {
+        Self { bytes, at: 0 }
+    }
+
+    /// Every byte has been read.
+    pub(in crate::store) fn at_end(&self) -> bool {
+        self.at == self.bytes.len()
+    }
+
+    pub(in crate::store) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let end = self.at.checked_add(n)?;
         let out = self.bytes.get(self.at..end)?;
         self.at = end;
         Some(out)
     }
 
-    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+    pub(in crate::store) fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
         self.take(N)?.try_into().ok()
     }
 
-    fn flag(&mut self) -> Option<bool> {
+    pub(in crate::store) fn flag(&mut self) -> Option<bool> {
         match self.take(1)?[0] {
             0 => Some(false),
             1 => Some(true),
@@ -412,33 +421,38 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn u32(&mut self) -> Option<u32> {
+    pub(in crate::store) fn u32(&mut self) -> Option<u32> {
         self.array().map(u32::from_le_bytes)
     }
 
-    fn u64(&mut self) -> Option<u64> {
+    pub(in crate::store) fn u64(&mut self) -> Option<u64> {
         self.array().map(u64::from_le_bytes)
     }
 
-    fn i32(&mut self) -> Option<i32> {
+    pub(in crate::store) fn i32(&mut self) -> Option<i32> {
         self.array().map(i32::from_le_bytes)
     }
 
-    fn i64(&mut self) -> Option<i64> {
+    pub(in crate::store) fn i64(&mut self) -> Option<i64> {
         self.array().map(i64::from_le_bytes)
     }
 
-    fn f64(&mut self) -> Option<f64> {
+    pub(in crate::store) fn f64(&mut self) -> Option<f64> {
         self.array().map(f64::from_le_bytes)
     }
 
-    fn time(&mut self) -> Option<Timestamp> {
+    pub(in crate::store) fn time(&mut self) -> Option<Timestamp> {
         Timestamp::new(self.i64()?, self.i32()?).ok()
     }
 
-    fn str(&mut self) -> Option<&'a str> {
+    pub(in crate::store) fn str(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.bytes()?).ok()
+    }
+
+    /// Bytes after their u32 length.
+    pub(in crate::store) fn bytes(&mut self) -> Option<&'a [u8]> {
         let len = self.u32()? as usize;
-        std::str::from_utf8(self.take(len)?).ok()
+        self.take(len)
     }
 
     fn param(&mut self) -> Option<Param<'a>> {

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::Path;
 
+pub(super) use format::Reader;
 pub use format::{Param, Rollups, RowData};
 
 use super::record::{RunRecord, Status};
