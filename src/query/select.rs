@@ -70,7 +70,13 @@ impl Selection {
     ) -> Box<dyn Iterator<Item = Result<Candidate<'a>, String>> + 'a> {
         let fields = self.fields();
         let matches = (0..index.len()).filter_map(move |n| {
-            let row = index.row(n)?;
+            // A row that does not decode (a writer's bug: the file's CRC held) is said, not
+            // skipped silently.
+            let Some(row) = index.row(n) else {
+                return Some(Err(format!(
+                    "row {n} of the listing index cannot be read; `git exp gc --reindex` rebuilds it"
+                )));
+            };
             if self.branch.as_deref().is_some_and(|b| row.branch != Some(b)) {
                 return None;
             }

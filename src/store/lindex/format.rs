@@ -207,8 +207,9 @@ pub struct Layout {
     pub rows: Vec<(usize, usize)>,
 }
 
-/// Checks a whole file (CRC, version, every row decodes) and returns its layout; `None` for
-/// anything else.
+/// Checks a whole file (CRC, version, every row's bounds) and returns its layout; `None` for
+/// anything else. Rows are decoded when read, not here: the CRC already vouches for the bytes,
+/// and decoding 100,000 rows twice was a third of a listing.
 pub fn check(bytes: &[u8]) -> Option<Layout> {
     let body_len = bytes.len().checked_sub(4)?;
     let (body, crc) = bytes.split_at_checked(body_len)?;
@@ -238,8 +239,10 @@ pub fn check(bytes: &[u8]) -> Option<Layout> {
     for _ in 0..count {
         let len = r.u32()? as usize;
         let start = r.at;
-        let row = r.take(len)?;
-        decode_row(row, key_count)?;
+        if len < MIN_ROW {
+            return None;
+        }
+        r.take(len)?;
         rows.push((start, len));
     }
     (r.at == body.len()).then_some(Layout { keys, rows })
@@ -518,8 +521,12 @@ mod tests {
             damaged[at] ^= 0x40;
             assert!(check(&damaged).is_none(), "flipped byte {at}");
         }
-        // A row whose key number is past the dictionary is refused even under a valid CRC.
-        assert!(check(&encode_file(&[], &[&row])).is_none());
+        // A row whose key number is past the dictionary (a writer's bug under a valid CRC) passes
+        // the file's check and is refused when decoded, which `ls` then reports.
+        let file = encode_file(&[], &[&row]);
+        let layout = check(&file).expect("the bounds hold");
+        let (start, len) = layout.rows[0];
+        assert!(decode_row(&file[start..start + len], 0).is_none());
         assert!(check(&encode_file(&[], &[])).is_some());
     }
 }
