@@ -3,6 +3,8 @@
 #
 #   bench/report.sh              # 1,000 runs x 10 series x 1,000 points
 #   RUNS=100 bench/report.sh     # a quick look
+#   WORK=DIR bench/report.sh     # reuse the runs recorded in DIR by an earlier call
+# Needs hyperfine (Debian: apt install hyperfine).
 #
 # Runs are recorded through the real write path (`git exp run` of a Python script that logs
 # 10 metrics for 1,000 steps and prints 1,000 lines), then timed:
