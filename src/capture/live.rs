@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
 
+use super::metrics::Rollup;
 use crate::store::spool::{METRICS_FILE, OUTPUT_FILE, SCRAPED_FILE, SYSTEM_FILE};
 use crate::store::{MetricSummary, Point, Run, Status, Store};
 
@@ -26,16 +27,8 @@ const OUTPUT_TAIL_BYTES: u64 = 64 << 10;
 /// One metric as seen so far.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LiveSeries {
-    /// Points read so far (all of them, not only those kept).
-    pub count: u64,
-    pub first_step: i64,
-    pub last_step: i64,
-    pub first: f64,
-    pub last: f64,
-    pub min: f64,
-    pub max: f64,
-    sum: f64,
-    finite: u64,
+    /// The rollups of every point read so far (not only those kept), as the record will have.
+    pub rollup: Rollup,
     /// The most recent values, oldest first, at most [`KEPT_VALUES`].
     pub recent: VecDeque<f64>,
     /// Every point so far in the order read, thinned past [`KEPT_POINTS`] (see [`thin`]).
@@ -45,16 +38,7 @@ pub struct LiveSeries {
 impl LiveSeries {
     /// The summary the run's record will have, as far as the points read so far go.
     pub fn summary(&self) -> MetricSummary {
-        MetricSummary {
-            count: self.count,
-            first_step: self.first_step,
-            last_step: self.last_step,
-            first: self.first,
-            last: self.last,
-            min: self.min,
-            max: self.max,
-            mean: if self.finite == 0 { f64::NAN } else { self.sum / self.finite as f64 },
-        }
+        self.rollup.summary()
     }
 }
 
@@ -114,18 +98,8 @@ impl Follower {
 
     fn push(&mut self, key: &str, step: Option<i64>, value: f64, time: f64) {
         let series = self.series.entry(key.to_owned()).or_default();
-        series.last_step = step.unwrap_or(if series.count == 0 { 0 } else { series.last_step.saturating_add(1) });
-        if series.count == 0 {
-            (series.first_step, series.first, series.min, series.max) = (series.last_step, value, f64::NAN, f64::NAN);
-        }
-        series.count += 1;
-        series.last = value;
-        if value.is_finite() {
-            // f64::min and max skip a NaN start, so the first finite value sets both.
-            (series.min, series.max) = (series.min.min(value), series.max.max(value));
-            series.sum += value;
-            series.finite += 1;
-        }
+        let step = series.rollup.next_step(step);
+        series.rollup.push(step, value);
         if series.recent.len() == KEPT_VALUES {
             series.recent.pop_front();
         }
@@ -133,7 +107,7 @@ impl Follower {
         if series.points.len() >= KEPT_POINTS {
             thin(&mut series.points);
         }
-        series.points.push(Point { step: series.last_step, value, time });
+        series.points.push(Point { step, value, time });
     }
 }
 
@@ -261,13 +235,13 @@ mod tests {
         let mut follower = Follower::new(dir.path());
         assert!(follower.poll());
         let loss = &follower.series["loss"];
-        assert_eq!((loss.count, loss.last_step, loss.last), (2, 5, 2.0));
+        assert_eq!((loss.rollup.count, loss.rollup.last_step, loss.rollup.last), (2, 5, 2.0));
         assert!(!follower.poll(), "nothing new");
         let mut file = File::options().append(true).open(&metrics).expect("writable");
         std::io::Write::write_all(&mut file, b"ss\": 1}\nnot json\n").expect("writable");
         assert!(follower.poll());
         let loss = &follower.series["loss"];
-        assert_eq!((loss.count, loss.last_step, loss.last), (3, 6, 1.0));
+        assert_eq!((loss.rollup.count, loss.rollup.last_step, loss.rollup.last), (3, 6, 1.0));
         assert_eq!(loss.recent, VecDeque::from(vec![3.0, 2.0, 1.0]));
         let summary = follower.summaries()["loss"];
         assert_eq!(

@@ -13,24 +13,28 @@ use crate::store::MetricSummary;
 use crate::store::record::check_metric_key as check_key;
 use crate::store::record::normalise_metric_key;
 
-/// One metric series being collected.
-#[derive(Debug, Default)]
-struct Series {
-    /// The CSV body (without header), built as points arrive so the end of a run only writes it.
-    csv: String,
-    count: u64,
-    first_step: i64,
-    last_step: i64,
-    first: f64,
-    last: f64,
-    min: f64,
-    max: f64,
+/// The running rollups of one series, as a run's record keeps them: shared by the recorder and
+/// the live follower (`capture::live`), so a live summary is the one the record will have.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rollup {
+    pub count: u64,
+    pub first_step: i64,
+    pub last_step: i64,
+    pub first: f64,
+    pub last: f64,
+    pub min: f64,
+    pub max: f64,
     sum: f64,
     finite: u64,
 }
 
-impl Series {
-    fn push(&mut self, step: i64, value: f64, time: f64) {
+impl Rollup {
+    /// The step of a point: the one given, else the last step + 1 (0 for the first point).
+    pub fn next_step(&self, step: Option<i64>) -> i64 {
+        step.unwrap_or(if self.count == 0 { 0 } else { self.last_step.saturating_add(1) })
+    }
+
+    pub fn push(&mut self, step: i64, value: f64) {
         if self.count == 0 {
             self.first_step = step;
             self.first = value;
@@ -49,10 +53,9 @@ impl Series {
             self.sum += value;
             self.finite += 1;
         }
-        let _ = writeln!(self.csv, "{step},{},{time:.3}", format::exact(value));
     }
 
-    fn summary(&self) -> MetricSummary {
+    pub fn summary(&self) -> MetricSummary {
         MetricSummary {
             count: self.count,
             first_step: self.first_step,
@@ -63,6 +66,21 @@ impl Series {
             max: self.max,
             mean: if self.finite == 0 { f64::NAN } else { self.sum / self.finite as f64 },
         }
+    }
+}
+
+/// One metric series being collected.
+#[derive(Debug, Default)]
+struct Series {
+    /// The CSV body (without header), built as points arrive so the end of a run only writes it.
+    csv: String,
+    rollup: Rollup,
+}
+
+impl Series {
+    fn push(&mut self, step: i64, value: f64, time: f64) {
+        self.rollup.push(step, value);
+        let _ = writeln!(self.csv, "{step},{},{time:.3}", format::exact(value));
     }
 }
 
@@ -83,7 +101,7 @@ impl SeriesSet {
     /// Adds one point; `step` defaults to the key's next step (last step + 1, or 0).
     pub fn add(&mut self, key: &str, step: Option<i64>, value: f64, time: f64) {
         let series = self.series.entry(key.to_owned()).or_default();
-        let step = step.unwrap_or(if series.count == 0 { 0 } else { series.last_step.saturating_add(1) });
+        let step = series.rollup.next_step(step);
         series.push(step, value, time);
     }
 
@@ -164,7 +182,7 @@ impl SeriesSet {
     }
 
     pub fn summaries(&self) -> BTreeMap<String, MetricSummary> {
-        self.series.iter().map(|(k, s)| (k.clone(), s.summary())).collect()
+        self.series.iter().map(|(k, s)| (k.clone(), s.rollup.summary())).collect()
     }
 }
 

@@ -90,8 +90,8 @@ fn frame(run: &Run, follower: &Follower, tail: &[String], width: Option<usize>) 
             "  {:<KEY_WIDTH$} {:<SPARK$} {}  step {}",
             visible(key),
             sparkline(&values, SPARK),
-            crate::format::number(s.last),
-            s.last_step
+            crate::format::number(s.rollup.last),
+            s.rollup.last_step
         ));
     }
     if !tail.is_empty() {
@@ -140,7 +140,9 @@ fn print_plain(ui: &mut Ui, follower: &Follower, lines: &[Vec<u8>], grew: bool) 
         let values: Vec<String> = follower
             .series
             .iter()
-            .map(|(k, s)| format!("{}={} (step {})", visible(k), crate::format::number(s.last), s.last_step))
+            .map(|(k, s)| {
+                format!("{}={} (step {})", visible(k), crate::format::number(s.rollup.last), s.rollup.last_step)
+            })
             .collect();
         writeln!(out, "metrics: {}", values.join(" "))?;
     }
@@ -151,7 +153,12 @@ fn live_json(run: &Run, follower: &Follower, lines: &[Vec<u8>]) -> serde_json::V
     let metrics: serde_json::Map<String, serde_json::Value> = follower
         .series
         .iter()
-        .map(|(k, s)| (k.clone(), json!({"last": json_number(s.last), "step": s.last_step, "count": s.count})))
+        .map(|(k, s)| {
+            (
+                k.clone(),
+                json!({"last": json_number(s.rollup.last), "step": s.rollup.last_step, "count": s.rollup.count}),
+            )
+        })
         .collect();
     let output: Vec<String> = lines.iter().map(|l| String::from_utf8_lossy(l).trim_end().to_owned()).collect();
     json!({"id": run.record.id.as_str(), "status": "running", "metrics": metrics, "output": output})
