@@ -208,7 +208,7 @@ impl Store {
         // to the cache so the next listing finds them.
         let offsets = self.cache_offsets.get_or_init(|| cache::Offsets::scan(self.dir()));
         let commits: Vec<Oid> = rows.iter().map(|(oid, _)| *oid).collect();
-        let mut cached = offsets.read(&commits);
+        let cached = offsets.read(&commits);
         let misses: Vec<(String, Oid)> = rows
             .iter()
             .zip(&cached)
@@ -216,25 +216,20 @@ impl Store {
             .map(|((oid, id), _)| (format!("{RUNS_PREFIX}{id}"), *oid))
             .collect();
         let refs: Vec<&(String, Oid)> = misses.iter().collect();
-        let mut fresh = list::read_runs(self, &refs).into_iter();
-        let results: Vec<(Oid, std::result::Result<RunRecord, String>)> = commits
-            .iter()
-            .zip(cached.iter_mut())
-            .filter_map(|(commit, record)| match record.take() {
-                Some(record) => Some((*commit, Ok(record))),
-                None => fresh.next().map(|(_, commit, result)| (commit, result)),
-            })
-            .collect();
-        let new: Vec<(Oid, &RunRecord)> = results
-            .iter()
-            .filter(|(commit, _)| misses.iter().any(|(_, oid)| oid == commit))
-            .filter_map(|(commit, result)| result.as_ref().ok().map(|record| (*commit, record)))
-            .collect();
-        if !new.is_empty() {
-            let _ = cache::append(self.dir(), new.into_iter());
+        let fresh: Vec<(Oid, std::result::Result<RunRecord, String>)> =
+            list::read_runs(self, &refs).into_iter().map(|(_, commit, result)| (commit, result)).collect();
+        if !fresh.is_empty() {
+            let _ = cache::append(self.dir(), fresh.iter().filter_map(|(c, r)| r.as_ref().ok().map(|r| (*c, r))));
         }
-        results
+        // In the order asked: a cached record where there is one, else the next one read.
+        let mut fresh = fresh.into_iter();
+        commits
             .into_iter()
+            .zip(cached)
+            .filter_map(|(commit, record)| match record {
+                Some(record) => Some((commit, Ok(record))),
+                None => fresh.next(),
+            })
             .map(|(commit, result)| {
                 result.map(|record| {
                     let status = self.effective_status(&record);
