@@ -12,7 +12,9 @@ with open(os.environ["GIT_EXP_METRICS"], "a") as m:
         print(f"epoch {i}", flush=True)
 with open(os.path.join(os.environ["GIT_EXP_ARTIFACTS"], "model.bin"), "w") as f:
     f.write("weights " + str(params.get("lr")))
-print("run id", os.environ["GIT_EXP_RUN_ID"], "argv", sys.argv[1:])
+# One write per line: unbuffered (PYTHONUNBUFFERED under git exp run), print() writes each
+# argument apart, and stderr's line could land between them in the merged log.
+print(f"run id {os.environ['GIT_EXP_RUN_ID']} argv {sys.argv[1:]}")
 print("to stderr", file=sys.stderr)
 "#;
 
