@@ -163,6 +163,7 @@ fn wheel_installs_binary_helper_pages_and_completions() {
     assert_eq!(complete("git exp ls --format=j"), "json \n");
 
     tool_installs(&env, &wheel);
+    release_archive_is_where_binstall_looks(&env, &wheel);
 
     // Building and installing wrote nothing into the checkout (maturin builds in target/).
     for left in ["build", "dist", "python/build", "python/git_exp.egg-info", "git_exp.egg-info"] {
@@ -226,4 +227,100 @@ fn tool_installs(env: &TestEnv, wheel: &Path) {
     } else {
         missing_tool(test, "pipx is missing (pip install pipx)");
     }
+}
+
+/// The release workflow's "Binary archive and sha256" step, run as written in
+/// .github/workflows/release.yml on this wheel, makes the archive that Cargo.toml's
+/// `[package.metadata.binstall]` names: the URL's file name, the binary's path inside (which runs
+/// and prints this version), and a sha256 file that `sha256sum -c` accepts.
+fn release_archive_is_where_binstall_looks(env: &TestEnv, wheel: &Path) {
+    const TARGET: &str = "x86_64-unknown-linux-gnu";
+    let version = env!("CARGO_PKG_VERSION");
+    let manifest: toml::Table =
+        toml::from_str(&std::fs::read_to_string(manifest_dir().join("Cargo.toml")).unwrap()).unwrap();
+    let package = &manifest["package"];
+    let repository = package["repository"].as_str().expect("Cargo.toml names its repository");
+    let binstall = &package["metadata"]["binstall"];
+    let render = |template: &str| {
+        template
+            .replace("{ repo }", repository)
+            .replace("{ version }", version)
+            .replace("{ name }", "git-exp")
+            .replace("{ target }", TARGET)
+            .replace("{ bin }", "git-exp")
+            .replace("{ binary-ext }", "")
+    };
+    let url = render(binstall["pkg-url"].as_str().unwrap());
+    let bin_dir = render(binstall["bin-dir"].as_str().unwrap());
+    assert_eq!(binstall["pkg-fmt"].as_str(), Some("tgz"));
+    let (release, file) = url.rsplit_once('/').unwrap();
+    // The tag the workflow releases is v<version> (its first job refuses any other).
+    assert_eq!(release, format!("{repository}/releases/download/v{version}"));
+
+    let workflow: serde_norway::Value =
+        serde_norway::from_str(&std::fs::read_to_string(manifest_dir().join(".github/workflows/release.yml")).unwrap())
+            .unwrap();
+    let steps = workflow["jobs"]["wheels"]["steps"].as_sequence().unwrap();
+    let step = steps
+        .iter()
+        .find(|s| s["name"].as_str() == Some("Binary archive and sha256"))
+        .expect("the release workflow has the archive step");
+    let script = step["run"].as_str().unwrap().replace("${{ matrix.target }}", TARGET);
+
+    let dir = env.root.join("release");
+    std::fs::create_dir_all(dir.join("dist")).unwrap();
+    std::fs::create_dir_all(dir.join("target")).unwrap();
+    std::fs::copy(wheel, dir.join("dist").join(wheel.file_name().unwrap())).unwrap();
+    for doc in ["README.md", "CHANGELOG.md"] {
+        std::fs::copy(manifest_dir().join(doc), dir.join(doc)).unwrap();
+    }
+    std::os::unix::fs::symlink(manifest_dir().join("target/wheel-data"), dir.join("target/wheel-data")).unwrap();
+    run(Command::new("bash").args(["-euo", "pipefail", "-c", &script]).current_dir(&dir));
+
+    let archives = dir.join("archives");
+    assert!(archives.join(file).is_file(), "{file} is not what the workflow wrote");
+    run(Command::new("sha256sum").arg("-c").arg(format!("{file}.sha256")).current_dir(&archives));
+    let unpacked = env.root.join("unpacked");
+    std::fs::create_dir_all(&unpacked).unwrap();
+    run(Command::new("tar").arg("-xzf").arg(archives.join(file)).arg("-C").arg(&unpacked));
+    let binary = unpacked.join(&bin_dir);
+    assert_eq!(run(&mut Command::new(&binary).arg("--version")), format!("git-exp {version}\n"));
+    assert!(unpacked.join(&bin_dir).with_file_name("share/man/man1/git-exp.1").is_file());
+}
+
+/// Every place that names where git-exp comes from (the docs, the examples, the action, the wheel's
+/// metadata) names Cargo.toml's `repository`, the one `cargo binstall` downloads from: moving the
+/// project is a change of that line and of what this test then lists.
+#[test]
+fn every_link_to_the_project_names_its_repository() {
+    let manifest: toml::Table =
+        toml::from_str(&std::fs::read_to_string(manifest_dir().join("Cargo.toml")).unwrap()).unwrap();
+    let repository = manifest["package"]["repository"].as_str().unwrap();
+    let project = repository.strip_prefix("https://github.com/").expect("a GitHub repository");
+    let link = regex::Regex::new(r"(?:github\.com/|uses: )([\w.-]+/git-exp)\b").unwrap();
+
+    let mut files = vec![manifest_dir().join("README.md"), manifest_dir().join("pyproject.toml")];
+    for dir in ["docs", "examples", "action", ".github/workflows"] {
+        let mut stack = vec![manifest_dir().join(dir)];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| ["md", "yml", "sh", "toml"].contains(&&*e.to_string_lossy()))
+                {
+                    files.push(path);
+                }
+            }
+        }
+    }
+    let mut named = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for found in link.captures_iter(&text) {
+            assert_eq!(&found[1], project, "{} names another repository", file.display());
+            named += 1;
+        }
+    }
+    assert!(named >= 4, "only {named} links found in {files:?}");
 }
