@@ -284,7 +284,7 @@ fn release_archive_is_where_binstall_looks(env: &TestEnv, wheel: &Path) {
     std::fs::create_dir_all(&unpacked).unwrap();
     run(Command::new("tar").arg("-xzf").arg(archives.join(file)).arg("-C").arg(&unpacked));
     let binary = unpacked.join(&bin_dir);
-    assert_eq!(run(&mut Command::new(&binary).arg("--version")), format!("git-exp {version}\n"));
+    assert_eq!(run(Command::new(&binary).arg("--version")), format!("git-exp {version}\n"));
     assert!(unpacked.join(&bin_dir).with_file_name("share/man/man1/git-exp.1").is_file());
 }
 
