@@ -53,6 +53,19 @@ impl SharedRepo {
     pub fn open(&self) -> Repo {
         Repo { sync: self.sync.clone(), repo: self.sync.to_thread_local(), prefix: self.prefix.clone() }
     }
+
+    /// Opens a handle for a worker that reads many objects, some of them again and again (the
+    /// report: a run's commit and trees by several of its sections, every run's base commit
+    /// and tree). gix keeps no cache unless asked. Two, each up to `bytes` per thread:
+    /// decoded objects, so a repeated read costs no file, inflate or parse; and delta bases in
+    /// packs, where after `git gc` the series of a run or of many runs are deltas of one another,
+    /// so a chain is not inflated again from its base for every object on it.
+    pub fn open_caching(&self, bytes: usize) -> Repo {
+        let mut repo = self.open();
+        repo.repo.object_cache_size(bytes);
+        repo.repo.objects.set_pack_cache(move || Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(bytes)));
+        repo
+    }
 }
 
 /// What HEAD points at when a run starts.

@@ -12,7 +12,7 @@ use super::run_page::{ChartView, chart_note};
 use super::{Context, Error, compare_files, data};
 use crate::store::record::check_metric_key;
 use crate::store::view::{display_value, flatten};
-use crate::store::{Run, Store, parse_series_csv};
+use crate::store::{Run, Store, parse_series};
 
 /// A comparison page that was written (or kept), for the index's list.
 #[derive(Debug, Clone, Serialize)]
@@ -206,7 +206,7 @@ fn single_values(group: &[Run], key: &str, labels: &[String]) -> Option<String> 
 fn read_series(store: &Store, run: &Run, key: &str) -> Result<Vec<crate::store::Point>, Error> {
     let Some(bytes) = store.series_file(store.run_tree(run)?, key)? else { return Ok(Vec::new()) };
     // A damaged series leaves its line out of the chart; the run page says why.
-    Ok(parse_series_csv(&String::from_utf8_lossy(&bytes)).unwrap_or_default())
+    Ok(parse_series(&bytes).unwrap_or_default())
 }
 
 /// Rows of the comparison table: record fields, every param, and last/min/max of every metric.

@@ -42,6 +42,11 @@ use crate::store::{Run, Store};
 /// also sent as a header by `report --serve`.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'";
 
+/// The caches of decoded objects and of pack delta bases of each worker (`open_caching`): a
+/// run's commit and trees are read by several sections of its page, every run's base by its
+/// code section, and after `git gc` a run's series are deltas of other runs' series.
+const READ_CACHE_BYTES: usize = 8 << 20;
+
 /// Names the program in every page and in the manifest.
 pub const GENERATOR: &str = concat!("git-exp ", env!("CARGO_PKG_VERSION"));
 
@@ -95,7 +100,7 @@ pub fn generate(
     let shared = store.shared();
     progress.set_length((runs.len() + options.compares.len() + 1) as u64);
     runs.par_iter().try_for_each_init(
-        || shared.open(),
+        || shared.open_caching(READ_CACHE_BYTES),
         |store, run| {
             run_page::write(&ctx, store, run)?;
             progress.inc(1);
@@ -106,7 +111,7 @@ pub fn generate(
         .compares
         .par_iter()
         .map_init(
-            || shared.open(),
+            || shared.open_caching(READ_CACHE_BYTES),
             |store, group| {
                 let written = compare_page::write(&ctx, store, group);
                 progress.inc(1);

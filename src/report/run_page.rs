@@ -15,7 +15,7 @@ use crate::blobs::BlobStore;
 use crate::store::Oid;
 use crate::store::record::{OUTPUT_LOG, RECORD_DIR, check_metric_key};
 use crate::store::view::{display_value, flatten};
-use crate::store::{Artifact, ArtifactManifest, Run, Store, parse_series_csv};
+use crate::store::{Artifact, ArtifactManifest, Run, Store, parse_series};
 
 /// The log shown on the page stops at this many bytes (its head and tail); the whole log is a
 /// download, so pages stay well under a megabyte.
@@ -171,7 +171,7 @@ pub fn write(ctx: &Context<'_>, store: &Store, run: &Run) -> Result<(), Error> {
             ctx.site.write(csv, &bytes)?;
             files.push(csv.clone());
         }
-        let points = match parse_series_csv(&String::from_utf8_lossy(&bytes)) {
+        let points = match parse_series(&bytes) {
             Ok(points) => points,
             Err(e) => {
                 charts.push(ChartView {

@@ -33,7 +33,7 @@ impl Store {
                 continue;
             }
             if let Some(bytes) = files.bytes(key)?
-                && let Ok(points) = super::parse_series_csv(&String::from_utf8_lossy(&bytes))
+                && let Ok(points) = super::parse_series(&bytes)
             {
                 series.push((key.clone(), points.iter().map(|p| p.value).collect()));
             }

@@ -32,7 +32,7 @@ pub use error::Error;
 pub use index::Entry as RunEntry;
 pub use merge::Integrated;
 pub use record::{Artifact, ArtifactManifest, MetricSummary, RunRecord, Status};
-pub use series::{Point, RunSeries, parse_series_csv, series_file_name};
+pub use series::{Point, RunSeries, parse_series, series_file_name};
 pub use spec::RunSpec;
 pub use write::{NewRun, RecordFile};
 
@@ -102,7 +102,7 @@ impl Run {
     }
 }
 
-/// A store handle that is `Sync`: call [`SharedStore::open`] once per worker thread.
+/// A store handle that is `Sync`: call [`SharedStore::open_caching`] once per worker thread.
 #[derive(Clone)]
 pub struct SharedStore {
     repo: crate::git::SharedRepo,
@@ -110,9 +110,11 @@ pub struct SharedStore {
 }
 
 impl SharedStore {
+    /// Opens a store for a worker that reads the trees and series of many runs: with caches of
+    /// decoded objects and of pack delta bases, up to `bytes` each ([`crate::git::SharedRepo::open_caching`]).
     #[must_use]
-    pub fn open(&self) -> Store {
-        Store { repo: self.repo.open(), dir: self.dir.clone(), cache_offsets: std::sync::OnceLock::new() }
+    pub fn open_caching(&self, bytes: usize) -> Store {
+        Store { repo: self.repo.open_caching(bytes), dir: self.dir.clone(), cache_offsets: std::sync::OnceLock::new() }
     }
 }
 
