@@ -2,6 +2,8 @@
 //! lock) is still running. A pid alone is not enough: pids are reused, so a dead run's pid may
 //! belong to an unrelated live process by the time anyone looks. Where the OS tells (Linux
 //! `/proc`), a process is also identified by its start time.
+//!
+//! Also how this process itself is paged: [`without_huge_pages`].
 
 /// A process: its pid and, where known, its start time (clock ticks since boot on Linux).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
