@@ -2,6 +2,8 @@
 //! lock) is still running. A pid alone is not enough: pids are reused, so a dead run's pid may
 //! belong to an unrelated live process by the time anyone looks. Where the OS tells (Linux
 //! `/proc`), a process is also identified by its start time.
+//!
+//! Also how this process itself is paged: [`without_huge_pages`].
 
 /// A process: its pid and, where known, its start time (clock ticks since boot on Linux).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +36,18 @@ impl Process {
             _ => true,
         }
     }
+}
+
+/// Stops the kernel from backing this process's memory with transparent huge pages (Linux;
+/// elsewhere nothing). mimalloc (src/main.rs) asks for huge pages on its arena, so each 2 MiB of
+/// it that a command touches becomes resident whole: fewer page faults for `ls` over thousands
+/// of runs, but for a heap of a few MiB, such as `nbdiff`'s, it more than doubles the peak
+/// (docs/PERFORMANCE.md, "Notebook diff"). The flag is inherited by child processes, even across
+/// exec: a command that runs the user's programs (`run`) must not call this.
+pub fn without_huge_pages() {
+    // Best effort: where the kernel refuses, memory is only larger.
+    #[cfg(target_os = "linux")]
+    let _ = nix::sys::prctl::set_thp_disable(true);
 }
 
 /// This machine's host name: a pid means something only on the host that wrote it down.
@@ -86,6 +100,19 @@ fn pid_alive(_pid: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The kernel's own view of the flag (`THP_enabled` in /proc/self/status, Linux 5.0 on).
+    /// It stays set for the rest of this test process: it only changes how memory is paged.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn huge_pages_are_off_after_the_call() {
+        without_huge_pages();
+        let status = std::fs::read_to_string("/proc/self/status").expect("Linux has /proc/self/status");
+        match status.lines().find_map(|l| l.strip_prefix("THP_enabled:")) {
+            Some(value) => assert_eq!(value.trim(), "0", "{status}"),
+            None => assert!(nix::sys::prctl::get_thp_disable().expect("prctl answers")),
+        }
+    }
 
     #[test]
     fn this_process_runs_and_a_reused_pid_does_not_count() {

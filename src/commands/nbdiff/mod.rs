@@ -88,6 +88,9 @@ enum Part {
 const DRIVER: &str = "git-exp-nbdiff";
 
 pub fn cmd_nbdiff(ui: &mut Ui, ctx: &Ctx, args: &NbdiffArgs) -> anyhow::Result<ExitStatus> {
+    // A notebook diff's heap is a few MiB: in 4 KiB pages it is resident as it is used, in
+    // huge pages it would cost 2 MiB at a time (nbdiff spawns nothing that would inherit this).
+    crate::process::without_huge_pages();
     if args.global && !(args.install || args.uninstall) {
         return Err(UsageError::new("--global goes with --install or --uninstall").into());
     }
