@@ -12,8 +12,11 @@
 #   one new run: the report after one more run (its page, the index and data/runs.js).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/git-exp"
+if [[ -z "${BIN:-}" ]]; then # BIN=…: measure that binary, no build (bench/peers.sh passes its own)
+  cargo build --release --quiet
+  BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/git-exp"
+fi
+BIN=$(realpath "$BIN")
 RUNS="${RUNS:-1000}"
 WORK="${WORK:-$(mktemp -d)}"
 mkdir -p "$WORK"
