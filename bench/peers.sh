@@ -51,7 +51,7 @@ DVC_VERSION=${DVC_VERSION:-3.67.1}
 # MLflow that installs.
 MLFLOW_VERSION=${MLFLOW_VERSION:-3.17.2}
 NBDIME_VERSION=${NBDIME_VERSION:-4.0.4}
-WORK=${WORK:-${TMPDIR:-/tmp}/git-exp-peers$([[ "$QUICK" == 1 ]] && echo -quick)}
+WORK=${WORK:-${TMPDIR:-/tmp}/git-exp-peers$(q "" -quick)}
 mkdir -p "$WORK/bin" "$WORK/logs"
 WORK=$(realpath "$WORK")
 LIB="$ROOT/bench/peers_lib.py"
