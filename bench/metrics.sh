@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# `git exp metrics` export of one 1,000,000-point series (issue 18: streamed, ≤ 64 MiB), next to
-# `git cat-file` of the stored CSV, the floor: median wall time of RUNS runs and peak memory
-# (maximum resident set size, /usr/bin/time -v) for csv, json and the terminal table.
+# `git exp metrics` export of a 1,000,000-point series (issue 18: streamed, ≤ 64 MiB, at pipe
+# speed), next to `git cat-file` of the stored CSV, the floor: median wall time and median CPU
+# time (user + system) of RUNS runs, and peak memory (maximum resident set size, GNU time), for
+# csv, json and the terminal table.
 #
 #   bench/metrics.sh                  # release build, 5 runs
 #   POINTS=100000 RUNS=3 bench/metrics.sh
 #   BIN=target/debug/git-exp bench/metrics.sh    # no build (memory is still meaningful)
+#   WORK=/tmp/m bench/metrics.sh      # keeps the repository: a second call only measures
+#
+# Two series of one run: `loss` (1/(i+1) as awk prints it, six digits: the rows git-exp copies
+# from the stored file) and `loss17` (the same values with 17 digits, as a float32/float64 loss
+# from Python has: most are parsed and printed again).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 POINTS=${POINTS:-1000000}
@@ -15,32 +21,40 @@ if [ -z "${BIN:-}" ]; then
   BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/git-exp"
 fi
 BIN=$(realpath "$BIN")
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/metrics-bench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+if [ -z "${WORK:-}" ]; then
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/metrics-bench.XXXXXX")
+  trap 'rm -rf "$WORK"' EXIT
+fi
+mkdir -p "$WORK"
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$WORK/gitconfig" NO_COLOR=1
-printf '[user]\n\tname = bench\n\temail = bench@example.com\n' > "$WORK/gitconfig"
+printf '[user]\n\tname = bench\n\temail = bench@example.com\n[gc]\n\tauto = 0\n' > "$WORK/gitconfig"
 echo "# machine: $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg); $POINTS points; $("$BIN" --version)"
 
-cd "$WORK" && git init -q repo && cd repo && git commit -q --allow-empty -m base
-"$BIN" run -q -- sh -c "awk 'BEGIN { for (i = 0; i < $POINTS; i++) print \"{\\\"loss\\\": \" 1 / (i + 1) \"}\" }' >> \"\$GIT_EXP_METRICS\""
+REPO="$WORK/metrics-$POINTS"
+if [ ! -d "$REPO/.git" ]; then
+  rm -rf "$REPO" && git init -q "$REPO" && git -C "$REPO" commit -q --allow-empty -m base
+  (cd "$REPO" && "$BIN" run -q --system-interval 0 -- sh -c "awk 'BEGIN { for (i = 0; i < $POINTS; i++) printf \"{\\\"loss\\\": %s, \\\"loss17\\\": %.17g}\\n\", 1 / (i + 1), 1 / (i + 1) }' >> \"\$GIT_EXP_METRICS\"")
+fi
+cd "$REPO"
 id=$("$BIN" ls --format json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')
-blob="refs/git-exp/runs/$id:.git-exp/metrics/loss.csv"
 
-measure() { # measure LABEL CMD...: median seconds and peak MiB
-  local label=$1 times=() peak=0
+measure() { # measure LABEL CMD...: median wall and CPU seconds, peak MiB
+  local label=$1 walls=() cpus=() peak=0
   shift
   for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f '%e %M' -o "$WORK/time" "$@" > /dev/null
-    read -r secs kib < "$WORK/time"
-    times+=("$secs"); peak=$(( kib > peak ? kib : peak ))
+    /usr/bin/time -f '%e %U %S %M' -o "$WORK/time" "$@" > /dev/null
+    read -r secs user sys kib < "$WORK/time"
+    walls+=("$secs"); cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')"); peak=$(( kib > peak ? kib : peak ))
   done
-  local median
-  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  printf '| %s | %s s | %d MiB |\n' "$label" "$median" $(( peak / 1024 ))
+  median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'; }
+  printf '| %s | %s s | %s s | %d MiB |\n' "$label" "$(median "${walls[@]}")" "$(median "${cpus[@]}")" $(( peak / 1024 ))
 }
-echo "| command | median wall | peak memory |"
-echo "|---|---|---|"
-measure "git cat-file blob (floor)" git cat-file blob "$blob"
-measure "git exp metrics @ loss --format csv" "$BIN" metrics @ loss --format csv
-measure "git exp metrics @ loss --format json" "$BIN" metrics @ loss --format json
-measure "git exp metrics @ loss (table)" "$BIN" metrics @ loss
+echo "| command | median wall | median CPU | peak memory |"
+echo "|---|---|---|---|"
+for key in loss loss17; do
+  measure "git cat-file blob ($key, the floor)" git cat-file blob "refs/git-exp/runs/$id:.git-exp/metrics/$key.csv"
+  measure "git exp metrics @ $key --format csv" "$BIN" metrics @ "$key" --format csv
+  measure "git exp metrics @ $key --format json" "$BIN" metrics @ "$key" --format json
+  measure "git exp metrics @ $key (table)" "$BIN" metrics @ "$key"
+done
+echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -17,8 +17,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
-cargo build --release --quiet
-BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/git-exp"
+if [[ -z "${BIN:-}" ]]; then # BIN=…: measure that binary, no build (bench/peers.sh passes its own)
+  cargo build --release --quiet
+  BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/git-exp"
+fi
+BIN=$(realpath "$BIN")
 RUNS="${RUNS:-1000}"
 WORK="${WORK:-$(mktemp -d)}"
 mkdir -p "$WORK"

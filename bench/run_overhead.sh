@@ -3,6 +3,8 @@
 #
 #   bench/run_overhead.sh            # git-exp, and `dvc exp run` in a throwaway venv
 #   NO_DVC=1 bench/run_overhead.sh   # git-exp only (no network needed)
+#   VENV=DIR bench/run_overhead.sh   # a venv to reuse (DVC installed into it unless it has the pin)
+#   RESULTS=FILE bench/run_overhead.sh   # also appends `name<TAB>median ms<TAB>fastest ms<TAB>CPU ms<TAB>peak MiB`
 #
 # In a repository of 1,000 files (one modified, one untracked), with the default config (no
 # exp.toml), each command run RUNS times after WARMUP runs; median and fastest wall time and the
@@ -12,6 +14,7 @@
 #      cache (python.toml, pip-freeze.txt), two commits
 #   3. the same with `[env] pip_freeze = false`, to show what the environment record costs
 #   4. `dvc exp run` of a one-stage dvc.yaml running the same command (DVC pinned below)
+# and the peak RSS of each (the largest of its runs). The repository is made anew on every call.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DVC_VERSION=3.67.1
@@ -30,13 +33,15 @@ echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; git-e
 echo "# load before: $(uptime)"
 echo "# work dir: $WORK"
 
-python3 -m venv "$WORK/venv"
-PY="$WORK/venv/bin/python"
-if [[ -z "${NO_DVC:-}" ]]; then
-  "$WORK/venv/bin/python" -m pip install --quiet "dvc==$DVC_VERSION"
+VENV="${VENV:-$WORK/venv}"
+[[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV"
+PY="$VENV/bin/python"
+if [[ -z "${NO_DVC:-}" ]] && [[ "$("$VENV/bin/dvc" --version 2>/dev/null)" != "$DVC_VERSION" ]]; then
+  "$PY" -m pip install --quiet "dvc==$DVC_VERSION"
 fi
 
 REPO="$WORK/files"
+rm -rf "$REPO"
 mkdir -p "$REPO" && git -C "$REPO" init -q
 python3 - "$REPO" 1000 <<'PY'
 import os, sys
@@ -49,7 +54,7 @@ for i in range(n):
 PY
 cd "$REPO"
 if [[ -z "${NO_DVC:-}" ]]; then
-  "$WORK/venv/bin/dvc" init -q
+  "$VENV/bin/dvc" init -q
   printf 'stages:\n  short:\n    cmd: %s -c pass\n' "$PY" > dvc.yaml
 fi
 git add -A && git commit -qm "1,000 files"
@@ -58,31 +63,39 @@ git status --porcelain >/dev/null   # fresh stat data, as a user's git status le
 
 # Times each command; prints one Markdown row per command.
 COMMANDS=("$PY -c pass" "$BIN run --system-interval 0 -- $PY -c pass" "env-off:$BIN run --system-interval 0 -- $PY -c pass")
-[[ -z "${NO_DVC:-}" ]] && COMMANDS+=("$WORK/venv/bin/dvc exp run -q")
-python3 - "$RUNS" "$WARMUP" "${COMMANDS[@]}" <<'PY'
-import os, resource, shlex, statistics, subprocess, sys, time
-runs, warmup = int(sys.argv[1]), int(sys.argv[2])
-print("| command | wall, median | wall, fastest | CPU per run |")
-print("|---|---:|---:|---:|")
-for spec in sys.argv[3:]:
+[[ -z "${NO_DVC:-}" ]] && COMMANDS+=("$VENV/bin/dvc exp run -q")
+python3 - "$RUNS" "$WARMUP" "${RESULTS:-}" "${COMMANDS[@]}" <<'PY'
+import os, shlex, statistics, subprocess, sys, time
+runs, warmup, results = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+print("| command | wall, median | wall, fastest | CPU per run | peak RSS |")
+print("|---|---:|---:|---:|---:|")
+for spec in sys.argv[4:]:
     env_off = spec.startswith("env-off:")
     command = spec.removeprefix("env-off:")
     if env_off:
         open("exp.toml", "w").write("[env]\npip_freeze = false\n")
-    walls = []
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    walls, cpu, peak = [], 0.0, 0
     for i in range(warmup + runs):
-        if i == warmup:
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
-        subprocess.run(shlex.split(command), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        child = subprocess.Popen(shlex.split(command), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # wait4: this command's own resource use (its children included), not every child's.
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - t
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit(f"{command} failed with status {status}")
+        peak = max(peak, usage.ru_maxrss)
         if i >= warmup:
-            walls.append(time.perf_counter() - t)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) / runs
+            walls.append(wall)
+            cpu += (usage.ru_utime + usage.ru_stime) / runs
     if env_off:
         os.remove("exp.toml")
         command += "  (`[env] pip_freeze = false`)"
-    print(f"| `{command}` | {statistics.median(walls) * 1000:.1f} ms | {min(walls) * 1000:.1f} ms | {cpu * 1000:.1f} ms |")
+    program = command.split()[0].rsplit("/", 1)[-1]
+    name = "git-exp-env-off" if env_off else "dvc" if program == "dvc" else "git-exp" if " run " in command else "python"
+    figures = (statistics.median(walls) * 1000, min(walls) * 1000, cpu * 1000, peak / 1024)
+    print(f"| `{command}` | {figures[0]:.1f} ms | {figures[1]:.1f} ms | {figures[2]:.1f} ms | {figures[3]:.0f} MiB |")
+    if results:
+        with open(results, "a") as f:
+            f.write("\t".join([name] + [f"{x:.1f}" for x in figures]) + "\n")
 PY
 echo "# load after: $(uptime)"

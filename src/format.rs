@@ -4,6 +4,8 @@
 //!
 //! A leaf module: it depends on nothing else in the crate but the float names of the record format.
 
+pub mod stored;
+
 /// Significant digits shown for a number in human output.
 pub const SIGNIFICANT: usize = 6;
 

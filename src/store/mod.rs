@@ -32,7 +32,9 @@ pub use error::Error;
 pub use index::Entry as RunEntry;
 pub use merge::Integrated;
 pub use record::{Artifact, ArtifactManifest, MetricSummary, RunRecord, Status};
-pub use series::{Point, RunSeries, parse_series, series_file_name};
+#[cfg(test)]
+pub use series::read_rows; // the export of `git exp metrics` is tested on series texts
+pub use series::{Point, Row, parse_series, series_file_name};
 pub use spec::RunSpec;
 pub use write::{NewRun, RecordFile};
 

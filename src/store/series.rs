@@ -131,57 +131,117 @@ pub fn parse_series(bytes: &[u8]) -> Result<Vec<Point>, String> {
     Ok(points)
 }
 
-/// The points of a series file, parsed one line at a time from a reader: a long series is
-/// streamed, never held as points (1M points are ~24 MB of `Point`s, many times that as table
-/// cells), and with [`Repo::open_blob`] not even as bytes.
-struct SeriesLines<R> {
-    reader: R,
-    line: Vec<u8>,
-    number: usize,
+/// One row of a series file.
+#[derive(Debug, Clone, Copy)]
+pub enum Row<'a> {
+    /// A row as git-exp writes it: each field is exactly the text its writer prints for the
+    /// number it reads as, so an export that prints the same forms can copy it.
+    Stored(StoredRow<'a>),
+    /// Any other row that reads as a point (a hand-edited `1.50`, a value of 17 digits).
+    Parsed(Point),
 }
 
-impl<R: std::io::BufRead> SeriesLines<R> {
-    /// Checks the header; the points follow.
-    fn new(reader: R) -> Result<Self, String> {
-        let mut lines = Self { reader, line: Vec::new(), number: 0 };
-        match lines.next_line() {
-            Ok(Some(b"step,value,time")) => Ok(lines),
-            Ok(other) => Err(format!(
-                "expected the header `step,value,time`, found `{}`",
-                String::from_utf8_lossy(other.unwrap_or_default())
-            )),
-            Err(error) => Err(error.to_string()),
+impl Row<'_> {
+    /// The point of any row (the tests compare readers by their points; the export prints rows).
+    #[cfg(test)]
+    pub fn point(&self) -> Point {
+        match self {
+            Row::Stored(row) => row.point(),
+            Row::Parsed(point) => *point,
         }
-    }
-
-    fn next_line(&mut self) -> std::io::Result<Option<&[u8]>> {
-        self.line.clear();
-        if self.reader.read_until(b'\n', &mut self.line)? == 0 {
-            return Ok(None);
-        }
-        self.number += 1;
-        Ok(Some(self.line.strip_suffix(b"\n").unwrap_or(&self.line)))
     }
 }
 
-impl<R: std::io::BufRead> Iterator for SeriesLines<R> {
-    type Item = Result<Point, String>;
+/// The fields of a [`Row::Stored`]: `step` as `i64` displays it, `value` as
+/// [`crate::format::exact`] writes it, `time` as `{:.3}` prints it.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredRow<'a> {
+    pub step: &'a str,
+    pub value: &'a str,
+    pub time: &'a str,
+}
 
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let number = self.number + 1;
-            let line = match self.next_line() {
-                Ok(Some(b"")) => continue,
-                Ok(Some(line)) => line,
-                Ok(None) => return None,
-                Err(error) => return Some(Err(error.to_string())),
+impl<'a> StoredRow<'a> {
+    /// The row, when every field is in the form its writer prints (`format::stored` decides from
+    /// the characters alone, without parsing).
+    fn new(line: &'a [u8]) -> Option<Self> {
+        use crate::format::stored;
+        let (step, rest) = std::str::from_utf8(line).ok()?.split_once(',')?;
+        let (value, time) = rest.split_once(',')?;
+        (stored::is_integer(step) && stored::is_exact(value) && stored::is_fixed3(time)).then_some(Self {
+            step,
+            value,
+            time,
+        })
+    }
+
+    pub fn point(&self) -> Point {
+        point_of(self.step, self.value, self.time).expect("the fields of a stored row are numbers, checked by `new`")
+    }
+}
+
+/// Reads a series file front to back: checks the header, then calls `each` with every row in
+/// order (blank lines are skipped), reading in the pieces `reader` holds, so a series of any
+/// length is never held whole. A file that does not read is `bad(detail)`, rows that do not
+/// parse are named by line number; an error of `each` (a closed pipe) stops the reading.
+pub fn read_rows<E>(
+    mut reader: impl std::io::BufRead,
+    bad: impl Fn(String) -> E,
+    mut each: impl FnMut(Row<'_>) -> Result<(), E>,
+) -> Result<(), E> {
+    const HEADER: &[u8] = b"step,value,time";
+    let lossy = |line: &[u8]| String::from_utf8_lossy(line).into_owned();
+    let mut number = 0;
+    let mut line = |text: &[u8]| {
+        number += 1;
+        if number == 1 {
+            return match text {
+                HEADER => Ok(()),
+                other => Err(bad(format!("expected the header `step,value,time`, found `{}`", lossy(other)))),
             };
-            return Some(
-                parse_point(line)
-                    .ok_or_else(|| format!("line {number}: cannot parse `{}`", String::from_utf8_lossy(line))),
-            );
         }
+        if text.is_empty() {
+            return Ok(());
+        }
+        match StoredRow::new(text) {
+            Some(row) => each(Row::Stored(row)),
+            None => match parse_point(text) {
+                Some(point) => each(Row::Parsed(point)),
+                None => Err(bad(format!("line {number}: cannot parse `{}`", lossy(text)))),
+            },
+        }
+    };
+    // The part of a line that began in an earlier piece.
+    let mut carry = Vec::new();
+    let mut any_line = false;
+    loop {
+        let piece = match reader.fill_buf() {
+            Ok([]) => break,
+            Ok(piece) => piece,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(bad(error.to_string())),
+        };
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', piece) {
+            any_line = true;
+            if carry.is_empty() {
+                line(&piece[start..end])?;
+            } else {
+                carry.extend_from_slice(&piece[start..end]);
+                line(&carry)?;
+                carry.clear();
+            }
+            start = end + 1;
+        }
+        carry.extend_from_slice(&piece[start..]);
+        let read = piece.len();
+        reader.consume(read);
     }
+    if !carry.is_empty() || !any_line {
+        // The last line without its newline, or the header line of an empty file.
+        line(&carry)?;
+    }
+    Ok(())
 }
 
 /// A row `step,value,time` of a streamed file: the whole row must be UTF-8.
@@ -206,10 +266,11 @@ fn field(bytes: &[u8]) -> Option<&str> {
 /// The fields of a row; anything after a third comma is ignored.
 fn parse_fields(line: &[u8]) -> Option<Point> {
     let mut fields = line.splitn(4, |b| *b == b',');
-    let step = field(fields.next()?)?.parse().ok()?;
-    let value = parse_value(field(fields.next()?)?)?;
-    let time = field(fields.next()?)?.parse().ok()?;
-    Some(Point { step, value, time })
+    point_of(field(fields.next()?)?, field(fields.next()?)?, field(fields.next()?)?)
+}
+
+fn point_of(step: &str, value: &str, time: &str) -> Option<Point> {
+    Some(Point { step: step.parse().ok()?, value: parse_value(value)?, time: time.parse().ok()? })
 }
 
 fn parse_value(text: &str) -> Option<f64> {
@@ -234,25 +295,22 @@ impl RunSeries<'_> {
         Ok(self.files.read(&self.store.repo, key)?)
     }
 
-    /// Calls `each` with the points of series `key` in order, parsing one line at a time, so a
-    /// series of any length is read in the memory of its stored file. Stops at the first error
-    /// of `each` (a closed pipe) or of the file; errors name the run and the file.
-    pub fn for_each_point<E: From<super::Error>>(
+    /// Calls `each` with the rows of series `key` in order, read one piece of the stored file at
+    /// a time, so a series of any length is read in the memory of that piece. Stops at the first
+    /// error of `each` (a closed pipe) or of the file; errors name the run and the file.
+    pub fn for_each_row<E: From<super::Error>>(
         &self,
         key: &str,
-        mut each: impl FnMut(Point) -> Result<(), E>,
+        each: impl FnMut(Row<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         let path = series_path(key);
-        let bad = |detail| super::Error::BadSeries { id: self.id.clone(), path: path.clone(), detail };
+        let bad = |detail| E::from(super::Error::BadSeries { id: self.id.clone(), path: path.clone(), detail });
         let reader = self
             .files
             .open(&self.store.repo, key)
             .map_err(super::Error::from)?
             .ok_or_else(|| super::Error::NoSeries { id: self.id.clone(), path: path.clone() })?;
-        for point in SeriesLines::new(reader).map_err(bad)? {
-            each(point.map_err(bad)?)?;
-        }
-        Ok(())
+        read_rows(reader, bad, each)
     }
 }
 
@@ -311,7 +369,16 @@ mod tests {
     /// What reports parsed before `parse_series`: the file read lossily as text, then the
     /// streaming parser over its lines.
     fn lossy_then_lines(bytes: &[u8]) -> Result<Vec<Point>, String> {
-        SeriesLines::new(String::from_utf8_lossy(bytes).as_bytes())?.collect()
+        let mut points = Vec::new();
+        read_rows(
+            String::from_utf8_lossy(bytes).as_bytes(),
+            |detail| detail,
+            |row| {
+                points.push(row.point());
+                Ok(())
+            },
+        )?;
+        Ok(points)
     }
 
     #[test]

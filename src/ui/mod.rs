@@ -4,6 +4,7 @@
 mod color;
 mod escape;
 mod pager;
+mod plain_rows;
 mod rows;
 mod spark;
 mod table;
@@ -16,6 +17,7 @@ pub use anstream::ColorChoice;
 use anstyle::{AnsiColor, Style};
 
 pub use escape::{is_dangerous, shown as shown_char, visible, visible_code, visible_document, visible_lines};
+pub use plain_rows::PlainRows;
 pub use rows::{JsonArray, RowWriter, Widths};
 pub use spark::sparkline;
 pub use table::{Cell, Table, escape_markdown_cell};

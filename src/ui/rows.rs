@@ -14,7 +14,7 @@ use super::table::escape_markdown_cell;
 
 /// Column widths for the terminal layout: the widest of the name and every cell.
 #[derive(Debug, Clone)]
-pub struct Widths(Vec<usize>);
+pub struct Widths(pub(super) Vec<usize>);
 
 impl Widths {
     pub fn of_columns(columns: &[&str]) -> Self {

@@ -110,33 +110,82 @@ impl TestEnvRefs {
 
 /// `metrics` streams each series from its stored file: the CSV of a key is the stored file byte
 /// for byte (read with real git), and every format has one row per point, in order. `loss` is
-/// over 8 MiB, so it is streamed from `git cat-file`; `acc` is read whole.
+/// over 8 MiB, so it is streamed from `git cat-file`; `acc` is read whole. `full` has values of
+/// 17 digits, which the export parses and prints again (the others it copies): the same bytes.
 #[test]
 fn metrics_export_streams_the_stored_series() {
     let env = TestEnv::with_commit();
-    let script = r#"awk 'BEGIN { for (i = 0; i < 300000; i++) { print "{\"loss\": " i / 7 "}"; if (i < 1000) print "{\"acc\": " i "}" } }' >> "$GIT_EXP_METRICS""#;
+    let script = r#"awk 'BEGIN { for (i = 0; i < 300000; i++) { print "{\"loss\": " i / 7 "}"; if (i < 1000) printf "{\"acc\": %d, \"full\": %.17g}\n", i, 1 / (i + 3) } }' >> "$GIT_EXP_METRICS""#;
     env.run(["run", "--", "sh", "-c", script]).success();
     let id = env.run(["ls", "--format", "json"]).json()[0]["id"].as_str().unwrap().to_owned();
-    for key in ["loss", "acc"] {
+    for key in ["loss", "acc", "full"] {
         let stored = env.git(["cat-file", "blob", &format!("refs/git-exp/runs/{id}:.git-exp/metrics/{key}.csv")]);
         assert_eq!(env.run(["metrics", "@", key, "--format", "csv"]).success(), stored, "{key}");
+        assert_eq!(env.run(["metrics", "@", key, "--format", "tsv"]).success(), stored.replace(',', "\t"), "{key}");
     }
+    assert!(env.run(["metrics", "@", "full", "--format", "csv"]).success().contains("\n0,0.3333333333333333,"));
 
     let json = env.run(["metrics", "@", "--format", "json"]).json();
-    for (key, count) in [("loss", 300000), ("acc", 1000)] {
+    for (key, count) in [("loss", 300000), ("acc", 1000), ("full", 1000)] {
         let points = json[key].as_array().unwrap();
         assert_eq!(points.len(), count, "{key}");
         assert_eq!(points[count - 1]["step"], count - 1);
     }
     assert_eq!(json["acc"][123]["value"], 123.0);
-    // Two keys: a key column; a header plus one line per point (md: plus the rule).
+    assert_eq!(json["full"][2]["value"], 0.2);
+    assert_eq!(json["loss"][7]["value"], 1.0);
+    // Several keys: a key column; a header plus one line per point (md: plus the rule).
     for (format, extra) in [("table", 1), ("tsv", 1), ("md", 2)] {
         let text = env.run(["metrics", "@", "--format", format]).success().to_owned();
-        assert_eq!(text.lines().count(), 301000 + extra, "{format}");
+        assert_eq!(text.lines().count(), 302000 + extra, "{format}");
         assert!(text.lines().nth(extra).unwrap().contains("acc"), "{format}: {}", text.lines().nth(extra).unwrap());
     }
     let table = env.run(["metrics", "@", "loss"]).success().to_owned();
     assert!(table.starts_with("step    value     time\n0       0         1795428060.000\n"), "{}", &table[..80]);
+    let table = env.run(["metrics", "@", "full"]).success().to_owned();
+    let first: Vec<&str> = table.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(first, ["0", "0.333333", "1795428060.000"], "{}", &table[..80]);
+}
+
+/// A series file that git-exp did not write (a tool's or a hand's spellings, a blank line, no
+/// final newline) prints as the points it holds, as before: only rows spelled as git-exp writes
+/// them are copied from the file.
+#[test]
+fn metrics_export_prints_other_spellings_as_their_points() {
+    let env = TestEnv::with_commit();
+    let id = env.snapshot(&["--metric", "loss=1"]);
+    let stored = "step,value,time\n0,1.50,10.5\n+1,0.1000000000000000055511151231257827,11\n\n2,1e5,12.0000\n3,0.25,13.000\n4,-0,1e1";
+    let file = env.root.join("loss.csv");
+    std::fs::write(&file, stored).unwrap();
+    let blob = env.git(["hash-object", "-w", file.to_str().unwrap()]);
+    // The run's tree with that file in place of its series.
+    let run_ref = format!("refs/git-exp/runs/{id}");
+    let index = env.root.join("series-index");
+    let git = |args: &[&str]| {
+        let mut cmd = Command::new("git");
+        env.hermetic(&mut cmd);
+        let out = cmd.current_dir(&env.repo).env("GIT_INDEX_FILE", &index).args(args).output().unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    git(&["read-tree", &run_ref]);
+    git(&["update-index", "--cacheinfo", &format!("100644,{},.git-exp/metrics/loss.csv", blob.trim())]);
+    let tree = git(&["write-tree"]);
+    let message = env.git(["log", "-1", "--format=%B", &run_ref]);
+    let commit = git(&["commit-tree", &tree, "-p", &format!("{run_ref}^"), "-m", message.trim()]);
+    git(&["update-ref", &run_ref, &commit]);
+    assert_eq!(env.git(["cat-file", "blob", &format!("{run_ref}:.git-exp/metrics/loss.csv")]), stored);
+
+    let csv = env.run(["metrics", &id, "loss", "--format", "csv"]);
+    assert_eq!(
+        csv.success(),
+        "step,value,time\n0,1.5,10.500\n1,0.1,11.000\n2,100000,12.000\n3,0.25,13.000\n4,-0,10.000\n"
+    );
+    let json = env.run(["metrics", &id, "loss", "--format", "json"]).success().to_owned();
+    assert!(json.contains("\"step\": 2,\n      \"value\": 100000.0,\n      \"time\": 12.0\n"), "{json}");
+    assert!(json.contains("\"step\": 4,\n      \"value\": -0.0,\n      \"time\": 10.0\n"), "{json}");
+    let table = env.run(["metrics", &id, "loss"]).success().to_owned();
+    assert!(table.contains("\n0     1.5     10.500\n"), "{table}");
 }
 
 #[test]
