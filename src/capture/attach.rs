@@ -82,7 +82,7 @@ impl Attached {
         let mut series = spool::read_series(&spool);
         // The program named its run when it attached (`init(name=…)` or a generated name): an
         // MLflow run name seen later does not replace it.
-        let finish = Finish { status, exit_code, signal: None, ended, keep_name: true };
+        let finish = Finish { status, exit_code, signal: None, ended, keep_name: true, only_while_running: false };
         let (run, more) = spool::finalize(store, &config, run.id(), &spool, &mut series, &finish)?;
         notices.extend(more);
         Ok((run, notices))

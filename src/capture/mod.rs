@@ -308,7 +308,14 @@ impl Started {
             Status::Failed
         };
         let keep_name = request.name.is_some();
-        let finish = Finish { status, exit_code: ended.exit_code, signal: ended.signal, ended: ended_at, keep_name };
+        let finish = Finish {
+            status,
+            exit_code: ended.exit_code,
+            signal: ended.signal,
+            ended: ended_at,
+            keep_name,
+            only_while_running: false,
+        };
         let tensorboard_notices = watch.collect(&mut series, &spool.join(crate::store::spool::ARTIFACTS_DIR));
         let (run, mut notices) = finalize(store, &config, run.id(), &spool, &mut series, &finish)?;
         notices.splice(0..0, tensorboard_notices);

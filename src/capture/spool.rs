@@ -329,6 +329,9 @@ pub struct Finish {
     pub ended: Timestamp,
     /// The run's name was given (`-n`): MLflow's run name does not replace it.
     pub keep_name: bool,
+    /// Commit only over a record that is still `running` (`recover`: the run may have finished
+    /// since it was listed).
+    pub only_while_running: bool,
 }
 
 /// Writes the metric series as blobs for `.git-exp/metrics/<key>.csv` (escaped as
@@ -431,7 +434,8 @@ fn commit_spool(
     notices.extend(params_notices);
     let mut conflicts = Vec::new();
     let summaries = series.summaries();
-    let run = store.update_run(id, &format!("{} run {id}", finish.status), &files, |record| {
+    let why = format!("{} run {id}", finish.status);
+    let run = store.update_run_if(id, &why, &files, finish.only_while_running, |record| {
         conflicts = super::logged_params::merge(&mut record.params, &logged);
         record.status = finish.status;
         record.ended = Some(finish.ended);
@@ -534,17 +538,36 @@ pub fn remove_leftover_spools<'a>(store: &Store, runs: &'a [Run]) -> Vec<&'a Run
 }
 
 /// Commits what the spool of a crashed run holds, with status `crashed`. Metric lines without a
-/// `time` get the time the metrics file was last written.
-pub fn recover(store: &Store, config: &Config, run: &Run) -> anyhow::Result<(Run, Vec<String>)> {
+/// `time` get the time the metrics file was last written. `None` when the run turned out to
+/// have finished by itself since it was listed: its own record stays.
+pub fn recover(store: &Store, config: &Config, run: &Run) -> anyhow::Result<Option<(Run, Vec<String>)>> {
     let spool = store.spool_dir(run.id());
     let mut series = read_series(&spool);
     let ended = read_state(&spool)
         .and_then(|s| Timestamp::from_second(s.heartbeat).ok())
         .filter(|t| *t >= run.record.started)
         .unwrap_or_else(crate::clock::now);
-    let finish = Finish { status: Status::Crashed, exit_code: None, signal: None, ended, keep_name: true };
+    let finish = Finish {
+        status: Status::Crashed,
+        exit_code: None,
+        signal: None,
+        ended,
+        keep_name: true,
+        only_while_running: true,
+    };
+    let existed = spool.is_dir();
     std::fs::create_dir_all(&spool)?;
-    finalize(store, config, run.id(), &spool, &mut series, &finish)
+    match finalize(store, config, run.id(), &spool, &mut series, &finish) {
+        Ok(done) => Ok(Some(done)),
+        Err(e) if matches!(e.downcast_ref(), Some(crate::store::Error::NoLongerRunning { .. })) => {
+            if !existed {
+                // The directory made above for finalize, empty: the run had removed its spool.
+                let _ = std::fs::remove_dir(&spool);
+            }
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Reads the metric files of a spool at once (no live tailing). Lines without a `time` get the

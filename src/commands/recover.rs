@@ -43,7 +43,10 @@ pub fn cmd_recover(ui: &mut Ui, ctx: &Ctx, args: &RecoverArgs) -> anyhow::Result
             ui.warn(format!("run {} ({}) is no longer crashed; left as it is", run.id(), run.record.name));
             continue;
         }
-        let (run, notices) = capture::recover(&store, &config, run)?;
+        let Some((run, notices)) = capture::recover(&store, &config, run)? else {
+            ui.warn(format!("run {} ({}) finished by itself meanwhile; left as it is", run.id(), run.record.name));
+            continue;
+        };
         for notice in notices {
             ui.warn(notice);
         }

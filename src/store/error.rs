@@ -15,6 +15,8 @@ pub enum Error {
     BadRecord { reference: String, detail: String },
     #[error("run {id} is in the trash")]
     InTrash { id: String },
+    #[error("run {id} is {status} now, no longer running")]
+    NoLongerRunning { id: String, status: String },
     #[error("run {id} kept changing while it was being updated; gave up after {tries} tries")]
     Contended { id: String, tries: u32 },
     #[error("`{name}` is not a valid branch name")]

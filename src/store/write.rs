@@ -74,6 +74,21 @@ impl Store {
         id: &RunId,
         why: &str,
         files: &[RecordFile],
+        edit: impl FnMut(&mut RunRecord),
+    ) -> Result<Run> {
+        self.update_run_if(id, why, files, false, edit)
+    }
+
+    /// [`Self::update_run`], and with `only_while_running` only while the newest record is still
+    /// `running` ([`Error::NoLongerRunning`] otherwise): `recover` commits a crash over what it
+    /// listed as a dead run, and the run may have finished between that listing and this
+    /// commit; its own final record must not be overwritten with a crash.
+    pub fn update_run_if(
+        &self,
+        id: &RunId,
+        why: &str,
+        files: &[RecordFile],
+        only_while_running: bool,
         mut edit: impl FnMut(&mut RunRecord),
     ) -> Result<Run> {
         let name = ref_name(id);
@@ -83,6 +98,9 @@ impl Store {
                 return Err(Error::InTrash { id: id.to_string() });
             };
             let mut record = self.read_record(tip)?;
+            if only_while_running && record.status != super::Status::Running {
+                return Err(Error::NoLongerRunning { id: id.to_string(), status: record.status.to_string() });
+            }
             edit(&mut record);
             let tip_tree = self.repo.commit_info(tip)?.tree;
             let tree = self.repo.write_tree(tip_tree, &self.record_edits(&record, files)?)?;
