@@ -6,6 +6,24 @@ use gix::refs::{FullName, Target};
 
 use super::{Error, Oid, Repo, Result};
 
+/// How often a ref edit is tried when its directory vanishes under it (see [`directory_vanished`]).
+const DIRECTORY_RACE_TRIES: u32 = 20;
+
+/// Whether an edit failed because a directory it had just created was gone when it made its lock
+/// file there: `git pack-refs --prune` deletes the directories it emptied (refs/git-exp/runs/ once
+/// every run ref is packed), and may do so between gix creating `refs/git-exp/runs/` for a new
+/// run and opening `<id>.lock` in it. Nothing was written, so trying again is safe; git's own ref
+/// writes retry the same way (`raceproof_create_file`).
+fn directory_vanished(e: &gix::Error) -> bool {
+    e.classify().any(|cause| {
+        cause.class() == gix::error::Class::NotFound
+            && cause
+                .error()
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+    })
+}
+
 impl Repo {
     /// Points `name` at `new` only if it still points at `expected` (`None`: must not exist).
     ///
@@ -55,11 +73,18 @@ impl Repo {
             email: committer.email.as_ref(),
             time: committer.time.to_str(&mut buf),
         };
-        match self.repo.edit_references_as(edits, Some(committer_ref)) {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_conflict() && creating => Err(Error::RefExists { name: name.to_owned() }),
-            Err(e) if e.is_conflict() || e.is_retryable() => Err(Error::RefMoved { name: name.to_owned() }),
-            Err(e) => Err(Error::git(format!("cannot update ref `{name}`"), &e)),
+        let mut attempt = 1;
+        loop {
+            match self.repo.edit_references_as(edits.clone(), Some(committer_ref)) {
+                Ok(_) => return Ok(()),
+                Err(e) if e.is_conflict() && creating => return Err(Error::RefExists { name: name.to_owned() }),
+                Err(e) if e.is_conflict() || e.is_retryable() => return Err(Error::RefMoved { name: name.to_owned() }),
+                Err(e) if attempt < DIRECTORY_RACE_TRIES && directory_vanished(&e) => {
+                    std::thread::sleep(std::time::Duration::from_millis(u64::from(attempt)));
+                    attempt += 1;
+                }
+                Err(e) => return Err(Error::git(format!("cannot update ref `{name}`"), &e)),
+            }
         }
     }
 
@@ -131,4 +156,44 @@ fn reflog(why: &str) -> LogChange {
 fn full_name(name: &str) -> Result<FullName> {
     FullName::try_from(name)
         .map_err(|e| Error::Git { what: format!("invalid ref name `{name}`"), detail: e.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `git pack-refs --prune` removes a ref directory it emptied; here another thread removes
+    /// the emptied `refs/git-exp/runs/` every 0.5 ms while refs are created in it and deleted
+    /// again. Every create must succeed: without the retry, one of the first few dozen failed
+    /// with "obtaining the lock: No such file or directory".
+    #[test]
+    fn ref_edits_survive_their_directory_being_removed_meanwhile() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let status = std::process::Command::new("git").args(["init", "-q"]).current_dir(dir.path()).status();
+        assert!(status.expect("git runs").success());
+        let repo = Repo::discover(dir.path()).expect("repo opens");
+        let tree = repo.empty_tree();
+        let commit = repo.write_commit(tree, &[], "c", 0).expect("commit");
+        let runs_dir = dir.path().join(".git/refs/git-exp/runs");
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    // Fails while the directory holds a ref or does not exist: as pack-refs does.
+                    let _ = std::fs::remove_dir(&runs_dir);
+                    std::thread::sleep(std::time::Duration::from_micros(500));
+                }
+            });
+            for i in 0..600 {
+                let name = format!("refs/git-exp/runs/r{i}");
+                let created = repo.cas_ref(&name, None, commit, "create");
+                let deleted = created.as_ref().map(|()| repo.delete_ref(&name, commit));
+                if !matches!(deleted, Ok(Ok(()))) {
+                    done.store(true, std::sync::atomic::Ordering::Relaxed); // or the scope never ends
+                    panic!("edit {i} of {name}: {created:?} then {deleted:?}");
+                }
+            }
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+    }
 }
