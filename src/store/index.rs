@@ -226,10 +226,23 @@ fn check(bytes: &[u8]) -> Option<(Vec<usize>, (usize, usize))> {
     let mut starts = Vec::with_capacity(count);
     for _ in 0..count {
         starts.push(r.position());
-        decode_entry(&mut r)?;
+        skip_entry(&mut r)?;
     }
     let order = check_order(&mut r, count)?;
     r.at_end().then_some((starts, order))
+}
+
+/// Checks an entry as [`decode_entry`] reads it, copying nothing.
+fn skip_entry(r: &mut Reader<'_>) -> Option<()> {
+    crate::git::oid_from_bytes(r.bytes()?)?;
+    r.str()?;
+    r.str()?;
+    Timestamp::new(r.i64()?, r.i32()?).ok()?;
+    status_from(r.take(1)?[0])?;
+    for _ in 0..r.u32()? {
+        r.str()?;
+    }
+    Some(())
 }
 
 fn decode_entry(r: &mut Reader<'_>) -> Option<Entry> {
