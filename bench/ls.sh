@@ -33,7 +33,7 @@ fi
 MAKE_RUNS="$PWD/bench/make_runs.py"
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$WORK/gitconfig" NO_COLOR=1
 printf '[user]\n\tname = bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n[gc]\n\tauto = 0\n' > "$WORK/gitconfig"
-echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; git-exp $(git rev-parse --short HEAD) ($BUILD build); $(git --version)"
+echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; binary $BIN (worktree at $(git rev-parse --short HEAD)); $(git --version)"
 echo "# load before: $(cat /proc/loadavg)"
 echo "# work dir: $WORK"
 
