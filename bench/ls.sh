@@ -7,8 +7,10 @@
 #   BUILD=debug SIZES="1000 10000" bench/ls.sh
 #   WORK=/tmp/peers bench/ls.sh              # reuse the repositories of bench/peers.sh
 #   SLOW_MAX=10000 bench/ls.sh               # skip the rows that read every run commit above 10k
+#   BIN=/tmp/git-exp-before bench/ls.sh      # measure another binary (the one built is not used)
 #
-# Runs are made by bench/make_runs.py (git fast-import). Every command runs RUNS times after one
+# Runs are made by bench/make_runs.py (git fast-import). `show` rows are the single-run commands
+# (resolved through the run index). Every command runs RUNS times after one
 # warm-up; the table shows the median wall time, the fastest, and the largest peak RSS of any
 # run (the warm-up included). The first row of each size is the index built from a warm listing
 # cache, measured once; `cold` rebuilds it from the run commits (`gc --reindex`), once. `whole
@@ -24,12 +26,14 @@ SLOW_MAX="${SLOW_MAX:-1000000000}"
 BUILD="${BUILD:-release}"
 WORK="${WORK:-$(mktemp -d)}"
 mkdir -p "$WORK"
-if [[ "$BUILD" == release ]]; then cargo build --release --quiet; else cargo build --quiet; fi
-BIN="${CARGO_TARGET_DIR:-$PWD/target}/$BUILD/git-exp"
+if [[ -z "${BIN:-}" ]]; then
+  if [[ "$BUILD" == release ]]; then cargo build --release --quiet; else cargo build --quiet; fi
+  BIN="${CARGO_TARGET_DIR:-$PWD/target}/$BUILD/git-exp"
+fi
 MAKE_RUNS="$PWD/bench/make_runs.py"
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$WORK/gitconfig" NO_COLOR=1
 printf '[user]\n\tname = bench\n\temail = bench@example.com\n[init]\n\tdefaultBranch = main\n[gc]\n\tauto = 0\n' > "$WORK/gitconfig"
-echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; git-exp $(git rev-parse --short HEAD) ($BUILD build); $(git --version)"
+echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; binary $BIN (worktree at $(git rev-parse --short HEAD)); $(git --version)"
 echo "# load before: $(cat /proc/loadavg)"
 echo "# work dir: $WORK"
 
@@ -75,15 +79,20 @@ for n in $SIZES; do
   slow=$(( n <= SLOW_MAX ))
   if (( slow )); then
     "$BIN" ls --format csv --columns id "${WHOLE[@]}" --limit 1 >/dev/null  # the listing cache
-    rm -f .git/git-exp/cache/listing-v1.idx
+    rm -f .git/git-exp/cache/*.idx  # both indexes, of any version
     measure "index built from the listing cache, $n runs" 1 "$BIN" ls --format csv --columns id --limit 1
   else
-    rm -f .git/git-exp/cache/listing-v1.idx .git/git-exp/cache/runs-v2.jsonl
+    rm -f .git/git-exp/cache/*.idx .git/git-exp/cache/runs-v2.jsonl
     measure "index built from the run commits, $n runs" 1 "$BIN" ls --format csv --columns id --limit 1
   fi
   measure "\`ls --where 'params.lr < 0.01' --sort metrics.acc --limit 20\`, $n runs" "$RUNS" "$BIN" "${QUERY[@]}"
   measure "\`ls --format csv --columns id,params.lr,metrics.acc\`, $n runs" "$RUNS" \
     "$BIN" ls --format csv --columns id,params.lr,metrics.acc
+  # Single-run commands: `@` and a name go through the run index, an id prefix too.
+  prefix=$(git for-each-ref --count=1 --format='%(refname:lstrip=3)' refs/git-exp/runs/ | cut -c1-6)
+  measure "\`show @\`, $n runs" "$RUNS" "$BIN" show @
+  measure "\`show bench-$((n / 2))\` (a name), $n runs" "$RUNS" "$BIN" show "bench-$((n / 2))"
+  measure "\`show $prefix\` (an id prefix), $n runs" "$RUNS" "$BIN" show "$prefix"
   if (( slow )); then
     measure "the same query over whole records (before the index), $n runs" "$RUNS" "$BIN" "${QUERY[@]}" "${WHOLE[@]}"
     measure "\`ls --format json | wc -c\`, $n runs" "$RUNS" sh -c "'$BIN' ls --format json | wc -c"

@@ -10,6 +10,7 @@ mod error;
 mod large;
 mod maintenance;
 mod objects;
+mod packed_refs;
 mod promisor;
 mod refs;
 mod safe_directory;
@@ -24,6 +25,7 @@ pub use diff::{DiffEntry, FileKind, TreeChange, unified_diff};
 pub use error::Error;
 pub use gix::ObjectId as Oid;
 pub use objects::{FileChange, TreeEdit, TreeFile};
+pub use packed_refs::RefList;
 pub use snapshot::{CodeSnapshot, Skipped, SnapshotOptions};
 pub use transport::{FetchedRef, PushedRef, RefOutcome};
 

@@ -104,10 +104,20 @@ impl Offsets {
     /// or its line does not parse (the caller reads it from git).
     #[must_use]
     pub fn read(&self, commits: &[Oid]) -> Vec<Option<RunRecord>> {
-        use std::io::{BufRead as _, Seek as _};
         if self.offsets.is_empty() {
             return vec![None; commits.len()];
         }
+        if commits.len() >= PARALLEL_LINES {
+            // A rebuild of the indexes from the cache: parse on all cores, in order.
+            let parts: Vec<Vec<Option<RunRecord>>> =
+                commits.par_chunks(PARALLEL_LINES / 4).map(|part| self.read_in_order(part)).collect();
+            return parts.into_iter().flatten().collect();
+        }
+        self.read_in_order(commits)
+    }
+
+    fn read_in_order(&self, commits: &[Oid]) -> Vec<Option<RunRecord>> {
+        use std::io::{BufRead as _, Seek as _};
         let Ok(file) = std::fs::File::open(&self.path) else { return vec![None; commits.len()] };
         let mut reader = std::io::BufReader::new(file);
         let mut line = Vec::new();

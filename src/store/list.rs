@@ -37,7 +37,9 @@ impl Store {
     }
 
     fn list_prefix(&self, prefix: &str, in_trash: bool) -> Result<Listing> {
-        let refs = self.repo.refs_with_prefix(prefix)?;
+        let ref_list = self.repo.ref_list(prefix)?;
+        let refs: Vec<(String, Oid)> =
+            (0..ref_list.len()).map(|n| (ref_list.name(n).to_owned(), ref_list.targets()[n])).collect();
         let mut cached = if in_trash { Default::default() } else { cache::load(self.dir()) };
         let misses: Vec<&(String, Oid)> = refs.iter().filter(|(_, oid)| !cached.contains_key(oid)).collect();
         let fresh = read_runs(self, &misses);
@@ -83,7 +85,7 @@ impl Store {
             // The index is a few fields of the same runs: writing it now saves the next
             // single-run command from reading them again.
             let entries: Vec<Entry> = runs.iter().map(|r| Entry::from_record(r.commit, &r.record)).collect();
-            let _ = index::save(self.dir(), &entries);
+            let _ = index::save(self.dir(), &entries, &ref_list);
         }
         Ok(Listing { runs, warnings, unreadable })
     }

@@ -116,7 +116,12 @@ impl SharedStore {
     /// decoded objects and of pack delta bases, up to `bytes` each ([`crate::git::SharedRepo::open_caching`]).
     #[must_use]
     pub fn open_caching(&self, bytes: usize) -> Store {
-        Store { repo: self.repo.open_caching(bytes), dir: self.dir.clone(), cache_offsets: std::sync::OnceLock::new() }
+        Store {
+            repo: self.repo.open_caching(bytes),
+            dir: self.dir.clone(),
+            cache_offsets: Default::default(),
+            read_alone: Default::default(),
+        }
     }
 }
 
@@ -137,6 +142,8 @@ pub struct Store {
     dir: PathBuf,
     /// Where the listing cache's records are, scanned on first use (`read_rows`).
     cache_offsets: std::sync::OnceLock<cache::Offsets>,
+    /// How many records `read_rows` read from git without scanning the listing cache.
+    read_alone: std::sync::atomic::AtomicUsize,
 }
 
 impl Store {
@@ -144,7 +151,7 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Self> {
         let repo = Repo::discover(dir)?;
         let store_dir = repo.common_dir().join("git-exp");
-        Ok(Self { repo, dir: store_dir, cache_offsets: std::sync::OnceLock::new() })
+        Ok(Self { repo, dir: store_dir, cache_offsets: Default::default(), read_alone: Default::default() })
     }
 
     /// Returns a handle worker threads can each open their own store from.

@@ -64,24 +64,38 @@ impl Candidate for Run {
     }
 }
 
-impl Candidate for super::index::Entry {
+impl Candidate for super::index::EntryRef<'_> {
     fn run_id(&self) -> &str {
-        &self.id
+        self.id
     }
 
     fn run_name(&self) -> &str {
-        &self.name
+        self.name
+    }
+}
+
+impl<T: Candidate> Candidate for &T {
+    fn run_id(&self) -> &str {
+        (*self).run_id()
+    }
+
+    fn run_name(&self) -> &str {
+        (*self).run_name()
     }
 }
 
 impl RunSpec {
     /// Finds the run this spec names among `runs`, which are sorted newest first.
     pub fn resolve<'a, T: Candidate>(&self, runs: &'a [T]) -> Result<&'a T> {
+        self.resolve_in(runs.len(), |n| runs.get(n))
+    }
+
+    /// Finds the run this spec names among `count` runs, newest first, the `n`th of which `get`
+    /// makes (from an index file, without holding them all).
+    pub fn resolve_in<T: Candidate>(&self, count: usize, get: impl Fn(usize) -> Option<T>) -> Result<T> {
         match self {
-            RunSpec::Newest(n) => {
-                runs.get(*n).ok_or_else(|| Error::NotThatMany { spec: self.to_string(), count: runs.len() })
-            }
-            RunSpec::Text(text) => resolve_text(text, runs),
+            RunSpec::Newest(n) => get(*n).ok_or_else(|| Error::NotThatMany { spec: self.to_string(), count }),
+            RunSpec::Text(text) => resolve_text(text, (0..count).filter_map(&get)),
         }
     }
 
@@ -95,26 +109,26 @@ impl RunSpec {
     }
 }
 
-fn resolve_text<'a, T: Candidate>(text: &str, runs: &'a [T]) -> Result<&'a T> {
-    if let Some(run) = runs.iter().find(|r| r.run_id() == text) {
+fn resolve_text<T: Candidate>(text: &str, runs: impl Iterator<Item = T> + Clone) -> Result<T> {
+    if let Some(run) = runs.clone().find(|r| r.run_id() == text) {
         return Ok(run);
     }
     let id_like = ids::is_id_prefix(text) && (MIN_PREFIX..=ID_LEN).contains(&text.len());
-    let mut matches: Vec<&T> = Vec::new();
+    let mut matches: Vec<T> = Vec::new();
     if id_like {
-        matches.extend(runs.iter().filter(|r| r.run_id().starts_with(text)));
+        matches.extend(runs.clone().filter(|r| r.run_id().starts_with(text)));
     }
-    for run in runs.iter().filter(|r| r.run_name() == text) {
+    for run in runs.filter(|r| r.run_name() == text) {
         if !matches.iter().any(|m| m.run_id() == run.run_id()) {
             matches.push(run);
         }
     }
-    match matches.as_slice() {
-        [one] => Ok(one),
-        [] => Err(Error::NoMatch { spec: text.to_owned(), tried: if id_like { "id prefix and name" } else { "name" } }),
-        many => Err(Error::Ambiguous {
+    match matches.len() {
+        1 => Ok(matches.remove(0)),
+        0 => Err(Error::NoMatch { spec: text.to_owned(), tried: if id_like { "id prefix and name" } else { "name" } }),
+        _ => Err(Error::Ambiguous {
             spec: text.to_owned(),
-            candidates: many.iter().map(|r| format!("{} ({})", r.run_id(), r.run_name())).collect(),
+            candidates: matches.iter().map(|r| format!("{} ({})", r.run_id(), r.run_name())).collect(),
         }),
     }
 }

@@ -1,4 +1,4 @@
-//! The run index (`.git/git-exp/cache/runs-v3.idx`): single-run commands resolve through it,
+//! The run index (`.git/git-exp/cache/runs-v4.idx`): single-run commands resolve through it,
 //! it is brought up to date with the run refs, and a damaged, missing or old-format file is
 //! rebuilt without losing a run.
 
@@ -8,7 +8,7 @@ use std::process::Stdio;
 use crate::common::TestEnv;
 
 fn index_file(env: &TestEnv) -> PathBuf {
-    env.repo.join(".git/git-exp/cache/runs-v3.idx")
+    env.repo.join(".git/git-exp/cache/runs-v4.idx")
 }
 
 fn cache_file(env: &TestEnv) -> PathBuf {
@@ -30,7 +30,7 @@ fn three_runs(env: &TestEnv) -> Vec<String> {
 fn single_run_specs_resolve_without_an_index_and_build_it() {
     let env = TestEnv::with_commit();
     let ids = three_runs(&env);
-    for name in ["cache", "cache/runs-v3.idx"] {
+    for name in ["cache", "cache/runs-v4.idx"] {
         let _ = std::fs::remove_dir_all(env.repo.join(".git/git-exp").join(name));
     }
     // A full id goes through its ref alone: no index is needed or written.
@@ -97,7 +97,7 @@ fn index_is_built_from_an_old_format_cache() {
     assert!(cache_file(&env).exists(), "a listing of whole runs writes the listing cache");
     // A repository used by an older git-exp: its listing cache, no index.
     std::fs::remove_file(index_file(&env)).unwrap();
-    std::fs::remove_file(env.repo.join(".git/git-exp/cache/listing-v1.idx")).unwrap();
+    std::fs::remove_file(env.repo.join(".git/git-exp/cache/listing-v2.idx")).unwrap();
     assert_eq!(shown(&env, "a"), ids[0]);
     assert!(index_file(&env).exists());
     assert_eq!(env.run(["ls", "--format", "json"]).success(), listing);
@@ -150,4 +150,33 @@ fn concurrent_writers_and_readers_leave_a_complete_index() {
             .to_string_lossy()
             .contains(".tmp"))
     );
+}
+
+/// More than 64 runs missing from the run index are added through the listing index (which reads
+/// them a chunk at a time); when that one is already up to date, the run index is made from its
+/// rows and written, never left behind the refs.
+#[test]
+fn many_missing_runs_are_added_through_the_listing_index() {
+    let env = TestEnv::with_commit();
+    crate::report_sweep::sweep_runs(&env, 80, 0);
+    let ids = env.run_ids();
+    let mut rm = vec!["rm"];
+    rm.extend(ids[..70].iter().map(String::as_str));
+    env.run(&rm).success();
+    assert_eq!(shown(&env, "@"), ids[70]);
+    let behind = std::fs::read(index_file(&env)).unwrap();
+
+    let mut restore = vec!["restore"];
+    restore.extend(ids[..70].iter().map(String::as_str));
+    env.run(&restore).success();
+    let listing = env.run(["ls", "--format", "csv", "--columns", "id"]).success().to_owned();
+    assert_eq!(listing.lines().count(), 81);
+    // The run index 70 runs behind, the listing index up to date.
+    std::fs::write(index_file(&env), &behind).unwrap();
+    assert_eq!(shown(&env, "@"), ids[0]);
+    assert_eq!(shown(&env, "sweep-0"), ids[79]);
+    let caught_up = std::fs::read(index_file(&env)).unwrap();
+    std::fs::remove_file(index_file(&env)).unwrap();
+    assert_eq!(shown(&env, "@~79"), ids[79]);
+    assert_eq!(std::fs::read(index_file(&env)).unwrap(), caught_up, "written as a rebuild writes it");
 }

@@ -1,4 +1,4 @@
-//! The listing index (`.git/git-exp/cache/listing-v1.idx`): `ls` filters and sorts on its rows
+//! The listing index (`.git/git-exp/cache/listing-v2.idx`): `ls` filters and sorts on its rows
 //! and reads whole records only for the rows it prints. Its answers are compared with the whole
 //! records' (a filter on `host.*` or `command` cannot use the index, so adding one that always
 //! holds gives the old path's answer), it follows new and removed runs, and a damaged, missing
@@ -10,7 +10,7 @@ use std::process::Stdio;
 use crate::common::TestEnv;
 
 fn index_file(env: &TestEnv) -> PathBuf {
-    env.repo.join(".git/git-exp/cache/listing-v1.idx")
+    env.repo.join(".git/git-exp/cache/listing-v2.idx")
 }
 
 /// A filter that always holds and that only whole records answer (`host.*` is not indexed).
@@ -166,7 +166,7 @@ fn damaged_or_other_version_files_are_rebuilt() {
     let mut flipped = whole.clone();
     flipped[whole.len() / 2] ^= 0x20;
     let mut other_version = whole.clone();
-    other_version[8] = 2;
+    other_version[8] = 1; // the version before this one
     let damages: Vec<&[u8]> =
         vec![&whole[..whole.len() / 2], &whole[..whole.len() - 1], b"", &flipped, &other_version, &[0xff; 300]];
     for damage in damages {
@@ -213,4 +213,46 @@ fn ls_while_runs_are_written_lists_complete_runs() {
             .to_string_lossy()
             .contains(".tmp"))
     );
+}
+
+/// Both index files are rewritten only when the run refs change: `ls` and `show @` of an
+/// unchanged repository read them as they are, also after git moved the refs into packed-refs
+/// (the same refs, read another way); a change that keeps the number of runs (one removed, one
+/// recorded) is seen by both.
+#[test]
+fn the_indexes_are_rewritten_only_when_the_run_refs_change() {
+    let env = TestEnv::with_commit();
+    varied_runs(&env);
+    let run_index = env.repo.join(".git/git-exp/cache/runs-v4.idx");
+    let query = ["ls", "--format", "csv", "--columns", "id,name,params.lr", "--sort", "name"];
+    let listing = same_both_ways(&env, &query[1..]);
+    let newest = env.run(["show", "@", "--format", "json"]).json()["id"].as_str().unwrap().to_owned();
+    // An old time on both files: a rewrite gives them the time of now.
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    let stamp = || {
+        for file in [index_file(&env), run_index.clone()] {
+            std::fs::File::options().write(true).open(&file).unwrap().set_modified(old).unwrap();
+        }
+    };
+    let untouched =
+        || [index_file(&env), run_index.clone()].map(|f| std::fs::metadata(f).unwrap().modified().unwrap() == old);
+    stamp();
+    assert_eq!(env.run(query).success(), listing);
+    assert_eq!(env.run(["show", "@", "--format", "json"]).json()["id"], newest.as_str());
+    assert_eq!(untouched(), [true, true], "nothing changed: nothing rewritten");
+
+    env.git(["pack-refs", "--all", "--prune"]);
+    assert!(!env.repo.join(".git/refs/git-exp/runs").join(&newest).exists(), "the run refs are packed");
+    assert_eq!(env.run(query).success(), listing);
+    assert_eq!(env.run(["show", "@", "--format", "json"]).json()["id"], newest.as_str());
+    assert_eq!(untouched(), [true, true], "packed refs are the same refs");
+
+    // As many runs as before, one of them new.
+    env.run(["rm", &newest]).success();
+    let newer = env.snapshot(&["-n", "newer", "-p", "lr=0.5"]);
+    let changed = same_both_ways(&env, &query[1..]);
+    assert!(changed.contains(&newer) && !changed.contains(&newest), "{changed}");
+    assert_eq!(changed.lines().count(), listing.lines().count());
+    assert_eq!(env.run(["show", "@", "--format", "json"]).json()["id"], newer.as_str());
+    assert_eq!(untouched(), [false, false], "both rewritten");
 }

@@ -70,7 +70,7 @@ pub fn cmd_ls(ui: &mut Ui, ctx: &Ctx, args: &LsArgs) -> anyhow::Result<ExitStatu
 
     let store = ctx.store()?;
     if !selection.fits_index() {
-        // `command` and `host.*` are not in the listing index: choose among whole runs.
+        // `command`, `host.*` and `base` are not in the listing index: choose among whole runs.
         let listing = store.list()?;
         for warning in &listing.warnings {
             ui.warn(warning);

@@ -1,24 +1,26 @@
-//! The listing index's bytes: a key dictionary, then one typed row per run, then a CRC-32.
-//! Layout: docs/FORMAT.md "Listing index". Every read is bounds-checked; anything that does not
-//! decode whole is rejected (the caller rebuilds the file).
+//! The listing index's bytes: a key dictionary, one typed row per run, the row of each run ref
+//! in ref name order, then a CRC-32. Layout: docs/FORMAT.md "Listing index". Lengths, counts and
+//! key numbers are LEB128 varints (one byte for almost all of them: a row of two params and two
+//! metrics is a third smaller than with fixed `u32`s). Every read is bounds-checked; anything
+//! that does not decode whole is rejected (the caller rebuilds the file).
 
 use std::collections::HashMap;
 
 use jiff::Timestamp;
 
-use super::super::index::{status_code, status_from};
+use super::super::index::{check_order, put_order, status_code, status_from};
 use super::super::record::{RunRecord, Status};
 use crate::git::Oid;
 
 pub const MAGIC: &[u8; 8] = b"gitexpls";
 /// Bumped on any change of the layout (with the file name); a reader ignores other versions.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Caps that keep a corrupt length field from allocating before the CRC is checked.
 const MAX_RUNS: u64 = 50_000_000;
 const MAX_KEYS: u32 = 10_000_000;
-/// The smallest possible row (commit length byte and fixed fields): a larger count is a lie.
-const MIN_ROW: usize = 40;
+/// The smallest possible row (a 20-byte commit and the fixed fields): a larger count is a lie.
+const MIN_ROW: usize = 44;
 
 /// Param value types as stored.
 const TEXT: u8 = 0;
@@ -82,7 +84,8 @@ pub fn encode_row(commit: Oid, record: &RunRecord, dict: &mut KeyDict) -> Vec<u8
     put_str(&mut out, record.id.as_str());
     put_str(&mut out, &record.name);
     put_str(&mut out, &record.note);
-    for text in [&record.branch, &record.base, &record.sweep] {
+    // `base` is not stored (a 40-character id in every row): a query on it reads whole records.
+    for text in [&record.branch, &record.sweep] {
         match text {
             Some(text) => {
                 out.push(1);
@@ -91,20 +94,20 @@ pub fn encode_row(commit: Oid, record: &RunRecord, dict: &mut KeyDict) -> Vec<u8
             None => out.push(0),
         }
     }
-    put_u32(&mut out, record.tags.len());
+    put_len(&mut out, record.tags.len());
     for tag in &record.tags {
         put_str(&mut out, tag);
     }
     let params = flat_params(record);
-    put_u32(&mut out, params.len());
+    put_len(&mut out, params.len());
     for (key, value) in params {
-        out.extend_from_slice(&dict.id(&key).to_le_bytes());
+        put_varint(&mut out, u64::from(dict.id(&key)));
         put_param(&mut out, value);
     }
-    put_u32(&mut out, record.metrics.len());
+    put_len(&mut out, record.metrics.len());
     for (key, m) in &record.metrics {
-        out.extend_from_slice(&dict.id(key).to_le_bytes());
-        out.extend_from_slice(&m.count.to_le_bytes());
+        put_varint(&mut out, u64::from(dict.id(key)));
+        put_varint(&mut out, m.count);
         for v in [m.first, m.last, m.min, m.max, m.mean] {
             out.extend_from_slice(&v.to_le_bytes());
         }
@@ -181,30 +184,34 @@ fn put_param(out: &mut Vec<u8>, value: Option<&toml::Value>) {
     }
 }
 
-/// The whole file: header, key dictionary, rows (each with its length), CRC-32.
-pub fn encode_file(keys: &[String], rows: &[&[u8]]) -> Vec<u8> {
-    let size: usize = rows.iter().map(|r| r.len() + 4).sum::<usize>() + keys.iter().map(|k| k.len() + 4).sum::<usize>();
-    let mut out = Vec::with_capacity(size + 32);
+/// The whole file: header, key dictionary, rows (each with its length), the row number of each
+/// run ref in ref name order, CRC-32.
+pub fn encode_file(keys: &[String], rows: &[&[u8]], order: &[u32]) -> Vec<u8> {
+    let size: usize = rows.iter().map(|r| r.len() + 3).sum::<usize>() + keys.iter().map(|k| k.len() + 2).sum::<usize>();
+    let mut out = Vec::with_capacity(size + order.len() * 4 + 40);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
-    put_u32(&mut out, keys.len());
+    put_len(&mut out, keys.len());
     for key in keys {
         put_str(&mut out, key);
     }
     out.extend_from_slice(&u64::try_from(rows.len()).unwrap_or(u64::MAX).to_le_bytes());
     for row in rows {
-        put_u32(&mut out, row.len());
+        put_len(&mut out, row.len());
         out.extend_from_slice(row);
     }
+    put_order(&mut out, order);
     let crc = crc32fast::hash(&out);
     out.extend_from_slice(&crc.to_le_bytes());
     out
 }
 
-/// Where the parts of a checked file are: key ranges and row ranges, as byte offsets.
+/// Where the parts of a checked file are: key ranges and row ranges, as byte offsets, and where
+/// the ref order's row numbers start and how many there are.
 pub struct Layout {
     pub keys: Vec<(usize, usize)>,
     pub rows: Vec<(usize, usize)>,
+    pub order: (usize, usize),
 }
 
 /// Checks a whole file (CRC, version, every row's bounds) and returns its layout; `None` for
@@ -220,13 +227,13 @@ pub fn check(bytes: &[u8]) -> Option<Layout> {
     if r.take(MAGIC.len())? != MAGIC || r.u32()? != VERSION {
         return None;
     }
-    let key_count = r.u32()?;
-    if key_count > MAX_KEYS || key_count as usize > body.len() / 4 {
+    let key_count = usize::try_from(r.varint()?).ok()?;
+    if key_count > MAX_KEYS as usize || key_count > body.len() {
         return None;
     }
-    let mut keys = Vec::with_capacity(key_count as usize);
+    let mut keys = Vec::with_capacity(key_count);
     for _ in 0..key_count {
-        let len = r.u32()? as usize;
+        let len = r.len()?;
         let start = r.at;
         std::str::from_utf8(r.take(len)?).ok()?;
         keys.push((start, len));
@@ -237,7 +244,7 @@ pub fn check(bytes: &[u8]) -> Option<Layout> {
     }
     let mut rows = Vec::with_capacity(usize::try_from(count).ok()?);
     for _ in 0..count {
-        let len = r.u32()? as usize;
+        let len = r.len()?;
         let start = r.at;
         if len < MIN_ROW {
             return None;
@@ -245,7 +252,8 @@ pub fn check(bytes: &[u8]) -> Option<Layout> {
         r.take(len)?;
         rows.push((start, len));
     }
-    (r.at == body.len()).then_some(Layout { keys, rows })
+    let order = check_order(&mut r, rows.len())?;
+    (r.at == body.len()).then_some(Layout { keys, rows, order })
 }
 
 /// One run's row, its fields borrowed from the file.
@@ -261,7 +269,6 @@ pub struct RowData<'a> {
     pub name: &'a str,
     pub note: &'a str,
     pub branch: Option<&'a str>,
-    pub base: Option<&'a str>,
     pub sweep: Option<&'a str>,
     pub tag_count: u32,
     pub tags: &'a [u8],
@@ -303,30 +310,31 @@ pub fn decode_row(row: &[u8], key_count: u32) -> Option<RowData<'_>> {
     let ended = if r.flag()? { Some(r.time()?) } else { None };
     let exit_code = if r.flag()? { Some(r.i32()?) } else { None };
     let dirty = r.flag()?;
-    let id = r.str()?;
-    let name = r.str()?;
-    let note = r.str()?;
-    let mut opt = || if r.flag()? { r.str().map(Some) } else { Some(None) };
-    let (branch, base, sweep) = (opt()?, opt()?, opt()?);
+    let id = r.vstr()?;
+    let name = r.vstr()?;
+    let note = r.vstr()?;
+    let mut opt = || if r.flag()? { r.vstr().map(Some) } else { Some(None) };
+    let (branch, sweep) = (opt()?, opt()?);
 
-    let tag_count = r.u32()?;
+    let tag_count = r.count()?;
     let start = r.at;
     for _ in 0..tag_count {
-        r.str()?;
+        r.vstr()?;
     }
     let tags = &row[start..r.at];
-    let param_count = r.u32()?;
+    let param_count = r.count()?;
     let start = r.at;
     for _ in 0..param_count {
-        (r.u32()? < key_count).then_some(())?;
+        r.key(key_count)?;
         r.param()?;
     }
     let params = &row[start..r.at];
-    let metric_count = r.u32()?;
+    let metric_count = r.count()?;
     let start = r.at;
     for _ in 0..metric_count {
-        (r.u32()? < key_count).then_some(())?;
-        r.take(48)?;
+        r.key(key_count)?;
+        r.varint()?;
+        r.take(40)?;
     }
     let metrics = &row[start..r.at];
     (r.at == row.len()).then_some(RowData {
@@ -340,7 +348,6 @@ pub fn decode_row(row: &[u8], key_count: u32) -> Option<RowData<'_>> {
         name,
         note,
         branch,
-        base,
         sweep,
         tag_count,
         tags,
@@ -354,33 +361,42 @@ pub fn decode_row(row: &[u8], key_count: u32) -> Option<RowData<'_>> {
 impl<'a> RowData<'a> {
     pub fn tags(&self) -> impl Iterator<Item = &'a str> + use<'a> {
         let mut r = Reader { bytes: self.tags, at: 0 };
-        (0..self.tag_count).map_while(move |_| r.str())
+        (0..self.tag_count).map_while(move |_| r.vstr())
     }
 
     /// Every param as (key number, value), in key order.
     pub fn params(&self) -> impl Iterator<Item = (u32, Param<'a>)> + use<'a> {
         let mut r = Reader { bytes: self.params, at: 0 };
-        (0..self.param_count).map_while(move |_| Some((r.u32()?, r.param()?)))
+        (0..self.param_count).map_while(move |_| Some((r.key(u32::MAX)?, r.param()?)))
     }
 
     /// Every metric as (key number, rollups).
     pub fn metrics(&self) -> impl Iterator<Item = (u32, Rollups)> + use<'a> {
         let mut r = Reader { bytes: self.metrics, at: 0 };
         (0..self.metric_count).map_while(move |_| {
-            let key = r.u32()?;
-            let count = r.u64()?;
+            let key = r.key(u32::MAX)?;
+            let count = r.varint()?;
             let [first, last, min, max, mean] = [r.f64()?, r.f64()?, r.f64()?, r.f64()?, r.f64()?];
             Some((key, Rollups { count, first, last, min, max, mean }))
         })
     }
 }
 
-fn put_u32(out: &mut Vec<u8>, n: usize) {
-    out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
+/// LEB128: seven bits a byte, low first, the high bit set on every byte but the last.
+fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push(u8::try_from(n & 0x7f).unwrap_or(0) | 0x80);
+        n >>= 7;
+    }
+    out.push(u8::try_from(n).unwrap_or(0));
+}
+
+fn put_len(out: &mut Vec<u8>, n: usize) {
+    put_varint(out, u64::try_from(n).unwrap_or(u64::MAX));
 }
 
 fn put_str(out: &mut Vec<u8>, text: &str) {
-    put_u32(out, text.len());
+    put_len(out, text.len());
     out.extend_from_slice(text.as_bytes());
 }
 
@@ -398,6 +414,11 @@ pub(in crate::store) struct Reader<'a> {
 impl<'a> Reader<'a> {
     pub(in crate::store) fn new(bytes: &'a [u8]) -> Self {
         Self { bytes, at: 0 }
+    }
+
+    /// How many bytes have been read.
+    pub(in crate::store) fn position(&self) -> usize {
+        self.at
     }
 
     /// Every byte has been read.
@@ -458,9 +479,42 @@ impl<'a> Reader<'a> {
         self.take(len)
     }
 
+    /// A LEB128 varint (at most ten bytes).
+    pub(in crate::store) fn varint(&mut self) -> Option<u64> {
+        let mut n = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.take(1)?[0];
+            n |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(n);
+            }
+        }
+        None
+    }
+
+    /// A varint length or count that fits in what is left (so it cannot make a loop spin).
+    fn len(&mut self) -> Option<usize> {
+        usize::try_from(self.varint()?).ok().filter(|&n| n <= self.bytes.len() - self.at)
+    }
+
+    fn count(&mut self) -> Option<u32> {
+        self.len().and_then(|n| u32::try_from(n).ok())
+    }
+
+    /// A key number below `key_count`.
+    fn key(&mut self, key_count: u32) -> Option<u32> {
+        u32::try_from(self.varint()?).ok().filter(|&k| k < key_count)
+    }
+
+    /// Text after its varint length.
+    fn vstr(&mut self) -> Option<&'a str> {
+        let len = self.len()?;
+        std::str::from_utf8(self.take(len)?).ok()
+    }
+
     fn param(&mut self) -> Option<Param<'a>> {
         Some(match self.take(1)?[0] {
-            TEXT => Param::Text(self.str()?),
+            TEXT => Param::Text(self.vstr()?),
             INTEGER => Param::Integer(self.i64()?),
             FLOAT => Param::Float(self.f64()?),
             BOOL => Param::Bool(self.flag()?),
@@ -489,9 +543,9 @@ mod tests {
         let mut dict = KeyDict::default();
         let commit = gix::ObjectId::from_bytes_or_panic(&[7; 20]);
         let row = encode_row(commit, &rec, &mut dict);
-        let bytes = encode_file(dict.keys(), &[&row, &row]);
+        let bytes = encode_file(dict.keys(), &[&row, &row], &[1, 0]);
         let layout = check(&bytes).expect("a file just written reads back");
-        assert_eq!(layout.rows.len(), 2);
+        assert_eq!((layout.rows.len(), layout.order.1), (2, 2));
         let (start, len) = layout.rows[0];
         let data = decode_row(&bytes[start..start + len], 8).expect("row");
         assert_eq!((data.commit, data.id, data.name, data.status), (commit, "abcd0001", "r", Status::Completed));
@@ -523,10 +577,18 @@ mod tests {
         }
         // A row whose key number is past the dictionary (a writer's bug under a valid CRC) passes
         // the file's check and is refused when decoded, which `ls` then reports.
-        let file = encode_file(&[], &[&row]);
+        let file = encode_file(&[], &[&row], &[]);
         let layout = check(&file).expect("the bounds hold");
         let (start, len) = layout.rows[0];
         assert!(decode_row(&file[start..start + len], 0).is_none());
-        assert!(check(&encode_file(&[], &[])).is_some());
+        assert!(check(&encode_file(&[], &[], &[])).is_some());
+        // A ref order naming a row past the end is refused.
+        assert!(check(&encode_file(dict.keys(), &[&row], &[1])).is_none());
+        let mut out = Vec::new();
+        for n in [0, 1, 127, 128, 300, u64::from(u32::MAX), u64::MAX] {
+            out.clear();
+            put_varint(&mut out, n);
+            assert_eq!(Reader::new(&out).varint(), Some(n));
+        }
     }
 }

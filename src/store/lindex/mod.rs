@@ -1,18 +1,19 @@
 //! The listing index: per run what `ls` filters, sorts and picks columns on (id, name, status,
 //! times, branch, tags, flattened params as typed values, metric rollups), with params and
-//! metric keys in one dictionary, in `<git common dir>/git-exp/cache/listing-v1.idx`.
+//! metric keys in one dictionary, in `<git common dir>/git-exp/cache/listing-v2.idx`.
 //!
 //! `ls` reads it in one go and decodes rows on demand, so it holds no record per run; it reads
 //! whole records only for the rows it prints. Keyed by commit like the other caches: never
-//! stale, only incomplete. Every use compares it with the run refs; runs it lacks are read
-//! (from git) and appended, rows of removed runs dropped, and the file replaced whole (temp
-//! file + rename), so a crash leaves the previous one. A file that is truncated, fails its
-//! CRC-32, has another version or a row that does not decode is ignored and rebuilt.
+//! stale, only incomplete. Every use compares it with the run refs: the file ends with the row
+//! of each run ref in ref name order as it was written, so when nothing changed the comparison
+//! is one pass over the refs' targets and those rows' commits, no map. Runs it lacks are read
+//! (from git) and added, rows of removed runs dropped, and the file replaced whole (temp file +
+//! rename), so a crash leaves the previous one. A file that is truncated, fails its CRC-32, has
+//! another version or a row that does not decode is ignored and rebuilt.
 
 mod format;
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::path::Path;
 
 pub(super) use format::Reader;
@@ -20,19 +21,22 @@ pub use format::{Param, Rollups, RowData};
 
 use super::record::{RunRecord, Status};
 use super::{RUNS_PREFIX, Result, Run, Store, cache, index, list, spool};
-use crate::git::Oid;
+use crate::git::{Oid, RefList};
 use crate::ids::RunId;
 
-pub const FILE: &str = "cache/listing-v1.idx";
+pub const FILE: &str = "cache/listing-v2.idx";
 
-/// Past this many runs missing from the index, the listing cache (whole records, slower to
-/// parse and large in memory) is read first: converting a repository of an older git-exp then
-/// reads no run from git. It happens once.
+/// Past this many runs missing from the index, the listing cache is looked in first (by offset,
+/// a chunk of records at a time): converting a repository of an older git-exp then reads no run
+/// from git. It happens once.
 const SEED_FROM_CACHE: usize = 64;
 
-/// Runs read from git at once while building: their records are dropped once encoded, so a
-/// rebuild of 100,000 runs never holds more than this many.
+/// Runs read (from the listing cache or from git) at once while building: their records are
+/// dropped once encoded, so a rebuild of 100,000 runs never holds more than this many.
 const READ_CHUNK: usize = 1024;
+
+/// Records `read_rows` reads straight from git before it scans the listing cache instead.
+const READ_ALONE: usize = 64;
 
 /// The file's bytes, checked, with where each row is, and the keys (a few hundred at most in
 /// practice: copied once so that a lookup neither re-checks UTF-8 nor compares strings per row).
@@ -66,6 +70,17 @@ impl ListingIndex {
 
     fn empty() -> Self {
         Self { bytes: Vec::new(), layout: empty_layout(), keys: Vec::new(), key_ids: HashMap::new() }
+    }
+
+    /// Whether it holds exactly the runs `refs` point at (the same commits under the same names
+    /// in the same order as when it was written), checked without decoding a row.
+    fn matches(&self, refs: &RefList) -> bool {
+        let (at, count) = self.layout.order;
+        count == refs.len()
+            && refs.targets().iter().enumerate().all(|(n, target)| {
+                let mut r = Reader::new(self.bytes.get(at + 4 * n..).unwrap_or_default());
+                r.u32().and_then(|row| self.commit(row as usize)).is_some_and(|commit| commit == *target)
+            })
     }
 
     fn load(store_dir: &Path) -> Option<Self> {
@@ -104,9 +119,12 @@ impl ListingIndex {
 
     /// The commit of the `n`th row, read alone (comparing with the refs needs nothing else).
     fn commit(&self, n: usize) -> Option<Oid> {
-        let row = self.raw_row(n)?;
-        let len = usize::from(*row.first()?);
-        crate::git::oid_from_bytes(row.get(1..1 + len)?)
+        row_commit(self.raw_row(n)?)
+    }
+
+    /// What the run index holds of each run, newest first.
+    pub(super) fn run_entries(&self) -> Vec<index::Entry> {
+        (0..self.len()).filter_map(|n| self.row(n)).map(|row| row_entry(&row)).collect()
     }
 
     fn key_count(&self) -> u32 {
@@ -122,39 +140,47 @@ impl ListingIndex {
 impl Store {
     /// The listing index, brought up to date with the run refs.
     pub fn listing_index(&self) -> Result<IndexedListing> {
-        let refs = self.repo.refs_with_prefix(RUNS_PREFIX)?;
-        let loaded = ListingIndex::load(self.dir());
-        let was_valid = loaded.is_some();
-        let old = loaded.unwrap_or_else(ListingIndex::empty);
-
-        let mut at: HashMap<Oid, usize> = HashMap::with_capacity(old.len());
-        for n in 0..old.len() {
-            if let Some(commit) = old.commit(n) {
-                at.insert(commit, n);
-            }
-        }
-        let mut misses: Vec<&(String, Oid)> = refs.iter().filter(|(_, oid)| !at.contains_key(oid)).collect();
-        let kept = refs.len() - misses.len();
-        if misses.is_empty() && was_valid && kept == old.len() {
-            return Ok(IndexedListing { index: old, warnings: Vec::new() });
-        }
+        let refs = self.repo.ref_list(RUNS_PREFIX)?;
+        let old = match ListingIndex::load(self.dir()) {
+            Some(index) if index.matches(&refs) => return Ok(IndexedListing { index, warnings: Vec::new() }),
+            Some(index) => index,
+            None => ListingIndex::empty(),
+        };
+        // Commit → row of the old file, sorted to be searched: only when something changed.
+        let mut at: Vec<(Oid, usize)> = (0..old.len()).filter_map(|n| Some((old.commit(n)?, n))).collect();
+        at.sort_unstable();
+        let old_row = |oid: &Oid| at.binary_search_by(|(c, _)| c.cmp(oid)).ok().map(|i| at[i].1);
+        let missing: Vec<(String, Oid)> = (0..refs.len())
+            .filter(|&n| old_row(&refs.targets()[n]).is_none())
+            .map(|n| (refs.name(n).to_owned(), refs.targets()[n]))
+            .collect();
+        let mut misses: Vec<&(String, Oid)> = missing.iter().collect();
 
         let mut dict = format::KeyDict::from_keys(old.keys.clone());
         let mut new_rows: Vec<Vec<u8>> = Vec::new();
         let mut warnings = Vec::new();
         if misses.len() >= SEED_FROM_CACHE {
-            let cached = cache::load(self.dir());
-            misses.retain(|(_, oid)| match cached.get(oid) {
-                Some(record) => {
-                    new_rows.push(format::encode_row(*oid, record, &mut dict));
-                    false
+            // Scanned here, not kept: the runs read from git below are appended to the cache.
+            let offsets = cache::Offsets::scan(self.dir());
+            let mut not_cached = Vec::new();
+            for chunk in misses.chunks(READ_CHUNK) {
+                let commits: Vec<Oid> = chunk.iter().map(|(_, oid)| *oid).collect();
+                for (miss, record) in chunk.iter().zip(offsets.read(&commits)) {
+                    match record {
+                        Some(record) => new_rows.push(format::encode_row(miss.1, &record, &mut dict)),
+                        None => not_cached.push(*miss),
+                    }
                 }
-                None => true,
-            });
+            }
+            misses = not_cached;
         }
         let bar = list::progress_bar(misses.len());
         for chunk in misses.chunks(READ_CHUNK) {
-            for (name, oid, result) in list::read_runs_with(self, chunk, &bar) {
+            let fresh = list::read_runs_with(self, chunk, &bar);
+            // Into the listing cache too: printing these runs whole (`ls --format json`) then
+            // finds them there instead of in git.
+            let _ = cache::append(self.dir(), fresh.iter().filter_map(|(_, c, r)| r.as_ref().ok().map(|r| (*c, r))));
+            for (name, oid, result) in fresh {
                 match result {
                     Ok(record) => {
                         warn_unknown(&name, &record, &mut warnings);
@@ -167,23 +193,28 @@ impl Store {
         bar.finish_and_clear();
 
         let mut rows: Vec<&[u8]> = refs
+            .targets()
             .iter()
-            .filter_map(|(_, oid)| at.get(oid).and_then(|&n| old.raw_row(n)))
+            .filter_map(|oid| old_row(oid).and_then(|n| old.raw_row(n)))
             .chain(new_rows.iter().map(Vec::as_slice))
             .collect();
         sort_newest_first(&mut rows, dict_len(&dict));
-        let bytes = format::encode_file(dict.keys(), &rows);
+        let order = index::ref_order(rows.iter().filter_map(|row| row_commit(row)), &refs);
+        let bytes = format::encode_file(dict.keys(), &rows, &order);
         // Failing to write only costs speed next time.
-        let _ = save(self.dir(), &bytes);
+        let _ = index::write_replacing(&self.dir().join(FILE), &bytes);
+        // The old file and the new rows are copied into `bytes`: free them before it is parsed.
+        drop(rows);
+        drop(new_rows);
+        drop(old);
+        drop(at);
         let index = ListingIndex::parse(bytes).ok_or_else(|| super::Error::BadRecord {
             reference: FILE.to_owned(),
             detail: "the listing index just built does not read back (a bug)".to_owned(),
         })?;
         // The run index is a few fields of the same rows: writing it now saves the next
         // single-run command from reading the new runs again.
-        let entries: Vec<index::Entry> =
-            (0..index.len()).filter_map(|n| index.row(n)).map(|row| row_entry(&row)).collect();
-        let _ = index::save(self.dir(), &entries);
+        let _ = index::save(self.dir(), &index.run_entries(), &refs);
         Ok(IndexedListing { index, warnings })
     }
 
@@ -204,6 +235,25 @@ impl Store {
     /// many, in the order given; a run that cannot be read is a warning line instead.
     #[must_use]
     pub fn read_rows(&self, rows: &[(Oid, String)]) -> Vec<std::result::Result<Run, String>> {
+        use std::sync::atomic::Ordering;
+        if rows.is_empty() {
+            return Vec::new();
+        }
+        // A few records (`ls --limit 20` as a table) are read from their commits: finding them
+        // in the listing cache first means scanning all of it (70 MB at 100,000 runs), several
+        // times what reading 20 runs from git costs. Past `READ_ALONE` records in one command,
+        // the scan pays for itself.
+        if self.cache_offsets.get().is_none()
+            && self.read_alone.fetch_add(rows.len(), Ordering::Relaxed) + rows.len() <= READ_ALONE
+        {
+            let refs: Vec<(String, Oid)> = rows.iter().map(|(oid, id)| (format!("{RUNS_PREFIX}{id}"), *oid)).collect();
+            let refs: Vec<&(String, Oid)> = refs.iter().collect();
+            // Not appended to the cache: without the scan, whether it has them is unknown.
+            return list::read_runs(self, &refs)
+                .into_iter()
+                .map(|(_, commit, result)| result.map(|record| self.whole_run(commit, record)))
+                .collect();
+        }
         // The listing cache first (a seek and a parse), git for what it lacks; those are added
         // to the cache so the next listing finds them.
         let offsets = self.cache_offsets.get_or_init(|| cache::Offsets::scan(self.dir()));
@@ -230,13 +280,13 @@ impl Store {
                 Some(record) => Some((commit, Ok(record))),
                 None => fresh.next(),
             })
-            .map(|(commit, result)| {
-                result.map(|record| {
-                    let status = self.effective_status(&record);
-                    Run { commit, record, status, in_trash: false }
-                })
-            })
+            .map(|(commit, result)| result.map(|record| self.whole_run(commit, record)))
             .collect()
+    }
+
+    fn whole_run(&self, commit: Oid, record: RunRecord) -> Run {
+        let status = self.effective_status(&record);
+        Run { commit, record, status, in_trash: false }
     }
 }
 
@@ -259,7 +309,13 @@ fn warn_unknown(name: &str, record: &RunRecord, warnings: &mut Vec<String>) {
 }
 
 fn empty_layout() -> format::Layout {
-    format::Layout { keys: Vec::new(), rows: Vec::new() }
+    format::Layout { keys: Vec::new(), rows: Vec::new(), order: (0, 0) }
+}
+
+/// The commit a row starts with (its length byte, then the raw id).
+fn row_commit(row: &[u8]) -> Option<Oid> {
+    let len = usize::from(*row.first()?);
+    crate::git::oid_from_bytes(row.get(1..1 + len)?)
 }
 
 fn dict_len(dict: &format::KeyDict) -> u32 {
@@ -272,19 +328,4 @@ fn sort_newest_first(rows: &mut [&[u8]], key_count: u32) {
     rows.sort_by_cached_key(|row| {
         format::decode_row(row, key_count).map(|r| (std::cmp::Reverse(r.started), r.id.to_owned()))
     });
-}
-
-fn save(store_dir: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let path = store_dir.join(FILE);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    // Unique temp name: two processes may both rewrite the index; the last rename wins, and
-    // either content is right because readers check it against the refs.
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut file = std::fs::File::create(&tmp)?;
-    file.write_all(bytes)?;
-    file.sync_data().ok();
-    drop(file);
-    std::fs::rename(tmp, path)
 }
