@@ -92,6 +92,36 @@ fn run_stores_large_changed_files_byte_identical_and_leaves_the_worktree_alone()
     assert!(diff.success().contains(&format!("too large to diff ({SIZE} → {SIZE} bytes)")), "{diff}");
 }
 
+/// The size of loose object `id` on disk: its zlib stream.
+fn loose_size(env: &TestEnv, id: &str) -> u64 {
+    std::fs::metadata(env.repo.join(".git/objects").join(&id[..2]).join(&id[2..])).expect("a loose object").len()
+}
+
+#[test]
+fn large_files_that_zlib_cannot_shrink_are_stored_without_compressing_them() {
+    let env = TestEnv::with_commit();
+    let random = noise(SIZE, 7);
+    let text: Vec<u8> = (0..).map(|i| format!("{i},{}\n", i % 97)).flat_map(String::into_bytes).take(SIZE).collect();
+    std::fs::write(env.repo.join("model.bin"), &random).unwrap();
+    std::fs::write(env.repo.join("table.csv"), &text).unwrap();
+    env.git(["add", "-N", "model.bin", "table.csv"]); // untracked files this large are left out
+
+    env.run(["run", "-q", "--", "true"]).success();
+
+    let id = &env.run_ids()[0];
+    let stored = |file: &str| env.git(["rev-parse", &format!("refs/git-exp/runs/{id}:{file}")]).trim().to_owned();
+    let (random_id, text_id) = (stored("model.bin"), stored("table.csv"));
+    // Level 0: the bytes in stored blocks, a few bytes per 64 KiB more than the file.
+    let random_size = loose_size(&env, &random_id);
+    assert!(random_size > SIZE as u64 && random_size < SIZE as u64 + SIZE as u64 / 1000, "{random_size}");
+    // The text is compressed as git would (level 1 takes it to about half).
+    let text_size = loose_size(&env, &text_id);
+    assert!(text_size < SIZE as u64 * 3 / 4, "{text_size}");
+    assert!(cat_file(&env, &random_id) == random, "model.bin differs");
+    assert!(cat_file(&env, &text_id) == text, "table.csv differs");
+    env.fsck();
+}
+
 #[test]
 fn a_large_file_through_a_clean_filter_stores_the_filter_output() {
     let env = TestEnv::with_commit();
