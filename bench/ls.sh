@@ -17,7 +17,8 @@
 # records` is the same query with a filter on `host.*`, which the index does not hold: the path
 # every `ls` took before the listing index (the listing cache, parsed whole). Rows that read
 # every run's record (filling the listing cache, the JSON listing, the cold rebuild) take
-# minutes at 100k runs in a debug build: SLOW_MAX skips them above that many runs.
+# minutes at 100k runs in a debug build: SLOW_MAX skips them above that many runs. `gc` reads
+# every run commit too when the blob store holds a blob old enough to delete.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES="${SIZES:-1000 10000 100000}"
@@ -97,6 +98,10 @@ for n in $SIZES; do
     measure "the same query over whole records (before the index), $n runs" "$RUNS" "$BIN" "${QUERY[@]}" "${WHOLE[@]}"
     measure "\`ls --format json | wc -c\`, $n runs" "$RUNS" sh -c "'$BIN' ls --format json | wc -c"
     measure "cold: \`gc --reindex\` (every run commit read), $n runs" 1 "$BIN" -q gc --reindex
+    # One blob older than gc's grace period, so gc reads every run for the blobs it refers to.
+    old_blob=".git/git-exp/blobs/sha256/00/$(printf '0%.0s' $(seq 1 62))"
+    mkdir -p "$(dirname "$old_blob")" && echo unreferenced > "$old_blob" && touch -d '2 days ago' "$old_blob"
+    measure "\`gc --dry-run\` with an old blob (every run read for its blobs), $n runs" 1 "$BIN" -q gc --dry-run
   fi
   cd - >/dev/null
 done

@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime};
 use crate::blobs::BlobStore;
 use crate::commands::{Ctx, ExitStatus};
 use crate::format::count;
-use crate::store::Store;
+use crate::store::{BlobsInUse, Store};
 use crate::ui::Ui;
 
 /// Delete old trash and unreferenced blobs, and pack run refs into packed-refs
@@ -125,23 +125,22 @@ enum Pruned {
 }
 
 fn prune_blobs(store: &Store, dry_run: bool) -> anyhow::Result<Pruned> {
-    let (runs, trash) = (store.list()?, store.list_trash()?);
-    let unreadable: Vec<String> = runs.unreadable.into_iter().chain(trash.unreadable).collect();
-    if !unreadable.is_empty() {
-        return Ok(Pruned::Refused { unreadable });
-    }
-    let mut referenced = HashSet::new();
-    for run in runs.runs.iter().chain(trash.runs.iter()) {
-        referenced.extend(store.artifacts(run)?.artifacts.into_iter().map(|a| a.sha256));
-        if let Some(blob) = run.record.output.as_ref().and_then(|o| o.blob.clone()) {
-            referenced.insert(blob);
-        }
-    }
     let blobs = BlobStore::new(store.blob_dir());
-    let (mut count, mut bytes) = (0, 0);
     let cutoff = grace_cutoff();
-    for (name, modified) in blobs.list()? {
-        if referenced.contains(&name) || modified > cutoff || !still_old(&blobs, &name, cutoff) {
+    let old: Vec<String> =
+        blobs.list()?.into_iter().filter(|(_, modified)| *modified <= cutoff).map(|(n, _)| n).collect();
+    if old.is_empty() {
+        // Nothing old enough to delete: no need to read every run.
+        return Ok(Pruned::Blobs { count: 0, bytes: 0 });
+    }
+    let candidates: HashSet<String> = old.iter().cloned().collect();
+    let referenced = match store.blobs_in_use(&candidates)? {
+        BlobsInUse::Known(referenced) => referenced,
+        BlobsInUse::Unknown { unreadable } => return Ok(Pruned::Refused { unreadable }),
+    };
+    let (mut count, mut bytes) = (0, 0);
+    for name in old {
+        if referenced.contains(&name) || !still_old(&blobs, &name, cutoff) {
             continue;
         }
         bytes += blobs.path(&name).ok().and_then(|p| std::fs::metadata(p).ok()).map_or(0, |m| m.len());

@@ -15,9 +15,6 @@ pub struct Listing {
     pub runs: Vec<Run>,
     /// One line per run that was skipped or read with a problem.
     pub warnings: Vec<String>,
-    /// Refs of runs that could not be read (and are not in `runs`): whatever they refer to is
-    /// unknown, so nothing may be deleted on the grounds that no run needs it.
-    pub unreadable: Vec<String>,
 }
 
 /// Reading more misses than this in one listing is worth spreading over threads.
@@ -45,7 +42,6 @@ impl Store {
         let fresh = read_runs(self, &misses);
 
         let mut warnings = Vec::new();
-        let mut unreadable = Vec::new();
         let had_misses = !fresh.is_empty();
         for (name, oid, result) in fresh {
             match result {
@@ -59,10 +55,7 @@ impl Store {
                     }
                     cached.insert(oid, record);
                 }
-                Err(message) => {
-                    warnings.push(message);
-                    unreadable.push(name);
-                }
+                Err(message) => warnings.push(message),
             }
         }
 
@@ -87,7 +80,7 @@ impl Store {
             let entries: Vec<Entry> = runs.iter().map(|r| Entry::from_record(r.commit, &r.record)).collect();
             let _ = index::save(self.dir(), &entries, &ref_list);
         }
-        Ok(Listing { runs, warnings, unreadable })
+        Ok(Listing { runs, warnings })
     }
 }
 

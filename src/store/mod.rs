@@ -36,6 +36,7 @@ pub use record::{Artifact, ArtifactManifest, MetricSummary, RunRecord, Status};
 pub use series::read_rows; // the export of `git exp metrics` is tested on series texts
 pub use series::{Point, Row, parse_series, series_file_name};
 pub use spec::RunSpec;
+pub use trash::BlobsInUse;
 pub use write::{NewRun, RecordFile};
 
 // The git types the layers above see: values and ids, never the repository handle, so every git
