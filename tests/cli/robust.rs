@@ -111,7 +111,8 @@ impl TestEnvRefs {
 /// `metrics` streams each series from its stored file: the CSV of a key is the stored file byte
 /// for byte (read with real git), and every format has one row per point, in order. `loss` is
 /// over 8 MiB, so it is streamed from `git cat-file`; `acc` is read whole. `full` has values of
-/// 17 digits, which the export parses and prints again (the others it copies): the same bytes.
+/// 16 and 17 digits, which the export reads and prints again to check before copying them: the
+/// same bytes.
 #[test]
 fn metrics_export_streams_the_stored_series() {
     let env = TestEnv::with_commit();
@@ -154,7 +155,8 @@ fn metrics_export_streams_the_stored_series() {
 fn metrics_export_prints_other_spellings_as_their_points() {
     let env = TestEnv::with_commit();
     let id = env.snapshot(&["--metric", "loss=1"]);
-    let stored = "step,value,time\n0,1.50,10.5\n+1,0.1000000000000000055511151231257827,11\n\n2,1e5,12.0000\n3,0.25,13.000\n4,-0,1e1";
+    // Row 5: 2⁴⁹ + 0.25 as serde_json writes it; `{:?}`, and so git-exp, writes `…312.3`.
+    let stored = "step,value,time\n0,1.50,10.5\n+1,0.1000000000000000055511151231257827,11\n\n2,1e5,12.0000\n3,0.25,13.000\n4,-0,1e1\n5,562949953421312.2,14.000";
     let file = env.root.join("loss.csv");
     std::fs::write(&file, stored).unwrap();
     let blob = env.git(["hash-object", "-w", file.to_str().unwrap()]);
@@ -179,13 +181,14 @@ fn metrics_export_prints_other_spellings_as_their_points() {
     let csv = env.run(["metrics", &id, "loss", "--format", "csv"]);
     assert_eq!(
         csv.success(),
-        "step,value,time\n0,1.5,10.500\n1,0.1,11.000\n2,100000,12.000\n3,0.25,13.000\n4,-0,10.000\n"
+        "step,value,time\n0,1.5,10.500\n1,0.1,11.000\n2,100000,12.000\n3,0.25,13.000\n4,-0,10.000\n5,562949953421312.3,14.000\n"
     );
     let json = env.run(["metrics", &id, "loss", "--format", "json"]).success().to_owned();
     assert!(json.contains("\"step\": 2,\n      \"value\": 100000.0,\n      \"time\": 12.0\n"), "{json}");
     assert!(json.contains("\"step\": 4,\n      \"value\": -0.0,\n      \"time\": 10.0\n"), "{json}");
     let table = env.run(["metrics", &id, "loss"]).success().to_owned();
-    assert!(table.contains("\n0     1.5     10.500\n"), "{table}");
+    assert!(table.contains("\n0     1.5        10.500\n"), "{table}");
+    assert!(table.ends_with("\n5     5.6295e14  14.000\n"), "{table}");
 }
 
 #[test]

@@ -53,7 +53,7 @@ fn point(buf: &mut Vec<u8>, row: &Row<'_>) -> std::io::Result<()> {
             buf.extend_from_slice(stored.step.as_bytes());
             buf.extend_from_slice(b",\n      \"value\": ");
             if !stored::json_of_exact(stored.value, buf) {
-                value(buf, stored.point().value)?;
+                value(buf, stored.value())?;
             }
             buf.extend_from_slice(b",\n      \"time\": ");
             stored::json_of_fixed3(stored.time, buf);

@@ -65,18 +65,22 @@ struct Texts {
 
 impl Texts {
     /// The cells `step, value, time` of `row`: a stored row's own texts where they are what the
-    /// format prints (always for csv/tsv; for people, a value of up to six digits), else
-    /// formatted from the point.
+    /// format prints (always for csv/tsv; for people, a value of up to six digits, or one of more
+    /// rounded from its text), else formatted from the point.
     fn of<'a>(&'a mut self, row: &Row<'a>, human: bool) -> [&'a str; 3] {
         match row {
             Row::Stored(stored) => {
                 let value = if !human {
                     stored.value
-                } else if let Some(text) = stored::number_of_exact(stored.value) {
-                    text
                 } else {
-                    self.value = crate::format::number(stored.point().value);
-                    &self.value
+                    match stored::number_of_exact(stored.value, &mut self.value) {
+                        Some(stored::Number::Same) => stored.value,
+                        Some(stored::Number::Rounded) => &self.value,
+                        None => {
+                            self.value = crate::format::number(stored.value());
+                            &self.value
+                        }
+                    }
                 };
                 [stored.step, value, stored.time]
             }

@@ -173,6 +173,22 @@ fn stored_rows_and_other_spellings_print_as_before() {
         "15,1234567,inf",
         "16,0.0001234,-0.000",
         "17,99999.95,1e-3",
+        "18,0.30000000000000004,1.000",
+        "19,562949953421312.2,1.000",
+        "20,562949953421312.3,1.000",
+        "21,9.9999996123456789e-7,1.000",
+        "22,1.2345678901234567e20,1.000",
+        "23,1.2345678901234567e+20,1.000",
+        "24,5e-324,1.000",
+        "25,1e-310,1.000",
+        "26,-0.0,1.000",
+        "27,0.000012345678901234567,1.000",
+        "28,1.2345678901234567E5,1.000",
+        "29,+0.30000000000000004,1.000",
+        "30,0.99999996123456789,1.000",
+        "31,0.1000000000000000055511151231257827,1.000",
+        "32,1.5e-5,1.000",
+        "33,1.2345678901234567e-5,1.000",
     ]);
     let no_newline = "step,value,time\n0,1,2.000\n1,2,3.000".to_owned();
     same_as_before(&[("loss".into(), stored.clone())]);
@@ -201,11 +217,17 @@ fn bad_files_fail_as_before_after_the_same_rows() {
 /// A row in one of the ways a series file may spell it.
 fn spelled(step: i64, value: f64, time: f64, how: u8) -> String {
     let exact = crate::format::exact(value);
-    match how % 8 {
+    match how % 10 {
         0..=3 => format!("{step},{exact},{time:.3}"),
         4 => format!("{step},{value:e},{time}"),
         5 => format!("{step},{value},{time:.1}"),
         6 => format!("{step:03},{exact}0,{time:.4}"),
+        // As serde_json or another shortest formatter writes it (a tie rounds to even, where
+        // `{:?}` rounds up), and with 17 digits whether or not they are the shortest.
+        7 if value.is_finite() => {
+            format!("{step},{},{time:.3}", zmij::Buffer::new().format_finite(value).replace("e+", "e"))
+        }
+        8 => format!("{step},{value:.16e},{time:.3}"),
         _ => String::new(),
     }
 }
@@ -215,13 +237,18 @@ fn value_strategy() -> impl Strategy<Value = f64> {
         any::<u64>().prop_map(f64::from_bits),
         (0u64..1_000_000, -12i32..12).prop_map(|(d, e)| d as f64 * 10f64.powi(e)),
         (0u64..1000).prop_map(|d| 1.0 / (d as f64 + 1.0)),
+        // Losses as Python has them: 16 and 17 digits, float32 values, at every scale.
+        (0u64..1 << 53, -12i32..4).prop_map(|(m, e)| m as f64 * 2f64.powi(-53) * 10f64.powi(e)),
+        any::<u32>().prop_map(|b| f64::from(f32::from_bits(b))),
+        // Exactly halfway between two shortest texts: `{:?}` and zmij differ.
+        (0u64..1 << 20).prop_map(|n| 2f64.powi(49) + n as f64 * 0.25),
         Just(0.0),
         Just(-0.0),
     ]
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(ProptestConfig::with_cases(600))]
 
     #[test]
     fn any_series_prints_as_before(
