@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::compare_page::Written;
@@ -106,38 +107,50 @@ pub fn write(ctx: &Context<'_>, runs: &[Run], compares: &[Written]) -> Result<()
     let all: Vec<&Run> = runs.iter().collect();
     let metric = sweep::pick_metric(&all, &ctx.options.goals).map(str::to_owned);
     let n_pages = runs.len().div_ceil(PAGE_ROWS).max(1);
-    let mut files = Vec::new();
+    // The pages are independent (20 of them at 10,000 runs, each with its sweep views and its
+    // runs' records as JSON): rendered and written in parallel, listed in page order.
+    let pages: Vec<Vec<String>> = (1..=n_pages)
+        .into_par_iter()
+        .map(|n| {
+            let mut files = Vec::new();
+            let mut put = |path: &str, bytes: &[u8]| -> Result<(), Error> {
+                ctx.site.write(path, bytes)?;
+                files.push(path.to_owned());
+                Ok(())
+            };
+            let range = (n - 1) * PAGE_ROWS..(n * PAGE_ROWS).min(runs.len());
+            let page_runs: Vec<&Run> = runs[range.clone()].iter().collect();
+            let (html_path, data_path) = page_files(n);
+            let page = Page {
+                site: ctx.info,
+                root: "",
+                canonical: ctx.canonical(if n == 1 { "" } else { &html_path }),
+                columns: &columns,
+                rows: &rows[range.clone()],
+                folded: &folded,
+                pager: (n_pages > 1).then(|| pager(n, n_pages, &range, runs.len())),
+                data_script: data_path.clone(),
+                sweep: metric.as_deref().and_then(|m| sweep::render(&page_runs, m, &ctx.options.goals)),
+                compares,
+                example_metric: example_metric.clone(),
+                colours: chart::PALETTE.to_vec(),
+                x_axis: ctx.options.x_axis,
+            };
+            put(&html_path, ctx.options.templates.render("index.html", &page)?.as_bytes())?;
+            put(&data_path, data::runs_script(&runs[range], ctx.now, n).as_bytes())?;
+            if n == 1 {
+                let app = Page { canonical: ctx.canonical("compare.html"), rows: &[], sweep: None, ..page };
+                put("compare.html", ctx.options.templates.render("compare-app.html", &app)?.as_bytes())?;
+            }
+            Ok(files)
+        })
+        .collect::<Result<_, Error>>()?;
+    let mut files: Vec<String> = pages.into_iter().flatten().collect();
     let mut put = |path: &str, bytes: &[u8]| -> Result<(), Error> {
         ctx.site.write(path, bytes)?;
         files.push(path.to_owned());
         Ok(())
     };
-    for n in 1..=n_pages {
-        let range = (n - 1) * PAGE_ROWS..(n * PAGE_ROWS).min(runs.len());
-        let page_runs: Vec<&Run> = runs[range.clone()].iter().collect();
-        let (html_path, data_path) = page_files(n);
-        let page = Page {
-            site: ctx.info,
-            root: "",
-            canonical: ctx.canonical(if n == 1 { "" } else { &html_path }),
-            columns: &columns,
-            rows: &rows[range.clone()],
-            folded: &folded,
-            pager: (n_pages > 1).then(|| pager(n, n_pages, &range, runs.len())),
-            data_script: data_path.clone(),
-            sweep: metric.as_deref().and_then(|m| sweep::render(&page_runs, m, &ctx.options.goals)),
-            compares,
-            example_metric: example_metric.clone(),
-            colours: chart::PALETTE.to_vec(),
-            x_axis: ctx.options.x_axis,
-        };
-        put(&html_path, ctx.options.templates.render("index.html", &page)?.as_bytes())?;
-        put(&data_path, data::runs_script(&runs[range], ctx.now, n).as_bytes())?;
-        if n == 1 {
-            let app = Page { canonical: ctx.canonical("compare.html"), rows: &[], sweep: None, ..page };
-            put("compare.html", ctx.options.templates.render("compare-app.html", &app)?.as_bytes())?;
-        }
-    }
     for (name, text) in ctx.options.templates.assets() {
         put(name, text.as_bytes())?;
     }

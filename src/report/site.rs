@@ -158,11 +158,18 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
         let what = format!("{what} `{}`", path.display());
         move |source| Error::Io { what, source }
     };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io("cannot create the directory of"))?;
-    }
     let tmp = temp_beside(path);
-    std::fs::write(&tmp, bytes).map_err(io("cannot write"))?;
+    // The directory usually exists already: created only when the write says it is missing,
+    // rather than asked for before each of thousands of files.
+    match std::fs::write(&tmp, bytes) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(io("cannot create the directory of"))?;
+            }
+            std::fs::write(&tmp, bytes).map_err(io("cannot write"))?;
+        }
+        written => written.map_err(io("cannot write"))?,
+    }
     std::fs::rename(&tmp, path).map_err(io("cannot write"))?;
     Ok(true)
 }

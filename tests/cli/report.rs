@@ -128,6 +128,13 @@ fn report_writes_index_run_pages_charts_logs_and_artifacts() {
     }
     assert!(page.len() < 1_000_000);
 
+    // The whole log is a download beside the run's data script (no directory per run), the
+    // recorded bytes with their escape codes.
+    assert!(page.contains(&format!("href=\"../data/{baseline}.output.txt\" download")), "log download link");
+    let log = std::fs::read(site.join(format!("data/{baseline}.output.txt"))).unwrap();
+    let recorded = env.git(["show", &format!("refs/git-exp/runs/{baseline}:.git-exp/output.log")]);
+    assert_eq!(String::from_utf8(log).unwrap(), recorded);
+
     // With --series-csv, the CSV behind a chart is the recorded series, byte for byte.
     assert!(page.contains(&format!("href=\"../data/{baseline}/metrics/train/loss.csv\" download")));
     let csv = std::fs::read(site.join(format!("data/{baseline}/metrics/train/loss.csv"))).unwrap();
