@@ -12,7 +12,7 @@
 #   keyed: runs, params(run, key, value) and metrics(run, key, value) with indexes on (key,
 #          value), the layout a tracker of arbitrary params needs (MLflow's SQL store is one).
 # SQLite's figures leave out checking the store against the run refs, which git-exp's include
-# (a ref may have moved since the store was written). Needs hyperfine and sqlite3 (Debian).
+# (a ref may have moved since the store was written). Needs sqlite3 (Debian: apt install sqlite3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES="${SIZES:-10000 100000}"
@@ -22,13 +22,21 @@ BIN="${BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/git-exp}"
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$WORK/gitconfig" NO_COLOR=1
 echo "# machine: $(nproc) cores; binary $BIN; $(sqlite3 --version | cut -d' ' -f1-2)"
 echo "# load before: $(cat /proc/loadavg)"
-peak() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; } # peak RSS in KiB
-row() { # row LABEL CMD…: median and peak RSS
+row() { # row LABEL CMD…: median wall over RUNS runs after 3 warm-ups, and the peak RSS of any
   local label="$1"; shift
-  local median
-  median=$(hyperfine -N -w 3 -r "$RUNS" --export-json /dev/stdout "$(printf '%q ' "$@")" 2>/dev/null \
-    | python3 -c 'import json,sys; print(f"{json.load(sys.stdin)["results"][0]["median"]*1000:.1f}")')
-  echo "| $label | $median ms | $(( $(peak "$@") / 1024 )) MiB |"
+  python3 - "$label" "$RUNS" "$@" <<'PY'
+import resource, statistics, subprocess, sys, time
+label, runs, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+for _ in range(3):
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+walls = []
+for _ in range(runs):
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    walls.append((time.perf_counter() - t) * 1000)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(f"| {label} | {statistics.median(walls):.1f} ms | {peak:.0f} MiB |")
+PY
 }
 echo
 echo "| figure | median | peak RSS |"
