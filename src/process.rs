@@ -38,16 +38,44 @@ impl Process {
     }
 }
 
+/// Whether huge pages were off before [`without_huge_pages`] first turned them off: the state the
+/// user's programs must start with (see [`with_huge_pages_as_found`]).
+#[cfg(target_os = "linux")]
+static FOUND_DISABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
 /// Stops the kernel from backing this process's memory with transparent huge pages (Linux;
 /// elsewhere nothing). mimalloc (src/main.rs) asks for huge pages on its arena, so each 2 MiB of
-/// it that a command touches becomes resident whole: fewer page faults for `ls` over thousands
-/// of runs, but for a heap of a few MiB, such as `nbdiff`'s, it more than doubles the peak
-/// (docs/PERFORMANCE.md, "Notebook diff"). The flag is inherited by child processes, even across
-/// exec: a command that runs the user's programs (`run`) must not call this.
+/// it that a command touches becomes resident whole, and is zeroed whole first: fewer page
+/// faults for `ls` over thousands of runs, but for a heap of a few MiB, such as `nbdiff`'s, it
+/// more than doubles the peak (docs/PERFORMANCE.md, "Notebook diff"), and zeroing the pages was a
+/// sixth of `run`'s own CPU time. The flag is inherited by child processes, even across exec: a
+/// command that runs the user's programs spawns them in [`with_huge_pages_as_found`].
 pub fn without_huge_pages() {
     // Best effort: where the kernel refuses, memory is only larger.
     #[cfg(target_os = "linux")]
-    let _ = nix::sys::prctl::set_thp_disable(true);
+    {
+        FOUND_DISABLED.get_or_init(|| nix::sys::prctl::get_thp_disable().unwrap_or(false));
+        let _ = nix::sys::prctl::set_thp_disable(true);
+    }
+}
+
+/// Runs `spawn` (starting a user's program) with transparent huge pages as they were before
+/// [`without_huge_pages`], then turns them off again: the child keeps the state it was spawned
+/// with (the spawn returns once it has exec'd), so a training script is paged exactly as it
+/// would be without git-exp.
+pub fn with_huge_pages_as_found<T>(spawn: impl FnOnce() -> T) -> T {
+    #[cfg(target_os = "linux")]
+    let restore = FOUND_DISABLED.get().is_some_and(|&disabled| !disabled);
+    #[cfg(target_os = "linux")]
+    if restore {
+        let _ = nix::sys::prctl::set_thp_disable(false);
+    }
+    let spawned = spawn();
+    #[cfg(target_os = "linux")]
+    if restore {
+        let _ = nix::sys::prctl::set_thp_disable(true);
+    }
+    spawned
 }
 
 /// This machine's host name: a pid means something only on the host that wrote it down.

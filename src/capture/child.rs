@@ -77,7 +77,7 @@ pub fn spawn(
         // Its own process group, so that escalation can reach all of its processes without
         // reaching git-exp, and the terminal's Ctrl-C reaches it only through us (once).
         .process_group(0);
-    let mut child = match cmd.spawn() {
+    let mut child = match crate::process::with_huge_pages_as_found(|| cmd.spawn()) {
         Ok(child) => child,
         Err(e) => {
             signals.handle().close();

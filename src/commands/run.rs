@@ -107,6 +107,8 @@ impl RecordArgs {
 }
 
 pub fn cmd_run(ui: &mut Ui, ctx: &Ctx, args: &RunArgs) -> anyhow::Result<ExitStatus> {
+    // git-exp's own heap is a few MiB; the program it runs gets huge pages as it would alone.
+    crate::process::without_huge_pages();
     let (base, grids) = args.record.params(ctx)?;
     let store = ctx.store()?;
     let plan = plan::plan(store.workdir(), args.entry.as_deref(), &args.command, &base, &grids)?;

@@ -303,3 +303,23 @@ fn the_code_snapshot_is_the_working_tree_with_or_without_staged_changes() {
     assert_eq!(show("train.py"), "print('edited twice')\n", "the file on disk, not the staged one");
     assert_eq!(env.git(["diff", "--cached", "--name-only"]), "new.py\ntrain.py\n", "the index is untouched");
 }
+
+/// `run` keeps its own small heap off transparent huge pages (zeroing them was a sixth of its
+/// CPU time), but the flag is inherited across exec: the program it runs must get the state
+/// git-exp itself started with, here huge pages allowed, as the test process has them.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_program_run_is_paged_as_it_would_be_without_git_exp() {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let ours = status.lines().find_map(|l| l.strip_prefix("THP_enabled:")).map(str::trim).map(str::to_owned);
+    let Some(ours) = ours else {
+        return crate::common::missing_tool(
+            "the_program_run_is_paged_as_it_would_be_without_git_exp",
+            "a kernel before 5.0: no THP_enabled in /proc/self/status",
+        );
+    };
+    let env = TestEnv::with_commit();
+    let out = env.run(["run", "-q", "--", "sh", "-c", "grep THP_enabled /proc/self/status"]);
+    let theirs = out.success().trim().strip_prefix("THP_enabled:").map(str::trim).map(str::to_owned);
+    assert_eq!(theirs.as_deref(), Some(ours.as_str()), "{out}");
+}
