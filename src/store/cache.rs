@@ -55,7 +55,9 @@ pub fn save<'a>(store_dir: &Path, entries: impl Iterator<Item = (Oid, &'a RunRec
         out.write_all(b"\n")?;
     }
     out.into_inner().map_err(|e| e.into_error())?.sync_data().ok();
-    std::fs::rename(tmp, path)
+    std::fs::rename(tmp, &path)?;
+    super::index::remove_abandoned_temps(&path);
+    Ok(())
 }
 
 /// Where each record of the cache file starts, so that a few records are read without parsing

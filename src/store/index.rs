@@ -143,7 +143,27 @@ pub(super) fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> 
     file.write_all(bytes)?;
     file.sync_data().ok();
     drop(file);
-    std::fs::rename(tmp, path)
+    std::fs::rename(tmp, path)?;
+    remove_abandoned_temps(path);
+    Ok(())
+}
+
+/// Deletes the temp files (`<name>.tmp<pid>`) in the directory of `path`, the cache directory,
+/// whose writer is no longer running: one killed between creating its temp file and renaming it
+/// would otherwise leave up to a whole index or cache (20 to 70 MB at 100,000 runs) behind for
+/// good. A live writer's file is left alone.
+pub(super) fn remove_abandoned_temps(path: &Path) {
+    let Some(Ok(entries)) = path.parent().map(std::fs::read_dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name.to_str().and_then(|n| n.rsplit_once(".tmp")).and_then(|(_, pid)| pid.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && !crate::process::Process::of(pid).is_running()
+        {
+            // Gone already: another writer cleaned up first.
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// For each ref of `refs`, in order, the number of the entry of its commit (given each entry's

@@ -204,3 +204,30 @@ fn a_rebuild_killed_midway_leaves_nothing_wrong_behind() {
         assert_eq!(shown(&env, "sweep-1234"), ids[3000 - 1 - 1234], "round {round}");
     }
 }
+
+/// A writer killed between creating its temp file and renaming it leaves the temp file behind;
+/// the next writer of the same file deletes it (its pid is gone), and leaves a live writer's alone.
+#[test]
+fn temp_files_of_killed_writers_are_deleted_by_the_next_write() {
+    let env = TestEnv::with_commit();
+    env.snapshot(&["-n", "a"]);
+    env.run(["ls"]).success(); // the cache directory and its files
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let cache = index_file(&env).parent().unwrap().to_owned();
+    let abandoned = ["runs-v4", "listing-v2", "runs-v2"].map(|stem| cache.join(format!("{stem}.tmp{dead}")));
+    for file in &abandoned {
+        std::fs::write(file, b"half an index").unwrap();
+    }
+    let live = cache.join(format!("runs-v4.tmp{}", std::process::id()));
+    std::fs::write(&live, b"being written").unwrap();
+
+    env.snapshot(&["-n", "b"]);
+    env.run(["ls", "--format", "json"]).success();
+    assert_eq!(shown(&env, "a"), env.run_ids()[1]);
+    for file in &abandoned {
+        assert!(!file.exists(), "{} left behind", file.display());
+    }
+    assert!(live.exists(), "a live writer's temp file was deleted");
+}
