@@ -1,4 +1,3 @@
-use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
 
 use crate::blobs::BlobStore;
@@ -133,8 +132,8 @@ fn prune_blobs(store: &Store, dry_run: bool) -> anyhow::Result<Pruned> {
         // Nothing old enough to delete: no need to read every run.
         return Ok(Pruned::Blobs { count: 0, bytes: 0 });
     }
-    let candidates: HashSet<String> = old.iter().cloned().collect();
-    let referenced = match store.blobs_in_use(&candidates)? {
+    // `list` returns the names sorted.
+    let referenced = match store.blobs_in_use(|name| old.binary_search_by(|o| o.as_str().cmp(name)).is_ok())? {
         BlobsInUse::Known(referenced) => referenced,
         BlobsInUse::Unknown { unreadable } => return Ok(Pruned::Refused { unreadable }),
     };

@@ -40,25 +40,24 @@ impl Store {
         Ok(self.repo.pack_refs(RUNS_PREFIX)?)
     }
 
-    /// Which of `candidates` (blob-store names) a recorded or trashed run refers to, through its
-    /// artifact manifest or its stored output. Runs are read from their commits a chunk at a
-    /// time on all cores and only the names asked about are kept, so memory grows with the
-    /// candidates, not with the number of runs (100,000 whole records are about 700 MB).
-    pub fn blobs_in_use(&self, candidates: &HashSet<String>) -> Result<BlobsInUse> {
+    /// Which of the blob-store names `is_candidate` picks a recorded or trashed run refers to,
+    /// through its artifact manifest or its stored output. Runs are read from their commits a
+    /// chunk at a time on all cores and only the names asked about are kept, so memory grows
+    /// with the candidates, not with the number of runs (100,000 whole records are about 700 MB).
+    pub fn blobs_in_use(&self, is_candidate: impl Fn(&str) -> bool) -> Result<BlobsInUse> {
         let mut used = HashSet::new();
         let mut unreadable = Vec::new();
         let shared = self.repo.shared();
         for prefix in [RUNS_PREFIX, TRASH_PREFIX] {
             let refs = self.repo.ref_list(prefix)?;
-            let all: Vec<usize> = (0..refs.len()).collect();
-            for chunk in all.chunks(CHUNK) {
-                let found: Vec<std::result::Result<Vec<String>, usize>> = chunk
-                    .par_iter()
-                    .map_init(|| shared.open(), |repo, &n| blobs_of(repo, refs.targets()[n]).ok_or(n))
+            for start in (0..refs.len()).step_by(CHUNK) {
+                let found: Vec<std::result::Result<Vec<String>, usize>> = (start..refs.len().min(start + CHUNK))
+                    .into_par_iter()
+                    .map_init(|| shared.open(), |repo, n| blobs_of(repo, refs.targets()[n]).ok_or(n))
                     .collect();
                 for names in found {
                     match names {
-                        Ok(names) => used.extend(names.into_iter().filter(|name| candidates.contains(name))),
+                        Ok(names) => used.extend(names.into_iter().filter(|name| is_candidate(name))),
                         Err(n) => unreadable.push(refs.name(n).to_owned()),
                     }
                 }
@@ -69,12 +68,13 @@ impl Store {
 }
 
 /// The blob-store names the run at `commit` refers to; `None` when its record or manifest
-/// cannot be read.
+/// cannot be read. Both files are looked up in the record's directory, read once.
 fn blobs_of(repo: &Repo, commit: Oid) -> Option<Vec<String>> {
     let tree = repo.commit_info(commit).ok()?.tree;
-    let record = repo.read_path(tree, record::RUN_TOML).ok()??;
+    let dir = repo.tree_at(tree, record::RECORD_DIR).ok()??;
+    let record = repo.read_path(dir, file_name(record::RUN_TOML)).ok()??;
     let output = record::RunRecord::output_blob(std::str::from_utf8(&record).ok()?).ok()?;
-    let mut names: Vec<String> = match repo.read_path(tree, record::ARTIFACTS_TOML).ok()? {
+    let mut names: Vec<String> = match repo.read_path(dir, file_name(record::ARTIFACTS_TOML)).ok()? {
         None => Vec::new(),
         Some(bytes) => {
             let manifest: record::ArtifactManifest = toml::from_str(&String::from_utf8_lossy(&bytes)).ok()?;
@@ -83,4 +83,9 @@ fn blobs_of(repo: &Repo, commit: Oid) -> Option<Vec<String>> {
     };
     names.extend(output);
     Some(names)
+}
+
+/// The last component of a path inside a run's tree.
+fn file_name(path: &str) -> &str {
+    path.rsplit_once('/').map_or(path, |(_, name)| name)
 }
