@@ -38,7 +38,11 @@ echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; binar
 echo "# load before: $(cat /proc/loadavg)"
 echo "# work dir: $WORK"
 
-QUERY=(ls --where 'params.lr < 0.01' --sort metrics.acc --limit 20)
+# The query of bench/peers.sh (about a fifth of the runs match), and one every run matches:
+# the most rows to sort, and the largest heap.
+QUERY=(ls --format table --where 'params.lr < 0.05 and metrics.acc:max > 0.3 and not tags contains "t37"'
+       --sort -metrics.acc:max --columns id,name,params.lr,metrics.acc:max,metrics.loss:last --limit 20)
+EVERY=(ls --format table --where 'metrics.acc > 0' --sort -metrics.acc --limit 20)
 WHOLE=(--where 'host.hostname exists or not host.hostname exists')
 
 # measure LABEL TIMES CMD…: median wall ms over TIMES runs after a warm-up (none when TIMES is
@@ -86,7 +90,9 @@ for n in $SIZES; do
     rm -f .git/git-exp/cache/*.idx .git/git-exp/cache/runs-v2.jsonl
     measure "index built from the run commits, $n runs" 1 "$BIN" ls --format csv --columns id --limit 1
   fi
-  measure "\`ls --where 'params.lr < 0.01' --sort metrics.acc --limit 20\`, $n runs" "$RUNS" "$BIN" "${QUERY[@]}"
+  measure "\`ls --where … --sort … --limit 20\` (the query of bench/peers.sh), $n runs" "$RUNS" "$BIN" "${QUERY[@]}"
+  measure "\`ls --where 'metrics.acc > 0' --sort -metrics.acc --limit 20\` (every run matches), $n runs" "$RUNS" \
+    "$BIN" "${EVERY[@]}"
   measure "\`ls --format csv --columns id,params.lr,metrics.acc\`, $n runs" "$RUNS" \
     "$BIN" ls --format csv --columns id,params.lr,metrics.acc
   # Single-run commands: `@` and a name go through the run index, an id prefix too.

@@ -8,6 +8,7 @@ use serde_json::Value as Json;
 
 use super::Error;
 use super::field::{Field, Plain, Rollup, flat_param_keys};
+use super::indexed::Candidate;
 use super::sort::split_list;
 use super::value::{Value, format_number, format_number_exact, format_time};
 use crate::store::Run;
@@ -50,58 +51,101 @@ const ALL_PLAIN: &[&str] =
 /// Rollups `--all-columns` shows for every metric (count and first are in `show`).
 const ALL_ROLLUPS: [Rollup; 4] = [Rollup::Last, Rollup::Min, Rollup::Max, Rollup::Mean];
 
+/// A run as a listing reads it: its whole record, or a run chosen from the listing index
+/// ([`Candidate`]), which answers from its row where the row holds the field.
+pub trait Listed {
+    fn value(&self, field: &Field, now: Timestamp) -> Value<'_>;
+    /// Adds the flat keys of its params and the keys of its metrics.
+    fn add_keys(&self, params: &mut BTreeSet<String>, metrics: &mut BTreeSet<String>);
+}
+
+impl Listed for &Run {
+    fn value(&self, field: &Field, now: Timestamp) -> Value<'_> {
+        field.get(self, now)
+    }
+
+    fn add_keys(&self, params: &mut BTreeSet<String>, metrics: &mut BTreeSet<String>) {
+        flat_param_keys(&self.record.params, params);
+        add_all(metrics, self.record.metrics.keys().map(String::as_str));
+    }
+}
+
+impl Listed for Candidate<'_> {
+    fn value(&self, field: &Field, now: Timestamp) -> Value<'_> {
+        Candidate::value(self, field, now)
+    }
+
+    fn add_keys(&self, params: &mut BTreeSet<String>, metrics: &mut BTreeSet<String>) {
+        match self {
+            Candidate::Whole(run) => (&**run).add_keys(params, metrics),
+            // A row's param keys are flattened as `flat_param_keys` flattens them.
+            Candidate::Row(run) => {
+                add_all(params, run.param_keys());
+                add_all(metrics, run.metric_keys());
+            }
+        }
+    }
+}
+
+/// Adds keys, allocating only for those not there yet (called once per listed run).
+fn add_all<'k>(set: &mut BTreeSet<String>, keys: impl Iterator<Item = &'k str>) {
+    for key in keys {
+        if !set.contains(key) {
+            set.insert(key.to_owned());
+        }
+    }
+}
+
 /// The default columns: id, name, status, started, duration, branch, tags (each only if some
 /// run has it), then every param and the last value of every metric of `runs`.
-pub fn default_columns(runs: &[&Run], now: Timestamp) -> Vec<Field> {
+pub fn default_columns(runs: &[impl Listed], now: Timestamp) -> Vec<Field> {
     let mut fields = plain(DEFAULT_PLAIN, runs, now);
-    fields.extend(param_fields(runs));
-    fields.extend(metric_keys(runs).into_iter().map(|key| Field::Metric {
-        key,
-        rollup: Rollup::Last,
-        explicit: false,
-    }));
+    let (params, metrics) = keys(runs);
+    fields.extend(params.into_iter().map(Field::Param));
+    fields.extend(metrics.into_iter().map(|key| Field::Metric { key, rollup: Rollup::Last, explicit: false }));
     fields
 }
 
 /// Every column: more record fields than the default, every param, and the last, min, max and
 /// mean of every metric.
-pub fn all_columns(runs: &[&Run], now: Timestamp) -> Vec<Field> {
+pub fn all_columns(runs: &[impl Listed], now: Timestamp) -> Vec<Field> {
     let mut fields = plain(ALL_PLAIN, runs, now);
-    fields.extend(param_fields(runs));
-    for key in metric_keys(runs) {
+    let (params, metrics) = keys(runs);
+    fields.extend(params.into_iter().map(Field::Param));
+    for key in metrics {
         fields.extend(ALL_ROLLUPS.iter().map(|&rollup| Field::Metric { key: key.clone(), rollup, explicit: true }));
     }
     fields
 }
 
-fn plain(names: &[&str], runs: &[&Run], now: Timestamp) -> Vec<Field> {
+fn plain(names: &[&str], runs: &[impl Listed], now: Timestamp) -> Vec<Field> {
     names
         .iter()
         .filter_map(|name| Field::parse(name, 0).ok())
         .filter(|field| {
             // `id` always: a row must say which run it is.
-            field.to_string() == "id" || runs.iter().any(|run| !field.get(run, now).is_missing())
+            field.to_string() == "id" || runs.iter().any(|run| !run.value(field, now).is_missing())
         })
         .collect()
 }
 
-fn param_fields(runs: &[&Run]) -> impl Iterator<Item = Field> {
-    let mut keys = BTreeSet::new();
+/// The flat param keys and the metric keys of `runs`, sorted.
+fn keys(runs: &[impl Listed]) -> (BTreeSet<String>, BTreeSet<String>) {
+    let (mut params, mut metrics) = (BTreeSet::new(), BTreeSet::new());
     for run in runs {
-        flat_param_keys(&run.record.params, &mut keys);
+        run.add_keys(&mut params, &mut metrics);
     }
-    keys.into_iter().map(Field::Param)
-}
-
-fn metric_keys(runs: &[&Run]) -> BTreeSet<String> {
-    runs.iter().flat_map(|run| run.record.metrics.keys().cloned()).collect()
+    (params, metrics)
 }
 
 /// Builds the table of `fields` (columns) over `runs` (rows).
-pub fn run_table(runs: &[&Run], fields: &[Field], now: Timestamp, style: &CellStyle) -> Table {
+pub fn run_table(runs: &[impl Listed], fields: &[Field], now: Timestamp, style: &CellStyle) -> Table {
     Table {
         columns: fields.iter().map(Field::to_string).collect(),
-        rows: runs.iter().map(|run| fields.iter().map(|f| field_cell(&f.get(run, now), f, style)).collect()).collect(),
+        rows: runs
+            .iter()
+            .map(|run| fields.iter().map(|f| field_cell(&run.value(f, now), f, style)).collect())
+            .collect(),
     }
 }
 

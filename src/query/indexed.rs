@@ -73,6 +73,18 @@ impl<'a> IndexedRun<'a> {
         })
     }
 
+    /// The flat keys of its params (as `flat_param_keys` gives them from the record).
+    pub fn param_keys(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        let index = self.index;
+        self.row.params().map(move |(key, _)| index.key(key))
+    }
+
+    /// The keys of its metrics.
+    pub fn metric_keys(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        let index = self.index;
+        self.row.metrics().map(move |(key, _)| index.key(key))
+    }
+
     /// A param by its flattened path, as `lookup_param` finds it in the record.
     fn param(&self, path: &str) -> Option<Value<'_>> {
         let id = self.index.key_id(path);

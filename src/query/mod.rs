@@ -22,8 +22,8 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 pub use columns::{
-    CellStyle, all_columns, cell, default_columns, field_cell, hide_unchanged_columns, parse_columns, run_table,
-    shorten_headers,
+    CellStyle, Listed, all_columns, cell, default_columns, field_cell, hide_unchanged_columns, parse_columns,
+    run_table, shorten_headers,
 };
 pub use error::Error;
 pub use eval::{Pred, Source};

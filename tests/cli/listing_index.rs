@@ -110,6 +110,12 @@ fn the_index_answers_as_whole_records_do() {
         same_both_ways(&env, &[*query, &columns[..]].concat());
         let columns = ["--format", "json", "--columns", "id,command,host.hostname,params.layers,note,ended"];
         same_both_ways(&env, &[*query, &columns[..]].concat());
+        // Tables of given columns are built from rows (every column here is in the index), or
+        // from whole records where a column is not (`host.hostname`).
+        let columns = ["--format", "table", "--columns", "id,name,params.lr,params.opt,tags,metrics.acc:max,duration"];
+        same_both_ways(&env, &[*query, &columns[..]].concat());
+        let columns = ["--format", "md", "--hide-unchanged", "--columns", "id,params.layers,host.hostname,status,note"];
+        same_both_ways(&env, &[*query, &columns[..]].concat());
     }
     // A fresh rebuild reads the same.
     let before: Vec<String> = QUERIES.iter().map(|q| same_both_ways(&env, q)).collect();

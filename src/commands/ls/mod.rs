@@ -3,7 +3,7 @@ mod stream;
 use crate::commands::{Ctx, ExitStatus};
 use crate::query::{self, CellStyle, Field, Filter, Selection};
 use crate::store::Run;
-use crate::ui::{Format, Ui, UsageError};
+use crate::ui::{Format, Table, Ui, UsageError};
 
 /// List runs, newest first, from every branch
 ///
@@ -87,14 +87,43 @@ pub fn cmd_ls(ui: &mut Ui, ctx: &Ctx, args: &LsArgs) -> anyhow::Result<ExitStatu
         stream.print(ui, &store, chosen, now)?;
         return Ok(ExitStatus::Success);
     }
-    // A table needs every row before the first (widths, columns present in some run).
+    // A table needs every row before the first (widths, columns present in some run). Built
+    // from rows of the index, with a whole record only where its row cannot answer a column.
+    let none_recorded = listed.index.is_empty();
+    let (runs, fields) = match columns {
+        Columns::Given(fields) => (stream::candidates(ui, &store, chosen, &fields, now)?, fields),
+        Columns::Default => {
+            // The columns are the keys the chosen runs have, which rows hold; then runs whose
+            // row cannot give one (a param that is an array) are read whole.
+            let rows = stream::candidates(ui, &store, chosen, &[], now)?;
+            let fields = query::default_columns(&rows, now);
+            (stream::candidates(ui, &store, Box::new(rows.into_iter().map(Ok)), &fields, now)?, fields)
+        }
+        Columns::All | Columns::Whole => {
+            return print_whole_runs(ui, &store, args, columns, chosen, none_recorded, now);
+        }
+    };
+    let table = query::run_table(&runs, &fields, now, &cell_style(format));
+    print_table(ui, args, table, none_recorded)
+}
+
+/// Prints the chosen runs read whole (`--all-columns` shows fields rows do not hold).
+fn print_whole_runs(
+    ui: &mut Ui,
+    store: &crate::store::Store,
+    args: &LsArgs,
+    columns: Columns,
+    chosen: stream::Chosen<'_>,
+    none_recorded: bool,
+    now: jiff::Timestamp,
+) -> anyhow::Result<ExitStatus> {
     let mut runs = Vec::new();
-    stream::whole_runs(ui, &store, chosen, |run| {
+    stream::whole_runs(ui, store, chosen, |run| {
         runs.push(run);
         Ok(())
     })?;
     let runs: Vec<&Run> = runs.iter().collect();
-    print_runs(ui, args, columns, &runs, listed.index.is_empty(), now)
+    print_runs(ui, args, columns, &runs, none_recorded, now)
 }
 
 /// Prints chosen runs held whole: a table, or JSON of whole runs.
@@ -112,18 +141,27 @@ fn print_runs(
         ui.print_json(&json)?;
         return Ok(ExitStatus::Success);
     }
-    if runs.is_empty() && format == Format::Table {
-        let message = if none_recorded { "No runs recorded yet." } else { "No runs match." };
-        writeln!(ui.status(), "{message}")?;
-        return Ok(ExitStatus::Success);
-    }
     let fields = match columns {
         Columns::Given(fields) => fields,
         Columns::All => query::all_columns(runs, now),
         Columns::Default | Columns::Whole => query::default_columns(runs, now),
     };
-    let style = if matches!(format, Format::Table | Format::Md) { CellStyle::human() } else { CellStyle::machine() };
-    let mut table = query::run_table(runs, &fields, now, &style);
+    let table = query::run_table(runs, &fields, now, &cell_style(format));
+    print_table(ui, args, table, none_recorded)
+}
+
+fn cell_style(format: Format) -> CellStyle {
+    if matches!(format, Format::Table | Format::Md) { CellStyle::human() } else { CellStyle::machine() }
+}
+
+/// Prints a table of chosen runs (a terminal table says so when there are none).
+fn print_table(ui: &mut Ui, args: &LsArgs, mut table: Table, none_recorded: bool) -> anyhow::Result<ExitStatus> {
+    let format = ui.format();
+    if table.rows.is_empty() && format == Format::Table {
+        let message = if none_recorded { "No runs recorded yet." } else { "No runs match." };
+        writeln!(ui.status(), "{message}")?;
+        return Ok(ExitStatus::Success);
+    }
     if args.hide_unchanged {
         query::hide_unchanged_columns(&mut table, &["id"]);
     }
