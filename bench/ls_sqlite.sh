@@ -81,7 +81,7 @@ SQL
     sqlite3 "$db" "SELECT r.id, r.name, r.status, r.started, p.value, m.value FROM params p JOIN runs r USING(run) JOIN metrics m ON m.run = r.run AND m.key = 'acc' WHERE p.key = 'lr' AND p.value < 0.01 ORDER BY m.value LIMIT 20"
   row "SQLite keyed, every run matching, $n runs" \
     sqlite3 "$db" "SELECT r.id, r.name, r.status, r.started, p.value, m.value FROM params p JOIN runs r USING(run) JOIN metrics m ON m.run = r.run AND m.key = 'acc' WHERE p.key = 'lr' AND p.value >= 0.01 ORDER BY m.value DESC LIMIT 20"
-  echo "| sizes, $n runs | listing-v2.idx $(stat -c %s .git/git-exp/cache/listing-v2.idx) bytes | SQLite (both layouts) $(stat -c %s "$db") bytes |"
+  echo "| sizes, $n runs | listing-v3.idx $(stat -c %s .git/git-exp/cache/listing-v3.idx) bytes | SQLite (both layouts) $(stat -c %s "$db") bytes |"
   cd - >/dev/null
 done
 echo "# load after: $(cat /proc/loadavg)"

@@ -97,10 +97,19 @@ fn index_is_built_from_an_old_format_cache() {
     assert!(cache_file(&env).exists(), "a listing of whole runs writes the listing cache");
     // A repository used by an older git-exp: its listing cache, no index.
     std::fs::remove_file(index_file(&env)).unwrap();
-    std::fs::remove_file(env.repo.join(".git/git-exp/cache/listing-v2.idx")).unwrap();
+    std::fs::remove_file(env.repo.join(".git/git-exp/cache/listing-v3.idx")).unwrap();
+    // With the files of older index versions, which the new ones replace.
+    let obsolete =
+        ["listing-v1.idx", "listing-v2.idx", "runs-v3.idx"].map(|f| env.repo.join(".git/git-exp/cache").join(f));
+    for file in &obsolete {
+        std::fs::write(file, "an index of an older version").unwrap();
+    }
     assert_eq!(shown(&env, "a"), ids[0]);
     assert!(index_file(&env).exists());
     assert_eq!(env.run(["ls", "--format", "json"]).success(), listing);
+    for file in &obsolete {
+        assert!(!file.exists(), "{} is deleted once the new index is written", file.display());
+    }
 }
 
 #[test]
@@ -190,7 +199,7 @@ fn a_rebuild_killed_midway_leaves_nothing_wrong_behind() {
     crate::report_sweep::sweep_runs(&env, 3000, 0);
     let listing = env.run(["ls", "--format", "csv", "--columns", "id,name,params.lr,metrics.acc"]).success().to_owned();
     let ids = env.run_ids();
-    let files = ["cache/runs-v2.jsonl", "cache/runs-v4.idx", "cache/listing-v2.idx"];
+    let files = ["cache/runs-v2.jsonl", "cache/runs-v4.idx", "cache/listing-v3.idx"];
     for (round, delay_ms) in [5u64, 40, 120, 300, 700].into_iter().enumerate() {
         let mut reindex =
             env.cmd().args(["gc", "--reindex"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
@@ -216,7 +225,7 @@ fn temp_files_of_killed_writers_are_deleted_by_the_next_write() {
     let dead = gone.id();
     gone.wait().unwrap();
     let cache = index_file(&env).parent().unwrap().to_owned();
-    let abandoned = ["runs-v4", "listing-v2", "runs-v2"].map(|stem| cache.join(format!("{stem}.tmp{dead}")));
+    let abandoned = ["runs-v4", "listing-v3", "runs-v2"].map(|stem| cache.join(format!("{stem}.tmp{dead}")));
     for file in &abandoned {
         std::fs::write(file, b"half an index").unwrap();
     }

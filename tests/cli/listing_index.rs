@@ -1,4 +1,4 @@
-//! The listing index (`.git/git-exp/cache/listing-v2.idx`): `ls` filters and sorts on its rows
+//! The listing index (`.git/git-exp/cache/listing-v3.idx`): `ls` filters and sorts on its rows
 //! and reads whole records only for the rows it prints. Its answers are compared with the whole
 //! records' (a filter on `host.*` or `command` cannot use the index, so adding one that always
 //! holds gives the old path's answer), it follows new and removed runs, and a damaged, missing
@@ -10,7 +10,7 @@ use std::process::Stdio;
 use crate::common::TestEnv;
 
 fn index_file(env: &TestEnv) -> PathBuf {
-    env.repo.join(".git/git-exp/cache/listing-v2.idx")
+    env.repo.join(".git/git-exp/cache/listing-v3.idx")
 }
 
 /// A filter that always holds and that only whole records answer (`host.*` is not indexed).

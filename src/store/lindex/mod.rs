@@ -1,6 +1,6 @@
 //! The listing index: per run what `ls` filters, sorts and picks columns on (id, name, status,
 //! times, branch, tags, flattened params as typed values, metric rollups), with params and
-//! metric keys in one dictionary, in `<git common dir>/git-exp/cache/listing-v2.idx`.
+//! metric keys in one dictionary, in `<git common dir>/git-exp/cache/listing-v3.idx`.
 //!
 //! `ls` reads it in one go and decodes rows on demand, so it holds no record per run; it prints
 //! from rows too, and reads a whole record only for a printed run whose row lacks a column. Keyed by commit like the other caches: never
@@ -24,7 +24,11 @@ use super::{RUNS_PREFIX, Result, Run, Store, cache, index, list, spool};
 use crate::git::{Oid, RefList};
 use crate::ids::RunId;
 
-pub const FILE: &str = "cache/listing-v2.idx";
+pub const FILE: &str = "cache/listing-v3.idx";
+
+/// The files of earlier versions of this index and of the run index (`index::FILE`), deleted
+/// once this one is written: about 20 MB and 8 MB at 100,000 runs, never read again.
+const OBSOLETE: [&str; 3] = ["cache/listing-v1.idx", "cache/listing-v2.idx", "cache/runs-v3.idx"];
 
 /// Past this many runs missing from the index, the listing cache is looked in first (by offset,
 /// a chunk of records at a time): converting a repository of an older git-exp then reads no run
@@ -202,7 +206,11 @@ impl Store {
         let order = index::ref_order(rows.iter().filter_map(|row| row_commit(row)), &refs);
         let bytes = format::encode_file(dict.keys(), &rows, &order);
         // Failing to write only costs speed next time.
-        let _ = index::write_replacing(&self.dir().join(FILE), &bytes);
+        if index::write_replacing(&self.dir().join(FILE), &bytes).is_ok() {
+            for file in OBSOLETE {
+                let _ = std::fs::remove_file(self.dir().join(file));
+            }
+        }
         // The old file and the new rows are copied into `bytes`: free them before it is parsed.
         drop(rows);
         drop(new_rows);
