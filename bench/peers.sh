@@ -7,6 +7,7 @@
 #   WORK=/tmp/peers bench/peers.sh      # where venv, repositories and runs are kept
 #   ONLY="ls nbdiff" bench/peers.sh     # some areas: overhead points ls report nbdiff export
 #   BIN=path/to/git-exp COMMIT=abc1234 bench/peers.sh   # a binary built before: no build
+#   SITES=/work/sites bench/peers.sh    # where the cold reports are written (default: $WORK/…)
 #
 # One release build, copied to $WORK/bin, measures everything. The peers are pinned and
 # installed once into a throw-away venv under $WORK: DVC 3.67.1 (`dvc exp run`), MLflow 3.17.2
@@ -28,7 +29,8 @@
 #             `ls --where … --sort … --limit 20` against MLflow `search_runs` over the same runs
 #             (its time inside Python, after import), and `ls`, `show @`, `show` of a name and
 #             `ls --format json` of every run at LS_LARGE runs.
-#   report    bench/report.sh records the runs once ($WORK/report-N); a cold `git exp report`.
+#   report    bench/report.sh records the runs once ($WORK/report-N); a cold `git exp report`, its
+#             largest page, and the report after one new run (each adds a run to the repository).
 #   nbdiff    bench/gen_notebooks.py; `git exp nbdiff` against nbdime's `nbdiff`.
 #   export    `git exp metrics` of the POINTS-point series of `points` (Python floats, 16 to 17
 #             digits) as csv and json, against `git cat-file blob` of the stored file (goal: at
@@ -56,6 +58,10 @@ NBDIME_VERSION=${NBDIME_VERSION:-4.0.4}
 WORK=${WORK:-${TMPDIR:-/tmp}/git-exp-peers$(q "" -quick)}
 mkdir -p "$WORK/bin" "$WORK/logs"
 WORK=$(realpath "$WORK")
+# Where the cold reports are written (each into a new directory). Default: under $WORK. On a
+# machine whose $TMPDIR sees heavy file churn (test suites), a directory elsewhere on the disk
+# measures the report rather than ext4's search for a free inode among recently deleted ones.
+SITES=${SITES:-$WORK/report-sites}
 LIB="$ROOT/bench/peers_lib.py"
 ROWS="$WORK/rows.tsv"
 started=$(date +%s)
@@ -274,11 +280,26 @@ if wants report; then
     BIN="$BIN" WORK="$rdir" RUNS="$REPORT_RUNS" bench/report.sh > "$WORK/logs/report.md" 2>&1
   fi
   cd "$rdir/repo"
-  log "report: cold, $SLOW_REPEAT runs"
-  PREPARE="rm -rf '$WORK/report-site'" measure "$SLOW_REPEAT" "$BIN" -q report -o "$WORK/report-site" --compare @,@~1,@~2
+  # Each cold report goes to a new empty directory under $SITES, and they are deleted after the
+  # area: deleting a site of 3,000 files just before the next one is written slows that one's
+  # file creation in ext4 (docs/PERFORMANCE.md, "Issue 18: all figures from one run").
+  rm -rf "$SITES" && mkdir -p "$SITES"
+  log "report: cold, $SLOW_REPEAT runs, sites in $SITES"
+  measure "$SLOW_REPEAT" sh -c "exec '$BIN' -q report -o \"\$(mktemp -d -p '$SITES')\" --compare @,@~1,@~2"
   runs=$("$BIN" ls --format csv --columns id | tail -n +2 | wc -l)
   row "\`report\` cold, $runs runs × 10 series × 1,000 points (median wall)" "$(ms "$M_MEDIAN")" "–" "–" \
     "≤ 3 s" "$(yes_no "$M_MEDIAN <= 3000")" "$M_PEAK MiB"
+  site=$(ls -td "$SITES"/* | head -1)
+  largest=$(find "$site" -name '*.html' -printf '%s %P\n' | sort -n | tail -1)
+  row "largest page of that report: \`${largest#* }\`" "$(calc "f'{${largest%% *} / 1e6:.2f} MB'")" "–" "–" \
+    "< 1 MB at any number of runs" "$(yes_no "${largest%% *} < 1000000")" "–"
+  # Incremental: one more run (bench/report.sh's train.py), then the report over the site.
+  log "report: one new run, $SLOW_REPEAT runs"
+  PREPARE="'$BIN' -q run --system-interval 0 -p i=0 -p lr=0.5 -- python3 train.py > /dev/null" \
+    measure "$SLOW_REPEAT" "$BIN" -q report -o "$site" --compare @~1,@~2,@~3
+  row "\`report\` after one new run, over the site just built (median wall)" "$(ms "$M_MEDIAN")" "–" "–" \
+    "≤ 0.3 s" "$(yes_no "$M_MEDIAN <= 300")" "$M_PEAK MiB"
+  rm -rf "$SITES"
   cd "$ROOT"
 fi
 
@@ -324,7 +345,7 @@ fi
   echo
   echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB, $(git --version), Python $(python3 -c 'import platform; print(platform.python_version())')"
   echo "git-exp $COMMIT, release build; peers: DVC $DVC_VERSION, MLflow $MLFLOW_VERSION, nbdime $NBDIME_VERSION"
-  echo "command: $([[ "$QUICK" == 1 ]] && echo 'QUICK=1 ')bench/peers.sh (POINTS=$POINTS LS_RUNS=$LS_RUNS LS_LARGE=$LS_LARGE REPORT_RUNS=$REPORT_RUNS CELLS=$CELLS REPEAT=$REPEAT SLOW_REPEAT=$SLOW_REPEAT)"
+  echo "command: $([[ "$QUICK" == 1 ]] && echo 'QUICK=1 ')bench/peers.sh (POINTS=$POINTS LS_RUNS=$LS_RUNS LS_LARGE=$LS_LARGE REPORT_RUNS=$REPORT_RUNS CELLS=$CELLS REPEAT=$REPEAT SLOW_REPEAT=$SLOW_REPEAT SITES=$SITES)"
   echo "load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg); took $(( ($(date +%s) - started + 30) / 60 )) min"
   echo
   python3 "$LIB" table "$ROWS"
