@@ -24,30 +24,33 @@ const MTIME_SLACK: Duration = Duration::from_secs(2);
 pub struct Watch {
     dirs: Vec<PathBuf>,
     since: SystemTime,
-    /// The event files there before the run (size and modification time), looked up in the
-    /// background while the command runs.
-    before: std::thread::JoinHandle<HashMap<PathBuf, FileState>>,
+    /// The event files there before the run (size and modification time), and what the search
+    /// for them saw in each directory, looked up in the background while the command runs.
+    before: std::thread::JoinHandle<(HashMap<PathBuf, FileState>, Vec<logdir::Seen>)>,
 }
 
 /// What a file looked like: unchanged, it holds nothing of this run.
 type FileState = (u64, SystemTime);
 
-/// The event files under `dirs` last modified before `since`, with their state. A file the
-/// command creates or appends to before the search reaches it is newer, so it is left out
-/// and read as the run's own.
-fn files_before(dirs: &[PathBuf], since: SystemTime) -> HashMap<PathBuf, FileState> {
+/// The event files under `dirs` last modified before `since`, with their state, and what each
+/// search saw. A file the command creates or appends to before the search reaches it is newer,
+/// so it is left out and read as the run's own.
+fn files_before(dirs: &[PathBuf], since: SystemTime) -> (HashMap<PathBuf, FileState>, Vec<logdir::Seen>) {
     let mut before = HashMap::new();
+    let mut seen = Vec::new();
     for dir in dirs {
-        for file in logdir::find_event_files(dir, None).files {
-            if let Ok(meta) = std::fs::metadata(&file)
+        let search = logdir::Seen::search(dir);
+        for file in search.files() {
+            if let Ok(meta) = std::fs::metadata(file)
                 && let Ok(modified) = meta.modified()
                 && modified < since
             {
-                before.insert(file, (meta.len(), modified));
+                before.insert(file.clone(), (meta.len(), modified));
             }
         }
+        seen.push(search);
     }
-    before
+    (before, seen)
 }
 
 impl Watch {
@@ -73,9 +76,16 @@ impl Watch {
         let mut sink = RunSink { series, artifacts, notices: Vec::new() };
         let since_files = self.since.checked_sub(MTIME_SLACK).unwrap_or(self.since);
         let since_events = self.since.duration_since(SystemTime::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+        let (before, seen) = self.before.join().unwrap_or_default();
         let mut files = Vec::new();
-        for dir in &self.dirs {
-            let found = logdir::find_event_files(dir, Some(since_files));
+        for (n, dir) in self.dirs.iter().enumerate() {
+            // The directories searched before the run are looked at again with a `stat` each,
+            // and only those whose entries changed are listed (the search runs beside the
+            // command, so it may have seen some of the run's own files: they are newer).
+            let found = match seen.get(n) {
+                Some(seen) if seen.is_whole() => logdir::find_changed_event_files(seen, since_files),
+                _ => logdir::find_event_files(dir, Some(since_files)),
+            };
             if found.cut_short {
                 sink.notices.push(format!("stopped looking for TensorBoard event files in {} early", dir.display()));
             }
@@ -87,7 +97,6 @@ impl Watch {
         // clock says (a run started within a second of the last one ended). Only one written in
         // the last moments before the start may be this run's after all, on a file system with
         // coarse times (whole seconds): its events are filtered by time below.
-        let before = self.before.join().unwrap_or_default();
         let state = |file: &Path| {
             let meta = std::fs::metadata(file).ok()?;
             Some((meta.len(), meta.modified().ok()?))
