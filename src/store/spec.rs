@@ -109,20 +109,24 @@ impl RunSpec {
     }
 }
 
-fn resolve_text<T: Candidate>(text: &str, runs: impl Iterator<Item = T> + Clone) -> Result<T> {
-    if let Some(run) = runs.clone().find(|r| r.run_id() == text) {
-        return Ok(run);
-    }
+/// One pass over `runs` (100,000 at most scales: two passes were a third of `show NAME`): an
+/// exact id wins at once, else the id prefix matches (in order) then the name matches, a run
+/// matching both counted once.
+fn resolve_text<T: Candidate>(text: &str, runs: impl Iterator<Item = T>) -> Result<T> {
     let id_like = ids::is_id_prefix(text) && (MIN_PREFIX..=ID_LEN).contains(&text.len());
-    let mut matches: Vec<T> = Vec::new();
-    if id_like {
-        matches.extend(runs.clone().filter(|r| r.run_id().starts_with(text)));
-    }
-    for run in runs.filter(|r| r.run_name() == text) {
-        if !matches.iter().any(|m| m.run_id() == run.run_id()) {
-            matches.push(run);
+    let (mut by_id, mut by_name): (Vec<T>, Vec<T>) = (Vec::new(), Vec::new());
+    for run in runs {
+        if run.run_id() == text {
+            return Ok(run);
+        }
+        if id_like && run.run_id().starts_with(text) {
+            by_id.push(run);
+        } else if run.run_name() == text {
+            by_name.push(run);
         }
     }
+    let mut matches = by_id;
+    matches.extend(by_name);
     match matches.len() {
         1 => Ok(matches.remove(0)),
         0 => Err(Error::NoMatch { spec: text.to_owned(), tried: if id_like { "id prefix and name" } else { "name" } }),
