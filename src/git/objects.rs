@@ -148,12 +148,42 @@ impl Repo {
 
     /// Returns the user's identity with `time` (committer or author).
     pub(super) fn signature(&self, time: gix::date::Time, committer: bool) -> gix::actor::Signature {
-        let configured = if committer { self.repo.committer() } else { self.repo.author() };
-        let (name, email) = match configured {
-            Some(Ok(sig)) => (sig.name.to_owned(), sig.email.to_owned()),
-            _ => ("git-exp".into(), "git-exp@localhost".into()),
-        };
+        let (name, email) = self.identity(committer).unwrap_or_else(|| ("git-exp".into(), "git-exp@localhost".into()));
         gix::actor::Signature { name, email, time }
+    }
+
+    /// The committer's or author's name and email, resolved as `gix::Repository::committer()`
+    /// and `author()` resolve them (`GIT_COMMITTER_*`/`GIT_AUTHOR_*`, which gix reads into
+    /// `committer.*`/`author.*`, then `user.*`, then `EMAIL` and gitoxide's fallbacks), each
+    /// part on its own. Not through those functions: they also work out the current time in
+    /// the local time zone, which the caller replaces, and finding the zone read the names of
+    /// the whole time zone database, a tenth of `run`'s own time.
+    fn identity(&self, committer: bool) -> Option<(gix::bstr::BString, gix::bstr::BString)> {
+        use gix::config::tree::{Author, Committer, User, gitoxide};
+        let config = self.repo.config_snapshot();
+        let first = |keys: &[&dyn gix::config::tree::Key]| keys.iter().find_map(|key| config.string(*key));
+        let (name, email) = if committer {
+            (
+                first(&[&Committer::NAME, &User::NAME, &gitoxide::Committer::NAME_FALLBACK])?,
+                first(&[
+                    &Committer::EMAIL,
+                    &User::EMAIL,
+                    &gitoxide::User::EMAIL_FALLBACK,
+                    &gitoxide::Committer::EMAIL_FALLBACK,
+                ])?,
+            )
+        } else {
+            (
+                first(&[&Author::NAME, &User::NAME, &gitoxide::Author::NAME_FALLBACK])?,
+                first(&[
+                    &Author::EMAIL,
+                    &User::EMAIL,
+                    &gitoxide::User::EMAIL_FALLBACK,
+                    &gitoxide::Author::EMAIL_FALLBACK,
+                ])?,
+            )
+        };
+        Some((name, email))
     }
 
     /// Returns tree, parents, time and message of commit `id`.

@@ -323,3 +323,30 @@ fn the_program_run_is_paged_as_it_would_be_without_git_exp() {
     let theirs = out.success().trim().strip_prefix("THP_enabled:").map(str::trim).map(str::to_owned);
     assert_eq!(theirs.as_deref(), Some(ours.as_str()), "{out}");
 }
+
+/// Run commits carry the identity git would give them: the environment first, then
+/// `committer.*`/`author.*`, then `user.*`, each of name and email on its own.
+#[test]
+fn run_commits_name_the_committer_and_author_git_would() {
+    let env = TestEnv::with_commit();
+    let who = |id: &str| {
+        env.git(["log", "-1", "--format=%an <%ae>|%cn <%ce>", &format!("refs/git-exp/runs/{id}")]).trim().to_owned()
+    };
+    let id = env.snapshot(&[]);
+    assert_eq!(who(&id), "Test User <test@example.com>|Test User <test@example.com>");
+
+    env.git(["config", "committer.name", "Config Committer"]);
+    let out = env
+        .cmd()
+        .args(["snapshot"])
+        .env("GIT_AUTHOR_NAME", "Env Author")
+        .env("GIT_COMMITTER_EMAIL", "env-committer@example.com")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert_eq!(who(&id), "Env Author <test@example.com>|Config Committer <env-committer@example.com>");
+    // And so does git for the same settings (the reference this follows).
+    let git_says = env.git(["var", "GIT_COMMITTER_IDENT"]);
+    assert!(git_says.starts_with("Config Committer <test@example.com>"), "{git_says}");
+}
