@@ -162,27 +162,18 @@ impl Repo {
         use gix::config::tree::{Author, Committer, User, gitoxide};
         let config = self.repo.config_snapshot();
         let first = |keys: &[&dyn gix::config::tree::Key]| keys.iter().find_map(|key| config.string(*key));
-        let (name, email) = if committer {
-            (
-                first(&[&Committer::NAME, &User::NAME, &gitoxide::Committer::NAME_FALLBACK])?,
-                first(&[
-                    &Committer::EMAIL,
-                    &User::EMAIL,
-                    &gitoxide::User::EMAIL_FALLBACK,
-                    &gitoxide::Committer::EMAIL_FALLBACK,
-                ])?,
-            )
+        let [name, email, name_fallback, email_fallback]: [&dyn gix::config::tree::Key; 4] = if committer {
+            [
+                &Committer::NAME,
+                &Committer::EMAIL,
+                &gitoxide::Committer::NAME_FALLBACK,
+                &gitoxide::Committer::EMAIL_FALLBACK,
+            ]
         } else {
-            (
-                first(&[&Author::NAME, &User::NAME, &gitoxide::Author::NAME_FALLBACK])?,
-                first(&[
-                    &Author::EMAIL,
-                    &User::EMAIL,
-                    &gitoxide::User::EMAIL_FALLBACK,
-                    &gitoxide::Author::EMAIL_FALLBACK,
-                ])?,
-            )
+            [&Author::NAME, &Author::EMAIL, &gitoxide::Author::NAME_FALLBACK, &gitoxide::Author::EMAIL_FALLBACK]
         };
+        let name = first(&[name, &User::NAME, name_fallback])?;
+        let email = first(&[email, &User::EMAIL, &gitoxide::User::EMAIL_FALLBACK, email_fallback])?;
         Some((name, email))
     }
 
