@@ -29,7 +29,7 @@ pub struct Found {
 pub fn find_event_files(root: &Path, since: Option<SystemTime>) -> Found {
     let mut found = Found::default();
     let mut seen = 0usize;
-    walk(vec![root.to_owned()], since, &mut seen, &mut found, &mut |_| {});
+    walk(vec![root.to_owned()], since, &mut seen, &mut found, &mut |_| {}, &|_| false);
     found.files.sort();
     found
 }
@@ -53,7 +53,9 @@ impl Seen {
         let mut found = Found::default();
         let mut seen = Self::default();
         let mut count = 0usize;
-        walk(vec![root.to_owned()], None, &mut count, &mut found, &mut |dir| seen.dirs.push(dir.to_owned()));
+        walk(vec![root.to_owned()], None, &mut count, &mut found, &mut |dir| seen.dirs.push(dir.to_owned()), &|_| {
+            false
+        });
         seen.files = found.files;
         seen.cut_short = found.cut_short;
         seen
@@ -89,27 +91,10 @@ pub fn find_changed_event_files(seen: &Seen, since: SystemTime) -> Found {
     };
     let mut found = Found::default();
     let mut count = 0usize;
-    // Directories whose entries changed: listed again, only their new subdirectories walked.
+    // Directories whose entries changed: listed again; below them, only new directories.
     let relist: Vec<PathBuf> =
         seen.dirs.iter().filter(|dir| changed(dir).is_some_and(|modified| modified >= since)).cloned().collect();
-    for dir in relist {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        let mut new_dirs = Vec::new();
-        for entry in entries.flatten() {
-            count += 1;
-            let Ok(kind) = entry.file_type() else { continue };
-            let name = entry.file_name();
-            if kind.is_dir() && name != ".git" && !known.contains(entry.path().as_path()) {
-                new_dirs.push(entry.path());
-            } else if kind.is_file() && is_event_file(&name.to_string_lossy()) && modified_since(&entry, since) {
-                found.files.push(entry.path());
-            }
-        }
-        walk(new_dirs, Some(since), &mut count, &mut found, &mut |_| {});
-        if found.cut_short {
-            break;
-        }
-    }
+    walk(relist, Some(since), &mut count, &mut found, &mut |_| {}, &|dir| known.contains(dir));
     // Event files seen before, appended to or rewritten in place (their directory unchanged).
     for file in &seen.files {
         if std::fs::metadata(file).and_then(|m| m.modified()).is_ok_and(|modified| modified >= since) {
@@ -126,14 +111,15 @@ fn modified_since(entry: &std::fs::DirEntry, since: SystemTime) -> bool {
 }
 
 /// Lists the directories of `stack` and those below them (not `.git`, not through symbolic
-/// links), adding event files (modified at or after `since`, if given) to `found`, until
-/// `count` passes [`MAX_ENTRIES`]. `on_dir` is told each directory listed.
+/// links, not those `skip` names), adding event files (modified at or after `since`, if given)
+/// to `found`, until `count` passes [`MAX_ENTRIES`]. `on_dir` is told each directory listed.
 fn walk(
     mut stack: Vec<PathBuf>,
     since: Option<SystemTime>,
     count: &mut usize,
     found: &mut Found,
     on_dir: &mut dyn FnMut(&Path),
+    skip: &dyn Fn(&Path) -> bool,
 ) {
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -150,8 +136,11 @@ fn walk(
                 continue;
             };
             let name = entry.file_name();
-            if kind.is_dir() && name != ".git" {
-                stack.push(entry.path());
+            if kind.is_dir() {
+                let path = entry.path();
+                if name != ".git" && !skip(&path) {
+                    stack.push(path);
+                }
             } else if kind.is_file()
                 && is_event_file(&name.to_string_lossy())
                 && since.is_none_or(|since| modified_since(&entry, since))

@@ -144,6 +144,17 @@ fn put_rollups(out: &mut Vec<u8>, [first, last, min, max, mean]: [f64; 5]) {
     }
 }
 
+/// How many `f64`s follow a rollup shape byte (`first` and each rollup it says is stored);
+/// `None` for a shape no writer makes (a code of 3, or `last` said to be itself).
+fn stored_values(shape: u8) -> Option<usize> {
+    (0..4).try_fold(1, |values, n| match (shape >> (2 * n)) & 3 {
+        STORED => Some(values + 1),
+        AS_FIRST => Some(values),
+        AS_LAST if n > 0 => Some(values),
+        _ => None,
+    })
+}
+
 /// Params flattened to `a.b.c` keys as `query::flat_param_keys` names them; a key reached two
 /// ways (`"a.b" = 1` beside `[a] b = 2`) keeps no value, so the record decides.
 fn flat_params(record: &RunRecord) -> Vec<(String, Option<&toml::Value>)> {
@@ -363,7 +374,8 @@ pub fn decode_row(row: &[u8], key_count: u32) -> Option<RowData<'_>> {
     for _ in 0..metric_count {
         r.key(key_count)?;
         r.varint()?;
-        r.rollups()?;
+        let shape = r.take(1)?[0];
+        r.take(8 * stored_values(shape)?)?;
     }
     let metrics = &row[start..r.at];
     (r.at == row.len()).then_some(RowData {
@@ -545,20 +557,14 @@ impl<'a> Reader<'a> {
     /// write.
     fn rollups(&mut self) -> Option<[f64; 5]> {
         let shape = self.take(1)?[0];
-        let first = self.f64()?;
-        let mut last = first;
-        let mut out = [first; 5];
+        stored_values(shape)?;
+        let mut out = [self.f64()?; 5];
         for n in 0..4 {
-            let value = match (shape >> (2 * n)) & 3 {
+            out[n + 1] = match (shape >> (2 * n)) & 3 {
                 STORED => self.f64()?,
-                AS_FIRST => first,
-                AS_LAST if n > 0 => last,
-                _ => return None,
+                AS_FIRST => out[0],
+                _ => out[1], // AS_LAST, checked by `stored_values`: `last` is read first
             };
-            if n == 0 {
-                last = value;
-            }
-            out[n + 1] = value;
         }
         Some(out)
     }

@@ -3,8 +3,8 @@
 //! metric keys in one dictionary, in `<git common dir>/git-exp/cache/listing-v3.idx`.
 //!
 //! `ls` reads it in one go and decodes rows on demand, so it holds no record per run; it prints
-//! from rows too, and reads a whole record only for a printed run whose row lacks a column. Keyed by commit like the other caches: never
-//! stale, only incomplete. Every use compares it with the run refs: the file ends with the row
+//! from rows too, and reads a whole record only for a printed run whose row lacks a column.
+//! Keyed by commit like the other caches: never stale, only incomplete. Every use compares it with the run refs: the file ends with the row
 //! of each run ref in ref name order as it was written, so when nothing changed the comparison
 //! is one pass over the refs' targets and those rows' commits, no map. Runs it lacks are read
 //! (from git) and added, rows of removed runs dropped, and the file replaced whole (temp file +
